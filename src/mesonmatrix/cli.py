@@ -1,0 +1,19 @@
+"""Options a cell session takes after ``--``: ``nox -s build-3.12-openblas -- --target numpy``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from .pipeline import RunOptions
+from .repair import REPAIRERS
+
+
+def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
+    parser = argparse.ArgumentParser(prog=f"nox -s {session_name} --", description="Run one matrix cell.")
+    parser.add_argument("--target", help="a preset from matrices/ (demo), a meson-python source directory or an sdist")
+    parser.add_argument("--repair-tool", choices=sorted(REPAIRERS),
+                        help="override the platform's repair tool (repairwheel works on every platform)")
+    args = parser.parse_args(list(posargs))
+    return RunOptions(project_root=project_root, target=args.target, repair_tool=args.repair_tool)

@@ -1,0 +1,119 @@
+"""The matrix model: typed, frozen values that the rest of the tool passes around."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+AXES = ("python", "blas", "platform", "system_libraries", "install_tags")
+
+# meson install tags per install-tag set; "split" builds two wheels from one build dir.
+RUNTIME_TAGS = ("runtime", "python-runtime", "devel")
+TESTS_TAGS = ("tests",)
+INSTALL_TAG_SETS = ("full", "runtime", "split")
+
+SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
+# Names that become session names or path components must stay shell- and path-safe.
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+COMPONENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+PYTHON_VERSION = re.compile(r"^3\.[0-9]{1,2}$")
+
+
+class MatrixError(ValueError):
+    """A problem in a matrix file: names the file, the key and what is allowed."""
+
+    def __init__(self, file: Path, key: str, message: str) -> None:
+        self.file = file
+        self.key = key
+        super().__init__(f"{file}: {key}: {message}")
+
+
+class SystemLibrariesError(ValueError):
+    """A use-system-libraries value that SciPy's grammar does not allow."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemLibraries:
+    """A parsed ``use-system-libraries`` value with SciPy's semantics.
+
+    ``mode`` applies to every component not named: "none" (vendored), "all" (system,
+    required) or "auto" (system when found). ``required`` lists components that must come
+    from the system whatever the mode.
+    """
+
+    mode: str
+    required: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: str) -> SystemLibraries:
+        tokens = [t.strip() for t in value.split(",")]
+        if not value or any(not t for t in tokens):
+            raise SystemLibrariesError(f"empty entry in {value!r}")
+        modes = [t for t in tokens if t in SYSTEM_LIBRARY_MODES]
+        names = [t for t in tokens if t not in SYSTEM_LIBRARY_MODES]
+        if len(set(modes)) > 1:
+            raise SystemLibrariesError(f"{value!r} combines {' and '.join(sorted(set(modes)))}")
+        if "none" in modes and names:
+            raise SystemLibrariesError(f"{value!r}: 'none' cannot be combined with names")
+        for name in names:
+            if not COMPONENT_NAME.match(name):
+                raise SystemLibrariesError(f"{name!r} is not a component name")
+        if len(set(names)) != len(names):
+            raise SystemLibrariesError(f"{value!r} names a component twice")
+        mode = modes[0] if modes else "none"
+        return cls(mode=mode, required=tuple(names))
+
+    @property
+    def meson_value(self) -> str:
+        """The value for ``-Duse-system-libraries=``: names first, then a non-default mode."""
+        parts = list(self.required)
+        if self.mode != "none" or not parts:
+            parts.append(self.mode)
+        return ",".join(parts)
+
+    def unsupported(self, supported: tuple[str, ...]) -> list[str]:
+        return [name for name in self.required if name not in supported]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cell:
+    """One point of the matrix: everything that decides what is built and how it is tested."""
+
+    python: str
+    blas: str
+    platform: str
+    system_libraries: str
+    install_tags: str
+    session_name: str
+    matrix_file: Path
+    target: str
+    tags: tuple[str, ...] = ()
+
+    @property
+    def system_libraries_spec(self) -> SystemLibraries:
+        return SystemLibraries.parse(self.system_libraries)
+
+    def axis_values(self) -> dict[str, str]:
+        return {axis: getattr(self, axis) for axis in AXES}
+
+    def describe(self) -> str:
+        """The one line ``nox -l`` shows for this cell."""
+        tags = {
+            "full": "full wheel",
+            "runtime": "runtime-only wheel",
+            "split": "runtime + tests wheels",
+        }[self.install_tags]
+        return (
+            f"{tags}, Python {self.python}, BLAS {self.blas}, {self.platform}, "
+            f"use-system-libraries={self.system_libraries}"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Matrix:
+    cells: tuple[Cell, ...]
+    files: tuple[Path, ...] = field(default_factory=tuple)
+
+    def by_session(self) -> dict[str, Cell]:
+        return {cell.session_name: cell for cell in self.cells}

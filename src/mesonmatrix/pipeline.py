@@ -1,0 +1,432 @@
+"""One cell, stage by stage: build env, build, repair, fresh venv, tests, result record."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from .blas import PROVIDERS, BlasProvider
+from .build import INSTALL_TAGS_BY_ROLE, ROLES_BY_TAG_SET, build_command, build_fingerprint, source_tree_digest, stored_wheel
+from .commands import CellError, CommandRunner
+from .locking import build_dir_lock
+from .matrixfile import MatrixSet
+from .model import Cell
+from .platforms import PLATFORMS, Platform, host_platform_name
+from .pythons import find_python
+from .record import RepairInfo, ResultRecord, TestCounts, WheelInfo, write_record
+from .repair import Repairer, repairer_for, verify_auditwheel
+from .targets import Target, resolve_target, source_date_epoch
+from .testing import (
+    create_venv_command,
+    install_command,
+    probe_blas,
+    run_pytest,
+    run_smoke,
+    test_files_in,
+    venv_bin,
+    venv_python,
+)
+from .uvtool import uv_binary
+from .wheels import check_partition, grafted_libraries, rename_wheel, sha256_file
+from .workspace import Workspace
+
+BUILD_TOOLS = ("build",)
+TEST_TOOLS = ("threadpoolctl",)  # the BLAS probe's first choice
+
+
+class CellSkipped(Exception):
+    """The cell does not apply here; the message is the one-line reason."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    project_root: Path
+    target: str | None = None  # overrides the matrix's target
+    repair_tool: str | None = None  # overrides the platform's default repairer
+    host_platform: str = field(default_factory=host_platform_name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellPlan:
+    """What a cell will do, decided before any command runs."""
+
+    cell: Cell
+    target: Target
+    provider: BlasProvider
+    platform: Platform
+    repairer: Repairer
+    build_key: str
+    build_dir: Path
+    build_env: Path
+    pkg_config_dir: Path
+    results_dir: Path
+    setup_args: tuple[str, ...]
+    roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
+
+    @property
+    def needs_full_reference(self) -> bool:
+        return self.cell.install_tags == "split"
+
+    def build_roles(self) -> tuple[str, ...]:
+        return ("full", *self.roles) if self.needs_full_reference else self.roles
+
+
+def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -> str | None:
+    if cell.platform != host:
+        return f"{cell.platform} cell on a {host} host: it runs on a {cell.platform} machine (the nightly CI has one)"
+    if cell.platform not in provider.platforms:
+        return f"BLAS {cell.blas} does not exist on {cell.platform}"
+    spec = cell.system_libraries_spec
+    if target.system_components is None:
+        if spec.mode != "none" or spec.required:
+            return f"{target.name} has no use-system-libraries option; only 'none' applies"
+    else:
+        unknown = spec.unsupported(target.system_components)
+        if unknown:
+            return f"{target.name}'s use-system-libraries knows {', '.join(target.system_components) or 'no components'}, not {', '.join(unknown)}"
+    return None
+
+
+def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: str | None = None) -> CellPlan:
+    provider = PROVIDERS[cell.blas]
+    key = workspace.build_key(cell, target)
+    setup_args = list(provider.setup_args())
+    if target.system_components is not None:
+        setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
+    platform = PLATFORMS[cell.platform]
+    return CellPlan(
+        cell=cell,
+        target=target,
+        provider=provider,
+        platform=platform,
+        repairer=repairer_for(platform, repair_tool),
+        build_key=key,
+        build_dir=workspace.build_dir(key),
+        build_env=workspace.build_env(key),
+        pkg_config_dir=workspace.pkg_config_dir(key),
+        results_dir=workspace.results_dir(target, cell),
+        setup_args=tuple(setup_args),
+        roles=ROLES_BY_TAG_SET[cell.install_tags],
+    )
+
+
+class Stages:
+    """Times each stage, prints a header before and a ✓/✗ line after it."""
+
+    def __init__(self, stream: TextIO, durations: dict[str, float]) -> None:
+        self.stream = stream
+        self.durations = durations
+
+    def say(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    @contextlib.contextmanager
+    def stage(self, name: str, what: str) -> Iterator[None]:
+        self.say(f"==> {name}: {what}")
+        start = time.monotonic()
+        try:
+            yield
+        except BaseException:
+            self.durations[name] = round(self.durations.get(name, 0.0) + time.monotonic() - start, 3)
+            self.say(f"✗ {name} failed after {time.monotonic() - start:.1f}s")
+            raise
+        self.durations[name] = round(self.durations.get(name, 0.0) + time.monotonic() - start, 3)
+        self.say(f"✓ {name} ({time.monotonic() - start:.1f}s)")
+
+
+def _wheel_info(role: str, path: Path) -> WheelInfo:
+    return WheelInfo(role=role, path=str(path), size=path.stat().st_size, sha256=sha256_file(path))
+
+
+def _has_binaries(wheel: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        return any(n.endswith((".so", ".pyd", ".dylib", ".dll")) or ".so." in n for n in archive.namelist())
+
+
+def _system_components(build_dir: Path, target: Target) -> dict[str, str]:
+    """Which use-system-libraries components the build took from the system, per meson."""
+    if not target.system_components:
+        return {}
+    intro = build_dir / "meson-info" / "intro-dependencies.json"
+    try:
+        found = {d.get("name", "") for d in json.loads(intro.read_text())}
+    except (OSError, ValueError):
+        return {}
+    result = {}
+    for component in target.system_components:
+        candidates = {component, component.split(".")[0], f"{component}_r"}
+        result[component] = "system" if found & candidates else "vendored"
+    return result
+
+
+class CellRun:
+    def __init__(self, plan: CellPlan, record: ResultRecord, workspace: Workspace, stream: TextIO) -> None:
+        self.plan = plan
+        self.record = record
+        self.workspace = workspace
+        self.stages = Stages(stream, record.durations)
+        log = plan.results_dir / "cell.log"
+        record.log = str(log)
+        self.runner = CommandRunner(log=log, stream=stream)
+        self.runner.env["UV_PYTHON_DOWNLOADS"] = "never"
+        self.runner.env.pop("PYTHONPATH", None)
+        self.uv = uv_binary()
+        self.python: Path | None = None
+        self.build_env_python: Path | None = None
+
+    # --- stages ---------------------------------------------------------------------
+
+    def prepare_build_env(self) -> None:
+        plan = self.plan
+        self.python = find_python(plan.cell.python)
+        self.record.python_executable = str(self.python)
+        reqs = sorted({*BUILD_TOOLS, *plan.target.build_requires, *plan.provider.build_requirements(),
+                       *plan.repairer.requirements})
+        with self.stages.stage("build_env", f"uv venv at {plan.build_env} with {', '.join(reqs)}"):
+            stamp = plan.build_env / "mesonmatrix-requirements.json"
+            wanted = json.dumps({"python": str(self.python), "requirements": reqs})
+            env_python = venv_python(plan.build_env, plan.platform.os)
+            if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists()):
+                stamp.unlink(missing_ok=True)
+                self.runner.run(create_venv_command(self.uv, self.python, plan.build_env), label="create build env")
+                self.runner.run(install_command(self.uv, env_python, (), reqs), label="install build requirements")
+                stamp.write_text(wanted)
+            plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
+            plan.provider.provision(self.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
+        self.build_env_python = env_python
+        paths = [str(venv_bin(plan.build_env, plan.platform.os)), os.environ.get("PATH", "")]
+        self.runner.env["PATH"] = os.pathsep.join(p for p in paths if p)
+        pkg = [str(plan.pkg_config_dir), os.environ.get("PKG_CONFIG_PATH", "")]
+        self.runner.env["PKG_CONFIG_PATH"] = os.pathsep.join(p for p in pkg if p)
+        epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
+        self.runner.env["SOURCE_DATE_EPOCH"] = str(epoch)
+        self.record.source_date_epoch = epoch
+
+    def build(self) -> dict[str, Path]:
+        plan = self.plan
+        assert self.build_env_python is not None
+        built: dict[str, Path] = {}
+        freeze = self.runner.run([self.uv, "pip", "freeze", "--python", str(self.build_env_python)],
+                                 label="build env packages", check=True)
+        packages = freeze.stdout.split()
+        with self.stages.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
+            source_digest = source_tree_digest(plan.target.source_dir)
+            with build_dir_lock(plan.build_dir, self.stages.say):
+                for role in plan.build_roles():
+                    store = self.workspace.wheel_store(plan.build_key, role)
+                    argv = build_command(self.build_env_python, plan.target.source_dir, build_dir=plan.build_dir,
+                                         out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
+                                         install_tags=INSTALL_TAGS_BY_ROLE[role])
+                    fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, env=self.runner.env,
+                                                    build_env_packages=packages)
+                    wheel = stored_wheel(store, fingerprint)
+                    if wheel is not None:
+                        self.stages.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
+                        self.record.build_reused = True
+                    else:
+                        wheel = self._build_role(role, argv, store, fingerprint)
+                        self.record.build_reused = False
+                    built[role] = wheel
+        self.record.build_dir = str(plan.build_dir)
+        self.record.system_components = _system_components(plan.build_dir, plan.target)
+        return built
+
+    def _build_role(self, role: str, argv: list[str], store: Path, fingerprint: str) -> Path:
+        partial = Path(argv[argv.index("--outdir") + 1])
+        shutil.rmtree(partial, ignore_errors=True)
+        self.runner.run(argv, label=f"build the {role} wheel")
+        wheels = sorted(partial.glob("*.whl"))
+        if len(wheels) != 1:
+            raise CellError(f"the {role} build produced {len(wheels)} wheels in {partial}, expected one")
+        # The fingerprint is written last: a build killed half-way is never taken as done.
+        shutil.rmtree(store, ignore_errors=True)
+        partial.rename(store)
+        (store / "fingerprint").write_text(fingerprint)
+        return store / wheels[0].name
+
+    def repair(self, built: dict[str, Path]) -> dict[str, Path]:
+        plan = self.plan
+        dist = plan.results_dir / "dist"
+        raw = plan.results_dir / "built"
+        for folder in (dist, raw):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        shipped: dict[str, Path] = {}
+        for role in plan.roles:
+            wheel = built[role]
+            if role == "tests":
+                wheel = rename_wheel(wheel, plan.target.tests_project_name, raw,
+                                     requires=(f"{plan.target.project_name}=={plan.target.version}",))
+            else:
+                wheel = Path(shutil.copy2(wheel, raw / wheel.name))
+            shipped[role] = wheel
+            self.record.built_wheels.append(_wheel_info(role, wheel))
+
+        repaired: dict[str, Path] = {}
+        info = RepairInfo(tool=plan.repairer.tool)
+        with self.stages.stage("repair", f"{plan.repairer.tool} for {plan.platform.name}"):
+            for role, wheel in shipped.items():
+                if not _has_binaries(wheel):
+                    repaired[role] = Path(shutil.copy2(wheel, dist / wheel.name))
+                    continue
+                before = set(dist.glob("*.whl"))
+                self.runner.run(plan.repairer.repair_command(wheel, dist, platform=plan.platform),
+                                label=f"repair the {role} wheel")
+                new = sorted(set(dist.glob("*.whl")) - before)
+                if len(new) != 1:
+                    raise CellError(f"{plan.repairer.tool} wrote {len(new)} wheels for {wheel.name}, expected one")
+                repaired[role] = new[0]
+                shown = self.runner.run(plan.repairer.show_command(new[0]), label=f"verify the repaired {role} wheel")
+                if plan.repairer.tool == "auditwheel":
+                    try:
+                        tag = verify_auditwheel(new[0], shown.stdout)
+                    except ValueError as exc:
+                        raise CellError(str(exc)) from None
+                    if role != "tests" or info.tag is None:
+                        info.tag = tag
+                info.grafted += grafted_libraries(new[0])
+        info.grafted = sorted(set(info.grafted))
+        self.record.repair = info
+        self.record.wheels = [_wheel_info(role, path) for role, path in repaired.items()]
+        return repaired
+
+    def check_partition(self, built: dict[str, Path], shipped_tests: Path) -> None:
+        partition = check_partition(built["full"], built["runtime"], shipped_tests)
+        self.record.partition = {
+            "ok": partition.ok,
+            "lost": list(partition.lost),
+            "duplicated": list(partition.duplicated),
+            "extra": list(partition.extra),
+            "tests_files": partition.tests_files,
+        }
+        self.stages.say(f"    {partition.describe()}")
+        if not partition.ok:
+            raise CellError(partition.describe())
+
+    def test(self, repaired: dict[str, Path]) -> None:
+        plan = self.plan
+        assert self.python is not None
+        venv = self.workspace.test_venv(plan.cell)
+        venv_py = venv_python(venv, plan.platform.os)
+        requirements = [*plan.target.test_requires, *TEST_TOOLS] if plan.cell.install_tags != "runtime" else list(TEST_TOOLS)
+        with self.stages.stage("test_env", f"fresh uv venv {venv} with {', '.join(p.name for p in repaired.values())}"):
+            self.runner.run(create_venv_command(self.uv, self.python, venv), label="create test venv")
+            self.runner.run(install_command(self.uv, venv_py, list(repaired.values()), requirements),
+                            label="install the repaired wheels")
+        # Tools that the tests shell out to must come from the test venv, not the build env.
+        test_env = {"PATH": os.pathsep.join([str(venv_bin(venv, plan.platform.os)), os.environ.get("PATH", "")])}
+        with self.stages.stage("test", f"installed {plan.target.import_name}, run from outside any source tree"):
+            if plan.cell.install_tags == "runtime":
+                self.record.tests = self._runtime_checks(repaired["runtime"], venv_py, test_env)
+            else:
+                junit = plan.results_dir / "junit.xml"
+                junit.unlink(missing_ok=True)
+                suite = "tests-wheel" if plan.cell.install_tags == "split" else "shipped"
+                counts = run_pytest(self.runner, venv_py, plan.target.import_name, junit, suite=suite,
+                                    extra=plan.target.pytest_args, env=test_env)
+                self.record.tests = counts
+                self.stages.say(f"    {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped, {counts.errors} errors")
+                if counts.failed or counts.errors:
+                    raise CellError(f"tests failed: {counts.failed} failed, {counts.errors} errors (junit: {junit})")
+                if counts.passed == 0:
+                    raise CellError("no test passed")
+            self.check_blas(venv_py, test_env)
+
+    def _runtime_checks(self, wheel: Path, venv_py: Path, env: dict[str, str]) -> TestCounts:
+        stray = test_files_in(wheel)
+        if stray:
+            raise CellError(f"the runtime-only wheel installs test files: {', '.join(stray[:5])}")
+        counts = run_smoke(self.runner, venv_py, self.plan.target.smoke, env=env)
+        self.stages.say(f"    smoke test passed; no test files in {wheel.name}")
+        return counts
+
+    def check_blas(self, venv_py: Path, env: dict[str, str]) -> None:
+        found = probe_blas(self.runner, venv_py, self.plan.target.import_name, env=env)
+        self.record.blas_runtime = found
+        expected = self.plan.provider.expectation
+        name = str(found.get("name") or "")
+        library = str(found.get("library") or "")
+        self.stages.say(f"    loaded BLAS: {name or 'none found'} ({library or '-'}), {found.get('int_size')}-bit integers")
+        matches = any(n in name.lower() or n in library.lower() for n in expected.names)
+        if not matches:
+            raise CellError(
+                f"BLAS mismatch: the cell claims {self.plan.cell.blas} ({', '.join(expected.names)}) but the installed "
+                f"extension loaded {name or 'no BLAS'} from {library or 'nowhere'}"
+            )
+        if found.get("int_size") != expected.int_size:
+            raise CellError(
+                f"BLAS integer size mismatch: {self.plan.cell.blas} should use {expected.int_size}-bit integers, "
+                f"the loaded library uses {found.get('int_size')}-bit"
+            )
+
+
+def new_record(cell: Cell, target_name: str) -> ResultRecord:
+    return ResultRecord(
+        session=cell.session_name,
+        target=target_name,
+        python=cell.python,
+        blas=cell.blas,
+        platform=cell.platform,
+        system_libraries=cell.system_libraries,
+        install_tags=cell.install_tags,
+        matrix_file=str(cell.matrix_file),
+        started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextIO = sys.stdout) -> tuple[ResultRecord, Path]:
+    """Run one cell end to end; always write its result record and return it with its path."""
+    workspace = Workspace.default(options.project_root)
+    target_name = options.target or cell.target
+    record = new_record(cell, target_name)
+    start = time.monotonic()
+    record_path = workspace.root / "results" / "_unresolved" / cell.session_name / "result.json"
+    try:
+        target = resolve_target(target_name, matrices.presets, workspace.root)
+        record.target = target.name
+        record.target_version = target.version
+        plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool)
+        record_path = plan.results_dir / "result.json"
+        plan.results_dir.mkdir(parents=True, exist_ok=True)
+        (plan.results_dir / "cell.log").write_text("")
+        record.setup_args = list(plan.setup_args)
+        reason = skip_reason(cell, target, plan.provider, options.host_platform)
+        if reason:
+            raise CellSkipped(reason)
+        stream.write(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})\n")
+        run = CellRun(plan, record, workspace, stream)
+        run.prepare_build_env()
+        built = run.build()
+        repaired = run.repair(built)
+        if cell.install_tags == "split":
+            tests_raw = next(Path(w.path) for w in record.built_wheels if w.role == "tests")
+            run.check_partition(built, tests_raw)
+        run.test(repaired)
+        record.status = "passed"
+    except CellSkipped as exc:
+        record.status = "skipped"
+        record.error = str(exc)
+    except CellError as exc:
+        record.status = "failed"
+        record.error = str(exc)
+    except KeyboardInterrupt:
+        record.status = "failed"
+        record.error = "interrupted"
+        record.durations["total"] = round(time.monotonic() - start, 3)
+        write_record(record, record_path)
+        raise
+    record.durations["total"] = round(time.monotonic() - start, 3)
+    write_record(record, record_path)
+    return record, record_path

@@ -1,0 +1,58 @@
+"""Where a run keeps things: caches (build dirs, envs, wheels) and outputs (results).
+
+Everything lives under one folder, ``.matrix/`` in the project root by default, or
+``$MESONMATRIX_HOME``. Nothing is written anywhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Cell
+from .naming import system_libraries_slug
+from .targets import Target
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @classmethod
+    def default(cls, project_root: Path) -> Workspace:
+        home = os.environ.get("MESONMATRIX_HOME")
+        return cls(Path(home).resolve() if home else project_root / ".matrix")
+
+    def build_key(self, cell: Cell, target: Target) -> str:
+        """One compile per (target source, python, blas, platform, system libraries).
+
+        The install-tag set is deliberately not part of the key: full, runtime and split
+        cells of one combination share one build dir, so only the first one compiles.
+        The source path is hashed in because meson ties a build dir to one source dir.
+        """
+        source = hashlib.sha256(str(target.source_dir).encode()).hexdigest()[:8]
+        slug = system_libraries_slug(cell.system_libraries)
+        return f"{target.name}-{source}-py{cell.python}-{cell.blas}-{cell.platform}-{slug}"
+
+    def build_dir(self, key: str) -> Path:
+        return self.root / "build" / key
+
+    def build_env(self, key: str) -> Path:
+        return self.root / "envs" / key
+
+    def pkg_config_dir(self, key: str) -> Path:
+        return self.root / "envs" / key / "mesonmatrix-pkgconfig"
+
+    def wheel_store(self, key: str, role: str) -> Path:
+        return self.root / "wheels" / key / role
+
+    def results_dir(self, target: Target, cell: Cell) -> Path:
+        return self.root / "results" / target.name / cell.session_name
+
+    def test_venv(self, cell: Cell) -> Path:
+        return self.root / "venvs" / cell.session_name
+
+    def sources(self) -> Path:
+        return self.root
