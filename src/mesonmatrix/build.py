@@ -96,6 +96,19 @@ def build_fingerprint(
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
+def configure_fingerprint(*, setup_args: Sequence[str], env: Mapping[str, str], build_env_packages: Iterable[str]) -> str:
+    """What meson's configure step saw. Meson caches dependency lookups in the build dir,
+    so when any of this changes (a system library appears, PKG_CONFIG_PATH moves, a
+    compiler changes) the build dir must start afresh rather than be reconfigured."""
+    payload = {
+        "setup_args": list(setup_args),
+        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k != "SOURCE_DATE_EPOCH"},
+        "pkg_config": pkg_config_digest(env.get("PKG_CONFIG_PATH", "")),
+        "build_env": sorted(build_env_packages),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
 def stored_wheel(store: Path, fingerprint: str) -> Path | None:
     """The wheel stored for this fingerprint, or None when it must be built."""
     stamp = store / "fingerprint"

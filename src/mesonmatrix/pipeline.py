@@ -6,6 +6,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -15,8 +16,16 @@ from pathlib import Path
 from typing import TextIO
 
 from .blas import PROVIDERS, BlasProvider
-from .build import INSTALL_TAGS_BY_ROLE, ROLES_BY_TAG_SET, build_command, build_fingerprint, source_tree_digest, stored_wheel
-from .commands import CellError, CommandRunner
+from .build import (
+    INSTALL_TAGS_BY_ROLE,
+    ROLES_BY_TAG_SET,
+    build_command,
+    build_fingerprint,
+    configure_fingerprint,
+    source_tree_digest,
+    stored_wheel,
+)
+from .commands import CellError, CommandFailed, CommandRunner
 from .locking import build_dir_lock
 from .matrixfile import MatrixSet
 from .model import Cell
@@ -155,6 +164,14 @@ def _has_binaries(wheel: Path) -> bool:
         return any(n.endswith((".so", ".pyd", ".dylib", ".dll")) or ".so." in n for n in archive.namelist())
 
 
+def meson_error(output: str) -> str | None:
+    """The line where meson says why it stopped (``meson.build:14:14: ERROR: ...``)."""
+    for line in output.splitlines():
+        if re.search(r"(^|: )ERROR: ", line) and "Backend subprocess" not in line:
+            return line.strip()
+    return None
+
+
 def _system_components(build_dir: Path, target: Target) -> dict[str, str]:
     """Which use-system-libraries components the build took from the system, per meson."""
     if not target.system_components:
@@ -224,6 +241,7 @@ class CellRun:
         with self.stages.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
             source_digest = source_tree_digest(plan.target.source_dir)
             with build_dir_lock(plan.build_dir, self.stages.say):
+                self._reset_if_reconfigured(packages)
                 for role in plan.build_roles():
                     store = self.workspace.wheel_store(plan.build_key, role)
                     argv = build_command(self.build_env_python, plan.target.source_dir, build_dir=plan.build_dir,
@@ -243,10 +261,23 @@ class CellRun:
         self.record.system_components = _system_components(plan.build_dir, plan.target)
         return built
 
+    def _reset_if_reconfigured(self, packages: list[str]) -> None:
+        build_dir = self.plan.build_dir
+        stamp = build_dir.with_name(build_dir.name + ".configure")
+        wanted = configure_fingerprint(setup_args=self.plan.setup_args, env=self.runner.env, build_env_packages=packages)
+        if build_dir.exists() and (not stamp.is_file() or stamp.read_text() != wanted):
+            self.stages.say(f"    configure inputs changed since {build_dir.name} was set up: starting a fresh build dir")
+            shutil.rmtree(build_dir)
+        stamp.write_text(wanted)
+
     def _build_role(self, role: str, argv: list[str], store: Path, fingerprint: str) -> Path:
         partial = Path(argv[argv.index("--outdir") + 1])
         shutil.rmtree(partial, ignore_errors=True)
-        self.runner.run(argv, label=f"build the {role} wheel")
+        try:
+            self.runner.run(argv, label=f"build the {role} wheel")
+        except CommandFailed as exc:
+            reason = meson_error(exc.tail)
+            raise CellError(f"build of the {role} wheel failed: {reason}\n{exc}" if reason else str(exc)) from None
         wheels = sorted(partial.glob("*.whl"))
         if len(wheels) != 1:
             raise CellError(f"the {role} build produced {len(wheels)} wheels in {partial}, expected one")
