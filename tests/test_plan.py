@@ -1,0 +1,89 @@
+"""What each cell would run, decided before any command: Linux, macOS and Windows alike."""
+
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.build import build_command
+from mesonmatrix.matrixfile import load_matrices
+from mesonmatrix.pipeline import plan_cell, skip_reason
+from mesonmatrix.targets import resolve_target
+from mesonmatrix.testing import install_command, pytest_command, venv_python
+from mesonmatrix.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+MATRICES = load_matrices(ROOT / "matrices", ROOT)
+CELLS = MATRICES.matrix.by_session()
+WS = Workspace(Path("/ws"))
+DEMO = resolve_target("demo", MATRICES.presets, WS.root)
+
+
+def plan(name):
+    return plan_cell(CELLS[name], DEMO, WS)
+
+
+def test_full_runtime_split_share_one_build_dir():
+    dirs = {plan(n).build_dir for n in ("build-3.12-openblas", "build-3.12-openblas-runtime", "build-3.12-openblas-split")}
+    assert len(dirs) == 1
+    assert plan("build-3.12-netlib").build_dir not in dirs
+    assert plan("build-3.12-openblas-auto").build_dir not in dirs
+
+
+def test_split_builds_runtime_and_tests_plus_full_reference():
+    p = plan("build-3.12-openblas-split")
+    assert p.roles == ("runtime", "tests")
+    assert p.build_roles() == ("full", "runtime", "tests")
+
+
+def test_headline_build_command():
+    p = plan("build-3.12-openblas")
+    argv = build_command(Path("/env/bin/python"), DEMO.source_dir, build_dir=p.build_dir, out_dir=Path("/o"),
+                         setup_args=p.setup_args, install_tags=())
+    assert argv[:6] == ["/env/bin/python", "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check"]
+    assert f"-Cbuild-dir={p.build_dir}" in argv
+    assert "-Csetup-args=-Dblas=scipy-openblas" in argv
+    assert "-Csetup-args=-Duse-system-libraries=none" in argv
+    assert not any(a.startswith("-Cinstall-args") for a in argv)
+    assert argv[-1] == str(DEMO.source_dir)
+
+
+def test_runtime_and_tests_install_args():
+    runtime = build_command(Path("p"), Path("s"), build_dir=Path("b"), out_dir=Path("o"), setup_args=(),
+                            install_tags=("runtime", "python-runtime", "devel"))
+    assert "-Cinstall-args=--tags=runtime,python-runtime,devel" in runtime
+    tests = build_command(Path("p"), Path("s"), build_dir=Path("b"), out_dir=Path("o"), setup_args=(), install_tags=("tests",))
+    assert "-Cinstall-args=--tags=tests" in tests
+
+
+def test_system_library_value_reaches_meson():
+    assert "-Duse-system-libraries=kahan" in plan("build-3.12-openblas-kahan").setup_args
+    assert "-Duse-system-libraries=auto" in plan("build-3.12-openblas-auto").setup_args
+
+
+@pytest.mark.parametrize("name", ["build-3.12-openblas-macos-arm64", "build-3.12-openblas-macos-x86_64"])
+def test_macos_cell_commands(name):
+    p = plan(name)
+    assert p.repairer.tool == "delocate"
+    argv = p.repairer.repair_command(Path("w.whl"), Path("out"), platform=p.platform)
+    assert argv[0] == "delocate-wheel" and p.platform.arch in argv
+    assert venv_python(Path("v"), p.platform.os) == Path("v/bin/python")
+    assert skip_reason(CELLS[name], DEMO, p.provider, "linux-x86_64").startswith(f"{p.platform.name} cell on a linux-x86_64 host")
+    assert skip_reason(CELLS[name], DEMO, p.provider, p.platform.name) is None
+
+
+def test_windows_cell_commands():
+    p = plan("build-3.12-openblas-windows-amd64")
+    assert p.repairer.tool == "delvewheel"
+    py = venv_python(Path("v"), p.platform.os)
+    assert py == Path("v/Scripts/python.exe")
+    assert install_command("uv", py, [Path("a.whl")], ["pytest"]) == ["uv", "pip", "install", "--python", str(py), "a.whl", "pytest"]
+    assert pytest_command(py, "blasdemo", Path("j.xml"))[:5] == [str(py), "-m", "pytest", "--pyargs", "blasdemo"]
+    assert skip_reason(CELLS["build-3.12-openblas-windows-amd64"], DEMO, p.provider, "windows-amd64") is None
+
+
+def test_components_the_target_does_not_know_are_skipped():
+    cell = CELLS["build-3.12-openblas-kahan"]
+    no_option = DEMO.__class__(**{**DEMO.__dict__, "system_components": None})
+    assert "no use-system-libraries option" in skip_reason(cell, no_option, plan("build-3.12-openblas").provider, "linux-x86_64")
+    other = DEMO.__class__(**{**DEMO.__dict__, "system_components": ("qhull",)})
+    assert "not kahan" in skip_reason(cell, other, plan("build-3.12-openblas").provider, "linux-x86_64")

@@ -1,0 +1,36 @@
+"""Interpreter discovery on a machine where python3.12 may be a failing pyenv shim."""
+
+import os
+import stat
+
+import pytest
+
+from mesonmatrix.commands import PrerequisiteMissing
+from mesonmatrix.pythons import find_python, interpreter_version
+
+
+def test_finds_a_working_312():
+    try:
+        python = find_python("3.12")
+    except PrerequisiteMissing:
+        pytest.skip("no Python 3.12 on this machine")
+    assert interpreter_version(python) == "3.12"
+
+
+def test_a_failing_shim_on_path_is_passed_over(tmp_path, monkeypatch):
+    shim = tmp_path / "python3.12"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n")
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert interpreter_version(shim) is None
+    try:
+        python = find_python("3.12")
+    except PrerequisiteMissing:
+        pytest.skip("no Python 3.12 on this machine")
+    assert python != shim
+
+
+def test_missing_version_says_how_to_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    with pytest.raises(PrerequisiteMissing, match=r"Python 3\.99 was not found.*pyenv install 3\.99"):
+        find_python("3.99")

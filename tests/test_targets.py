@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.matrixfile import load_matrices
+from mesonmatrix.targets import TargetError, resolve_target, system_library_components
+
+ROOT = Path(__file__).resolve().parent.parent
+PRESETS = load_matrices(ROOT / "matrices", ROOT).presets
+
+
+def test_demo_preset():
+    t = resolve_target("demo", PRESETS, Path("/unused"))
+    assert (t.name, t.project_name, t.version, t.import_name) == ("demo", "blasdemo", "0.1.0", "blasdemo")
+    assert t.system_components == ("kahan",)
+    assert t.tests_project_name == "blasdemo-tests"
+    assert any(r.startswith("meson-python") for r in t.build_requires)
+
+
+def test_a_path_target(tmp_path):
+    t = resolve_target(str(ROOT / "demo"), PRESETS, tmp_path)
+    assert t.project_name == "blasdemo" and t.smoke == "import blasdemo"
+
+
+def test_unknown_target_lists_presets(tmp_path):
+    with pytest.raises(TargetError, match="unknown target 'nonesuch'.*demo"):
+        resolve_target("nonesuch", PRESETS, tmp_path)
+
+
+def test_not_meson_python(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nbuild-backend = "setuptools.build_meta"\n[project]\nname="x"\n')
+    with pytest.raises(TargetError, match="not a meson-python project"):
+        resolve_target(str(tmp_path), PRESETS, tmp_path)
+
+
+def test_no_pyproject(tmp_path):
+    with pytest.raises(TargetError, match="no pyproject.toml"):
+        resolve_target(str(tmp_path), PRESETS, tmp_path)
+
+
+def test_scipy_style_options(tmp_path):
+    (tmp_path / "meson.options").write_text(
+        "option('use-system-libraries', type: 'array',\n"
+        "    choices: ['none', 'all', 'auto', 'boost.math', 'qhull'], value: ['none'],\n"
+        "    description: 'x')\n"
+    )
+    assert system_library_components(tmp_path) == ("boost.math", "qhull")
+    (tmp_path / "meson.options").write_text("option('blas', type: 'string', value: 'openblas')\n")
+    assert system_library_components(tmp_path) is None
