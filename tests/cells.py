@@ -1,0 +1,47 @@
+"""Helpers for tests that run real cells through nox, in a workspace of their own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class CellResult:
+    returncode: int
+    output: str
+    record: dict[str, Any]
+    record_path: Path
+
+
+def run_nox_cell(home: Path, session: str, *posargs: str, env: dict[str, str] | None = None,
+                 target_name: str = "demo") -> CellResult:
+    full_env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
+    full_env.update(env or {})
+    argv = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session]
+    if posargs:
+        argv += ["--", *posargs]
+    proc = subprocess.run(argv, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=1200)
+    output = proc.stdout + proc.stderr
+    record_path = home / "results" / target_name / session / "result.json"
+    assert record_path.is_file(), f"no result record at {record_path}; nox said:\n{output[-3000:]}"
+    return CellResult(proc.returncode, output, json.loads(record_path.read_text()), record_path)
+
+
+def venv_python(home: Path, session: str) -> Path:
+    return home / "venvs" / session / "bin" / "python"
+
+
+def installed_build_info(home: Path, session: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [str(venv_python(home, session)), "-c", "import blasdemo, json; print(json.dumps(blasdemo.build_info()))"],
+        capture_output=True, text=True, check=True, cwd="/",
+    )
+    return json.loads(out.stdout)

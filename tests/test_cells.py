@@ -1,0 +1,121 @@
+"""Real cells of the demo target, end to end: build, repair, fresh venv, installed tests."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cells import ROOT, installed_build_info, run_nox_cell, venv_python
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("matrix-home")
+
+
+@pytest.fixture(scope="module")
+def headline(home):
+    return run_nox_cell(home, "build-3.12-openblas")
+
+
+def test_headline_cell_builds_repairs_installs_and_tests(headline):
+    r = headline.record
+    assert headline.returncode == 0, headline.output[-3000:]
+    assert r["status"] == "passed" and r["error"] is None
+    assert r["tests"]["passed"] >= 9 and r["tests"]["failed"] == 0 and r["tests"]["errors"] == 0
+    assert r["repair"]["tool"] == "auditwheel" and r["repair"]["tag"].startswith("manylinux")
+    assert any(lib.startswith("libscipy_openblas") for lib in r["repair"]["grafted"])
+    (wheel,) = r["wheels"]
+    assert wheel["role"] == "full" and "manylinux" in wheel["path"]
+    assert hashlib.sha256(Path(wheel["path"]).read_bytes()).hexdigest() == wheel["sha256"]
+    assert r["blas_runtime"]["name"] == "openblas" and r["blas_runtime"]["int_size"] == 32
+    assert set(r["durations"]) >= {"build_env", "build", "repair", "test_env", "test", "total"}
+    assert r["system_components"] == {"kahan": "vendored"}
+    # The tests ran against the installed wheel in the fresh venv, not the source tree.
+    assert str(ROOT / "demo") not in (Path(r["log"]).read_text().split("pytest --pyargs")[-1])
+
+
+def test_unchanged_cell_reuses_its_wheel(home, headline):
+    again = run_nox_cell(home, "build-3.12-openblas")
+    assert again.returncode == 0
+    assert again.record["build_reused"] is True
+    assert "up to date" in again.output
+    assert again.record["wheels"][0]["sha256"] == headline.record["wheels"][0]["sha256"]
+
+
+def test_runtime_cell_reuses_the_compile_and_ships_no_tests(home, headline):
+    result = run_nox_cell(home, "build-3.12-openblas-runtime")
+    assert result.returncode == 0, result.output[-3000:]
+    assert result.record["tests"]["suite"] == "smoke" and result.record["tests"]["passed"] == 1
+    log = Path(result.record["log"]).read_text()
+    assert "Compiling C object" not in log, "the runtime wheel recompiled instead of reusing the build dir"
+    names = zipfile.ZipFile(result.record["wheels"][0]["path"]).namelist()
+    assert "blasdemo/_linalg" in " ".join(names) and not any("/tests/" in n for n in names)
+
+
+def test_split_cell_partitions_the_full_wheel(home, headline):
+    result = run_nox_cell(home, "build-3.12-openblas-split")
+    assert result.returncode == 0, result.output[-3000:]
+    r = result.record
+    roles = {w["role"]: Path(w["path"]) for w in r["wheels"]}
+    assert set(roles) == {"runtime", "tests"}
+    assert roles["tests"].name.startswith("blasdemo_tests-0.1.0-")
+    assert r["partition"]["ok"] and r["partition"]["tests_files"] >= 5
+    assert r["tests"]["suite"] == "tests-wheel" and r["tests"]["passed"] >= 9 and r["tests"]["failed"] == 0
+    assert "Compiling C object" not in Path(r["log"]).read_text()
+    # The user's source tree is never edited to rename the project.
+    assert 'name = "blasdemo"' in (ROOT / "demo" / "pyproject.toml").read_text()
+    status = subprocess.run(["git", "status", "--porcelain", "demo"], cwd=ROOT, capture_output=True, text=True)
+    assert status.stdout == ""
+
+
+def test_netlib_cell_loads_reference_blas(home):
+    result = run_nox_cell(home, "build-3.12-netlib")
+    assert result.returncode == 0, result.output[-3000:]
+    r = result.record
+    assert r["blas_runtime"]["name"] == "netlib" and r["blas_runtime"]["int_size"] == 32
+    assert any(lib.startswith("libblas") for lib in r["repair"]["grafted"])
+
+
+def test_a_blas_mismatch_fails_with_a_clear_message(home, headline):
+    """Point the netlib cell's check at a venv whose extension really loads OpenBLAS."""
+    from mesonmatrix.commands import CellError
+    from mesonmatrix.matrixfile import load_matrices
+    from mesonmatrix.pipeline import CellRun, new_record, plan_cell
+    from mesonmatrix.targets import resolve_target
+    from mesonmatrix.workspace import Workspace
+
+    matrices = load_matrices(ROOT / "matrices", ROOT)
+    workspace = Workspace(home)
+    cell = matrices.matrix.by_session()["build-3.12-netlib"]
+    plan = plan_cell(cell, resolve_target("demo", matrices.presets, home), workspace)
+    run = CellRun(plan, new_record(cell, "demo"), workspace, stream=open("/dev/null", "w"))
+    with pytest.raises(CellError, match=r"BLAS mismatch: the cell claims netlib .* loaded openblas"):
+        run.check_blas(venv_python(home, "build-3.12-openblas"), {})
+
+
+def test_other_platforms_are_skipped_with_a_reason(home):
+    result = run_nox_cell(home, "build-3.12-openblas-macos-arm64")
+    assert result.returncode == 0
+    assert result.record["status"] == "skipped"
+    assert "macos-arm64 cell on a linux-x86_64 host" in result.record["error"]
+
+
+def test_a_failing_test_suite_fails_the_cell_with_counts(home, tmp_path):
+    import shutil
+
+    source = tmp_path / "broken-demo"
+    shutil.copytree(ROOT / "demo", source)
+    test_file = source / "src" / "blasdemo" / "tests" / "test_linalg.py"
+    test_file.write_text(test_file.read_text() + "\n\ndef test_deliberately_broken():\n    assert 1 + 1 == 3\n")
+    result = run_nox_cell(home, "build-3.12-openblas", "--target", str(source), target_name="blasdemo")
+    assert result.returncode != 0
+    r = result.record
+    assert r["status"] == "failed" and "tests failed: 1 failed" in r["error"]
+    assert r["tests"]["failed"] == 1 and r["tests"]["passed"] >= 9
