@@ -1,4 +1,4 @@
-"""A lock per build dir, so two nox processes on one cell never share a compile."""
+"""A lock per build dir (and build env), so two nox processes never share a compile."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ except ImportError:  # pragma: no cover - Windows: no flock; CI runs one cell pe
 
 
 @contextlib.contextmanager
-def build_dir_lock(build_dir: Path, say: Callable[[str], None]) -> Iterator[None]:
-    lock_path = build_dir.with_name(build_dir.name + ".lock")
+def exclusive_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
+    """Hold ``<folder>.lock``; if another process holds it, say so and wait."""
+    lock_path = folder.with_name(folder.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a+") as handle:
         if fcntl is not None:
@@ -24,7 +25,7 @@ def build_dir_lock(build_dir: Path, say: Callable[[str], None]) -> Iterator[None
             except BlockingIOError:
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
-                say(f"waiting: build dir {build_dir.name} is in use by {holder}")
+                say(f"waiting: {folder} is in use by {holder}")
                 fcntl.flock(handle, fcntl.LOCK_EX)
             handle.seek(0)
             handle.truncate()

@@ -26,7 +26,7 @@ from .build import (
     stored_wheel,
 )
 from .commands import CellError, CommandFailed, CommandRunner
-from .locking import build_dir_lock
+from .locking import exclusive_lock
 from .matrixfile import MatrixSet
 from .model import Cell
 from .platforms import PLATFORMS, Platform, host_platform_name
@@ -79,6 +79,7 @@ class CellPlan:
     pkg_config_dir: Path
     results_dir: Path
     setup_args: tuple[str, ...]
+    build_requirements: tuple[str, ...]
     roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
 
     @property
@@ -112,18 +113,22 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
     if target.system_components is not None:
         setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
     platform = PLATFORMS[cell.platform]
+    repairer = repairer_for(platform, repair_tool)
+    requirements = sorted({*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements})
+    build_env = workspace.build_env(cell.python, cell.blas, requirements)
     return CellPlan(
         cell=cell,
         target=target,
         provider=provider,
         platform=platform,
-        repairer=repairer_for(platform, repair_tool),
+        repairer=repairer,
         build_key=key,
         build_dir=workspace.build_dir(key),
-        build_env=workspace.build_env(key),
-        pkg_config_dir=workspace.pkg_config_dir(key),
+        build_env=build_env,
+        pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
         results_dir=workspace.results_dir(target, cell),
         setup_args=tuple(setup_args),
+        build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
     )
 
@@ -209,9 +214,9 @@ class CellRun:
         plan = self.plan
         self.python = find_python(plan.cell.python)
         self.record.python_executable = str(self.python)
-        reqs = sorted({*BUILD_TOOLS, *plan.target.build_requires, *plan.provider.build_requirements(),
-                       *plan.repairer.requirements})
-        with self.stages.stage("build_env", f"uv venv at {plan.build_env} with {', '.join(reqs)}"):
+        reqs = list(plan.build_requirements)
+        with self.stages.stage("build_env", f"uv venv at {plan.build_env} with {', '.join(reqs)}"), \
+                exclusive_lock(plan.build_env, self.stages.say):
             stamp = plan.build_env / "mesonmatrix-requirements.json"
             wanted = json.dumps({"python": str(self.python), "requirements": reqs})
             env_python = venv_python(plan.build_env, plan.platform.os)
@@ -220,6 +225,8 @@ class CellRun:
                 self.runner.run(create_venv_command(self.uv, self.python, plan.build_env), label="create build env")
                 self.runner.run(install_command(self.uv, env_python, (), reqs), label="install build requirements")
                 stamp.write_text(wanted)
+            else:
+                self.stages.say(f"    build env up to date: {plan.build_env}")
             plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
             plan.provider.provision(self.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
         self.build_env_python = env_python
@@ -240,7 +247,7 @@ class CellRun:
         packages = freeze.stdout.split()
         with self.stages.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
             source_digest = source_tree_digest(plan.target.source_dir)
-            with build_dir_lock(plan.build_dir, self.stages.say):
+            with exclusive_lock(plan.build_dir, self.stages.say):
                 self._reset_if_reconfigured(packages)
                 for role in plan.build_roles():
                     store = self.workspace.wheel_store(plan.build_key, role)

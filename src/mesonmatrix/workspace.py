@@ -19,11 +19,18 @@ from .targets import Target
 @dataclass(frozen=True)
 class Workspace:
     root: Path
+    # Build envs are shared by content: their path ends up in the RUNPATH the linker
+    # hashes into each extension's build-id, so it must not depend on where the
+    # project is checked out, or two clones would never build identical wheels.
+    env_cache: Path | None = None
 
     @classmethod
     def default(cls, project_root: Path) -> Workspace:
         home = os.environ.get("MESONMATRIX_HOME")
-        return cls(Path(home).resolve() if home else project_root / ".matrix")
+        cache = os.environ.get("MESONMATRIX_CACHE") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "mesonmatrix"
+        )
+        return cls(Path(home).resolve() if home else project_root / ".matrix", Path(cache).resolve())
 
     def build_key(self, cell: Cell, target: Target) -> str:
         """One compile per (target source, python, blas, platform, system libraries).
@@ -39,11 +46,10 @@ class Workspace:
     def build_dir(self, key: str) -> Path:
         return self.root / "build" / key
 
-    def build_env(self, key: str) -> Path:
-        return self.root / "envs" / key
-
-    def pkg_config_dir(self, key: str) -> Path:
-        return self.root / "envs" / key / "mesonmatrix-pkgconfig"
+    def build_env(self, python: str, blas: str, requirements: list[str]) -> Path:
+        """A build env per (Python, BLAS flavour, requirement set), wherever the project is."""
+        digest = hashlib.sha256("\n".join([python, blas, *requirements]).encode()).hexdigest()[:12]
+        return (self.env_cache or self.root / "cache") / "envs" / f"py{python}-{blas}-{digest}"
 
     def wheel_store(self, key: str, role: str) -> Path:
         return self.root / "wheels" / key / role
@@ -54,5 +60,3 @@ class Workspace:
     def test_venv(self, cell: Cell) -> Path:
         return self.root / "venvs" / cell.session_name
 
-    def sources(self) -> Path:
-        return self.root
