@@ -31,7 +31,7 @@ def test_netlib_pins_its_own_directory(tmp_path):
     netlib = PROVIDERS["netlib"]
     assert isinstance(netlib, DebianBLAS)
     try:
-        libdir = netlib.multiarch_libdir()
+        blas_dir, lapack_dir = netlib.library_dirs()
     except FileNotFoundError:
         pytest.skip("Debian's libblas-dev/liblapack-dev are not installed")
     runner = CommandRunner(log=tmp_path / "log", echo_output=False)
@@ -39,15 +39,29 @@ def test_netlib_pins_its_own_directory(tmp_path):
     blas_pc = (tmp_path / "netlib-blas.pc").read_text()
     lapack_pc = (tmp_path / "netlib-blas-lapack.pc").read_text()
     # The rpath makes the loader, and auditwheel, find netlib, not the alternatives link.
-    assert f"libdir={libdir / 'blas'}" in blas_pc and "-Wl,-rpath,${libdir}" in blas_pc
-    assert f"libdir={libdir / 'lapack'}" in lapack_pc and "Requires: netlib-blas" in lapack_pc
+    assert blas_dir.name == "blas" and lapack_dir.name == "lapack"
+    assert f"libdir={blas_dir}" in blas_pc and "-Wl,-rpath,${libdir}" in blas_pc
+    assert f"libdir={lapack_dir}" in lapack_pc and "Requires: netlib-blas" in lapack_pc
     assert netlib.setup_args() == ("-Dblas=netlib-blas", "-Dlapack=netlib-blas-lapack")
+    assert netlib.runtime_library_path() == (blas_dir, lapack_dir)
+
+
+def test_system_openblas_is_one_library_for_blas_and_lapack():
+    p = PROVIDERS["system-openblas"]
+    assert p.setup_args() == ("-Dblas=system-openblas", "-Dlapack=system-openblas")
+    assert p.apt_packages == ("libopenblas-dev",)
+
+
+def test_blis_takes_lapack_from_netlib():
+    p = PROVIDERS["blis"]
+    assert p.setup_args() == ("-Dblas=blis-blas", "-Dlapack=blis-blas-lapack")
+    assert set(p.apt_packages) == {"libblis-dev", "liblapack-dev"}
 
 
 def test_missing_debian_blas_says_the_exact_command(monkeypatch, tmp_path):
     fake = DebianBLAS(
-        name="fake", summary="", apt_packages=("libfake-dev",), blas_pc="fake", blas_dir="nowhere-fake",
-        blas_lib="fake", lapack_dir="nowhere-fake", lapack_lib="fake",
+        name="fake", summary="", apt_packages=("libfake-dev",), blas_pc="fake", blas_dirs=("nowhere-fake",),
+        blas_lib="fake", lapack_dirs=("nowhere-fake",), lapack_lib="fake",
         expectation=PROVIDERS["netlib"].expectation,
     )
     monkeypatch.setattr(os, "geteuid", lambda: 1000)  # as a user who may not run apt

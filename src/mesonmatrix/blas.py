@@ -43,6 +43,10 @@ class BlasProvider(Protocol):
         """Make the flavour visible to the build: write .pc files, install when missing."""
         ...
 
+    def runtime_library_path(self) -> tuple[Path, ...]:
+        """Directories the repair tool searches first for this flavour's libraries."""
+        ...
+
 
 def _ilp64_args(int_size: int) -> tuple[str, ...]:
     return ("-Duse-ilp64=true",) if int_size == 64 else ()
@@ -70,6 +74,9 @@ class ScipyOpenBLAS:
         code = f"import {self.module}, pathlib, sys; pathlib.Path(sys.argv[1]).write_text({self.module}.get_pkg_config())"
         runner.run([str(build_python), "-c", code, str(pc_file)], label=f"write {pc_file.name}")
 
+    def runtime_library_path(self) -> tuple[Path, ...]:
+        return ()  # the .pc file's rpath already points at the wheel's library
+
 
 @dataclass(frozen=True, kw_only=True)
 class DebianBLAS:
@@ -85,9 +92,9 @@ class DebianBLAS:
     summary: str
     apt_packages: tuple[str, ...]
     blas_pc: str  # pkg-config name the provider writes for BLAS
-    blas_dir: str  # directory under the multiarch libdir holding the library
+    blas_dirs: tuple[str, ...]  # candidate directories under the multiarch libdir, first found wins
     blas_lib: str  # -l name
-    lapack_dir: str
+    lapack_dirs: tuple[str, ...]
     lapack_lib: str
     expectation: BlasExpectation
     platforms: tuple[str, ...] = ("linux-x86_64", "linux-aarch64")
@@ -95,26 +102,41 @@ class DebianBLAS:
     def build_requirements(self) -> tuple[str, ...]:
         return ()
 
+    @property
+    def lapack_is_blas(self) -> bool:
+        return self.lapack_dirs == self.blas_dirs and self.lapack_lib == self.blas_lib
+
     def setup_args(self) -> tuple[str, ...]:
-        lapack = self.blas_pc if self.lapack_dir == self.blas_dir and self.lapack_lib == self.blas_lib else f"{self.blas_pc}-lapack"
+        lapack = self.blas_pc if self.lapack_is_blas else f"{self.blas_pc}-lapack"
         return (f"-Dblas={self.blas_pc}", f"-Dlapack={lapack}")
 
-    def library_files(self) -> tuple[str, ...]:
-        """The files, relative to the multiarch libdir, that show the flavour is installed."""
-        return (f"{self.blas_dir}/lib{self.blas_lib}.so", f"{self.lapack_dir}/lib{self.lapack_lib}.so")
+    def _find(self, libdir: Path, dirs: tuple[str, ...], lib: str) -> Path | None:
+        return next((libdir / d for d in dirs if (libdir / d / f"lib{lib}.so").exists()), None)
 
-    def multiarch_libdir(self) -> Path:
-        for candidate in (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib/aarch64-linux-gnu"), Path("/usr/lib64"), Path("/usr/lib")):
-            if all((candidate / f).exists() for f in self.library_files()):
-                return candidate
-        raise FileNotFoundError(", ".join(self.library_files()))
+    def library_dirs(self) -> tuple[Path, Path]:
+        """The directories of the BLAS and the LAPACK library; FileNotFoundError if absent."""
+        for libdir in (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib/aarch64-linux-gnu"), Path("/usr/lib64"), Path("/usr/lib")):
+            blas, lapack = self._find(libdir, self.blas_dirs, self.blas_lib), self._find(libdir, self.lapack_dirs, self.lapack_lib)
+            if blas and lapack:
+                return blas, lapack
+        raise FileNotFoundError(f"lib{self.blas_lib}.so in {'|'.join(self.blas_dirs)}, lib{self.lapack_lib}.so in {'|'.join(self.lapack_dirs)}")
+
+    def runtime_library_path(self) -> tuple[Path, ...]:
+        """Where the repair tool must look first. Debian's liblapack.so.3 needs libblas.so.3,
+        which ld.so.cache would resolve through update-alternatives; this flavour's own
+        directory comes first so the wheel grafts this flavour's libblas.so.3."""
+        try:
+            blas, lapack = self.library_dirs()
+        except FileNotFoundError:
+            return ()
+        return (blas,) if blas == lapack else (blas, lapack)
 
     def install_command(self) -> list[str]:
         return ["apt-get", "install", "-y", "--no-install-recommends", *self.apt_packages]
 
-    def ensure_installed(self, runner: CommandRunner) -> Path:
+    def ensure_installed(self, runner: CommandRunner) -> tuple[Path, Path]:
         try:
-            return self.multiarch_libdir()
+            return self.library_dirs()
         except FileNotFoundError:
             pass
         command = " ".join(self.install_command())
@@ -124,16 +146,14 @@ class DebianBLAS:
         runner.run(["apt-get", "update", "-q"], label="apt-get update", extra_env=env)
         runner.run(self.install_command(), label=f"install {self.name} from apt", extra_env=env)
         try:
-            return self.multiarch_libdir()
-        except FileNotFoundError:
-            raise PrerequisiteMissing(f"{command} ran but {', '.join(self.library_files())} are still missing") from None
+            return self.library_dirs()
+        except FileNotFoundError as exc:
+            raise PrerequisiteMissing(f"{command} ran but {exc} is still missing") from None
 
     def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:
-        libdir = self.ensure_installed(runner)
-        blas_dir = libdir / self.blas_dir
-        lapack_dir = libdir / self.lapack_dir
+        blas_dir, lapack_dir = self.ensure_installed(runner)
         (pkg_config_dir / f"{self.blas_pc}.pc").write_text(_pc_text(self.name, blas_dir, self.blas_lib, lapack=None))
-        if self.setup_args()[1] != f"-Dlapack={self.blas_pc}":
+        if not self.lapack_is_blas:
             (pkg_config_dir / f"{self.blas_pc}-lapack.pc").write_text(
                 _pc_text(f"{self.name} LAPACK", lapack_dir, self.lapack_lib, lapack=self.blas_pc)
             )
@@ -170,6 +190,9 @@ class OSFramework:
     def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:
         return None
 
+    def runtime_library_path(self) -> tuple[Path, ...]:
+        return ()
+
 
 PROVIDERS: dict[str, BlasProvider] = {
     p.name: p
@@ -193,11 +216,33 @@ PROVIDERS: dict[str, BlasProvider] = {
             summary="reference BLAS/LAPACK from Debian (libblas-dev, liblapack-dev)",
             apt_packages=("libblas-dev", "liblapack-dev"),
             blas_pc="netlib-blas",
-            blas_dir="blas",
+            blas_dirs=("blas",),
             blas_lib="blas",
-            lapack_dir="lapack",
+            lapack_dirs=("lapack",),
             lapack_lib="lapack",
-            expectation=BlasExpectation(names=("netlib", "/blas/libblas"), int_size=32),
+            expectation=BlasExpectation(names=("netlib",), int_size=32),
+        ),
+        DebianBLAS(
+            name="system-openblas",
+            summary="OpenBLAS from Debian (libopenblas-dev), BLAS and LAPACK in one library",
+            apt_packages=("libopenblas-dev",),
+            blas_pc="system-openblas",
+            blas_dirs=("openblas-pthread", "openblas-openmp", "openblas-serial"),
+            blas_lib="openblas",
+            lapack_dirs=("openblas-pthread", "openblas-openmp", "openblas-serial"),
+            lapack_lib="openblas",
+            expectation=BlasExpectation(names=("openblas",), int_size=32),
+        ),
+        DebianBLAS(
+            name="blis",
+            summary="BLIS from Debian (libblis-dev), LAPACK from netlib (liblapack-dev)",
+            apt_packages=("libblis-dev", "liblapack-dev"),
+            blas_pc="blis-blas",
+            blas_dirs=("blis-openmp", "blis-pthread", "blis-serial"),
+            blas_lib="blis",
+            lapack_dirs=("lapack",),
+            lapack_lib="lapack",
+            expectation=BlasExpectation(names=("blis",), int_size=32),
         ),
         OSFramework(
             name="accelerate",

@@ -1,104 +1,116 @@
-"""Run inside a test venv: which BLAS does the installed package really load?
+"""Run inside a test venv: which BLAS does the installed package really call?
 
 Usage: python blasprobe.py IMPORT_NAME. Prints one JSON object. Kept free of imports
-from mesonmatrix because it runs in a venv that only holds the wheel under test.
+from mesonmatrix because it runs in a venv that holds only the wheels under test.
+
+The answer comes from the dynamic linker, not from file names: for each extension module
+of the package, dlsym finds the ``dgemm`` it binds to (whatever prefix or suffix the
+build used) and dladdr names the library that defines it. Debian's netlib, OpenBLAS and
+BLIS all install a ``libblas.so.3``; only the symbols that library exports tell them apart.
 """
 
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import importlib
 import json
 import os
 import pkgutil
-import re
 import sys
+from pathlib import Path
 
-BLAS_LIBRARY = re.compile(r"(openblas|libblas|liblapack|blis|mkl_|libmkl|accelerate|veclib)", re.I)
+GEMM_SYMBOLS = [
+    f"{prefix}{name}{suffix}"
+    for name in ("dgemm_", "cblas_dgemm", "dgemm")
+    for prefix in ("", "scipy_")
+    for suffix in ("", "64_")
+]
+OPENBLAS_CONFIG = ["openblas_get_config", "openblas_get_config64_", "scipy_openblas_get_config",
+                   "scipy_openblas_get_config64_"]
 
 
-def import_all(name: str) -> None:
-    """Import the package and its compiled submodules, so every BLAS user is loaded."""
+class DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
+def import_all(name: str) -> list[str]:
+    """Import the package and its submodules; return the paths of its extension modules."""
     package = importlib.import_module(name)
+    modules = [package]
     for info in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=name + "."):
-        if ".tests" in info.name or info.name.endswith("tests"):
+        if ".tests" in info.name or info.name.endswith(".tests"):
             continue
         try:
-            importlib.import_module(info.name)
+            modules.append(importlib.import_module(info.name))
         except Exception:  # noqa: BLE001 - optional submodules may fail; BLAS is what matters
             pass
+    return sorted({m.__file__ for m in modules if m.__file__ and m.__file__.endswith((".so", ".pyd"))})
 
 
-def mapped_libraries() -> list[str]:
+def library_of(extension: str) -> tuple[str, str] | None:
+    """(library path, symbol) of the GEMM that ``extension`` binds to, per the linker."""
     try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6}
-    except OSError:
-        return []
-    return sorted(p for p in paths if p.startswith("/") and BLAS_LIBRARY.search(os.path.basename(p)))
-
-
-def has_symbol(library: ctypes.CDLL, names: list[str]) -> str | None:
-    for name in names:
-        if hasattr(library, name):
-            return name
+        handle = ctypes.CDLL(extension)
+        libc = ctypes.CDLL(None)
+        dladdr = libc.dladdr
+    except (OSError, AttributeError):
+        return None
+    dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(DlInfo)]
+    for symbol in GEMM_SYMBOLS:
+        try:
+            address = ctypes.cast(getattr(handle, symbol), ctypes.c_void_p).value
+        except AttributeError:
+            continue
+        info = DlInfo()
+        if dladdr(address, ctypes.byref(info)) and info.dli_fname:
+            path = os.path.realpath(info.dli_fname.decode())
+            if path != os.path.realpath(extension):
+                return path, symbol
     return None
 
 
-def openblas_int_size(path: str) -> int:
+def has_symbol(library: ctypes.CDLL, names: list[str]) -> str | None:
+    return next((n for n in names if hasattr(library, n)), None)
+
+
+def identify(path: str, symbol: str) -> tuple[str, int]:
+    """Name a BLAS library by the symbols it exports; say its integer size."""
+    if "accelerate" in path.lower() or "veclib" in path.lower():
+        return "accelerate", 32
     lib = ctypes.CDLL(path)
-    name = has_symbol(lib, ["openblas_get_config", "openblas_get_config64_", "scipy_openblas_get_config",
-                            "scipy_openblas_get_config64_"])
-    if name is None:
-        return 32
-    getter = getattr(lib, name)
-    getter.restype = ctypes.c_char_p
-    config = getter().decode()
-    return 64 if "USE64BITINT" in config else 32
-
-
-def identify(path: str) -> tuple[str, int]:
-    """Name a BLAS library by the symbols it exports, not by its file name.
-
-    Debian's netlib and OpenBLAS both install libblas.so.3; only the symbols tell.
-    """
-    lib = ctypes.CDLL(path)
-    if has_symbol(lib, ["openblas_get_config", "openblas_get_config64_", "scipy_openblas_get_config",
-                        "scipy_openblas_get_config64_"]):
-        return "openblas", openblas_int_size(path)
+    config = has_symbol(lib, OPENBLAS_CONFIG)
+    if config:
+        getter = getattr(lib, config)
+        getter.restype = ctypes.c_char_p
+        return "openblas", 64 if b"USE64BITINT" in getter() else 32
     if has_symbol(lib, ["bli_info_get_version_str"]):
-        return "blis", 32
+        return "blis", 64 if symbol.endswith("64_") else 32
     if has_symbol(lib, ["MKL_Get_Version_String", "mkl_get_version_string"]):
-        return "mkl", 64 if "ilp64" in path.lower() else 32
-    if has_symbol(lib, ["dgemm_", "dgemm", "dgemm_64_"]):
-        return "netlib", 64 if hasattr(lib, "dgemm_64_") else 32
-    return "unknown", 32
+        return "mkl", 64 if "ilp64" in Path(path).name.lower() or symbol.endswith("64_") else 32
+    return "netlib", 64 if symbol.endswith("64_") else 32
+
+
+def threadpoolctl_view() -> list[str]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [f"{i.get('internal_api')}:{i.get('filepath')}" for i in threadpool_info() if i.get("user_api") == "blas"]
 
 
 def main(name: str) -> dict[str, object]:
-    import_all(name)
-    found: dict[str, object] = {"libraries": mapped_libraries()}
-    try:
-        from threadpoolctl import threadpool_info
-
-        blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    except ImportError:
-        blas = []
-    if blas:
-        info = blas[0]
-        path = str(info.get("filepath"))
-        int_size = openblas_int_size(path) if info.get("internal_api") == "openblas" else (
-            64 if "ilp64" in path.lower() else 32)
-        found.update(name=info.get("internal_api"), library=path, int_size=int_size,
-                     version=info.get("version"), method="threadpoolctl")
-        return found
-    # threadpoolctl knows no reference BLAS: fall back to the shared objects mapped here.
-    for path in found["libraries"]:  # type: ignore[union-attr]
-        if "blas" in os.path.basename(path).lower() or "mkl" in path.lower():
-            kind, int_size = identify(path)
-            found.update(name=kind, library=path, int_size=int_size, version=None, method="symbols")
-            return found
-    found.update(name=None, library=None, int_size=None, version=None, method="none")
+    extensions = import_all(name)
+    found: dict[str, object] = {"name": None, "library": None, "int_size": None, "symbol": None,
+                                "extension": None, "threadpoolctl": threadpoolctl_view()}
+    for extension in extensions:
+        hit = library_of(extension)
+        if hit:
+            library, symbol = hit
+            kind, int_size = identify(library, symbol)
+            found.update(name=kind, library=library, int_size=int_size, symbol=symbol, extension=extension)
+            break
     return found
 
 

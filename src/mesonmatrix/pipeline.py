@@ -320,8 +320,13 @@ class CellRun:
                     repaired[role] = Path(shutil.copy2(wheel, dist / wheel.name))
                     continue
                 before = set(dist.glob("*.whl"))
-                self.runner.run(plan.repairer.repair_command(wheel, dist, platform=plan.platform),
-                                label=f"repair the {role} wheel")
+                lib_dirs = plan.provider.runtime_library_path()
+                repair_env = {}
+                if lib_dirs and plan.platform.os == "linux":
+                    search = [*map(str, lib_dirs), os.environ.get("LD_LIBRARY_PATH", "")]
+                    repair_env["LD_LIBRARY_PATH"] = os.pathsep.join(p for p in search if p)
+                self.runner.run(plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs),
+                                label=f"repair the {role} wheel", extra_env=repair_env)
                 new = sorted(set(dist.glob("*.whl")) - before)
                 if len(new) != 1:
                     raise CellError(f"{plan.repairer.tool} wrote {len(new)} wheels for {wheel.name}, expected one")
@@ -397,8 +402,7 @@ class CellRun:
         name = str(found.get("name") or "")
         library = str(found.get("library") or "")
         self.stages.say(f"    loaded BLAS: {name or 'none found'} ({library or '-'}), {found.get('int_size')}-bit integers")
-        matches = any(n in name.lower() or n in library.lower() for n in expected.names)
-        if not matches:
+        if name not in expected.names:
             raise CellError(
                 f"BLAS mismatch: the cell claims {self.plan.cell.blas} ({', '.join(expected.names)}) but the installed "
                 f"extension loaded {name or 'no BLAS'} from {library or 'nowhere'}"

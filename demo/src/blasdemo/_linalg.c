@@ -32,6 +32,8 @@ void BLAS_FUNC(dgemm)(const char *transa, const char *transb, const blas_int *m,
                       const double *a, const blas_int *lda, const double *b,
                       const blas_int *ldb, const double *beta, double *c,
                       const blas_int *ldc);
+double BLAS_FUNC(ddot)(const blas_int *n, const double *x, const blas_int *incx,
+                       const double *y, const blas_int *incy);
 void BLAS_FUNC(dgesv)(const blas_int *n, const blas_int *nrhs, double *a,
                       const blas_int *lda, blas_int *ipiv, double *b,
                       const blas_int *ldb, blas_int *info);
@@ -172,6 +174,29 @@ demo_dgesv(PyObject *self, PyObject *args)
     return result;
 }
 
+/* ddot_repeated(x, y, n): ddot over n copies of x and y (stride 0), so a length past
+ * 2**31 needs 64-bit BLAS integers without needing 16 GiB of memory. */
+static PyObject *
+demo_ddot_repeated(PyObject *self, PyObject *args)
+{
+    double x, y;
+    long long n;
+    if (!PyArg_ParseTuple(args, "ddL", &x, &y, &n)) {
+        return NULL;
+    }
+    if (n < 0 || (sizeof(blas_int) < sizeof(long long) && n > (long long)INT32_MAX)) {
+        PyErr_Format(PyExc_OverflowError, "n=%lld does not fit this BLAS's %d-bit integers", n,
+                     (int)(8 * sizeof(blas_int)));
+        return NULL;
+    }
+    blas_int bn = (blas_int)n, inc = 0;
+    double result;
+    Py_BEGIN_ALLOW_THREADS
+    result = BLAS_FUNC(ddot)(&bn, &x, &inc, &y, &inc);
+    Py_END_ALLOW_THREADS
+    return PyFloat_FromDouble(result);
+}
+
 static PyObject *
 demo_kahan_sum(PyObject *self, PyObject *values_obj)
 {
@@ -205,6 +230,7 @@ demo_build_info(PyObject *self, PyObject *unused)
 static PyMethodDef demo_methods[] = {
     {"dgemm", demo_dgemm, METH_VARARGS, "dgemm(a, b, m, k, n) -> column-major A @ B"},
     {"dgesv", demo_dgesv, METH_VARARGS, "dgesv(a, b, n) -> x solving A x = b"},
+    {"ddot_repeated", demo_ddot_repeated, METH_VARARGS, "ddot over n copies of x and y (stride 0)"},
     {"kahan_sum", demo_kahan_sum, METH_O, "Compensated sum of a sequence of floats"},
     {"build_info", demo_build_info, METH_NOARGS, "How this extension was built"},
     {NULL, NULL, 0, NULL},

@@ -55,6 +55,19 @@ def test_large_matmul_uses_blocked_kernel():
     assert blasdemo.matmul(a, identity) == a
 
 
+def test_ddot_with_a_length_past_int32():
+    """64-bit indices for real: an ILP64 BLAS sums 2**31 + 7 terms; LP64 refuses."""
+    from blasdemo import _linalg
+
+    n = 2**31 + 7
+    if blasdemo.build_info()["blas_int_size"] == 8:
+        assert _linalg.ddot_repeated(1.0, 1.0, n) == float(n)
+    else:
+        with pytest.raises(OverflowError, match="32-bit"):
+            _linalg.ddot_repeated(1.0, 1.0, n)
+    assert _linalg.ddot_repeated(2.0, 3.0, 1000) == 6000.0
+
+
 def test_blas_integer_size():
     info = blasdemo.build_info()
     expected = os.environ.get("BLASDEMO_EXPECT_INT_SIZE")
