@@ -75,12 +75,37 @@ def test_split_cell_partitions_the_full_wheel(home, headline):
     assert status.stdout == ""
 
 
-def test_netlib_cell_loads_reference_blas(home):
-    result = run_nox_cell(home, "build-3.12-netlib")
+# flavour -> (name the probe must report, integer size, a library the repair must graft or None)
+FLAVOURS = {
+    "netlib": ("netlib", 32, "libblas"),
+    "openblas64": ("openblas", 64, "libscipy_openblas64_"),
+    "system-openblas": ("openblas", 32, "libopenblas"),
+    "blis": ("blis", 32, "libblis"),
+    "mkl": ("mkl", 32, None),  # linked statically: nothing to graft
+}
+
+
+@pytest.mark.parametrize("flavour", sorted(FLAVOURS))
+def test_each_flavour_loads_its_own_blas(home, flavour):
+    name, int_size, grafted = FLAVOURS[flavour]
+    result = run_nox_cell(home, f"build-3.12-{flavour}")
     assert result.returncode == 0, result.output[-3000:]
     r = result.record
-    assert r["blas_runtime"]["name"] == "netlib" and r["blas_runtime"]["int_size"] == 32
-    assert any(lib.startswith("libblas") for lib in r["repair"]["grafted"])
+    assert r["tests"]["passed"] >= 10 and r["tests"]["failed"] == 0
+    assert (r["blas_runtime"]["name"], r["blas_runtime"]["int_size"]) == (name, int_size)
+    if grafted:
+        assert any(lib.startswith(grafted) for lib in r["repair"]["grafted"]), r["repair"]
+    # Debian installs several libblas.so.3 behind update-alternatives (netlib's LAPACK
+    # needs one): the grafted copy must be this flavour's own, told apart by its symbols.
+    if flavour in ("blis", "netlib"):
+        import ctypes
+
+        libs = home / "venvs"
+        (grafted_blas,) = [lib for lib in r["repair"]["grafted"] if lib.startswith("libblas")]
+        (path,) = libs.glob(f"build-3.12-{flavour}/lib/python3.*/site-packages/blasdemo.libs/{grafted_blas}")
+        library = ctypes.CDLL(str(path))
+        assert hasattr(library, "caxpby_") == (flavour == "blis")  # a BLIS extension netlib lacks
+        assert not hasattr(library, "openblas_get_config")
 
 
 def test_a_blas_mismatch_fails_with_a_clear_message(home, headline):

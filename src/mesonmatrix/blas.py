@@ -172,6 +172,42 @@ def _pc_text(description: str, libdir: Path, lib: str, *, lapack: str | None) ->
 
 
 @dataclass(frozen=True, kw_only=True)
+class PyPIMKL:
+    """Intel oneMKL from PyPI (mkl-devel + mkl-static), linked statically.
+
+    The dynamic libmkl_core dlopens its CPU-specific kernels by soname at run time, which
+    a repaired wheel cannot satisfy; the static libraries carry every kernel, so the
+    wheel needs nothing from outside. The threading layer is chosen explicitly through
+    the pkg-config name: ``sequential``, so the wheel brings no OpenMP runtime.
+    """
+
+    name: str
+    summary: str
+    pkg_config_name: str  # e.g. mkl-static-lp64-seq
+    expectation: BlasExpectation
+    platforms: tuple[str, ...] = ("linux-x86_64", "windows-amd64")
+
+    def build_requirements(self) -> tuple[str, ...]:
+        return ("mkl-devel", "mkl-static")
+
+    def setup_args(self) -> tuple[str, ...]:
+        return (f"-Dblas={self.pkg_config_name}", f"-Dlapack={self.pkg_config_name}",
+                *_ilp64_args(self.expectation.int_size))
+
+    def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:
+        # mkl-devel installs its .pc files (prefix=${pcfiledir}/../..) into <env>/lib/pkgconfig.
+        env_root = build_python.parent.parent
+        source = env_root / "lib" / "pkgconfig" / f"{self.pkg_config_name}.pc"
+        if not source.is_file():
+            raise PrerequisiteMissing(f"mkl-devel did not install {source}")
+        text = source.read_text().replace("${pcfiledir}/../..", str(env_root))
+        (pkg_config_dir / source.name).write_text(text)
+
+    def runtime_library_path(self) -> tuple[Path, ...]:
+        return ()
+
+
+@dataclass(frozen=True, kw_only=True)
 class OSFramework:
     """A BLAS that ships with the operating system (Apple Accelerate)."""
 
@@ -243,6 +279,12 @@ PROVIDERS: dict[str, BlasProvider] = {
             lapack_dirs=("lapack",),
             lapack_lib="lapack",
             expectation=BlasExpectation(names=("blis",), int_size=32),
+        ),
+        PyPIMKL(
+            name="mkl",
+            summary="Intel oneMKL from PyPI (mkl-devel, mkl-static), static, sequential threading",
+            pkg_config_name="mkl-static-lp64-seq",
+            expectation=BlasExpectation(names=("mkl",), int_size=32),
         ),
         OSFramework(
             name="accelerate",

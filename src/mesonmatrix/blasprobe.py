@@ -65,9 +65,19 @@ def library_of(extension: str) -> tuple[str, str] | None:
             continue
         info = DlInfo()
         if dladdr(address, ctypes.byref(info)) and info.dli_fname:
-            path = os.path.realpath(info.dli_fname.decode())
-            if path != os.path.realpath(extension):
-                return path, symbol
+            # The extension itself, when BLAS was linked statically (MKL).
+            return os.path.realpath(info.dli_fname.decode()), symbol
+    return None
+
+
+def static_blas_in(path: str) -> str | None:
+    """Name a BLAS linked statically into ``path`` by the version strings it carries."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if b"Math Kernel Library" in data or b"oneMKL" in data:
+        return "mkl"
+    if b"OpenBLAS" in data:
+        return "openblas"
     return None
 
 
@@ -80,6 +90,9 @@ def identify(path: str, symbol: str) -> tuple[str, int]:
     if "accelerate" in path.lower() or "veclib" in path.lower():
         return "accelerate", 32
     lib = ctypes.CDLL(path)
+    if has_symbol(lib, ["PyInit_" + Path(path).name.split(".")[0]]):
+        kind = static_blas_in(path) or "unknown"
+        return kind, 64 if symbol.endswith("64_") else 32
     config = has_symbol(lib, OPENBLAS_CONFIG)
     if config:
         getter = getattr(lib, config)
