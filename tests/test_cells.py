@@ -52,7 +52,7 @@ def test_unchanged_cell_reuses_its_wheel(home, headline):
 def test_runtime_cell_reuses_the_compile_and_ships_no_tests(home, headline):
     result = run_nox_cell(home, "build-3.12-openblas-runtime")
     assert result.returncode == 0, result.output[-3000:]
-    assert result.record["tests"]["suite"] == "smoke" and result.record["tests"]["passed"] == 1
+    assert result.record["tests"]["source"] == "smoke" and result.record["tests"]["passed"] == 1
     log = Path(result.record["log"]).read_text()
     assert "Compiling C object" not in log, "the runtime wheel recompiled instead of reusing the build dir"
     names = zipfile.ZipFile(result.record["wheels"][0]["path"]).namelist()
@@ -67,7 +67,7 @@ def test_split_cell_partitions_the_full_wheel(home, headline):
     assert set(roles) == {"runtime", "tests"}
     assert roles["tests"].name.startswith("blasdemo_tests-0.1.0-")
     assert r["partition"]["ok"] and r["partition"]["tests_files"] >= 5
-    assert r["tests"]["suite"] == "tests-wheel" and r["tests"]["passed"] >= 9 and r["tests"]["failed"] == 0
+    assert r["tests"]["source"] == "tests-wheel" and r["tests"]["passed"] >= 9 and r["tests"]["failed"] == 0
     assert "Compiling C object" not in Path(r["log"]).read_text()
     # The user's source tree is never edited to rename the project.
     assert 'name = "blasdemo"' in (ROOT / "demo" / "pyproject.toml").read_text()

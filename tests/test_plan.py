@@ -77,7 +77,8 @@ def test_windows_cell_commands():
     py = venv_python(Path("v"), p.platform.os)
     assert py == Path("v/Scripts/python.exe")
     assert install_command("uv", py, [Path("a.whl")], ["pytest"]) == ["uv", "pip", "install", "--python", str(py), "a.whl", "pytest"]
-    assert pytest_command(py, "blasdemo", Path("j.xml"))[:5] == [str(py), "-m", "pytest", "--pyargs", "blasdemo"]
+    argv = pytest_command(py, ("blasdemo",), Path("j.xml"))
+    assert argv[:3] == [str(py), "-m", "pytest"] and argv[-2:] == ["--pyargs", "blasdemo"]
     assert skip_reason(CELLS["build-3.12-openblas-windows-amd64"], DEMO, p.provider, "windows-amd64") is None
 
 

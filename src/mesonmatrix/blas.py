@@ -8,12 +8,11 @@ to ``PROVIDERS`` and one value in a matrix file.
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .aptget import ensure_apt_packages
 from .commands import CommandRunner, PrerequisiteMissing
 
 
@@ -131,24 +130,16 @@ class DebianBLAS:
             return ()
         return (blas,) if blas == lapack else (blas, lapack)
 
-    def install_command(self) -> list[str]:
-        return ["apt-get", "install", "-y", "--no-install-recommends", *self.apt_packages]
-
     def ensure_installed(self, runner: CommandRunner) -> tuple[Path, Path]:
-        try:
-            return self.library_dirs()
-        except FileNotFoundError:
-            pass
-        command = " ".join(self.install_command())
-        if os.name != "posix" or os.geteuid() != 0 or shutil.which("apt-get") is None:
-            raise PrerequisiteMissing(f"BLAS flavour {self.name!r} needs Debian packages {', '.join(self.apt_packages)}; run: sudo apt-get update && sudo {command}")
-        env = {"DEBIAN_FRONTEND": "noninteractive"}
-        runner.run(["apt-get", "update", "-q"], label="apt-get update", extra_env=env)
-        runner.run(self.install_command(), label=f"install {self.name} from apt", extra_env=env)
-        try:
-            return self.library_dirs()
-        except FileNotFoundError as exc:
-            raise PrerequisiteMissing(f"{command} ran but {exc} is still missing") from None
+        def present() -> bool:
+            try:
+                self.library_dirs()
+            except FileNotFoundError:
+                return False
+            return True
+
+        ensure_apt_packages(runner, self.apt_packages, present, f"BLAS flavour {self.name!r}")
+        return self.library_dirs()
 
     def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:
         blas_dir, lapack_dir = self.ensure_installed(runner)

@@ -15,5 +15,6 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     parser.add_argument("--target", help="a preset from matrices/ (demo), a meson-python source directory or an sdist")
     parser.add_argument("--repair-tool", choices=sorted(REPAIRERS),
                         help="override the platform's repair tool (repairwheel works on every platform)")
+    parser.add_argument("--suite", help="the target's test-suite preset (e.g. smoke, fast, full); default: the target's")
     args = parser.parse_args(list(posargs))
-    return RunOptions(project_root=project_root, target=args.target, repair_tool=args.repair_tool)
+    return RunOptions(project_root=project_root, target=args.target, repair_tool=args.repair_tool, suite=args.suite)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +13,8 @@ from .cli import parse_cell_args
 from .matrixfile import MatrixSet, load_matrices
 from .model import Cell, MatrixError
 from .pipeline import run_cell
+from .report import write_report
+from .workspace import Workspace
 
 
 def load_or_exit(project_root: Path) -> MatrixSet:
@@ -38,9 +42,53 @@ def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callabl
 
 
 def register_cells(nox: Any, project_root: Path) -> MatrixSet:
+    """One session per cell. Cells are default sessions, so ``nox -l --json`` lists them all."""
     matrices = load_or_exit(project_root)
     for cell in matrices.matrix.cells:
         nox.session(name=cell.session_name, venv_backend="none", tags=list(cell.tags))(
             cell_session(cell, matrices, project_root)
         )
     return matrices
+
+
+def report_session(session: Any, project_root: Path) -> None:
+    workspace = Workspace.default(project_root)
+    report = write_report(workspace.root / "results", workspace.root / "report")
+    if report.records == 0:
+        session.error(f"no result records under {workspace.root / 'results'}: run some cells first")
+    session.log(f"{report.records} cells: {report.html}, {report.markdown}, {report.json}")
+    session.log("\n" + report.markdown.read_text())
+
+
+def clean_session(session: Any, project_root: Path) -> None:
+    workspace = Workspace.default(project_root)
+    for folder, what in ((workspace.root, "build dirs, wheels, results"), (workspace.shared_cache, "shared build envs and sdists")):
+        size = folder_size(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        session.log(f"removed {folder} ({what}): {size / 1e6:.1f} MB")
+
+
+def folder_size(folder: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def register_tools(nox: Any, project_root: Path) -> None:
+    """Sessions that are not cells: not default, so ``nox -l --json`` (CI's matrix) leaves them out."""
+
+    def report(session: Any) -> None:
+        """Gather result records into .matrix/report/ (HTML grid, Markdown, JSON)."""
+        report_session(session, project_root)
+
+    def clean(session: Any) -> None:
+        """Remove build dirs, wheels, results and shared build envs; say how much space they held."""
+        clean_session(session, project_root)
+
+    nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(report)
+    nox.session(name="clean", venv_backend="none", default=False, tags=["tools"])(clean)

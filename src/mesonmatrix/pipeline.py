@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from .aptget import ensure_commands
 from .blas import PROVIDERS, BlasProvider
 from .build import (
     INSTALL_TAGS_BY_ROLE,
@@ -61,6 +62,7 @@ class RunOptions:
     project_root: Path
     target: str | None = None  # overrides the matrix's target
     repair_tool: str | None = None  # overrides the platform's default repairer
+    suite: str | None = None  # test-suite preset; the target's default when None
     host_platform: str = field(default_factory=host_platform_name)
 
 
@@ -80,6 +82,8 @@ class CellPlan:
     results_dir: Path
     setup_args: tuple[str, ...]
     build_requirements: tuple[str, ...]
+    suite: str
+    suite_args: tuple[str, ...]
     roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
 
     @property
@@ -106,10 +110,11 @@ def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -
     return None
 
 
-def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: str | None = None) -> CellPlan:
+def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: str | None = None,
+              suite: str | None = None) -> CellPlan:
     provider = PROVIDERS[cell.blas]
     key = workspace.build_key(cell, target)
-    setup_args = list(provider.setup_args())
+    setup_args = [*provider.setup_args(), *target.setup_args]
     if target.system_components is not None:
         setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
     platform = PLATFORMS[cell.platform]
@@ -129,6 +134,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
         results_dir=workspace.results_dir(target, cell),
         setup_args=tuple(setup_args),
         build_requirements=tuple(requirements),
+        suite=suite or target.default_suite,
+        suite_args=target.suite_args(suite),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
     )
 
@@ -212,6 +219,7 @@ class CellRun:
 
     def prepare_build_env(self) -> None:
         plan = self.plan
+        ensure_commands(self.runner, plan.target.system_requires, f"target {plan.target.name}")
         self.python = find_python(plan.cell.python)
         self.record.python_executable = str(self.python)
         reqs = list(plan.build_requirements)
@@ -376,9 +384,9 @@ class CellRun:
             else:
                 junit = plan.results_dir / "junit.xml"
                 junit.unlink(missing_ok=True)
-                suite = "tests-wheel" if plan.cell.install_tags == "split" else "shipped"
-                counts = run_pytest(self.runner, venv_py, plan.target.import_name, junit, suite=suite,
-                                    extra=plan.target.pytest_args, env=test_env)
+                source = "tests-wheel" if plan.cell.install_tags == "split" else "shipped"
+                counts = run_pytest(self.runner, venv_py, plan.suite_args, junit, suite=plan.suite, source=source,
+                                    env=test_env)
                 self.record.tests = counts
                 self.stages.say(f"    {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped, {counts.errors} errors")
                 if counts.failed or counts.errors:
@@ -436,10 +444,10 @@ def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextI
     start = time.monotonic()
     record_path = workspace.root / "results" / "_unresolved" / cell.session_name / "result.json"
     try:
-        target = resolve_target(target_name, matrices.presets, workspace.root)
+        target = resolve_target(target_name, matrices.presets, workspace.shared_cache)
         record.target = target.name
         record.target_version = target.version
-        plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool)
+        plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool, suite=options.suite)
         record_path = plan.results_dir / "result.json"
         plan.results_dir.mkdir(parents=True, exist_ok=True)
         (plan.results_dir / "cell.log").write_text("")

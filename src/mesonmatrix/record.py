@@ -30,7 +30,8 @@ class RepairInfo:
 
 @dataclass(kw_only=True)
 class TestCounts:
-    suite: str = "shipped"  # "shipped", "tests-wheel" or "smoke"
+    suite: str = ""  # the target's test-suite preset (smoke, fast, full …)
+    source: str = "shipped"  # "shipped" (full wheel), "tests-wheel" (split) or "smoke" (runtime)
     passed: int = 0
     failed: int = 0
     skipped: int = 0

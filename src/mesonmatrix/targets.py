@@ -13,7 +13,7 @@ import shutil
 import sys
 import tarfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .commands import CellError
+from .commands import CellError, CommandRunner
 from .model import SAFE_NAME, SYSTEM_LIBRARY_MODES, MatrixError
+from .sdists import fetch_sdist
 
-PRESET_KEYS = ("description", "path", "import_name", "test_requires", "pytest_args", "smoke")
+PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
+               "setup_args", "system_requires")
+SDIST_KEYS = ("name", "version", "sha256")
 
 
 class TargetError(CellError):
@@ -33,14 +36,26 @@ class TargetError(CellError):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SdistSpec:
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class TargetPreset:
     name: str
     description: str
-    path: Path
+    path: Path | None = None
+    sdist: SdistSpec | None = None
     import_name: str | None = None
     test_requires: tuple[str, ...] = ("pytest",)
-    pytest_args: tuple[str, ...] = ()
+    # Test-suite presets: the arguments after ``pytest --pyargs`` (modules, -m markers …).
+    suites: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_suite: str = "full"
     smoke: str | None = None
+    setup_args: tuple[str, ...] = ()  # meson options every cell of this target adds
+    system_requires: dict[str, str] = field(default_factory=dict)  # command -> Debian package
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,8 +69,17 @@ class Target:
     # Components the target's use-system-libraries option accepts; None: it has no such option.
     system_components: tuple[str, ...] | None
     test_requires: tuple[str, ...]
-    pytest_args: tuple[str, ...]
+    suites: dict[str, tuple[str, ...]]
+    default_suite: str
     smoke: str
+    setup_args: tuple[str, ...] = ()
+    system_requires: dict[str, str] = field(default_factory=dict)
+
+    def suite_args(self, suite: str | None) -> tuple[str, ...]:
+        name = suite or self.default_suite
+        if name not in self.suites:
+            raise TargetError(f"target {self.name!r} has no test suite {name!r}; it has: {', '.join(self.suites)}")
+        return self.suites[name]
 
     @property
     def tests_project_name(self) -> str:
@@ -77,19 +101,46 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
     for key in raw:
         if key not in PRESET_KEYS:
             raise MatrixError(file, f"{where}.{key}", f"unknown key; allowed: {', '.join(PRESET_KEYS)}")
-    if not isinstance(raw.get("path"), str):
-        raise MatrixError(file, f"{where}.path", "required: the source tree, relative to the project root")
-    for key in ("description", "import_name", "smoke"):
+    if ("path" in raw) == ("sdist" in raw):
+        raise MatrixError(file, where, "needs exactly one of `path` (a source tree) or `sdist` (name, version, sha256)")
+    for key in ("description", "import_name", "smoke", "path", "default_suite"):
         if key in raw and not isinstance(raw[key], str):
             raise MatrixError(file, f"{where}.{key}", "expected a string")
+    sdist = None
+    if "sdist" in raw:
+        table = raw["sdist"]
+        if not isinstance(table, dict) or set(table) != set(SDIST_KEYS) or not all(isinstance(v, str) for v in table.values()):
+            raise MatrixError(file, f"{where}.sdist", f"expected a table with exactly {', '.join(SDIST_KEYS)} (strings)")
+        if not re.fullmatch(r"[0-9a-f]{64}", table["sha256"]):
+            raise MatrixError(file, f"{where}.sdist.sha256", "expected 64 lowercase hex digits")
+        if not SAFE_NAME.match(table["name"]) or not SAFE_NAME.match(table["version"]):
+            raise MatrixError(file, f"{where}.sdist", "name and version may hold only letters, digits and . _ + -")
+        sdist = SdistSpec(**table)
+    suites_raw = raw.get("suites", {})
+    if not isinstance(suites_raw, dict):
+        raise MatrixError(file, f"{where}.suites", "expected a table of suite name = [pytest --pyargs arguments]")
+    suites = {k: _string_list(file, f"{where}.suites.{k}", v) for k, v in suites_raw.items()}
+    import_name = raw.get("import_name")
+    if not suites:
+        suites = {"full": (import_name or name,)}
+    default_suite = raw.get("default_suite", "full" if "full" in suites else next(iter(suites)))
+    if default_suite not in suites:
+        raise MatrixError(file, f"{where}.default_suite", f"{default_suite!r} is not one of the suites: {', '.join(suites)}")
+    system_requires = raw.get("system_requires", {})
+    if not isinstance(system_requires, dict) or not all(isinstance(v, str) for v in system_requires.values()):
+        raise MatrixError(file, f"{where}.system_requires", "expected a table of command = \"debian-package\"")
     return TargetPreset(
         name=name,
         description=raw.get("description", ""),
-        path=(project_root / raw["path"]).resolve(),
-        import_name=raw.get("import_name"),
+        path=(project_root / raw["path"]).resolve() if "path" in raw else None,
+        sdist=sdist,
+        import_name=import_name,
         test_requires=_string_list(file, f"{where}.test_requires", raw.get("test_requires", ["pytest"])),
-        pytest_args=_string_list(file, f"{where}.pytest_args", raw.get("pytest_args", [])),
+        suites=suites,
+        default_suite=default_suite,
         smoke=raw.get("smoke"),
+        setup_args=_string_list(file, f"{where}.setup_args", raw.get("setup_args", [])),
+        system_requires=dict(system_requires),
     )
 
 
@@ -148,8 +199,11 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         build_requires=requires,
         system_components=system_library_components(source_dir),
         test_requires=preset.test_requires if preset else ("pytest",),
-        pytest_args=preset.pytest_args if preset else (),
+        suites=preset.suites if preset else {"full": (import_name,)},
+        default_suite=preset.default_suite if preset else "full",
         smoke=(preset.smoke if preset else None) or f"import {import_name}",
+        setup_args=preset.setup_args if preset else (),
+        system_requires=preset.system_requires if preset else {},
     )
 
 
@@ -175,9 +229,17 @@ def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
     return roots[0]
 
 
-def resolve_target(value: str, presets: Mapping[str, TargetPreset], cache_dir: Path) -> Target:
+def resolve_target(value: str, presets: Mapping[str, TargetPreset], cache_dir: Path,
+                   runner: CommandRunner | None = None) -> Target:
+    """Turn ``--target`` into a source tree; errors come before any build starts."""
     if value in presets:
         preset = presets[value]
+        if preset.sdist is not None:
+            spec = preset.sdist
+            runner = runner or CommandRunner(log=cache_dir / "logs" / "fetch.log")
+            sdist = fetch_sdist(spec.name, spec.version, spec.sha256, cache_dir, runner)
+            return target_from_source(unpack_sdist(sdist, cache_dir), name=value, preset=preset)
+        assert preset.path is not None
         if not preset.path.is_dir():
             raise TargetError(f"target {value!r}: its source tree {preset.path} does not exist")
         return target_from_source(preset.path, name=value, preset=preset)

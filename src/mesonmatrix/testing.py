@@ -33,13 +33,13 @@ def install_command(uv: str, venv_py: Path, wheels: Sequence[Path], requirements
     return [uv, "pip", "install", "--python", str(venv_py), *map(str, wheels), *requirements]
 
 
-def pytest_command(venv_py: Path, import_name: str, junit: Path, extra: Sequence[str] = ()) -> list[str]:
+def pytest_command(venv_py: Path, suite_args: Sequence[str], junit: Path) -> list[str]:
     # --pyargs runs the installed package's tests; -p no:cacheprovider keeps the cwd clean.
-    return [str(venv_py), "-m", "pytest", "--pyargs", import_name, "-p", "no:cacheprovider",
-            f"--junitxml={junit}", "-q", "-rfE", *extra]
+    return [str(venv_py), "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", "-q", "-rfE",
+            "--pyargs", *suite_args]
 
 
-def parse_junit(path: Path, suite: str) -> TestCounts:
+def parse_junit(path: Path, suite: str, source: str) -> TestCounts:
     root = ET.parse(path).getroot()
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     total = failures = errors = skipped = 0
@@ -48,7 +48,7 @@ def parse_junit(path: Path, suite: str) -> TestCounts:
         failures += int(element.get("failures", 0))
         errors += int(element.get("errors", 0))
         skipped += int(element.get("skipped", 0))
-    return TestCounts(suite=suite, passed=total - failures - errors - skipped, failed=failures,
+    return TestCounts(suite=suite, source=source, passed=total - failures - errors - skipped, failed=failures,
                       skipped=skipped, errors=errors)
 
 
@@ -58,16 +58,16 @@ def test_files_in(wheel: Path) -> list[str]:
         return sorted(n for n in archive.namelist() if _TEST_FILE.search(n))
 
 
-def run_pytest(runner: CommandRunner, venv_py: Path, import_name: str, junit: Path, *, suite: str,
-               extra: Sequence[str] = (), env: dict[str, str] | None = None) -> TestCounts:
+def run_pytest(runner: CommandRunner, venv_py: Path, suite_args: Sequence[str], junit: Path, *, suite: str,
+               source: str, env: dict[str, str] | None = None) -> TestCounts:
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-tests-") as cwd:
-        result = runner.run(pytest_command(venv_py, import_name, junit, extra), label=f"pytest --pyargs {import_name}",
+        result = runner.run(pytest_command(venv_py, suite_args, junit), label=f"pytest --pyargs {' '.join(suite_args)}",
                             cwd=Path(cwd), extra_env=env, check=False)
     if result.returncode == 5:
-        raise CellError(f"pytest collected no tests from the installed {import_name}")
+        raise CellError(f"pytest collected no tests from the installed {' '.join(suite_args)}")
     if not junit.is_file():
         raise CellError(f"pytest exited {result.returncode} without writing {junit}")
-    counts = parse_junit(junit, suite)
+    counts = parse_junit(junit, suite, source)
     if result.returncode not in (0, 1):
         raise CellError(f"pytest exited {result.returncode} (interrupted or internal error); log: {runner.log}")
     return counts
@@ -76,7 +76,7 @@ def run_pytest(runner: CommandRunner, venv_py: Path, import_name: str, junit: Pa
 def run_smoke(runner: CommandRunner, venv_py: Path, code: str, *, env: dict[str, str] | None = None) -> TestCounts:
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-smoke-") as cwd:
         runner.run([str(venv_py), "-c", code], label="import smoke test", cwd=Path(cwd), extra_env=env)
-    return TestCounts(suite="smoke", passed=1)
+    return TestCounts(suite="import", source="smoke", passed=1)
 
 
 def probe_blas(runner: CommandRunner, venv_py: Path, import_name: str, *, env: dict[str, str] | None = None) -> dict[str, object]:

@@ -19,10 +19,11 @@ from .targets import Target
 @dataclass(frozen=True)
 class Workspace:
     root: Path
-    # Build envs are shared by content: their path ends up in the RUNPATH the linker
-    # hashes into each extension's build-id, so it must not depend on where the
-    # project is checked out, or two clones would never build identical wheels.
-    env_cache: Path | None = None
+    # Content-addressed things (build envs, sdists and their unpacked sources) are shared
+    # by every checkout. A build env's path ends up in the RUNPATH the linker hashes into
+    # each extension's build-id, so it must not depend on where the project is checked
+    # out, or two clones would never build identical wheels.
+    cache: Path | None = None
 
     @classmethod
     def default(cls, project_root: Path) -> Workspace:
@@ -49,7 +50,11 @@ class Workspace:
     def build_env(self, python: str, blas: str, requirements: list[str]) -> Path:
         """A build env per (Python, BLAS flavour, requirement set), wherever the project is."""
         digest = hashlib.sha256("\n".join([python, blas, *requirements]).encode()).hexdigest()[:12]
-        return (self.env_cache or self.root / "cache") / "envs" / f"py{python}-{blas}-{digest}"
+        return self.shared_cache / "envs" / f"py{python}-{blas}-{digest}"
+
+    @property
+    def shared_cache(self) -> Path:
+        return self.cache or self.root / "cache"
 
     def wheel_store(self, key: str, role: str) -> Path:
         return self.root / "wheels" / key / role
