@@ -16,7 +16,6 @@ import ctypes.util
 import importlib
 import json
 import os
-import pkgutil
 import sys
 from pathlib import Path
 
@@ -35,18 +34,21 @@ class DlInfo(ctypes.Structure):
                 ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
 
 
-def import_all(name: str) -> list[str]:
-    """Import the package and its submodules; return the paths of its extension modules."""
+def extension_modules(name: str) -> list[str]:
+    """The package's compiled extension modules (test-only ones aside), found on disk.
+
+    Only the package itself is imported; its extensions are then opened with dlopen,
+    which loads their BLAS exactly as an import would, without running any module code
+    (importing every submodule would run things like ``numpy.f2py.__main__``).
+    """
     package = importlib.import_module(name)
-    modules = [package]
-    for info in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=name + "."):
-        if ".tests" in info.name or info.name.endswith(".tests"):
-            continue
-        try:
-            modules.append(importlib.import_module(info.name))
-        except Exception:  # noqa: BLE001 - optional submodules may fail; BLAS is what matters
-            pass
-    return sorted({m.__file__ for m in modules if m.__file__ and m.__file__.endswith((".so", ".pyd"))})
+    roots = [Path(p) for p in getattr(package, "__path__", [])]
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".so", ".pyd") and "tests" not in path.relative_to(root).parts:
+                found.append(str(path))
+    return found
 
 
 def library_of(extension: str) -> tuple[str, str] | None:
@@ -114,7 +116,7 @@ def threadpoolctl_view() -> list[str]:
 
 
 def main(name: str) -> dict[str, object]:
-    extensions = import_all(name)
+    extensions = extension_modules(name)
     found: dict[str, object] = {"name": None, "library": None, "int_size": None, "symbol": None,
                                 "extension": None, "threadpoolctl": threadpoolctl_view()}
     for extension in extensions:

