@@ -35,8 +35,8 @@ def run_nox_cell(home: Path, session: str, *posargs: str, env: dict[str, str] | 
     return CellResult(proc.returncode, output, json.loads(record_path.read_text()), record_path)
 
 
-def venv_python(home: Path, session: str) -> Path:
-    return home / "venvs" / session / "bin" / "python"
+def venv_python(home: Path, session: str, target: str = "demo") -> Path:
+    return home / "venvs" / target / session / "bin" / "python"
 
 
 def installed_build_info(home: Path, session: str) -> dict[str, Any]:

@@ -102,7 +102,7 @@ def test_each_flavour_loads_its_own_blas(home, flavour):
 
         libs = home / "venvs"
         (grafted_blas,) = [lib for lib in r["repair"]["grafted"] if lib.startswith("libblas")]
-        (path,) = libs.glob(f"build-3.12-{flavour}/lib/python3.*/site-packages/blasdemo.libs/{grafted_blas}")
+        (path,) = libs.glob(f"demo/build-3.12-{flavour}/lib/python3.*/site-packages/blasdemo.libs/{grafted_blas}")
         library = ctypes.CDLL(str(path))
         assert hasattr(library, "caxpby_") == (flavour == "blis")  # a BLIS extension netlib lacks
         assert not hasattr(library, "openblas_get_config")

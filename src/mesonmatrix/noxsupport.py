@@ -12,6 +12,8 @@ from typing import Any
 from .cli import parse_cell_args
 from .matrixfile import MatrixSet, load_matrices
 from .model import Cell, MatrixError
+from .commands import CellError
+from .compare import rebuild_and_compare
 from .doctor import format_table, run_checks
 from .pipeline import run_cell
 from .report import write_report
@@ -59,6 +61,24 @@ def report_session(session: Any, project_root: Path) -> None:
         session.error(f"no result records under {workspace.root / 'results'}: run some cells first")
     session.log(f"{report.records} cells: {report.html}, {report.markdown}, {report.json}")
     session.log("\n" + report.markdown.read_text())
+
+
+def rebuild_compare_session(session: Any, project_root: Path) -> None:
+    if not session.posargs or session.posargs[0].startswith("-"):
+        session.error("usage: nox -s rebuild-compare -- CELL [--target NAME|PATH] [--suite NAME]")
+    name, rest = session.posargs[0], session.posargs[1:]
+    matrices = load_or_exit(project_root)
+    cell = matrices.matrix.by_session().get(name)
+    if cell is None:
+        session.error(f"{name!r} is not a cell of the matrix (see nox -l)")
+    options = parse_cell_args(f"rebuild-compare -- {name}", rest, project_root)
+    try:
+        identical, report = rebuild_and_compare(cell, matrices, options)
+    except CellError as exc:
+        session.error(str(exc))
+    session.log(f"comparison: {report}")
+    if not identical:
+        session.error(f"{name}: the rebuilt wheels differ (see above and {report})")
 
 
 def doctor_session(session: Any, project_root: Path) -> None:
@@ -113,6 +133,11 @@ def register_tools(nox: Any, project_root: Path) -> None:
         """Check what the matrix's cells need on this machine: a table of found/missing with fixes."""
         doctor_session(session, project_root)
 
+    def rebuild_compare(session: Any) -> None:
+        """Build a cell twice, the second time from a fresh build dir, and compare the wheels by sha256."""
+        rebuild_compare_session(session, project_root)
+
+    nox.session(name="rebuild-compare", venv_backend="none", default=False, tags=["tools"])(rebuild_compare)
     nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(report)
     nox.session(name="doctor", venv_backend="none", default=False, tags=["tools"])(doctor)
     nox.session(name="clean", venv_backend="none", default=False, tags=["tools"])(clean)

@@ -63,6 +63,7 @@ class RunOptions:
     target: str | None = None  # overrides the matrix's target
     repair_tool: str | None = None  # overrides the platform's default repairer
     suite: str | None = None  # test-suite preset; the target's default when None
+    workspace_root: Path | None = None  # where build dirs and results go; .matrix/ when None
     host_platform: str = field(default_factory=host_platform_name)
 
 
@@ -369,7 +370,7 @@ class CellRun:
     def test(self, repaired: dict[str, Path]) -> None:
         plan = self.plan
         assert self.python is not None
-        venv = self.workspace.test_venv(plan.cell)
+        venv = self.workspace.test_venv(plan.target, plan.cell)
         venv_py = venv_python(venv, plan.platform.os)
         requirements = [*plan.target.test_requires, *TEST_TOOLS] if plan.cell.install_tags != "runtime" else list(TEST_TOOLS)
         with self.stages.stage("test_env", f"fresh uv venv {venv} with {', '.join(p.name for p in repaired.values())}"):
@@ -439,6 +440,8 @@ def new_record(cell: Cell, target_name: str) -> ResultRecord:
 def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextIO = sys.stdout) -> tuple[ResultRecord, Path]:
     """Run one cell end to end; always write its result record and return it with its path."""
     workspace = Workspace.default(options.project_root)
+    if options.workspace_root is not None:
+        workspace = Workspace(options.workspace_root, workspace.cache)
     target_name = options.target or cell.target
     record = new_record(cell, target_name)
     start = time.monotonic()

@@ -62,6 +62,6 @@ class Workspace:
     def results_dir(self, target: Target, cell: Cell) -> Path:
         return self.root / "results" / target.name / cell.session_name
 
-    def test_venv(self, cell: Cell) -> Path:
-        return self.root / "venvs" / cell.session_name
+    def test_venv(self, target: Target, cell: Cell) -> Path:
+        return self.root / "venvs" / target.name / cell.session_name
 
