@@ -25,10 +25,17 @@ class BlasExpectation:
 
 
 class BlasProvider(Protocol):
-    name: str
-    summary: str
-    platforms: tuple[str, ...]
-    expectation: BlasExpectation
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
+
+    @property
+    def platforms(self) -> tuple[str, ...]: ...
+
+    @property
+    def expectation(self) -> BlasExpectation: ...
 
     def build_requirements(self) -> tuple[str, ...]:
         """PyPI requirements installed into the build env."""

@@ -100,7 +100,8 @@ def _tables(file: Path, key: str, value: object) -> list[dict[str, Any]]:
 def load_toml(file: Path) -> dict[str, Any]:
     try:
         with file.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except tomllib.TOMLDecodeError as exc:
         raise MatrixError(file, "syntax", f"not valid TOML: {exc}") from None
     except OSError as exc:

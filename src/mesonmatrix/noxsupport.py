@@ -71,6 +71,7 @@ def rebuild_compare_session(session: Any, project_root: Path) -> None:
     cell = matrices.matrix.by_session().get(name)
     if cell is None:
         session.error(f"{name!r} is not a cell of the matrix (see nox -l)")
+        return
     options = parse_cell_args(f"rebuild-compare -- {name}", rest, project_root)
     try:
         identical, report = rebuild_and_compare(cell, matrices, options)

@@ -115,7 +115,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
               suite: str | None = None) -> CellPlan:
     provider = PROVIDERS[cell.blas]
     key = workspace.build_key(cell, target)
-    setup_args = [*provider.setup_args(), *target.setup_args]
+    setup_args = [*target.blas_args.get(cell.blas, provider.setup_args()), *target.setup_args]
     if target.system_components is not None:
         setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
     platform = PLATFORMS[cell.platform]

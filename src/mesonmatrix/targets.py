@@ -22,12 +22,13 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from .blas import PROVIDERS
 from .commands import CellError, CommandRunner
 from .model import SAFE_NAME, SYSTEM_LIBRARY_MODES, MatrixError
 from .sdists import fetch_sdist
 
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
-               "setup_args", "system_requires")
+               "setup_args", "system_requires", "blas_args")
 SDIST_KEYS = ("name", "version", "sha256")
 
 
@@ -56,6 +57,9 @@ class TargetPreset:
     smoke: str | None = None
     setup_args: tuple[str, ...] = ()  # meson options every cell of this target adds
     system_requires: dict[str, str] = field(default_factory=dict)  # command -> Debian package
+    # Meson options that select a BLAS flavour in this target, where they differ from the
+    # provider's (SciPy finds scipy-openblas through -Dblas=openblas, NumPy by its name).
+    blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +78,7 @@ class Target:
     smoke: str
     setup_args: tuple[str, ...] = ()
     system_requires: dict[str, str] = field(default_factory=dict)
+    blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite
@@ -129,6 +134,13 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
     system_requires = raw.get("system_requires", {})
     if not isinstance(system_requires, dict) or not all(isinstance(v, str) for v in system_requires.values()):
         raise MatrixError(file, f"{where}.system_requires", "expected a table of command = \"debian-package\"")
+    blas_raw = raw.get("blas_args", {})
+    if not isinstance(blas_raw, dict):
+        raise MatrixError(file, f"{where}.blas_args", "expected a table of flavour = [meson options]")
+    for flavour in blas_raw:
+        if flavour not in PROVIDERS:
+            raise MatrixError(file, f"{where}.blas_args.{flavour}", f"unknown BLAS flavour; allowed: {', '.join(PROVIDERS)}")
+    blas_args = {k: _string_list(file, f"{where}.blas_args.{k}", v) for k, v in blas_raw.items()}
     return TargetPreset(
         name=name,
         description=raw.get("description", ""),
@@ -141,6 +153,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         smoke=raw.get("smoke"),
         setup_args=_string_list(file, f"{where}.setup_args", raw.get("setup_args", [])),
         system_requires=dict(system_requires),
+        blas_args=blas_args,
     )
 
 
@@ -150,7 +163,8 @@ def read_pyproject(source_dir: Path) -> dict[str, Any]:
         raise TargetError(f"{source_dir} is not a Python project: it has no pyproject.toml")
     with pyproject.open("rb") as handle:
         try:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
         except tomllib.TOMLDecodeError as exc:
             raise TargetError(f"{pyproject} is not valid TOML: {exc}") from None
 
@@ -204,6 +218,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         smoke=(preset.smoke if preset else None) or f"import {import_name}",
         setup_args=preset.setup_args if preset else (),
         system_requires=preset.system_requires if preset else {},
+        blas_args=preset.blas_args if preset else {},
     )
 
 
