@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +30,16 @@ def load_or_exit(project_root: Path) -> MatrixSet:
         raise SystemExit(2) from None
 
 
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callable[[Any], None]:
     def session_func(session: Any) -> None:
         options = parse_cell_args(cell.session_name, session.posargs, project_root)
+        # A plain kill (SIGTERM, as CI runners send on cancel) unwinds like Ctrl-C: child
+        # commands are killed and the record says "interrupted" instead of vanishing.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         record, path = run_cell(cell, matrices, options)
         session.log(f"result record: {path}")
         if record.status == "skipped":

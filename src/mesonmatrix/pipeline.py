@@ -453,20 +453,23 @@ def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextI
         plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool, suite=options.suite)
         record_path = plan.results_dir / "result.json"
         plan.results_dir.mkdir(parents=True, exist_ok=True)
-        (plan.results_dir / "cell.log").write_text("")
         record.setup_args = list(plan.setup_args)
         reason = skip_reason(cell, target, plan.provider, options.host_platform)
         if reason:
             raise CellSkipped(reason)
-        stream.write(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})\n")
-        run = CellRun(plan, record, workspace, stream)
-        run.prepare_build_env()
-        built = run.build()
-        repaired = run.repair(built)
-        if cell.install_tags == "split":
-            tests_raw = next(Path(w.path) for w in record.built_wheels if w.role == "tests")
-            run.check_partition(built, tests_raw)
-        run.test(repaired)
+        # One run of a cell at a time: a second process waits rather than sharing its
+        # results, wheels and venv (cells that share a build dir also lock that).
+        with exclusive_lock(plan.results_dir, lambda text: stream.write(text + "\n")):
+            (plan.results_dir / "cell.log").write_text("")
+            stream.write(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})\n")
+            run = CellRun(plan, record, workspace, stream)
+            run.prepare_build_env()
+            built = run.build()
+            repaired = run.repair(built)
+            if cell.install_tags == "split":
+                tests_raw = next(Path(w.path) for w in record.built_wheels if w.role == "tests")
+                run.check_partition(built, tests_raw)
+            run.test(repaired)
         record.status = "passed"
     except CellSkipped as exc:
         record.status = "skipped"

@@ -1,0 +1,100 @@
+"""Faults for real: a build killed or interrupted mid-compile, two processes on one cell,
+a failing cell among others. The cache must never be poisoned and the matrix goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from cells import ROOT, run_nox_cell
+
+pytestmark = pytest.mark.integration
+CELL = "build-3.12-openblas"
+
+
+def start(home: Path, *sessions: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    full_env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never", **(env or {}))
+    return subprocess.Popen([sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", *sessions],
+                            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def interrupt_mid_compile(home: Path, sig: int) -> tuple[int, str]:
+    """Run the cell and send ``sig`` to its whole process group once the compiler runs."""
+    proc = start(home, CELL)
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if "Compiling C object" in line:
+            os.killpg(proc.pid, sig)
+            break
+    else:
+        pytest.fail("the build never reached the compiler:\n" + "".join(seen[-30:]))
+    rest = proc.stdout.read()
+    return proc.wait(timeout=300), "".join(seen) + rest
+
+
+def record(home: Path) -> dict:
+    return json.loads((home / "results" / "demo" / CELL / "result.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def reference_sha(tmp_path_factory) -> str:
+    result = run_nox_cell(tmp_path_factory.mktemp("reference"), CELL)
+    assert result.returncode == 0
+    return result.record["wheels"][0]["sha256"]
+
+
+def test_killed_build_leaves_nothing_half_written_and_rerun_matches(tmp_path, reference_sha):
+    code, output = interrupt_mid_compile(tmp_path, signal.SIGKILL)
+    assert code != 0
+    assert not (tmp_path / "results" / "demo" / CELL / "result.json").exists(), "a record was written by a killed run"
+    assert not list((tmp_path / "wheels").rglob("fingerprint")), "a half-built wheel was stored as done"
+    again = run_nox_cell(tmp_path, CELL)
+    assert again.returncode == 0, again.output[-3000:]
+    assert again.record["wheels"][0]["sha256"] == reference_sha
+
+
+def test_ctrl_c_records_the_interruption_and_rerun_matches(tmp_path, reference_sha):
+    code, output = interrupt_mid_compile(tmp_path, signal.SIGINT)
+    assert code != 0
+    interrupted = record(tmp_path)
+    assert interrupted["status"] == "failed" and interrupted["error"] == "interrupted"
+    again = run_nox_cell(tmp_path, CELL)
+    assert again.returncode == 0, again.output[-3000:]
+    assert again.record["wheels"][0]["sha256"] == reference_sha
+
+
+def test_two_processes_on_one_cell(tmp_path, reference_sha):
+    procs = [start(tmp_path, CELL), start(tmp_path, CELL)]
+    outputs = ["", ""]
+
+    def drain(i: int) -> None:
+        outputs[i] = procs[i].communicate(timeout=600)[0]
+
+    threads = [threading.Thread(target=drain, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert any("waiting:" in out and "is in use by pid" in out for out in outputs), "neither process waited"
+    assert record(tmp_path)["wheels"][0]["sha256"] == reference_sha
+
+
+def test_a_failing_cell_does_not_stop_the_others(tmp_path):
+    proc = start(tmp_path, "build-3.12-openblas-all", CELL, env={"PKG_CONFIG_PATH": ""})
+    output = proc.communicate(timeout=600)[0]
+    assert proc.returncode != 0
+    assert "build-3.12-openblas-all: aborted" in output and f"{CELL}: success" in output, output[-2000:]
+    failed = json.loads((tmp_path / "results" / "demo" / "build-3.12-openblas-all" / "result.json").read_text())
+    assert 'Dependency "kahan" not found' in failed["error"]
+    assert record(tmp_path)["status"] == "passed"
