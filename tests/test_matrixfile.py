@@ -58,6 +58,8 @@ CASES = [
     ("duplicate cell", GOOD_AXES + "[[include]]\nblas = 'openblas'\n", "two cells are named 'build-3.12-openblas'"),
     ("unknown target", GOOD_AXES.replace('target = "demo"', 'target = "nope"'), "unknown target 'nope'"),
     ("bad preset key", GOOD_AXES + "[targets.x]\npath = 'demo'\nbuild_cmd = 'rm -rf /'\n", "targets.x.build_cmd"),
+    ("bad toolchain_min key", GOOD_AXES + "[toolchain_min]\npython = ['3.12']\ncc = 'gcc'\n", "toolchain_min.cc"),
+    ("bad toolchain preset", GOOD_AXES + "[targets.x]\npath = 'demo'\ntoolchain_min = { ld = 'gold' }\n", "targets.x.toolchain_min"),
     ("unsafe preset name", GOOD_AXES + "[targets.'a;b']\npath = 'demo'\n", "targets.a;b"),
 ]
 

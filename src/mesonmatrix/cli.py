@@ -16,5 +16,9 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     parser.add_argument("--repair-tool", choices=sorted(REPAIRERS),
                         help="override the platform's repair tool (repairwheel works on every platform)")
     parser.add_argument("--suite", help="the target's test-suite preset (e.g. smoke, fast, full); default: the target's")
+    parser.add_argument("--cc", help="toolchain-min cells: the C compiler to try as the new minimum (e.g. gcc-12)")
+    parser.add_argument("--cxx", help="toolchain-min cells: the C++ compiler (e.g. g++-12)")
+    parser.add_argument("--fc", help="toolchain-min cells: the Fortran compiler (e.g. gfortran-12)")
     args = parser.parse_args(list(posargs))
-    return RunOptions(project_root=project_root, target=args.target, repair_tool=args.repair_tool, suite=args.suite)
+    return RunOptions(project_root=project_root, target=args.target, repair_tool=args.repair_tool, suite=args.suite,
+                      cc=args.cc, cxx=args.cxx, fc=args.fc)

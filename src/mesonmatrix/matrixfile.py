@@ -34,7 +34,8 @@ from .naming import session_name, session_tags
 from .platforms import PLATFORMS
 from .targets import TargetPreset, parse_target_preset
 
-MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include", "targets")
+MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include", "targets", "toolchain_min")
+TOOLCHAIN_MIN_KEYS = ("python", "blas", "platform")
 DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags")
 BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full"}
 
@@ -178,6 +179,32 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[Cell
     return cells
 
 
+def _toolchain_cells(file: Path, data: dict[str, Any], project_root: Path) -> list[Cell]:
+    """``[toolchain_min]``: one ``toolchain-min-<python>`` session per Python listed."""
+    if "toolchain_min" not in data:
+        return []
+    table = _table(file, "toolchain_min", data["toolchain_min"])
+    _check_keys(file, "toolchain_min", table, TOOLCHAIN_MIN_KEYS)
+    pythons = table.get("python")
+    if not isinstance(pythons, list) or not pythons:
+        raise MatrixError(file, "toolchain_min.python", "expected a non-empty list of Python versions")
+    blas = check_axis_value(file, "toolchain_min.blas", "blas", table.get("blas", "openblas"))
+    platform = check_axis_value(file, "toolchain_min.platform", "platform", table.get("platform", "linux-x86_64"))
+    target = data.get("target", "demo")
+    cells = []
+    for python in pythons:
+        check_axis_value(file, "toolchain_min.python", "python", python)
+        cells.append(Cell(
+            python=python, blas=blas, platform=platform, system_libraries="none", install_tags="full",
+            session_name=f"toolchain-min-{python}",
+            matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
+            target=target if isinstance(target, str) else "demo",
+            tags=("toolchain-min", f"py{python}", blas, platform),
+            kind="toolchain-min",
+        ))
+    return cells
+
+
 def load_matrices(directory: Path, project_root: Path | None = None) -> MatrixSet:
     """Read every ``*.toml`` in ``directory``; raise MatrixError on the first problem."""
     project_root = project_root or directory.parent
@@ -196,7 +223,7 @@ def load_matrices(directory: Path, project_root: Path | None = None) -> MatrixSe
                 raise MatrixError(file, f"targets.{name}", f"already declared in {preset_owner[name]}")
             presets[name] = parse_target_preset(file, name, raw, project_root)
             preset_owner[name] = file
-        for cell in _cells_of(file, data, project_root):
+        for cell in [*_cells_of(file, data, project_root), *_toolchain_cells(file, data, project_root)]:
             if cell.session_name in owner:
                 raise MatrixError(
                     file, "axes", f"two cells are named {cell.session_name!r} (the other is in {owner[cell.session_name]})"

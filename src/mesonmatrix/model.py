@@ -89,6 +89,7 @@ class Cell:
     matrix_file: Path
     target: str
     tags: tuple[str, ...] = ()
+    kind: str = "build"  # "build", or "toolchain-min": oldest compilers and lowest build deps
 
     @property
     def system_libraries_spec(self) -> SystemLibraries:
@@ -99,6 +100,9 @@ class Cell:
 
     def describe(self) -> str:
         """The one line ``nox -l`` shows for this cell."""
+        if self.kind == "toolchain-min":
+            return (f"oldest declared compilers and lowest build dependencies, Python {self.python}, "
+                    f"BLAS {self.blas}, {self.platform} (-- --cc/--cxx/--fc to propose a new minimum)")
         tags = {
             "full": "full wheel",
             "runtime": "runtime-only wheel",

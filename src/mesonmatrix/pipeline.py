@@ -35,6 +35,7 @@ from .pythons import find_python
 from .record import RepairInfo, ResultRecord, TestCounts, WheelInfo, write_record
 from .repair import Repairer, repairer_for, verify_auditwheel
 from .targets import Target, resolve_target, source_date_epoch
+from .toolchain import Compilers, check_floor, compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from .testing import (
     create_venv_command,
     install_command,
@@ -64,6 +65,9 @@ class RunOptions:
     repair_tool: str | None = None  # overrides the platform's default repairer
     suite: str | None = None  # test-suite preset; the target's default when None
     workspace_root: Path | None = None  # where build dirs and results go; .matrix/ when None
+    cc: str | None = None  # toolchain-min: compilers proposed instead of the target's declared floor
+    cxx: str | None = None
+    fc: str | None = None
     host_platform: str = field(default_factory=host_platform_name)
 
 
@@ -86,6 +90,8 @@ class CellPlan:
     suite: str
     suite_args: tuple[str, ...]
     roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
+    compilers: Compilers = Compilers()  # set for toolchain-min cells
+    lowest_build_deps: bool = False
 
     @property
     def needs_full_reference(self) -> bool:
@@ -112,16 +118,18 @@ def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -
 
 
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: str | None = None,
-              suite: str | None = None) -> CellPlan:
+              suite: str | None = None, compilers: Compilers | None = None) -> CellPlan:
     provider = PROVIDERS[cell.blas]
-    key = workspace.build_key(cell, target)
+    toolchain_min = cell.kind == "toolchain-min"
+    key = workspace.build_key(cell, target) + ("-toolchain-min" if toolchain_min else "")
     setup_args = [*target.blas_args.get(cell.blas, provider.setup_args()), *target.setup_args]
     if target.system_components is not None:
         setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
     platform = PLATFORMS[cell.platform]
     repairer = repairer_for(platform, repair_tool)
     requirements = sorted({*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements})
-    build_env = workspace.build_env(cell.python, cell.blas, requirements)
+    env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else requirements
+    build_env = workspace.build_env(cell.python, cell.blas, env_key)
     return CellPlan(
         cell=cell,
         target=target,
@@ -137,6 +145,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
         build_requirements=tuple(requirements),
         suite=suite or target.default_suite,
         suite_args=target.suite_args(suite),
+        compilers=compilers or Compilers(),
+        lowest_build_deps=toolchain_min,
         roles=ROLES_BY_TAG_SET[cell.install_tags],
     )
 
@@ -221,6 +231,10 @@ class CellRun:
     def prepare_build_env(self) -> None:
         plan = self.plan
         ensure_commands(self.runner, plan.target.system_requires, f"target {plan.target.name}")
+        if plan.compilers.commands():
+            ensure_commands(self.runner, plan.compilers.commands(), "the toolchain under test")
+            self.runner.env.update(plan.compilers.env())
+            self.check_floor()
         self.python = find_python(plan.cell.python)
         self.record.python_executable = str(self.python)
         reqs = list(plan.build_requirements)
@@ -232,6 +246,11 @@ class CellRun:
             if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists()):
                 stamp.unlink(missing_ok=True)
                 self.runner.run(create_venv_command(self.uv, self.python, plan.build_env), label="create build env")
+                if plan.lowest_build_deps:
+                    # The target's own floors, exactly: every [build-system] requirement at
+                    # the lowest version it allows. The tools come after, at normal versions.
+                    self.runner.run([*install_command(self.uv, env_python, (), plan.target.build_requires),
+                                     "--resolution", "lowest-direct"], label="install the lowest allowed build requirements")
                 self.runner.run(install_command(self.uv, env_python, (), reqs), label="install build requirements")
                 stamp.write_text(wanted)
             else:
@@ -275,7 +294,33 @@ class CellRun:
                     built[role] = wheel
         self.record.build_dir = str(plan.build_dir)
         self.record.system_components = _system_components(plan.build_dir, plan.target)
+        self.record_toolchain_used(packages)
         return built
+
+    def check_floor(self) -> None:
+        """Compare the compilers under test with the floor the target's meson.build enforces."""
+        plan = self.plan
+        toolchain: dict[str, object] = {"requested": plan.compilers.env(), "rejected": False}
+        cc = plan.compilers.cc
+        floor = check_floor(plan.target.source_dir / "meson.build", cc) if cc else None
+        if floor is not None:
+            toolchain["floor"] = {"compiler": floor.compiler, "proposed": floor.proposed, "enforced": floor.enforced,
+                                  "agrees": floor.agrees, "verdict": floor.verdict}
+            self.stages.say(f"    toolchain floor: {cc} is {floor.compiler} {floor.proposed}; {floor.verdict}")
+        self.record.toolchain = toolchain
+
+    def record_toolchain_used(self, packages: list[str]) -> None:
+        if self.record.toolchain is None:
+            return
+        self.record.toolchain["used"] = compilers_used(self.plan.build_dir)
+        names = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in self.plan.target.build_requires}
+        self.record.toolchain["build_deps"] = {
+            name: version for name, _, version in (p.partition("==") for p in packages)
+            if name.lower().replace("_", "-") in names
+        }
+        used = ", ".join(f"{lang} {info['id']} {info['version']}" for lang, info in self.record.toolchain["used"].items())
+        deps = ", ".join(f"{name}=={version}" for name, version in self.record.toolchain["build_deps"].items())
+        self.stages.say(f"    compilers used: {used}; build deps: {deps}")
 
     def _reset_if_reconfigured(self, packages: list[str]) -> None:
         build_dir = self.plan.build_dir
@@ -293,6 +338,12 @@ class CellRun:
             self.runner.run(argv, label=f"build the {role} wheel")
         except CommandFailed as exc:
             reason = meson_error(exc.tail)
+            if self.plan.compilers.commands() and rejected_by_minimum(reason):
+                cc = self.plan.compilers.cc or "cc"
+                found = f"{compiler_id(cc)} {compiler_version(cc)}"
+                if self.record.toolchain is not None:
+                    self.record.toolchain["rejected"] = True
+                raise CellError(f"rejected by the target's minimum: {reason} (found {found}, from {cc})") from None
             raise CellError(f"build of the {role} wheel failed: {reason}\n{exc}" if reason else str(exc)) from None
         wheels = sorted(partial.glob("*.whl"))
         if len(wheels) != 1:
@@ -450,16 +501,24 @@ def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextI
         target = resolve_target(target_name, matrices.presets, workspace.shared_cache)
         record.target = target.name
         record.target_version = target.version
-        plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool, suite=options.suite)
+        compilers = None
+        if cell.kind == "toolchain-min":
+            declared = target.toolchain_min
+            compilers = Compilers(cc=options.cc or declared.get("cc"), cxx=options.cxx or declared.get("cxx"),
+                                  fc=options.fc or declared.get("fc"))
+        plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool, suite=options.suite,
+                         compilers=compilers)
         record_path = plan.results_dir / "result.json"
         plan.results_dir.mkdir(parents=True, exist_ok=True)
         record.setup_args = list(plan.setup_args)
         reason = skip_reason(cell, target, plan.provider, options.host_platform)
+        if cell.kind == "toolchain-min" and not plan.compilers.commands():
+            reason = f"target {target.name} declares no toolchain_min and no --cc/--cxx/--fc was given"
         if reason:
             raise CellSkipped(reason)
         # One run of a cell at a time: a second process waits rather than sharing its
         # results, wheels and venv (cells that share a build dir also lock that).
-        with exclusive_lock(plan.results_dir, lambda text: stream.write(text + "\n")):
+        with exclusive_lock(plan.results_dir, lambda text: print(text, file=stream, flush=True)):
             (plan.results_dir / "cell.log").write_text("")
             stream.write(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})\n")
             run = CellRun(plan, record, workspace, stream)

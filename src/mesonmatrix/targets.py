@@ -28,7 +28,8 @@ from .model import SAFE_NAME, SYSTEM_LIBRARY_MODES, MatrixError
 from .sdists import fetch_sdist
 
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
-               "setup_args", "system_requires", "blas_args")
+               "setup_args", "system_requires", "blas_args", "toolchain_min")
+TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
 
@@ -60,6 +61,7 @@ class TargetPreset:
     # Meson options that select a BLAS flavour in this target, where they differ from the
     # provider's (SciPy finds scipy-openblas through -Dblas=openblas, NumPy by its name).
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    toolchain_min: dict[str, str] = field(default_factory=dict)  # cc/cxx/fc -> compiler command
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,6 +81,7 @@ class Target:
     setup_args: tuple[str, ...] = ()
     system_requires: dict[str, str] = field(default_factory=dict)
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    toolchain_min: dict[str, str] = field(default_factory=dict)
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite
@@ -141,6 +144,9 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         if flavour not in PROVIDERS:
             raise MatrixError(file, f"{where}.blas_args.{flavour}", f"unknown BLAS flavour; allowed: {', '.join(PROVIDERS)}")
     blas_args = {k: _string_list(file, f"{where}.blas_args.{k}", v) for k, v in blas_raw.items()}
+    toolchain = raw.get("toolchain_min", {})
+    if not isinstance(toolchain, dict) or not all(k in TOOLCHAIN_KEYS and isinstance(v, str) for k, v in toolchain.items()):
+        raise MatrixError(file, f"{where}.toolchain_min", f"expected a table of {', '.join(TOOLCHAIN_KEYS)} = \"compiler command\"")
     return TargetPreset(
         name=name,
         description=raw.get("description", ""),
@@ -154,6 +160,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         setup_args=_string_list(file, f"{where}.setup_args", raw.get("setup_args", [])),
         system_requires=dict(system_requires),
         blas_args=blas_args,
+        toolchain_min=dict(toolchain),
     )
 
 
@@ -219,6 +226,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         setup_args=preset.setup_args if preset else (),
         system_requires=preset.system_requires if preset else {},
         blas_args=preset.blas_args if preset else {},
+        toolchain_min=preset.toolchain_min if preset else {},
     )
 
 
