@@ -37,6 +37,8 @@ def test_headline_cell_builds_repairs_installs_and_tests(headline):
     assert r["blas_runtime"]["name"] == "openblas" and r["blas_runtime"]["int_size"] == 32
     assert set(r["durations"]) >= {"build_env", "build", "repair", "test_env", "test", "total"}
     assert r["system_components"] == {"kahan": "vendored"}
+    assert r["locks"]["build"]["path"] == "locks/demo/py3.12-build-openblas.txt"
+    assert r["locks"]["test"]["path"] == "locks/demo/py3.12-test.txt" and len(r["locks"]["test"]["sha256"]) == 64
     # The tests ran against the installed wheel in the fresh venv, not the source tree.
     assert str(ROOT / "demo") not in (Path(r["log"]).read_text().split("pytest --pyargs")[-1])
 

@@ -13,7 +13,11 @@ from typing import Any
 from .cli import parse_cell_args
 from .matrixfile import MatrixSet, load_matrices
 from .model import Cell, MatrixError
-from .commands import CellError
+from .blas import PROVIDERS
+from .commands import CellError, CommandRunner
+from .locks import build_lock_inputs, build_lock_path, test_lock_inputs, test_lock_path, write_lock
+from .targets import resolve_target
+from .uvtool import uv_binary
 from .compare import rebuild_and_compare
 from .doctor import format_table, run_checks
 from .pipeline import run_cell
@@ -90,6 +94,30 @@ def rebuild_compare_session(session: Any, project_root: Path) -> None:
         session.error(f"{name}: the rebuilt wheels differ (see above and {report})")
 
 
+def lock_session(session: Any, project_root: Path) -> None:
+    matrices = load_or_exit(project_root)
+    names = session.posargs or sorted(matrices.presets)
+    unknown = [n for n in names if n not in matrices.presets]
+    if unknown:
+        session.error(f"not target presets: {', '.join(unknown)} (presets: {', '.join(matrices.presets)})")
+    cells = [c for c in matrices.matrix.cells if c.kind == "build"]
+    pythons = sorted({c.python for c in cells})
+    flavours = sorted({c.blas for c in cells})
+    workspace = Workspace.default(project_root)
+    runner = CommandRunner(log=workspace.root / "logs" / "lock.log")
+    uv = uv_binary()
+    written = []
+    for name in names:
+        target = resolve_target(name, matrices.presets, workspace.shared_cache, runner)
+        for python in pythons:
+            for flavour in flavours:
+                out = build_lock_path(project_root, target, python, flavour)
+                written.append(write_lock(runner, uv, build_lock_inputs(target, PROVIDERS[flavour]), out, python, project_root))
+            out = test_lock_path(project_root, target, python)
+            written.append(write_lock(runner, uv, test_lock_inputs(target), out, python, project_root))
+    session.log(f"wrote {len(written)} lock files under {project_root / 'locks'}")
+
+
 def doctor_session(session: Any, project_root: Path) -> None:
     matrices = load_or_exit(project_root)
     cells = matrices.matrix.by_session()
@@ -146,6 +174,11 @@ def register_tools(nox: Any, project_root: Path) -> None:
         """Build a cell twice, the second time from a fresh build dir, and compare the wheels by sha256."""
         rebuild_compare_session(session, project_root)
 
+    def lock(session: Any) -> None:
+        """Refresh locks/: hashed build and test requirements per target, Python and BLAS (uv pip compile)."""
+        lock_session(session, project_root)
+
+    nox.session(name="lock", venv_backend="none", default=False, tags=["tools"])(lock)
     nox.session(name="rebuild-compare", venv_backend="none", default=False, tags=["tools"])(rebuild_compare)
     nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(report)
     nox.session(name="doctor", venv_backend="none", default=False, tags=["tools"])(doctor)

@@ -28,6 +28,7 @@ from .build import (
 )
 from .commands import CellError, CommandFailed, CommandRunner
 from .locking import exclusive_lock
+from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, file_sha256, lock_covers, test_lock_path
 from .matrixfile import MatrixSet
 from .model import Cell
 from .platforms import PLATFORMS, Platform, host_platform_name
@@ -50,8 +51,6 @@ from .uvtool import uv_binary
 from .wheels import check_partition, grafted_libraries, rename_wheel, sha256_file
 from .workspace import Workspace
 
-BUILD_TOOLS = ("build",)
-TEST_TOOLS = ("threadpoolctl",)  # the BLAS probe's first choice
 
 
 class CellSkipped(Exception):
@@ -92,6 +91,8 @@ class CellPlan:
     roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
     compilers: Compilers = Compilers()  # set for toolchain-min cells
     lowest_build_deps: bool = False
+    build_lock: Path | None = None  # None: no lock file, resolved at run time
+    test_lock: Path | None = None
 
     @property
     def needs_full_reference(self) -> bool:
@@ -118,7 +119,7 @@ def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -
 
 
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: str | None = None,
-              suite: str | None = None, compilers: Compilers | None = None) -> CellPlan:
+              suite: str | None = None, compilers: Compilers | None = None, project_root: Path | None = None) -> CellPlan:
     provider = PROVIDERS[cell.blas]
     toolchain_min = cell.kind == "toolchain-min"
     key = workspace.build_key(cell, target) + ("-toolchain-min" if toolchain_min else "")
@@ -128,6 +129,16 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
     platform = PLATFORMS[cell.platform]
     repairer = repairer_for(platform, repair_tool)
     requirements = sorted({*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements})
+    build_lock = test_lock = None
+    if project_root is not None:
+        build_lock = build_lock_path(project_root, target, cell.python, cell.blas)
+        test_lock = test_lock_path(project_root, target, cell.python)
+        # Lowest-direct resolution is what a toolchain-min cell tests: it is never locked.
+        build_lock = build_lock if build_lock.is_file() and not toolchain_min else None
+        test_lock = test_lock if test_lock.is_file() else None
+    # The env's path is keyed by what is asked for, not by the lock: a refreshed lock
+    # reinstalls the env in place (its stamp records the lock's hash), so the path that
+    # ends up in RUNPATHs and build dirs stays put.
     env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else requirements
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     return CellPlan(
@@ -147,6 +158,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
         suite_args=target.suite_args(suite),
         compilers=compilers or Compilers(),
         lowest_build_deps=toolchain_min,
+        build_lock=build_lock,
+        test_lock=test_lock,
         roles=ROLES_BY_TAG_SET[cell.install_tags],
     )
 
@@ -238,10 +251,12 @@ class CellRun:
         self.python = find_python(plan.cell.python)
         self.record.python_executable = str(self.python)
         reqs = list(plan.build_requirements)
-        with self.stages.stage("build_env", f"uv venv at {plan.build_env} with {', '.join(reqs)}"), \
+        source = f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(reqs)}"
+        with self.stages.stage("build_env", f"uv venv at {plan.build_env}, {source}"), \
                 exclusive_lock(plan.build_env, self.stages.say):
             stamp = plan.build_env / "mesonmatrix-requirements.json"
-            wanted = json.dumps({"python": str(self.python), "requirements": reqs})
+            lock_sha = file_sha256(plan.build_lock) if plan.build_lock else None
+            wanted = json.dumps({"python": str(self.python), "requirements": reqs, "lock": lock_sha})
             env_python = venv_python(plan.build_env, plan.platform.os)
             if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists()):
                 stamp.unlink(missing_ok=True)
@@ -251,7 +266,14 @@ class CellRun:
                     # the lowest version it allows. The tools come after, at normal versions.
                     self.runner.run([*install_command(self.uv, env_python, (), plan.target.build_requires),
                                      "--resolution", "lowest-direct"], label="install the lowest allowed build requirements")
-                self.runner.run(install_command(self.uv, env_python, (), reqs), label="install build requirements")
+                if plan.build_lock is not None:
+                    self.runner.run([*install_command(self.uv, env_python, (), ()), "--require-hashes", "-r",
+                                     str(plan.build_lock)], label=f"install build requirements from {plan.build_lock.name}")
+                    if not lock_covers(plan.build_lock, plan.repairer):
+                        self.runner.run(install_command(self.uv, env_python, (), plan.repairer.requirements),
+                                        label=f"install {plan.repairer.tool} (not in the lock file)")
+                else:
+                    self.runner.run(install_command(self.uv, env_python, (), reqs), label="install build requirements")
                 stamp.write_text(wanted)
             else:
                 self.stages.say(f"    build env up to date: {plan.build_env}")
@@ -426,8 +448,15 @@ class CellRun:
         requirements = [*plan.target.test_requires, *TEST_TOOLS] if plan.cell.install_tags != "runtime" else list(TEST_TOOLS)
         with self.stages.stage("test_env", f"fresh uv venv {venv} with {', '.join(p.name for p in repaired.values())}"):
             self.runner.run(create_venv_command(self.uv, self.python, venv), label="create test venv")
-            self.runner.run(install_command(self.uv, venv_py, list(repaired.values()), requirements),
-                            label="install the repaired wheels")
+            if plan.test_lock is not None:
+                # Locked test requirements (hash-checked), then the wheels under test alone.
+                self.runner.run([*install_command(self.uv, venv_py, (), ()), "--require-hashes", "-r", str(plan.test_lock)],
+                                label=f"install test requirements from {plan.test_lock.name}")
+                self.runner.run([*install_command(self.uv, venv_py, list(repaired.values()), ()), "--no-deps"],
+                                label="install the repaired wheels")
+            else:
+                self.runner.run(install_command(self.uv, venv_py, list(repaired.values()), requirements),
+                                label="install the repaired wheels")
         # Tools that the tests shell out to must come from the test venv, not the build env.
         test_env = {"PATH": os.pathsep.join([str(venv_bin(venv, plan.platform.os)), os.environ.get("PATH", "")])}
         with self.stages.stage("test", f"installed {plan.target.import_name}, run from outside any source tree"):
@@ -507,7 +536,11 @@ def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextI
             compilers = Compilers(cc=options.cc or declared.get("cc"), cxx=options.cxx or declared.get("cxx"),
                                   fc=options.fc or declared.get("fc"))
         plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool, suite=options.suite,
-                         compilers=compilers)
+                         compilers=compilers, project_root=options.project_root)
+        record.locks = {
+            kind: {"path": str(lock.relative_to(options.project_root)), "sha256": file_sha256(lock)} if lock else None
+            for kind, lock in (("build", plan.build_lock), ("test", plan.test_lock))
+        }
         record_path = plan.results_dir / "result.json"
         plan.results_dir.mkdir(parents=True, exist_ok=True)
         record.setup_args = list(plan.setup_args)

@@ -63,6 +63,7 @@ class ResultRecord:
     setup_args: list[str] = field(default_factory=list)
     source_date_epoch: int | None = None
     partition: dict[str, Any] | None = None
+    locks: dict[str, Any] = field(default_factory=dict)  # build/test: lock file path and sha256, or None
     toolchain: dict[str, Any] | None = None  # toolchain-min cells: requested, used, build deps, floor check
     durations: dict[str, float] = field(default_factory=dict)
     log: str | None = None

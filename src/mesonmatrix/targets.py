@@ -72,6 +72,7 @@ class Target:
     version: str
     import_name: str
     build_requires: tuple[str, ...]
+    runtime_requires: tuple[str, ...]  # [project] dependencies, for the test env's lock
     # Components the target's use-system-libraries option accepts; None: it has no such option.
     system_components: tuple[str, ...] | None
     test_requires: tuple[str, ...]
@@ -218,6 +219,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         version=version,
         import_name=import_name,
         build_requires=requires,
+        runtime_requires=tuple(project.get("dependencies", ())),
         system_components=system_library_components(source_dir),
         test_requires=preset.test_requires if preset else ("pytest",),
         suites=preset.suites if preset else {"full": (import_name,)},
