@@ -12,8 +12,8 @@ from mesonmatrix.locks import (
     compile_command,
     lock_covers,
     repair_requirements,
-    test_env_lock_inputs,
-    test_env_lock_path,
+    suite_lock_inputs,
+    suite_lock_path,
 )
 from mesonmatrix.matrixfile import load_matrices
 from mesonmatrix.repair import REPAIRERS
@@ -41,8 +41,8 @@ def test_committed_demo_locks_match_the_presets(flavour):
 
 
 def test_committed_demo_test_lock_matches():
-    lock = test_env_lock_path(ROOT, DEMO, "3.12")
-    assert lock.with_suffix(".in").read_text().splitlines() == test_env_lock_inputs(DEMO)
+    lock = suite_lock_path(ROOT, DEMO, "3.12")
+    assert lock.with_suffix(".in").read_text().splitlines() == suite_lock_inputs(DEMO)
 
 
 def test_compile_command_is_universal_and_hashed():

@@ -41,7 +41,7 @@ def build_lock_inputs(target: Target, provider: BlasProvider) -> list[str]:
     return sorted({*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repair_requirements()})
 
 
-def test_env_lock_inputs(target: Target) -> list[str]:
+def suite_lock_inputs(target: Target) -> list[str]:
     return sorted({*target.test_requires, *TEST_TOOLS, *target.runtime_requires})
 
 
@@ -49,7 +49,7 @@ def build_lock_path(project_root: Path, target: Target, python: str, blas: str) 
     return project_root / LOCK_DIR / target.name / f"py{python}-build-{blas}.txt"
 
 
-def test_env_lock_path(project_root: Path, target: Target, python: str) -> Path:
+def suite_lock_path(project_root: Path, target: Target, python: str) -> Path:
     return project_root / LOCK_DIR / target.name / f"py{python}-test.txt"
 
 

@@ -15,7 +15,7 @@ from .matrixfile import MatrixSet, load_matrices
 from .model import Cell, MatrixError
 from .blas import PROVIDERS
 from .commands import CellError, CommandRunner
-from .locks import build_lock_inputs, build_lock_path, test_env_lock_inputs, test_env_lock_path, write_lock
+from .locks import build_lock_inputs, build_lock_path, suite_lock_inputs, suite_lock_path, write_lock
 from .targets import resolve_target
 from .uvtool import uv_binary
 from .compare import rebuild_and_compare
@@ -113,8 +113,8 @@ def lock_session(session: Any, project_root: Path) -> None:
             for flavour in flavours:
                 out = build_lock_path(project_root, target, python, flavour)
                 written.append(write_lock(runner, uv, build_lock_inputs(target, PROVIDERS[flavour]), out, python, project_root))
-            out = test_env_lock_path(project_root, target, python)
-            written.append(write_lock(runner, uv, test_env_lock_inputs(target), out, python, project_root))
+            out = suite_lock_path(project_root, target, python)
+            written.append(write_lock(runner, uv, suite_lock_inputs(target), out, python, project_root))
     session.log(f"wrote {len(written)} lock files under {project_root / 'locks'}")
 
 

@@ -28,7 +28,7 @@ from .build import (
 )
 from .commands import CellError, CommandFailed, CommandRunner
 from .locking import exclusive_lock
-from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, file_sha256, lock_covers, test_env_lock_path
+from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, file_sha256, lock_covers, suite_lock_path
 from .matrixfile import MatrixSet
 from .model import Cell
 from .platforms import PLATFORMS, Platform, host_platform_name
@@ -132,7 +132,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
     build_lock = test_lock = None
     if project_root is not None:
         build_lock = build_lock_path(project_root, target, cell.python, cell.blas)
-        test_lock = test_env_lock_path(project_root, target, cell.python)
+        test_lock = suite_lock_path(project_root, target, cell.python)
         # Lowest-direct resolution is what a toolchain-min cell tests: it is never locked.
         build_lock = build_lock if build_lock.is_file() and not toolchain_min else None
         test_lock = test_lock if test_lock.is_file() else None
