@@ -29,13 +29,17 @@ def nox_listing(project_root: Path, extra: Sequence[str] = ()) -> list[dict[str,
 
 
 def github_matrix(listing: Iterable[dict[str, Any]], platforms: Iterable[str] | None = None) -> dict[str, list[dict[str, str]]]:
-    """``{"include": [{session, platform, runner, python}, …]}`` for every cell session listed."""
+    """``{"include": [{session, platform, runner, python}, …]}`` for every cell session listed.
+
+    A cell is any listed session tagged with a platform (build and toolchain-min cells);
+    tool sessions are not default sessions, so ``nox -l --json`` does not list them.
+    """
     wanted = set(platforms) if platforms else None
     include = []
     for entry in listing:
         tags = entry.get("tags") or []
         platform = next((t for t in tags if t in PLATFORMS), None)
-        if "build" not in tags or platform is None:
+        if platform is None:
             continue
         if wanted is not None and platform not in wanted:
             continue
