@@ -512,6 +512,7 @@ def new_record(cell: Cell, target_name: str) -> ResultRecord:
         platform=cell.platform,
         system_libraries=cell.system_libraries,
         install_tags=cell.install_tags,
+        kind=cell.kind,
         matrix_file=str(cell.matrix_file),
         started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )

@@ -47,6 +47,7 @@ class ResultRecord:
     platform: str
     system_libraries: str
     install_tags: str
+    kind: str = "build"  # "build" or "toolchain-min"
     status: str = "failed"  # "passed", "failed" or "skipped"
     error: str | None = None
     matrix_file: str = ""

@@ -41,9 +41,13 @@ def load_records(results_dir: Path) -> list[dict[str, Any]]:
     return records
 
 
+def _human_size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
 def _size(record: dict[str, Any]) -> str:
     wheels = record.get("wheels") or []
-    return " + ".join(f"{w['size'] / 1e6:.1f} MB" for w in wheels) or "–"
+    return " + ".join(f"{w['role']} {_human_size(w['size'])}" for w in wheels) or "–"
 
 
 def _tests(record: dict[str, Any]) -> str:
@@ -91,6 +95,8 @@ def _row_key(r: dict[str, Any]) -> str:
 
 
 def _column_key(r: dict[str, Any]) -> str:
+    if r.get("kind") == "toolchain-min":
+        return f"{r.get('platform')} · toolchain-min"
     return f"{r.get('platform')} · syslibs {r.get('system_libraries')} · {r.get('install_tags')}"
 
 
@@ -115,7 +121,8 @@ def html_page(records: list[dict[str, Any]], out_dir: Path) -> str:
             f'<div class="times">{esc(_time(r))} ({esc(stages)})</div>',
         ]
         if r.get("error"):
-            parts.append(f"<details><summary>error</summary><pre>{esc(str(r['error'])[:4000])}</pre></details>")
+            label = "reason" if status == "skipped" else "error"
+            parts.append(f"<details><summary>{label}</summary><pre>{esc(str(r['error'])[:4000])}</pre></details>")
         if r.get("log"):
             log = Path(r["log"])
             href = os.path.relpath(log, out_dir) if log.is_absolute() else str(log)
