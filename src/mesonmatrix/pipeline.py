@@ -280,6 +280,7 @@ class CellRun:
             plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
             plan.provider.provision(self.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
         self.build_env_python = env_python
+        self.record.build_env = str(plan.build_env)
         paths = [str(venv_bin(plan.build_env, plan.platform.os)), os.environ.get("PATH", "")]
         self.runner.env["PATH"] = os.pathsep.join(p for p in paths if p)
         pkg = [str(plan.pkg_config_dir), os.environ.get("PKG_CONFIG_PATH", "")]

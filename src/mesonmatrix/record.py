@@ -60,6 +60,7 @@ class ResultRecord:
     blas_runtime: dict[str, Any] | None = None
     system_components: dict[str, str] = field(default_factory=dict)
     build_dir: str | None = None
+    build_env: str | None = None
     build_reused: bool = False
     setup_args: list[str] = field(default_factory=list)
     source_date_epoch: int | None = None

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Benchmarks for the matrix's costs, printed as ratios measured in one run.
+
+Usage: python scripts/bench.py [--target demo|numpy|PATH] [--out FILE]
+
+Each figure runs real cells through nox in a fresh workspace, so timings are comparable
+within one run only (this machine is shared and noisy; compare ratios, not seconds):
+  warm/cold      build stage of an unchanged cell's second run vs its cold run
+  tag sets       full + runtime + split cells of one combination vs one cold full cell
+  overhead       a cold cell vs the same commands typed by hand (build, repair, venv, pytest)
+  uv vs venv     a fresh test venv with uv vs python -m venv + pip
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from mesonmatrix.pythons import find_python  # noqa: E402
+from mesonmatrix.uvtool import uv_binary  # noqa: E402
+
+
+def run_cell(home: Path, session: str, target: str) -> dict:
+    env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
+    args = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session, "--", "--target", target]
+    start = time.monotonic()
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    results = sorted((home / "results").glob(f"*/{session}/result.json"))
+    if proc.returncode != 0 or not results:
+        sys.exit(f"{session} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+    record = json.loads(results[0].read_text())
+    record["wall"] = wall
+    return record
+
+
+def timed(argv: list[str], **kwargs) -> float:
+    start = time.monotonic()
+    subprocess.run(argv, check=True, capture_output=True, **kwargs)
+    return time.monotonic() - start
+
+
+def by_hand(record: dict, source: Path, import_name: str, work: Path) -> float:
+    """The cell's own commands, typed by hand: build (fresh build dir), repair, venv, install, pytest."""
+    build_env = Path(record["build_env"])
+    bin_dir = build_env / "bin"
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", SOURCE_DATE_EPOCH=str(record["source_date_epoch"]),
+               PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", PKG_CONFIG_PATH=str(build_env / "mesonmatrix-pkgconfig"))
+    total = timed([str(bin_dir / "python"), "-m", "build", "-wnx", f"-Cbuild-dir={work / 'bd'}", "--outdir", str(work / "dist"),
+                   *[f"-Csetup-args={a}" for a in record["setup_args"]], str(source)], env=env)
+    wheel = next((work / "dist").glob("*.whl"))
+    total += timed([str(bin_dir / "auditwheel"), "repair", "-w", str(work / "repaired"), str(wheel)], env=env)
+    uv = uv_binary()
+    total += timed([uv, "venv", "--python", str(find_python(record["python"])), str(work / "venv")], env=env)
+    total += timed([uv, "pip", "install", "--python", str(work / "venv" / "bin" / "python"),
+                    *map(str, (work / "repaired").glob("*.whl")), "pytest"], env=env)
+    total += timed([str(work / "venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
+                    import_name], cwd=tempfile.gettempdir(), env=env)
+    return total
+
+
+def venv_comparison(record: dict, work: Path) -> tuple[float, float]:
+    python = str(find_python(record["python"]))
+    wheels = [w["path"] for w in record["wheels"]]
+    uv = uv_binary()
+    t_uv = timed([uv, "venv", "--python", python, str(work / "uv")]) + timed(
+        [uv, "pip", "install", "--python", str(work / "uv" / "bin" / "python"), *wheels, "pytest"])
+    t_pip = timed([python, "-m", "venv", str(work / "pip")]) + timed(
+        [str(work / "pip" / "bin" / "python"), "-m", "pip", "install", "-q", *wheels, "pytest"])
+    return t_uv, t_pip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default="demo")
+    parser.add_argument("--out", type=Path, default=ROOT / ".matrix" / "bench" / "bench.json")
+    args = parser.parse_args()
+    figures: dict[str, object] = {"target": args.target, "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"}
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-") as tmp:
+        home = Path(tmp) / "home"
+        cold = run_cell(home, "build-3.12-openblas", args.target)
+        warm = run_cell(home, "build-3.12-openblas", args.target)
+        runtime = run_cell(home, "build-3.12-openblas-runtime", args.target)
+        split = run_cell(home, "build-3.12-openblas-split", args.target)
+        figures["cold_build_s"] = cold["durations"]["build"]
+        figures["warm_build_s"] = warm["durations"]["build"]
+        figures["warm_over_cold_build"] = warm["durations"]["build"] / cold["durations"]["build"]
+        three_builds = cold["durations"]["build"] + runtime["durations"]["build"] + split["durations"]["build"]
+        three_totals = cold["durations"]["total"] + runtime["durations"]["total"] + split["durations"]["total"]
+        figures["tag_sets_build_over_cold_full_build"] = three_builds / cold["durations"]["build"]
+        figures["tag_sets_total_over_cold_full_total"] = three_totals / cold["durations"]["total"]
+
+        if args.target == "demo":
+            tool = run_cell(Path(tmp) / "hand-home", "build-3.12-openblas", args.target)
+            hand = by_hand(cold, ROOT / "demo", "blasdemo", Path(tmp) / "hand")
+            figures["tool_cold_cell_s"] = tool["durations"]["total"]
+            figures["hand_typed_s"] = hand
+            figures["tool_over_hand"] = tool["durations"]["total"] / hand
+        t_uv, t_pip = venv_comparison(cold, Path(tmp) / "venvs")
+        figures["uv_venv_s"], figures["pip_venv_s"] = t_uv, t_pip
+        figures["uv_over_pip_venv"] = t_uv / t_pip
+        shutil.rmtree(home, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2) + "\n")
+    for key, value in figures.items():
+        print(f"{key:40} {value:.3f}" if isinstance(value, float) else f"{key:40} {value}")
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
