@@ -40,7 +40,7 @@ def test_headline_cell_builds_repairs_installs_and_tests(headline):
     assert r["locks"]["build"]["path"] == "locks/demo/py3.12-build-openblas.txt"
     assert r["locks"]["test"]["path"] == "locks/demo/py3.12-test.txt" and len(r["locks"]["test"]["sha256"]) == 64
     # The tests ran against the installed wheel in the fresh venv, not the source tree.
-    assert str(ROOT / "demo") not in (Path(r["log"]).read_text().split("pytest --pyargs")[-1])
+    assert str(ROOT / "demo") not in Path(r["log"]).read_text().split(" -m pytest ")[-1]
 
 
 def test_unchanged_cell_reuses_its_wheel(home, headline):
