@@ -9,7 +9,6 @@ macOS and Windows cells: the repair tools are listed with the platform each runs
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -76,7 +75,3 @@ def write_lock(runner: CommandRunner, uv: str, requirements: list[str], out: Pat
     runner.run(compile_command(uv, inputs.relative_to(project_root), out.relative_to(project_root), python),
                label=f"lock {out.name}", cwd=project_root, extra_env={"UV_PYTHON_DOWNLOADS": "never"})
     return out
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

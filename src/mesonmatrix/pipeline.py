@@ -28,7 +28,7 @@ from .build import (
 )
 from .commands import CellError, CommandFailed, CommandRunner
 from .locking import exclusive_lock
-from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, file_sha256, lock_covers, suite_lock_path
+from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, lock_covers, suite_lock_path
 from .matrixfile import MatrixSet
 from .model import Cell
 from .platforms import PLATFORMS, Platform, host_platform_name
@@ -255,7 +255,7 @@ class CellRun:
         with self.stages.stage("build_env", f"uv venv at {plan.build_env}, {source}"), \
                 exclusive_lock(plan.build_env, self.stages.say):
             stamp = plan.build_env / "mesonmatrix-requirements.json"
-            lock_sha = file_sha256(plan.build_lock) if plan.build_lock else None
+            lock_sha = sha256_file(plan.build_lock) if plan.build_lock else None
             wanted = json.dumps({"python": str(self.python), "requirements": reqs, "lock": lock_sha})
             env_python = venv_python(plan.build_env, plan.platform.os)
             if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists()):
@@ -540,7 +540,7 @@ def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextI
         plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool, suite=options.suite,
                          compilers=compilers, project_root=options.project_root)
         record.locks = {
-            kind: {"path": str(lock.relative_to(options.project_root)), "sha256": file_sha256(lock)} if lock else None
+            kind: {"path": str(lock.relative_to(options.project_root)), "sha256": sha256_file(lock)} if lock else None
             for kind, lock in (("build", plan.build_lock), ("test", plan.test_lock))
         }
         record_path = plan.results_dir / "result.json"

@@ -10,13 +10,13 @@ the hash (--require-hashes); nothing is compiled.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from .commands import CellError, CommandFailed, CommandRunner
+from .wheels import sha256_file
 
 _METADATA_ONLY_BACKEND = '''\
 """Stand-in build backend used only to download an sdist: metadata from PKG-INFO."""
@@ -47,20 +47,12 @@ class SdistError(CellError):
     """An sdist that cannot be fetched or does not match its pinned hash."""
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch_sdist(name: str, version: str, sha256: str, cache_dir: Path, runner: CommandRunner) -> Path:
     """Return the cached sdist ``name==version``, downloading it once; check its sha256."""
     dest = cache_dir / "sdists" / f"{name}-{version}-{sha256[:12]}"
     cached = sorted(dest.glob("*.tar.gz"))
     if cached:
-        if sha256_of(cached[0]) != sha256:
+        if sha256_file(cached[0]) != sha256:
             raise SdistError(f"cached sdist {cached[0]} does not match sha256 {sha256}: delete it and run again")
         return cached[0]
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-fetch-") as tmp:
@@ -84,7 +76,7 @@ def fetch_sdist(name: str, version: str, sha256: str, cache_dir: Path, runner: C
         files = sorted(download.glob("*.tar.gz"))
         if len(files) != 1:
             raise SdistError(f"pip downloaded {[f.name for f in download.iterdir()]} for {name}=={version}, not one sdist")
-        if sha256_of(files[0]) != sha256:
+        if sha256_file(files[0]) != sha256:
             raise SdistError(f"{files[0].name} does not match the pinned sha256 {sha256}")
         dest.mkdir(parents=True, exist_ok=True)
         partial = dest / (files[0].name + ".part")
