@@ -214,7 +214,9 @@ def _system_components(build_dir: Path, target: Target) -> dict[str, str]:
         return {}
     intro = build_dir / "meson-info" / "intro-dependencies.json"
     try:
-        found = {d.get("name", "") for d in json.loads(intro.read_text())}
+        # Only dependencies meson found outside the project: a subproject fallback (the
+        # vendored copy) is internal and is either absent here or typed "internal".
+        found = {d.get("name", "") for d in json.loads(intro.read_text()) if d.get("type") != "internal"}
     except (OSError, ValueError):
         return {}
     result = {}
