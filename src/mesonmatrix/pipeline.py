@@ -139,6 +139,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
     # The env's path is keyed by what is asked for, not by the lock: a refreshed lock
     # reinstalls the env in place (its stamp records the lock's hash), so the path that
     # ends up in RUNPATHs and build dirs stays put.
+    if toolchain_min:
+        requirements = sorted({*requirements, *target.toolchain_min_requires})
     env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else requirements
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     return CellPlan(
@@ -266,8 +268,9 @@ class CellRun:
                 if plan.lowest_build_deps:
                     # The target's own floors, exactly: every [build-system] requirement at
                     # the lowest version it allows. The tools come after, at normal versions.
-                    self.runner.run([*install_command(self.uv, env_python, (), plan.target.build_requires),
-                                     "--resolution", "lowest-direct"], label="install the lowest allowed build requirements")
+                    floors = [*plan.target.build_requires, *plan.target.toolchain_min_requires]
+                    self.runner.run([*install_command(self.uv, env_python, (), floors), "--resolution", "lowest-direct"],
+                                    label="install the lowest allowed build requirements")
                 if plan.build_lock is not None:
                     self.runner.run([*install_command(self.uv, env_python, (), ()), "--require-hashes", "-r",
                                      str(plan.build_lock)], label=f"install build requirements from {plan.build_lock.name}")
@@ -338,7 +341,8 @@ class CellRun:
         if self.record.toolchain is None:
             return
         self.record.toolchain["used"] = compilers_used(self.plan.build_dir)
-        names = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in self.plan.target.build_requires}
+        asked = [*self.plan.target.build_requires, *self.plan.target.toolchain_min_requires]
+        names = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in asked}
         self.record.toolchain["build_deps"] = {
             name: version for name, _, version in (p.partition("==") for p in packages)
             if name.lower().replace("_", "-") in names

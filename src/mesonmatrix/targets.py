@@ -28,7 +28,7 @@ from .model import SAFE_NAME, SYSTEM_LIBRARY_MODES, MatrixError
 from .sdists import fetch_sdist
 
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
-               "setup_args", "system_requires", "blas_args", "toolchain_min")
+               "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
@@ -62,6 +62,9 @@ class TargetPreset:
     # provider's (SciPy finds scipy-openblas through -Dblas=openblas, NumPy by its name).
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     toolchain_min: dict[str, str] = field(default_factory=dict)  # cc/cxx/fc -> compiler command
+    # Requirements a toolchain-min build adds to the lowest [build-system] requires: what
+    # the target's declared floors miss (each with a comment in the matrix saying why).
+    toolchain_min_requires: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +86,7 @@ class Target:
     system_requires: dict[str, str] = field(default_factory=dict)
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     toolchain_min: dict[str, str] = field(default_factory=dict)
+    toolchain_min_requires: tuple[str, ...] = ()
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite
@@ -162,6 +166,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         system_requires=dict(system_requires),
         blas_args=blas_args,
         toolchain_min=dict(toolchain),
+        toolchain_min_requires=_string_list(file, f"{where}.toolchain_min_requires", raw.get("toolchain_min_requires", [])),
     )
 
 
@@ -229,6 +234,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         system_requires=preset.system_requires if preset else {},
         blas_args=preset.blas_args if preset else {},
         toolchain_min=preset.toolchain_min if preset else {},
+        toolchain_min_requires=preset.toolchain_min_requires if preset else (),
     )
 
 
