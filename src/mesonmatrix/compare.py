@@ -100,22 +100,25 @@ def compare_wheels(a: Path, b: Path, *, run_diffoscope: bool = True) -> WheelCom
 
 
 def rebuild_and_compare(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextIO = sys.stdout) -> tuple[bool, Path]:
-    """Run ``cell``, run it again from a fresh build dir, compare the wheels role by role.
+    """Build and repair ``cell`` twice, each from a fresh build dir, and compare the wheels.
 
-    The second run gets a workspace of its own (build dir, stored wheels, results); the
-    shared build envs stay, as they would after deleting every cache and recreating them
-    at the same, checkout-independent path. Returns (all identical, report path).
+    Each build gets a workspace of its own (build dir, stored wheels, results) under
+    ``.matrix/rebuild/``, so the cell's own record is left alone and nothing is reused;
+    the shared build envs stay, as they would after deleting every cache and recreating
+    them at the same, checkout-independent path. Tests are not run: only bytes are
+    compared. Returns (all identical, report path).
     """
-    first, _ = run_cell(cell, matrices, options, stream)
-    if first.status != "passed":
-        raise CellError(f"the first build of {cell.session_name} did not pass: {first.error}")
     workspace = Workspace.default(options.project_root)
-    fresh = workspace.root / "rebuild" / cell.session_name
-    shutil.rmtree(fresh, ignore_errors=True)
-    stream.write(f"=== rebuilding {cell.session_name} from a fresh build dir in {fresh}\n")
-    second, _ = run_cell(cell, matrices, replace(options, workspace_root=fresh), stream)
-    if second.status != "passed":
-        raise CellError(f"the rebuild of {cell.session_name} did not pass: {second.error}")
+    runs = []
+    for name in ("first", "second"):
+        fresh = workspace.root / "rebuild" / cell.session_name / name
+        shutil.rmtree(fresh, ignore_errors=True)
+        stream.write(f"=== {name} build of {cell.session_name} from a fresh build dir in {fresh}\n")
+        record, _ = run_cell(cell, matrices, replace(options, workspace_root=fresh, run_tests=False), stream)
+        if record.status != "passed":
+            raise CellError(f"the {name} build of {cell.session_name} did not pass: {record.error}")
+        runs.append(record)
+    first, second = runs
     rebuilt = {w.role: Path(w.path) for w in second.wheels}
     comparisons = [compare_wheels(Path(w.path), rebuilt[w.role]) for w in first.wheels]
     for comparison in comparisons:

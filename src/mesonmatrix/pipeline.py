@@ -64,6 +64,7 @@ class RunOptions:
     repair_tool: str | None = None  # overrides the platform's default repairer
     suite: str | None = None  # test-suite preset; the target's default when None
     workspace_root: Path | None = None  # where build dirs and results go; .matrix/ when None
+    run_tests: bool = True  # False: build and repair only (rebuild-compare)
     cc: str | None = None  # toolchain-min: compilers proposed instead of the target's declared floor
     cxx: str | None = None
     fc: str | None = None
@@ -569,7 +570,8 @@ def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextI
             if cell.install_tags == "split":
                 tests_raw = next(Path(w.path) for w in record.built_wheels if w.role == "tests")
                 run.check_partition(built, tests_raw)
-            run.test(repaired)
+            if options.run_tests:
+                run.test(repaired)
         record.status = "passed"
     except CellSkipped as exc:
         record.status = "skipped"
