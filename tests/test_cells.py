@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cells import ROOT, installed_build_info, run_nox_cell, venv_python
+from cells import ROOT, run_nox_cell, venv_python
 
 pytestmark = pytest.mark.integration
 

@@ -48,7 +48,8 @@ from .testing import (
     venv_python,
 )
 from .uvtool import uv_binary
-from .wheels import check_partition, grafted_libraries, rename_wheel, sha256_file
+from .mesoninfo import meson_error, system_components
+from .wheels import check_partition, grafted_libraries, has_native_code, rename_wheel, sha256_file
 from .workspace import Workspace
 
 
@@ -196,39 +197,6 @@ def _wheel_info(role: str, path: Path) -> WheelInfo:
     return WheelInfo(role=role, path=str(path), size=path.stat().st_size, sha256=sha256_file(path))
 
 
-def _has_binaries(wheel: Path) -> bool:
-    import zipfile
-
-    with zipfile.ZipFile(wheel) as archive:
-        return any(n.endswith((".so", ".pyd", ".dylib", ".dll")) or ".so." in n for n in archive.namelist())
-
-
-def meson_error(output: str) -> str | None:
-    """The line where meson says why it stopped (``meson.build:14:14: ERROR: ...``)."""
-    for line in output.splitlines():
-        if re.search(r"(^|: )ERROR: ", line) and "Backend subprocess" not in line:
-            return line.strip()
-    return None
-
-
-def _system_components(build_dir: Path, target: Target) -> dict[str, str]:
-    """Which use-system-libraries components the build took from the system, per meson."""
-    if not target.system_components:
-        return {}
-    intro = build_dir / "meson-info" / "intro-dependencies.json"
-    try:
-        # Only dependencies meson found outside the project: a subproject fallback (the
-        # vendored copy) is internal and is either absent here or typed "internal".
-        found = {d.get("name", "") for d in json.loads(intro.read_text()) if d.get("type") != "internal"}
-    except (OSError, ValueError):
-        return {}
-    result = {}
-    for component in target.system_components:
-        candidates = {component, component.split(".")[0], f"{component}_r"}
-        result[component] = "system" if found & candidates else "vendored"
-    return result
-
-
 class CellRun:
     def __init__(self, plan: CellPlan, record: ResultRecord, workspace: Workspace, stream: TextIO) -> None:
         self.plan = plan
@@ -322,7 +290,7 @@ class CellRun:
                         self.record.build_reused = False
                     built[role] = wheel
         self.record.build_dir = str(plan.build_dir)
-        self.record.system_components = _system_components(plan.build_dir, plan.target)
+        self.record.system_components = system_components(plan.build_dir, plan.target)
         self.record_toolchain_used(packages)
         return built
 
@@ -406,7 +374,7 @@ class CellRun:
         info = RepairInfo(tool=plan.repairer.tool)
         with self.stages.stage("repair", f"{plan.repairer.tool} for {plan.platform.name}"):
             for role, wheel in shipped.items():
-                if not _has_binaries(wheel):
+                if not has_native_code(wheel):
                     repaired[role] = Path(shutil.copy2(wheel, dist / wheel.name))
                     continue
                 before = set(dist.glob("*.whl"))

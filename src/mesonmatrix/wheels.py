@@ -28,6 +28,12 @@ def payload_files(wheel: Path) -> set[str]:
         return {n for n in archive.namelist() if not n.endswith("/") and not _METADATA_DIRS.match(n)}
 
 
+def has_native_code(wheel: Path) -> bool:
+    """Does the wheel hold compiled code? A repair tool refuses a wheel that has none."""
+    with zipfile.ZipFile(wheel) as archive:
+        return any(n.endswith((".so", ".pyd", ".dylib", ".dll")) or ".so." in n for n in archive.namelist())
+
+
 def grafted_libraries(wheel: Path) -> list[str]:
     """Shared libraries a repair tool copied into the wheel (``<name>.libs/``, ``.dylibs``)."""
     with zipfile.ZipFile(wheel) as archive:
