@@ -34,7 +34,13 @@ def test_demo_rebuilt_from_a_fresh_build_dir_is_identical(home):
     assert wheel["sha256_a"] == wheel["sha256_b"] and wheel["a"] != wheel["b"]
 
 
+def test_rebuild_compare_leaves_the_cells_own_record_alone(home):
+    assert not (home / "results" / "demo" / "build-3.12-openblas").exists()
+    assert len(list((home / "rebuild" / "build-3.12-openblas").rglob("result.json"))) == 2
+
+
 def test_report_shows_every_recorded_cell(home):
+    assert run_nox_cell(home, "build-3.12-openblas").returncode == 0
     run_nox_cell(home, "build-3.12-openblas-macos-arm64")  # a skipped cell belongs in the grid too
     out = nox(home, "-s", "report")
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
