@@ -48,7 +48,7 @@ def test_workflow_runs_the_generated_cells_and_reports():
     assert jobs["cell"]["runs-on"] == "${{ matrix.runner }}"
     steps = json.dumps(jobs["cell"]["steps"])
     assert "python -m nox -s ${{ matrix.session }}" in steps and "actions/upload-artifact" in steps
-    assert "actions/cache" in steps
+    assert "actions/cache" in steps and ".cache/ccache" in steps and "ccache" in json.dumps(jobs["cell"]["env"])
     assert "nox -s report" in json.dumps(jobs["report"]["steps"])
 
 
