@@ -272,6 +272,7 @@ class CellRun:
         packages = freeze.stdout.split()
         with self.stages.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
             source_digest = source_tree_digest(plan.target.source_dir)
+            rebuilt: list[str] = []
             with exclusive_lock(plan.build_dir, self.stages.say):
                 self._reset_if_reconfigured(packages)
                 for role in plan.build_roles():
@@ -284,11 +285,12 @@ class CellRun:
                     wheel = stored_wheel(store, fingerprint)
                     if wheel is not None:
                         self.stages.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
-                        self.record.build_reused = True
                     else:
                         wheel = self._build_role(role, argv, store, fingerprint)
-                        self.record.build_reused = False
+                        rebuilt.append(role)
                     built[role] = wheel
+        # True only when no wheel of the cell had to be built.
+        self.record.build_reused = not rebuilt
         self.record.build_dir = str(plan.build_dir)
         self.record.system_components = system_components(plan.build_dir, plan.target)
         self.record_toolchain_used(packages)

@@ -61,7 +61,7 @@ class ResultRecord:
     system_components: dict[str, str] = field(default_factory=dict)
     build_dir: str | None = None
     build_env: str | None = None
-    build_reused: bool = False
+    build_reused: bool = False  # every wheel came from the store: nothing was compiled
     setup_args: list[str] = field(default_factory=list)
     source_date_epoch: int | None = None
     partition: dict[str, Any] | None = None
