@@ -13,7 +13,8 @@ from mesonmatrix.build import (
 
 def fingerprint(tmp_path, source_digest, setup=("-Dblas=scipy-openblas",), env=None, tags=()):
     argv = build_command(Path("py"), tmp_path, build_dir=Path("b"), out_dir=Path("o1"), setup_args=setup, install_tags=tags)
-    return build_fingerprint(argv=argv, source_digest=source_digest, env=env or {}, build_env_packages=["meson==1.0"])
+    configure = configure_fingerprint(setup_args=setup, env=env or {}, build_env_packages=["meson==1.0"])
+    return build_fingerprint(argv=argv, source_digest=source_digest, configure=configure, env=env or {})
 
 
 def test_source_change_changes_the_digest(tmp_path):
@@ -36,7 +37,8 @@ def test_fingerprint_tracks_options_env_and_tags_not_outdir(tmp_path):
     base = fingerprint(tmp_path, "s")
     argv = build_command(Path("py"), tmp_path, build_dir=Path("b"), out_dir=Path("elsewhere"),
                          setup_args=("-Dblas=scipy-openblas",), install_tags=())
-    assert build_fingerprint(argv=argv, source_digest="s", env={}, build_env_packages=["meson==1.0"]) == base
+    configure = configure_fingerprint(setup_args=("-Dblas=scipy-openblas",), env={}, build_env_packages=["meson==1.0"])
+    assert build_fingerprint(argv=argv, source_digest="s", configure=configure, env={}) == base
     assert fingerprint(tmp_path, "s2") != base
     assert fingerprint(tmp_path, "s", setup=("-Dblas=openblas",)) != base
     assert fingerprint(tmp_path, "s", env={"CC": "gcc-11"}) != base

@@ -77,25 +77,6 @@ def pkg_config_digest(search_path: str) -> str:
     return digest.hexdigest()
 
 
-def build_fingerprint(
-    *,
-    argv: Sequence[str],
-    source_digest: str,
-    env: Mapping[str, str],
-    build_env_packages: Iterable[str],
-) -> str:
-    out_dir_index = list(argv).index("--outdir") + 1 if "--outdir" in argv else -1
-    stable_argv = [a for i, a in enumerate(argv) if i != out_dir_index]
-    payload = {
-        "argv": stable_argv,
-        "source": source_digest,
-        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV},
-        "pkg_config": pkg_config_digest(env.get("PKG_CONFIG_PATH", "")),
-        "build_env": sorted(build_env_packages),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
 def configure_fingerprint(*, setup_args: Sequence[str], env: Mapping[str, str], build_env_packages: Iterable[str]) -> str:
     """What meson's configure step saw. Meson caches dependency lookups in the build dir,
     so when any of this changes (a system library appears, PKG_CONFIG_PATH moves, a
@@ -105,6 +86,19 @@ def configure_fingerprint(*, setup_args: Sequence[str], env: Mapping[str, str], 
         "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k != "SOURCE_DATE_EPOCH"},
         "pkg_config": pkg_config_digest(env.get("PKG_CONFIG_PATH", "")),
         "build_env": sorted(build_env_packages),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def build_fingerprint(*, argv: Sequence[str], source_digest: str, configure: str, env: Mapping[str, str]) -> str:
+    """A wheel's inputs: its build argv (install tags included, output dir excluded), the
+    sources, what configure saw (``configure_fingerprint``) and SOURCE_DATE_EPOCH."""
+    out_dir_index = list(argv).index("--outdir") + 1 if "--outdir" in argv else -1
+    payload = {
+        "argv": [a for i, a in enumerate(argv) if i != out_dir_index],
+        "source": source_digest,
+        "configure": configure,
+        "source_date_epoch": env.get("SOURCE_DATE_EPOCH", ""),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -95,9 +95,6 @@ class Cell:
     def system_libraries_spec(self) -> SystemLibraries:
         return SystemLibraries.parse(self.system_libraries)
 
-    def axis_values(self) -> dict[str, str]:
-        return {axis: getattr(self, axis) for axis in AXES}
-
     def describe(self) -> str:
         """The one line ``nox -l`` shows for this cell."""
         if self.kind == "toolchain-min":

@@ -183,14 +183,14 @@ class Stages:
     def stage(self, name: str, what: str) -> Iterator[None]:
         self.say(f"==> {name}: {what}")
         start = time.monotonic()
+        succeeded = False
         try:
             yield
-        except BaseException:
-            self.durations[name] = round(self.durations.get(name, 0.0) + time.monotonic() - start, 3)
-            self.say(f"✗ {name} failed after {time.monotonic() - start:.1f}s")
-            raise
-        self.durations[name] = round(self.durations.get(name, 0.0) + time.monotonic() - start, 3)
-        self.say(f"✓ {name} ({time.monotonic() - start:.1f}s)")
+            succeeded = True
+        finally:
+            elapsed = time.monotonic() - start
+            self.durations[name] = round(self.durations.get(name, 0.0) + elapsed, 3)
+            self.say(f"✓ {name} ({elapsed:.1f}s)" if succeeded else f"✗ {name} failed after {elapsed:.1f}s")
 
 
 def _wheel_info(role: str, path: Path) -> WheelInfo:
@@ -274,14 +274,16 @@ class CellRun:
             source_digest = source_tree_digest(plan.target.source_dir)
             rebuilt: list[str] = []
             with exclusive_lock(plan.build_dir, self.stages.say):
-                self._reset_if_reconfigured(packages)
+                configure = configure_fingerprint(setup_args=plan.setup_args, env=self.runner.env,
+                                                  build_env_packages=packages)
+                self._reset_if_reconfigured(configure)
                 for role in plan.build_roles():
                     store = self.workspace.wheel_store(plan.build_key, role)
                     argv = build_command(self.build_env_python, plan.target.source_dir, build_dir=plan.build_dir,
                                          out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
                                          install_tags=INSTALL_TAGS_BY_ROLE[role])
-                    fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, env=self.runner.env,
-                                                    build_env_packages=packages)
+                    fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, configure=configure,
+                                                    env=self.runner.env)
                     wheel = stored_wheel(store, fingerprint)
                     if wheel is not None:
                         self.stages.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
@@ -322,10 +324,9 @@ class CellRun:
         deps = ", ".join(f"{name}=={version}" for name, version in self.record.toolchain["build_deps"].items())
         self.stages.say(f"    compilers used: {used}; build deps: {deps}")
 
-    def _reset_if_reconfigured(self, packages: list[str]) -> None:
+    def _reset_if_reconfigured(self, wanted: str) -> None:
         build_dir = self.plan.build_dir
         stamp = build_dir.with_name(build_dir.name + ".configure")
-        wanted = configure_fingerprint(setup_args=self.plan.setup_args, env=self.runner.env, build_env_packages=packages)
         if build_dir.exists() and (not stamp.is_file() or stamp.read_text() != wanted):
             self.stages.say(f"    configure inputs changed since {build_dir.name} was set up: starting a fresh build dir")
             shutil.rmtree(build_dir)

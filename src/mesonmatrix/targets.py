@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import subprocess
 import sys
 import tarfile
 from collections.abc import Mapping
@@ -290,8 +291,6 @@ def source_date_epoch(source_dir: Path) -> int:
     The last commit touching a tree in git (file mtimes in a fresh clone are checkout
     times); otherwise the newest mtime in the tree, which an sdist's tarball fixes.
     """
-    import subprocess
-
     try:
         out = subprocess.run(["git", "log", "-1", "--format=%ct", "--", "."], cwd=source_dir,
                              capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
