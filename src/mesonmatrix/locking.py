@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator
+from typing import IO
 from pathlib import Path
 
 try:
@@ -23,9 +25,7 @@ def exclusive_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another process"
-                say(f"waiting: {folder} is in use by {holder}")
+                say(f"waiting: {folder} is in use by {_holder(handle)}")
                 fcntl.flock(handle, fcntl.LOCK_EX)
             handle.seek(0)
             handle.truncate()
@@ -36,3 +36,18 @@ def exclusive_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
         finally:
             if fcntl is not None:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _holder(handle: IO[str]) -> str:
+    """Who holds the lock, as its holder wrote it just after taking it.
+
+    The holder writes its pid a moment after flock succeeds, so a waiter that looks
+    in that moment finds the file empty: look again briefly before giving up.
+    """
+    for _ in range(20):
+        handle.seek(0)
+        text = handle.read().strip()
+        if text:
+            return text
+        time.sleep(0.05)
+    return "another process"
