@@ -77,6 +77,23 @@ def test_split_cell_partitions_the_full_wheel(home, headline):
     assert status.stdout == ""
 
 
+def test_cut_wheels_are_the_bytes_meson_python_tags_builds(home, headline, tmp_path):
+    """The runtime and tests wheels are cut from the full wheel by install tag; built the
+    long way (meson-python --tags, one reconfigure each) they come out byte-identical."""
+    cut = run_nox_cell(home, "build-3.12-openblas-split")
+    assert cut.returncode == 0 and cut.record["tag_wheels"] == "install-plan"
+    assert "-Cinstall-args=--tags" not in Path(cut.record["log"]).read_text()
+    tagged = run_nox_cell(tmp_path, "build-3.12-openblas-split", "--tag-wheels", "meson-python")
+    assert tagged.returncode == 0, tagged.output[-3000:]
+    assert tagged.record["tag_wheels"] == "meson-python"
+    assert "-Cinstall-args=--tags=tests" in Path(tagged.record["log"]).read_text()
+
+    def built(result):
+        return {w["role"]: w["sha256"] for w in result.record["built_wheels"]}
+
+    assert built(cut) == built(tagged) and set(built(cut)) == {"runtime", "tests"}
+
+
 # flavour -> (name the probe must report, integer size, a library the repair must graft or None)
 FLAVOURS = {
     "netlib": ("netlib", 32, "libblas"),

@@ -35,6 +35,15 @@ def test_split_builds_runtime_and_tests_plus_full_reference():
     assert p.build_roles() == ("full", "runtime", "tests")
 
 
+def test_tag_sets_are_cut_from_the_full_wheel_unless_meson_python_is_asked():
+    runtime = plan("build-3.12-openblas-runtime")
+    assert runtime.roles == ("runtime",) and runtime.build_roles() == ("full", "runtime")
+    by_tags = plan_cell(CELLS["build-3.12-openblas-runtime"], DEMO, WS, tag_wheels="meson-python")
+    assert by_tags.build_roles() == ("runtime",)
+    with pytest.raises(ValueError, match="install-plan, meson-python"):
+        plan_cell(CELLS["build-3.12-openblas-runtime"], DEMO, WS, tag_wheels="guess")
+
+
 def test_headline_build_command():
     p = plan("build-3.12-openblas")
     argv = build_command(Path("/env/bin/python"), DEMO.source_dir, build_dir=p.build_dir, out_dir=Path("/o"),

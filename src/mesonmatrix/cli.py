@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from .pipeline import RunOptions
+from .pipeline import TAG_WHEEL_METHODS, RunOptions
 from .repair import REPAIRERS
 
 
@@ -19,6 +19,9 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     parser.add_argument("--cc", help="toolchain-min cells: the C compiler to try as the new minimum (e.g. gcc-12)")
     parser.add_argument("--cxx", help="toolchain-min cells: the C++ compiler (e.g. g++-12)")
     parser.add_argument("--fc", help="toolchain-min cells: the Fortran compiler (e.g. gfortran-12)")
+    parser.add_argument("--tag-wheels", choices=TAG_WHEEL_METHODS, default="install-plan",
+                        help="runtime/tests wheels: cut from the full wheel by meson's install plan (default, one "
+                             "compile) or built by meson-python with --tags (reconfigures for each)")
     args = parser.parse_args(list(posargs))
     return RunOptions(project_root=project_root, target=args.target, repair_tool=args.repair_tool, suite=args.suite,
-                      cc=args.cc, cxx=args.cxx, fc=args.fc)
+                      cc=args.cc, cxx=args.cxx, fc=args.fc, tag_wheels=args.tag_wheels)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import os
 import re
@@ -35,6 +36,7 @@ from .platforms import PLATFORMS, Platform, host_platform_name
 from .pythons import find_python
 from .record import RepairInfo, ResultRecord, TestCounts, WheelInfo, write_record
 from .repair import Repairer, repairer_for, verify_auditwheel
+from .tagsets import TagSetError, member_tags, read_member_tags, subset_wheel, write_member_tags
 from .targets import Target, resolve_target, source_date_epoch
 from .toolchain import Compilers, check_floor, compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from .testing import (
@@ -54,6 +56,10 @@ from .workspace import Workspace
 
 
 
+# Part of every cut wheel's fingerprint: bump it when subset_wheel's output changes.
+TAGSETS_VERSION = "1"
+
+
 class CellSkipped(Exception):
     """The cell does not apply here; the message is the one-line reason."""
 
@@ -70,6 +76,13 @@ class RunOptions:
     cxx: str | None = None
     fc: str | None = None
     host_platform: str = field(default_factory=host_platform_name)
+    # How runtime and tests wheels are made: cut from the full wheel by meson's install
+    # plan (one configure and compile for every tag set), or one meson-python --tags
+    # build each (meson-python reconfigures every time; NumPy then recompiles a quarter).
+    tag_wheels: str = "install-plan"
+
+
+TAG_WHEEL_METHODS = ("install-plan", "meson-python")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,13 +108,16 @@ class CellPlan:
     lowest_build_deps: bool = False
     build_lock: Path | None = None  # None: no lock file, resolved at run time
     test_lock: Path | None = None
+    tag_wheels: str = "install-plan"
 
     @property
     def needs_full_reference(self) -> bool:
         return self.cell.install_tags == "split"
 
     def build_roles(self) -> tuple[str, ...]:
-        return ("full", *self.roles) if self.needs_full_reference else self.roles
+        """Wheels to build, in order. A cut tag set needs the full wheel first."""
+        needs_full = self.needs_full_reference or self.tag_wheels == "install-plan"
+        return ("full", *(r for r in self.roles if r != "full")) if needs_full else self.roles
 
 
 def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -> str | None:
@@ -121,7 +137,10 @@ def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -
 
 
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: str | None = None,
-              suite: str | None = None, compilers: Compilers | None = None, project_root: Path | None = None) -> CellPlan:
+              suite: str | None = None, compilers: Compilers | None = None, project_root: Path | None = None,
+              tag_wheels: str = "install-plan") -> CellPlan:
+    if tag_wheels not in TAG_WHEEL_METHODS:
+        raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {tag_wheels!r}")
     provider = PROVIDERS[cell.blas]
     toolchain_min = cell.kind == "toolchain-min"
     key = workspace.build_key(cell, target) + ("-toolchain-min" if toolchain_min else "")
@@ -165,6 +184,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: 
         build_lock=build_lock,
         test_lock=test_lock,
         roles=ROLES_BY_TAG_SET[cell.install_tags],
+        tag_wheels=tag_wheels,
     )
 
 
@@ -279,13 +299,16 @@ class CellRun:
                 self._reset_if_reconfigured(configure)
                 for role in plan.build_roles():
                     store = self.workspace.wheel_store(plan.build_key, role)
+                    if role != "full" and plan.tag_wheels == "install-plan":
+                        built[role] = self._cut_role(role, built["full"], store)
+                        continue
                     argv = build_command(self.build_env_python, plan.target.source_dir, build_dir=plan.build_dir,
                                          out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
                                          install_tags=INSTALL_TAGS_BY_ROLE[role])
                     fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, configure=configure,
                                                     env=self.runner.env)
                     wheel = stored_wheel(store, fingerprint)
-                    if wheel is not None:
+                    if wheel is not None and (role != "full" or read_member_tags(store) is not None):
                         self.stages.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
                     else:
                         wheel = self._build_role(role, argv, store, fingerprint)
@@ -293,6 +316,7 @@ class CellRun:
                     built[role] = wheel
         # True only when no wheel of the cell had to be built.
         self.record.build_reused = not rebuilt
+        self.record.tag_wheels = plan.tag_wheels
         self.record.build_dir = str(plan.build_dir)
         self.record.system_components = system_components(plan.build_dir, plan.target)
         self.record_toolchain_used(packages)
@@ -349,11 +373,42 @@ class CellRun:
         wheels = sorted(partial.glob("*.whl"))
         if len(wheels) != 1:
             raise CellError(f"the {role} build produced {len(wheels)} wheels in {partial}, expected one")
+        if role == "full":
+            # Which install tag each member has, read while the build dir matches the wheel:
+            # the runtime and tests wheels are cut from this wheel with it.
+            try:
+                write_member_tags(partial, member_tags(wheels[0], self.plan.build_dir))
+            except TagSetError as exc:
+                raise CellError(str(exc)) from None
         # The fingerprint is written last: a build killed half-way is never taken as done.
         shutil.rmtree(store, ignore_errors=True)
         partial.rename(store)
         (store / "fingerprint").write_text(fingerprint)
         return store / wheels[0].name
+
+    def _cut_role(self, role: str, full: Path, store: Path) -> Path:
+        """The ``role`` wheel cut from the full wheel, as meson-python --tags would pack it."""
+        tags = read_member_tags(full.parent)
+        if tags is None:
+            raise CellError(f"no install tags stored beside {full}; delete {full.parent} and run the cell again")
+        keep = INSTALL_TAGS_BY_ROLE[role]
+        full_fingerprint = (full.parent / "fingerprint").read_text().strip()
+        fingerprint = hashlib.sha256(f"{full_fingerprint}|{','.join(keep)}|{TAGSETS_VERSION}".encode()).hexdigest()
+        wheel = stored_wheel(store, fingerprint)
+        if wheel is not None:
+            self.stages.say(f"    {role} wheel up to date: {wheel.name} (cut from the unchanged full wheel)")
+            return wheel
+        partial = store.with_name(role + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        try:
+            wheel = subset_wheel(full, tags, keep, partial)
+        except TagSetError as exc:
+            raise CellError(str(exc)) from None
+        shutil.rmtree(store, ignore_errors=True)
+        partial.rename(store)
+        (store / "fingerprint").write_text(fingerprint)
+        self.stages.say(f"    {role} wheel cut from the full wheel by install tag ({', '.join(keep)}): {wheel.name}")
+        return store / wheel.name
 
     def repair(self, built: dict[str, Path]) -> dict[str, Path]:
         plan = self.plan
@@ -516,7 +571,7 @@ def run_cell(cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextI
             compilers = Compilers(cc=options.cc or declared.get("cc"), cxx=options.cxx or declared.get("cxx"),
                                   fc=options.fc or declared.get("fc"))
         plan = plan_cell(cell, target, workspace, repair_tool=options.repair_tool, suite=options.suite,
-                         compilers=compilers, project_root=options.project_root)
+                         compilers=compilers, project_root=options.project_root, tag_wheels=options.tag_wheels)
         record.locks = {
             kind: {"path": str(lock.relative_to(options.project_root)), "sha256": sha256_file(lock)} if lock else None
             for kind, lock in (("build", plan.build_lock), ("test", plan.test_lock))
