@@ -39,6 +39,7 @@ def test_headline_cell_builds_repairs_installs_and_tests(headline):
     assert r["system_components"] == {"kahan": "vendored"}
     assert r["locks"]["build"]["path"] == "locks/demo/py3.12-build-openblas.txt"
     assert r["locks"]["test"]["path"] == "locks/demo/py3.12-test.txt" and len(r["locks"]["test"]["sha256"]) == 64
+    assert "$ auditwheel show" not in Path(r["log"]).read_text()  # only with --verify-repair
     # The tests ran against the installed wheel in the fresh venv, not the source tree.
     assert str(ROOT / "demo") not in Path(r["log"]).read_text().split(" -m pytest ")[-1]
 
@@ -52,10 +53,11 @@ def test_unchanged_cell_reuses_its_wheel(home, headline):
 
 
 def test_runtime_cell_reuses_the_compile_and_ships_no_tests(home, headline):
-    result = run_nox_cell(home, "build-3.12-openblas-runtime")
+    result = run_nox_cell(home, "build-3.12-openblas-runtime", "--verify-repair")
     assert result.returncode == 0, result.output[-3000:]
     assert result.record["tests"]["source"] == "smoke" and result.record["tests"]["passed"] == 1
     log = Path(result.record["log"]).read_text()
+    assert "$ auditwheel show" in log and result.record["repair"]["tag"].startswith("manylinux")
     assert "Compiling C object" not in log, "the runtime wheel recompiled instead of reusing the build dir"
     names = zipfile.ZipFile(result.record["wheels"][0]["path"]).namelist()
     assert "blasdemo/_linalg" in " ".join(names) and not any("/tests/" in n for n in names)

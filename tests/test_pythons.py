@@ -34,3 +34,22 @@ def test_missing_version_says_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
     with pytest.raises(PrerequisiteMissing, match=r"Python 3\.99 was not found.*pyenv install 3\.99"):
         find_python("3.99")
+
+
+def test_the_cached_answer_is_used_only_while_it_still_runs(tmp_path):
+    try:
+        real = find_python("3.12")
+    except PrerequisiteMissing:
+        pytest.skip("no Python 3.12 on this machine")
+    cache = tmp_path / "pythons.json"
+    assert find_python("3.12", cache_file=cache) == real
+    # A cached interpreter that still answers 3.12 is taken without rediscovery...
+    stand_in = tmp_path / "python-stand-in"
+    stand_in.write_text("#!/bin/sh\necho 3.12\n")
+    stand_in.chmod(stand_in.stat().st_mode | stat.S_IEXEC)
+    cache.write_text(cache.read_text().replace(str(real), str(stand_in)))
+    assert find_python("3.12", cache_file=cache) == stand_in
+    # ...and one that stopped working is dropped and replaced.
+    stand_in.write_text("#!/bin/sh\nexit 127\n")
+    assert find_python("3.12", cache_file=cache) == real
+    assert str(real) in cache.read_text()

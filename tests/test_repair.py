@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from mesonmatrix.platforms import PLATFORMS
-from mesonmatrix.repair import auditwheel_consistent_tag, repairer_for, verify_auditwheel
+from mesonmatrix.repair import auditwheel_consistent_tag, auditwheel_tag_from_name, repairer_for, verify_auditwheel
 
 WHEEL = Path("/w/pkg-1.0-cp312-cp312-linux_x86_64.whl")
 OUT = Path("/out")
@@ -67,3 +67,10 @@ def test_verify_rejects_a_tag_the_wheel_does_not_carry():
     wheel = Path("pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl")
     with pytest.raises(ValueError, match="consistent with manylinux_2_27"):
         verify_auditwheel(wheel, SHOW_OK)
+
+
+def test_the_policy_tag_comes_from_the_repaired_name():
+    wheel = Path("pkg-1.0-cp312-cp312-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl")
+    assert auditwheel_tag_from_name(wheel) == "manylinux_2_27_x86_64"
+    with pytest.raises(ValueError, match="no manylinux or musllinux tag"):
+        auditwheel_tag_from_name(Path("pkg-1.0-cp312-cp312-linux_x86_64.whl"))

@@ -77,6 +77,8 @@ class ScipyOpenBLAS:
 
     def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:
         pc_file = pkg_config_dir / "scipy-openblas.pc"
+        if pc_file.is_file():
+            return  # written from this env's package; the folder is emptied when the env changes
         code = f"import {self.module}, pathlib, sys; pathlib.Path(sys.argv[1]).write_text({self.module}.get_pkg_config())"
         runner.run([str(build_python), "-c", code, str(pc_file)], label=f"write {pc_file.name}")
 

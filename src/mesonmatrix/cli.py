@@ -22,6 +22,9 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     parser.add_argument("--tag-wheels", choices=TAG_WHEEL_METHODS, default="install-plan",
                         help="runtime/tests wheels: cut from the full wheel by meson's install plan (default, one "
                              "compile) or built by meson-python with --tags (reconfigures for each)")
+    parser.add_argument("--verify-repair", action="store_true",
+                        help="run the repairer's show command on each repaired wheel and cross-check it (about 1 s a wheel)")
     args = parser.parse_args(list(posargs))
     return RunOptions(project_root=project_root, target=args.target, repair_tool=args.repair_tool, suite=args.suite,
-                      cc=args.cc, cxx=args.cxx, fc=args.fc, tag_wheels=args.tag_wheels)
+                      cc=args.cc, cxx=args.cxx, fc=args.fc, tag_wheels=args.tag_wheels,
+                      verify_repair=args.verify_repair)

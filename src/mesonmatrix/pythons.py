@@ -7,6 +7,7 @@ discovery (never downloading). If nothing works, the error says how to make it v
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -54,7 +55,39 @@ def candidates(version: str) -> list[Path]:
     return found
 
 
-def find_python(version: str) -> Path:
+def find_python(version: str, *, cache_file: Path | None = None) -> Path:
+    """A working interpreter for ``version``; ``cache_file`` remembers the answer.
+
+    Discovery runs each candidate, and a failing pyenv shim alone costs about 0.1 s, on
+    every cell. The cached answer is keyed by PATH and PYENV_VERSION and still has to run
+    and report the right version before it is used.
+    """
+    key = json.dumps([version, os.environ.get("PATH", ""), os.environ.get("PYENV_VERSION", "")])
+    known = _read_cache(cache_file)
+    cached = known.get(key)
+    if isinstance(cached, str) and interpreter_version(cached) == version:
+        return Path(cached)
+    found = _discover(version)
+    if cache_file is not None:
+        known[key] = str(found)
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(known, indent=1))
+        partial.replace(cache_file)
+    return found
+
+
+def _read_cache(cache_file: Path | None) -> dict[str, object]:
+    if cache_file is None:
+        return {}
+    try:
+        loaded = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _discover(version: str) -> Path:
     for candidate in candidates(version):
         if interpreter_version(candidate) == version:
             return candidate

@@ -73,6 +73,20 @@ def auditwheel_consistent_tag(show_output: str) -> str | None:
     return match.group(1) if match else None
 
 
+def auditwheel_tag_from_name(wheel: Path) -> str:
+    """The policy tag auditwheel repair put in the wheel's name (its first platform tag).
+
+    ``auditwheel repair`` only writes a wheel it made consistent with that policy, so the
+    name is the answer; ``auditwheel show`` (``--verify-repair``) re-derives it at a cost
+    of about a second per wheel.
+    """
+    tags = wheel.name[:-4].split("-")[-1].split(".")
+    policy = next((t for t in tags if t.startswith(("manylinux", "musllinux"))), None)
+    if policy is None:
+        raise ValueError(f"{wheel.name} carries no manylinux or musllinux tag: auditwheel did not repair it")
+    return policy
+
+
 def verify_auditwheel(wheel: Path, show_output: str) -> str:
     """Check a repaired wheel needs nothing its policy forbids; return its policy tag."""
     tag = auditwheel_consistent_tag(show_output)
