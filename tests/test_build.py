@@ -59,3 +59,12 @@ def test_stored_wheel_needs_a_matching_stamp(tmp_path):
     (tmp_path / "fingerprint").write_text("f")
     assert stored_wheel(tmp_path, "f") == tmp_path / "x-1.0-py3-none-any.whl"
     assert stored_wheel(tmp_path, "g") is None
+
+
+def test_installing_ccache_changes_the_configure_fingerprint(tmp_path):
+    """Meson picks ccache up only at setup, so its arrival must start a fresh build dir."""
+    without = configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[])
+    ccache = tmp_path / "ccache"
+    ccache.write_text("#!/bin/sh\n")
+    ccache.chmod(0o755)
+    assert configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[]) != without

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -86,6 +87,9 @@ def configure_fingerprint(*, setup_args: Sequence[str], env: Mapping[str, str], 
         "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k != "SOURCE_DATE_EPOCH"},
         "pkg_config": pkg_config_digest(env.get("PKG_CONFIG_PATH", "")),
         "build_env": sorted(build_env_packages),
+        # Meson puts ccache in front of the compilers only at setup: a build dir set up
+        # before ccache was installed (or after it was removed) must start afresh.
+        "ccache": shutil.which("ccache", path=env.get("PATH")) is not None,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

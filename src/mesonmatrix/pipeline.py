@@ -28,6 +28,7 @@ from .build import (
     stored_wheel,
 )
 from .commands import CellError, CommandFailed, CommandRunner
+from .compilercache import build_dir_uses_ccache, ccache_on_path, read_stats_log, stats_log_env
 from .locking import exclusive_lock
 from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, lock_covers, suite_lock_path
 from .matrixfile import MatrixSet
@@ -304,6 +305,7 @@ class CellRun:
                 configure = configure_fingerprint(setup_args=plan.setup_args, env=self.runner.env,
                                                   build_env_packages=packages)
                 self._reset_if_reconfigured(configure)
+                self.ccache_stats_log.unlink(missing_ok=True)  # each role's compile appends to it
                 for role in plan.build_roles():
                     store = self.workspace.wheel_store(plan.build_key, role)
                     if role != "full" and plan.tag_wheels == "install-plan":
@@ -323,11 +325,26 @@ class CellRun:
                     built[role] = wheel
         # True only when no wheel of the cell had to be built.
         self.record.build_reused = not rebuilt
+        if rebuilt:
+            self.record_compiler_cache()
         self.record.tag_wheels = plan.tag_wheels
         self.record.build_dir = str(plan.build_dir)
         self.record.system_components = system_components(plan.build_dir, plan.target)
         self.record_toolchain_used(packages)
         return built
+
+    @property
+    def ccache_stats_log(self) -> Path:
+        return self.plan.results_dir / "ccache-stats.log"
+
+    def record_compiler_cache(self) -> None:
+        """What this cell's compile took from ccache (None when meson did not use it)."""
+        if not build_dir_uses_ccache(self.plan.build_dir):
+            self.record.compiler_cache = None
+            return
+        stats = read_stats_log(self.ccache_stats_log)
+        self.record.compiler_cache = stats.as_record()
+        self.stages.say(f"    ccache: {stats.hits} hits, {stats.misses} misses ({stats.hit_rate:.0%} of cacheable compiles)")
 
     def check_floor(self) -> None:
         """Compare the compilers under test with the floor the target's meson.build enforces."""
@@ -366,8 +383,9 @@ class CellRun:
     def _build_role(self, role: str, argv: list[str], store: Path, fingerprint: str) -> Path:
         partial = Path(argv[argv.index("--outdir") + 1])
         shutil.rmtree(partial, ignore_errors=True)
+        cache_env = stats_log_env(self.ccache_stats_log) if ccache_on_path(self.runner.env.get("PATH")) else {}
         try:
-            self.runner.run(argv, label=f"build the {role} wheel")
+            self.runner.run(argv, label=f"build the {role} wheel", extra_env=cache_env)
         except CommandFailed as exc:
             reason = meson_error(exc.tail)
             if self.plan.compilers.commands() and rejected_by_minimum(reason):

@@ -62,6 +62,7 @@ class ResultRecord:
     build_dir: str | None = None
     build_env: str | None = None
     build_reused: bool = False  # every wheel came from the store: nothing was compiled
+    compiler_cache: dict[str, Any] | None = None  # ccache hits/misses of this cell's compile, when meson used it
     tag_wheels: str = "install-plan"  # how runtime/tests wheels were made: cut from the full wheel, or meson-python --tags
     setup_args: list[str] = field(default_factory=list)
     source_date_epoch: int | None = None
