@@ -28,12 +28,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from mesonmatrix.compilercache import ccache_on_path  # noqa: E402
+from mesonmatrix.matrixfile import load_matrices  # noqa: E402
 from mesonmatrix.pythons import find_python  # noqa: E402
+from mesonmatrix.targets import Target, resolve_target  # noqa: E402
 from mesonmatrix.uvtool import uv_binary  # noqa: E402
+from mesonmatrix.workspace import Workspace  # noqa: E402
 
 
 def run_cell(home: Path, session: str, target: str) -> dict:
     env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
+    print(f"... {session} --target {target}", flush=True)
     args = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session, "--", "--target", target]
     start = time.monotonic()
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -46,28 +51,32 @@ def run_cell(home: Path, session: str, target: str) -> dict:
     return record
 
 
-def timed(argv: list[str], **kwargs) -> float:
+def timed(argv: list[str], ok_codes: tuple[int, ...] = (0,), **kwargs) -> float:
     start = time.monotonic()
-    subprocess.run(argv, check=True, capture_output=True, **kwargs)
+    proc = subprocess.run(argv, capture_output=True, **kwargs)
+    if proc.returncode not in ok_codes:
+        sys.exit(f"{' '.join(argv[:4])} … exited {proc.returncode}:\n{proc.stdout[-2000:]!r}\n{proc.stderr[-2000:]!r}")
     return time.monotonic() - start
 
 
-def by_hand(record: dict, source: Path, import_name: str, work: Path) -> float:
+def by_hand(record: dict, target: Target, work: Path) -> float:
     """The cell's own commands, typed by hand: build (fresh build dir), repair, venv, install, pytest."""
     build_env = Path(record["build_env"])
     bin_dir = build_env / "bin"
     env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", SOURCE_DATE_EPOCH=str(record["source_date_epoch"]),
                PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", PKG_CONFIG_PATH=str(build_env / "mesonmatrix-pkgconfig"))
     total = timed([str(bin_dir / "python"), "-m", "build", "-wnx", f"-Cbuild-dir={work / 'bd'}", "--outdir", str(work / "dist"),
-                   *[f"-Csetup-args={a}" for a in record["setup_args"]], str(source)], env=env)
+                   *[f"-Csetup-args={a}" for a in record["setup_args"]], str(target.source_dir)], env=env)
     wheel = next((work / "dist").glob("*.whl"))
     total += timed([str(bin_dir / "auditwheel"), "repair", "-w", str(work / "repaired"), str(wheel)], env=env)
     uv = uv_binary()
     total += timed([uv, "venv", "--python", str(find_python(record["python"])), str(work / "venv")], env=env)
     total += timed([uv, "pip", "install", "--python", str(work / "venv" / "bin" / "python"),
-                    *map(str, (work / "repaired").glob("*.whl")), "pytest"], env=env)
+                    *map(str, (work / "repaired").glob("*.whl")), *target.test_requires], env=env)
+    test_env = dict(env, PATH=f"{work / 'venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
     total += timed([str(work / "venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
-                    import_name], cwd=tempfile.gettempdir(), env=env)
+                    *target.suite_args(record["tests"]["suite"])], cwd=tempfile.gettempdir(), env=test_env,
+                   ok_codes=(0, 1))
     return total
 
 
@@ -85,12 +94,14 @@ def venv_comparison(record: dict, work: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="demo")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of the tool-vs-hand comparison (median is kept)")
+    parser.add_argument("--repeat", type=int, help="runs of the tool-vs-hand comparison, median kept (default: 3 for the demo, 1 otherwise)")
     parser.add_argument("--out", type=Path, default=ROOT / ".matrix" / "bench" / "bench.json")
     args = parser.parse_args()
     figures: dict[str, object] = {"target": args.target, "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"}
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-") as tmp:
         home = Path(tmp) / "home"
+        # An empty compiler cache of this run's own: the first build is really cold.
+        os.environ["CCACHE_DIR"] = str(Path(tmp) / "ccache")
         cold = run_cell(home, "build-3.12-openblas", args.target)
         warm = run_cell(home, "build-3.12-openblas", args.target)
         runtime = run_cell(home, "build-3.12-openblas-runtime", args.target)
@@ -103,20 +114,36 @@ def main() -> None:
         figures["tag_sets_build_over_cold_full_build"] = three_builds / cold["durations"]["build"]
         figures["tag_sets_total_over_cold_full_total"] = three_totals / cold["durations"]["total"]
 
-        if args.target == "demo":
-            # Alternate tool and hand runs, each from a fresh build dir, and compare medians:
-            # one run of a 5-second cell is at the mercy of whatever else this machine does.
-            tool_cell, tool_wall, hand = [], [], []
-            for i in range(args.repeat):
-                tool = run_cell(Path(tmp) / f"tool-home-{i}", "build-3.12-openblas", args.target)
-                tool_cell.append(tool["durations"]["total"])
-                tool_wall.append(tool["wall"])
-                hand.append(by_hand(cold, ROOT / "demo", "blasdemo", Path(tmp) / f"hand-{i}"))
-            figures["tool_cold_cell_s"] = statistics.median(tool_cell)
-            figures["tool_cold_cell_with_nox_startup_s"] = statistics.median(tool_wall)
-            figures["hand_typed_s"] = statistics.median(hand)
-            figures["tool_over_hand"] = figures["tool_cold_cell_s"] / figures["hand_typed_s"]
-            figures["tool_with_nox_startup_over_hand"] = figures["tool_cold_cell_with_nox_startup_s"] / figures["hand_typed_s"]
+        # The compiler cache: the second BLAS flavour's first build, against the cold one
+        # (the cold cell above filled this run's empty CCACHE_DIR).
+        if ccache_on_path():
+            second = run_cell(home, "build-3.12-openblas64", args.target)
+            figures["second_flavour_build_s"] = second["durations"]["build"]
+            figures["second_flavour_over_cold_build_with_ccache"] = second["durations"]["build"] / cold["durations"]["build"]
+            figures["second_flavour_ccache"] = second.get("compiler_cache")
+        else:
+            figures["second_flavour_over_cold_build_with_ccache"] = "ccache not installed"
+
+        # Alternate tool and hand runs, each from a fresh build dir, and compare medians:
+        # one run of a 5-second cell is at the mercy of whatever else this machine does.
+        # Both sides compile everything: ccache would only measure its own hit rate here.
+        os.environ["CCACHE_DISABLE"] = "1"
+        target = resolve_target(args.target, load_matrices(ROOT / "matrices", ROOT).presets,
+                                Workspace.default(ROOT).shared_cache)
+        repeat = args.repeat if args.repeat is not None else (3 if args.target == "demo" else 1)
+        tool_cell, tool_wall, hand = [], [], []
+        for i in range(repeat):
+            tool = run_cell(Path(tmp) / f"tool-home-{i}", "build-3.12-openblas", args.target)
+            tool_cell.append(tool["durations"]["total"])
+            tool_wall.append(tool["wall"])
+            print(f"... the same commands by hand ({i + 1}/{repeat})", flush=True)
+            hand.append(by_hand(cold, target, Path(tmp) / f"hand-{i}"))
+        figures["tool_cold_cell_s"] = statistics.median(tool_cell)
+        figures["tool_cold_cell_with_nox_startup_s"] = statistics.median(tool_wall)
+        figures["hand_typed_s"] = statistics.median(hand)
+        figures["tool_over_hand"] = figures["tool_cold_cell_s"] / figures["hand_typed_s"]
+        figures["tool_with_nox_startup_over_hand"] = figures["tool_cold_cell_with_nox_startup_s"] / figures["hand_typed_s"]
+        del os.environ["CCACHE_DISABLE"]
         t_uv, t_pip = venv_comparison(cold, Path(tmp) / "venvs")
         figures["uv_venv_s"], figures["pip_venv_s"] = t_uv, t_pip
         figures["uv_over_pip_venv"] = t_uv / t_pip
@@ -124,7 +151,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")
     for key, value in figures.items():
-        print(f"{key:40} {value:.3f}" if isinstance(value, float) else f"{key:40} {value}")
+        print(f"{key:45} {value:.3f}" if isinstance(value, float) else f"{key:45} {value}")
     print(f"written to {args.out}")
 
 
