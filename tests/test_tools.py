@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -56,8 +57,15 @@ def test_clean_removes_the_workspace_and_says_how_much(home, tmp_path):
     env_cache = tmp_path / "cache"
     (env_cache / "envs").mkdir(parents=True)
     (env_cache / "envs" / "x").write_bytes(b"0" * 2_000_000)
-    env = dict(os.environ, MESONMATRIX_HOME=str(home), MESONMATRIX_CACHE=str(env_cache))
+    ccache_store = tmp_path / "ccache"
+    (ccache_store / "0").mkdir(parents=True)
+    (ccache_store / "0" / "obj").write_bytes(b"0" * 3_000_000)
+    env = dict(os.environ, MESONMATRIX_HOME=str(home), MESONMATRIX_CACHE=str(env_cache), CCACHE_DIR=str(ccache_store))
     out = subprocess.run([sys.executable, "-m", "nox", "-s", "clean"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert out.returncode == 0
     assert not home.exists() and not env_cache.exists()
     assert "2.0 MB" in out.stdout + out.stderr
+    if shutil.which("ccache"):
+        # ccache's store is shared with other projects: reported with its size, never removed.
+        assert f"left alone: ccache's store {ccache_store}: 3.0 MB" in out.stdout + out.stderr
+        assert (ccache_store / "0" / "obj").exists()

@@ -71,3 +71,15 @@ def test_rename_wheel_keeps_payload_and_writes_valid_record(tmp_path):
 def test_grafted_libraries(tmp_path):
     wheel = make_wheel(tmp_path / "w.whl", RUNTIME + ["pkg.libs/libscipy_openblas-ab12.so", "pkg.libs/libgfortran-1.so.5"])
     assert grafted_libraries(wheel) == ["libgfortran-1.so.5", "libscipy_openblas-ab12.so"]
+
+
+def test_runtime_check_flags_test_modules_not_a_package_level_conftest(tmp_path):
+    """NumPy tags numpy/conftest.py python-runtime; its runtime wheel is still test-free."""
+    from mesonmatrix.testing import test_files_in
+
+    wheel = tmp_path / "numpy-2.4.6-cp312-cp312-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name in ("numpy/conftest.py", "numpy/testing/_private/utils.py", "numpy/_core/tests/test_x.py",
+                     "numpy/tests/conftest.py"):
+            archive.writestr(name, "")
+    assert test_files_in(wheel) == ["numpy/_core/tests/test_x.py", "numpy/tests/conftest.py"]

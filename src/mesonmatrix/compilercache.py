@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,16 @@ def build_dir_uses_ccache(build_dir: Path) -> bool:
         return False
     return any(os.path.basename(str((info.get("exelist") or [""])[0])) == "ccache"
                for machine in compilers.values() for info in machine.values())
+
+
+def ccache_dir() -> Path | None:
+    """Where ccache keeps its objects (``ccache -k cache_dir``), or None without ccache."""
+    ccache = ccache_on_path()
+    if ccache is None:
+        return None
+    try:
+        out = subprocess.run([ccache, "-k", "cache_dir"], capture_output=True, text=True, timeout=30,
+                             stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None

@@ -19,6 +19,7 @@ from .locks import build_lock_inputs, build_lock_path, suite_lock_inputs, suite_
 from .targets import resolve_target
 from .uvtool import uv_binary
 from .compare import rebuild_and_compare
+from .compilercache import ccache_dir
 from .doctor import format_table, run_checks
 from .pipeline import run_cell
 from .report import write_report
@@ -142,6 +143,10 @@ def clean_session(session: Any, project_root: Path) -> None:
         size = folder_size(folder)
         shutil.rmtree(folder, ignore_errors=True)
         session.log(f"removed {folder} ({what}): {size / 1e6:.1f} MB")
+    cache = ccache_dir()
+    if cache is not None and cache.is_dir():
+        # ccache's store is the user's, shared with every other project: reported, not removed.
+        session.log(f"left alone: ccache's store {cache}: {folder_size(cache) / 1e6:.1f} MB (`ccache -C` empties it)")
 
 
 def folder_size(folder: Path) -> int:

@@ -14,7 +14,9 @@ from . import blasprobe
 from .commands import CellError, CommandRunner
 from .record import TestCounts
 
-_TEST_FILE = re.compile(r"(^|/)tests?/(.*/)?(test_[^/]*|[^/]*_test)\.py$|(^|/)(conftest)\.py$")
+# Test modules, not every conftest.py: NumPy and SciPy tag their package-level
+# conftest.py (pytest configuration for their test() entry points) python-runtime.
+_TEST_FILE = re.compile(r"(^|/)tests?/(.*/)?(test_[^/]*|[^/]*_test|conftest)\.py$")
 
 
 def venv_python(venv: Path, os_name: str) -> Path:
