@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Benchmarks for the matrix's costs, printed as ratios measured in one run.
 
-Usage: python scripts/bench.py [--target demo|numpy|PATH] [--out FILE]
+Usage: python scripts/bench.py [--target demo|numpy|PATH] [--only warm,tag-sets,ccache,overhead,venv] [--out FILE]
 
 Each figure runs real cells through nox in a fresh workspace, so timings are comparable
 within one run only (this machine is shared and noisy; compare ratios, not seconds):
   warm/cold      build stage of an unchanged cell's second run vs its cold run
   tag sets       full + runtime + split cells of one combination vs one cold full cell
   overhead       a cold cell vs the same commands typed by hand (build, repair, venv, pytest)
+  ccache         a second BLAS flavour's first build (warm ccache) vs the cold build
   uv vs venv     a fresh test venv with uv vs python -m venv + pip
 """
 
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,62 +93,98 @@ def venv_comparison(record: dict, work: Path) -> tuple[float, float]:
     return t_uv, t_pip
 
 
+def warm_rebuild(*, cold: dict, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+    warm = run_cell(home, "build-3.12-openblas", args.target)
+    return {"warm_build_s": warm["durations"]["build"], "warm_over_cold_build": warm["durations"]["build"] / cold["durations"]["build"]}
+
+
+def tag_sets(*, cold: dict, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+    runtime = run_cell(home, "build-3.12-openblas-runtime", args.target)
+    split = run_cell(home, "build-3.12-openblas-split", args.target)
+    cells = (cold, runtime, split)
+    return {
+        "tag_sets_build_over_cold_full_build": sum(c["durations"]["build"] for c in cells) / cold["durations"]["build"],
+        "tag_sets_total_over_cold_full_total": sum(c["durations"]["total"] for c in cells) / cold["durations"]["total"],
+    }
+
+
+def compiler_cache(*, cold: dict, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+    """The second BLAS flavour's first build against the cold one, which filled this run's
+    empty CCACHE_DIR."""
+    if not ccache_on_path():
+        return {"second_flavour_over_cold_build_with_ccache": "ccache not installed"}
+    second = run_cell(home, "build-3.12-openblas64", args.target)
+    return {
+        "second_flavour_build_s": second["durations"]["build"],
+        "second_flavour_over_cold_build_with_ccache": second["durations"]["build"] / cold["durations"]["build"],
+        "second_flavour_ccache": second.get("compiler_cache"),
+    }
+
+
+def overhead(*, cold: dict, tmp: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+    """Alternate tool and hand runs, each from a fresh build dir, and compare medians: one
+    run of a 5-second cell is at the mercy of whatever else this machine does. Both sides
+    compile everything (ccache off): with it this would only measure its hit rate."""
+    os.environ["CCACHE_DISABLE"] = "1"
+    try:
+        target = resolve_target(args.target, load_matrices(ROOT / "matrices", ROOT).presets,
+                                Workspace.default(ROOT).shared_cache)
+        repeat = args.repeat if args.repeat is not None else (3 if args.target == "demo" else 1)
+        tool_cell, tool_wall, hand = [], [], []
+        for i in range(repeat):
+            tool = run_cell(tmp / f"tool-home-{i}", "build-3.12-openblas", args.target)
+            tool_cell.append(tool["durations"]["total"])
+            tool_wall.append(tool["wall"])
+            print(f"... the same commands by hand ({i + 1}/{repeat})", flush=True)
+            hand.append(by_hand(cold, target, tmp / f"hand-{i}"))
+    finally:
+        del os.environ["CCACHE_DISABLE"]
+    figures: dict[str, object] = {
+        "tool_cold_cell_s": statistics.median(tool_cell),
+        "tool_cold_cell_with_nox_startup_s": statistics.median(tool_wall),
+        "hand_typed_s": statistics.median(hand),
+    }
+    figures["tool_over_hand"] = statistics.median(tool_cell) / statistics.median(hand)
+    figures["tool_with_nox_startup_over_hand"] = statistics.median(tool_wall) / statistics.median(hand)
+    return figures
+
+
+def venvs(*, cold: dict, tmp: Path, **_: object) -> dict[str, object]:
+    t_uv, t_pip = venv_comparison(cold, tmp / "venvs")
+    return {"uv_venv_s": t_uv, "pip_venv_s": t_pip, "uv_over_pip_venv": t_uv / t_pip}
+
+
+MEASURES: dict[str, Callable[..., dict[str, object]]] = {
+    "warm": warm_rebuild,
+    "tag-sets": tag_sets,
+    "ccache": compiler_cache,
+    "overhead": overhead,
+    "venv": venvs,
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target", default="demo")
     parser.add_argument("--repeat", type=int, help="runs of the tool-vs-hand comparison, median kept (default: 3 for the demo, 1 otherwise)")
     parser.add_argument("--out", type=Path, default=ROOT / ".matrix" / "bench" / "bench.json")
+    parser.add_argument("--only", default=",".join(MEASURES),
+                        help=f"comma list of measures to run (default: all of {','.join(MEASURES)}); the cold cell always runs")
     args = parser.parse_args()
+    chosen = [m.strip() for m in args.only.split(",") if m.strip()]
+    unknown = sorted(set(chosen) - set(MEASURES))
+    if unknown:
+        parser.error(f"unknown measure(s) {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
     figures: dict[str, object] = {"target": args.target, "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"}
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-") as tmp:
         home = Path(tmp) / "home"
         # An empty compiler cache of this run's own: the first build is really cold.
         os.environ["CCACHE_DIR"] = str(Path(tmp) / "ccache")
         cold = run_cell(home, "build-3.12-openblas", args.target)
-        warm = run_cell(home, "build-3.12-openblas", args.target)
-        runtime = run_cell(home, "build-3.12-openblas-runtime", args.target)
-        split = run_cell(home, "build-3.12-openblas-split", args.target)
         figures["cold_build_s"] = cold["durations"]["build"]
-        figures["warm_build_s"] = warm["durations"]["build"]
-        figures["warm_over_cold_build"] = warm["durations"]["build"] / cold["durations"]["build"]
-        three_builds = cold["durations"]["build"] + runtime["durations"]["build"] + split["durations"]["build"]
-        three_totals = cold["durations"]["total"] + runtime["durations"]["total"] + split["durations"]["total"]
-        figures["tag_sets_build_over_cold_full_build"] = three_builds / cold["durations"]["build"]
-        figures["tag_sets_total_over_cold_full_total"] = three_totals / cold["durations"]["total"]
-
-        # The compiler cache: the second BLAS flavour's first build, against the cold one
-        # (the cold cell above filled this run's empty CCACHE_DIR).
-        if ccache_on_path():
-            second = run_cell(home, "build-3.12-openblas64", args.target)
-            figures["second_flavour_build_s"] = second["durations"]["build"]
-            figures["second_flavour_over_cold_build_with_ccache"] = second["durations"]["build"] / cold["durations"]["build"]
-            figures["second_flavour_ccache"] = second.get("compiler_cache")
-        else:
-            figures["second_flavour_over_cold_build_with_ccache"] = "ccache not installed"
-
-        # Alternate tool and hand runs, each from a fresh build dir, and compare medians:
-        # one run of a 5-second cell is at the mercy of whatever else this machine does.
-        # Both sides compile everything: ccache would only measure its own hit rate here.
-        os.environ["CCACHE_DISABLE"] = "1"
-        target = resolve_target(args.target, load_matrices(ROOT / "matrices", ROOT).presets,
-                                Workspace.default(ROOT).shared_cache)
-        repeat = args.repeat if args.repeat is not None else (3 if args.target == "demo" else 1)
-        tool_cell, tool_wall, hand = [], [], []
-        for i in range(repeat):
-            tool = run_cell(Path(tmp) / f"tool-home-{i}", "build-3.12-openblas", args.target)
-            tool_cell.append(tool["durations"]["total"])
-            tool_wall.append(tool["wall"])
-            print(f"... the same commands by hand ({i + 1}/{repeat})", flush=True)
-            hand.append(by_hand(cold, target, Path(tmp) / f"hand-{i}"))
-        figures["tool_cold_cell_s"] = statistics.median(tool_cell)
-        figures["tool_cold_cell_with_nox_startup_s"] = statistics.median(tool_wall)
-        figures["hand_typed_s"] = statistics.median(hand)
-        figures["tool_over_hand"] = figures["tool_cold_cell_s"] / figures["hand_typed_s"]
-        figures["tool_with_nox_startup_over_hand"] = figures["tool_cold_cell_with_nox_startup_s"] / figures["hand_typed_s"]
-        del os.environ["CCACHE_DISABLE"]
-        t_uv, t_pip = venv_comparison(cold, Path(tmp) / "venvs")
-        figures["uv_venv_s"], figures["pip_venv_s"] = t_uv, t_pip
-        figures["uv_over_pip_venv"] = t_uv / t_pip
+        figures["cold_cell_s"] = cold["durations"]["total"]
+        for measure in chosen:
+            figures.update(MEASURES[measure](cold=cold, home=home, tmp=Path(tmp), args=args))
         shutil.rmtree(home, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2) + "\n")

@@ -6,9 +6,9 @@ build a stats log of its own (``CCACHE_STATSLOG``) and reads the hits and misses
 build alone from it; the global counters would mix in every other build on the machine.
 The cache itself is the user's (``CCACHE_DIR``, by default ``~/.cache/ccache``).
 
-A second BLAS flavour of the same target configures a new build dir, and meson passes
-sources and include folders as paths relative to it, so every object whose preprocessed
-source does not change with the BLAS (most of them) is a hit.
+A second BLAS flavour of the same target configures a new build dir beside the first;
+with sources and include folders relative to it (``ccache_env``), every object whose
+preprocessed source does not change with the BLAS is a hit.
 """
 
 from __future__ import annotations
@@ -42,8 +42,19 @@ def ccache_on_path(path: str | None = None) -> str | None:
     return shutil.which("ccache", path=path)
 
 
-def stats_log_env(stats_log: Path) -> dict[str, str]:
-    return {"CCACHE_STATSLOG": str(stats_log)}
+def ccache_env(stats_log: Path, build_root: Path) -> dict[str, str]:
+    """A stats log for this build alone, and ``base_dir`` at the folder of all build dirs.
+
+    NumPy passes its generated ``meson_cpu`` folder as an absolute ``-I`` inside the build
+    dir, so every object's preprocessed source names that build dir and a second
+    flavour's build dir missed on everything (27 hits of 208). With ``base_dir`` ccache
+    rewrites such paths relative to the build dir, and sibling build dirs hash alike.
+    A ``CCACHE_BASEDIR`` the user set is left as it is.
+    """
+    env = {"CCACHE_STATSLOG": str(stats_log)}
+    if not os.environ.get("CCACHE_BASEDIR"):
+        env["CCACHE_BASEDIR"] = str(build_root)
+    return env
 
 
 def read_stats_log(stats_log: Path) -> CacheStats:

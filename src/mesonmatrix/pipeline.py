@@ -28,7 +28,7 @@ from .build import (
     stored_wheel,
 )
 from .commands import CellError, CommandFailed, CommandRunner
-from .compilercache import build_dir_uses_ccache, ccache_on_path, read_stats_log, stats_log_env
+from .compilercache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
 from .locking import exclusive_lock
 from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, lock_covers, suite_lock_path
 from .matrixfile import MatrixSet
@@ -383,7 +383,7 @@ class CellRun:
     def _build_role(self, role: str, argv: list[str], store: Path, fingerprint: str) -> Path:
         partial = Path(argv[argv.index("--outdir") + 1])
         shutil.rmtree(partial, ignore_errors=True)
-        cache_env = stats_log_env(self.ccache_stats_log) if ccache_on_path(self.runner.env.get("PATH")) else {}
+        cache_env = ccache_env(self.ccache_stats_log, self.plan.build_dir.parent) if ccache_on_path(self.runner.env.get("PATH")) else {}
         try:
             self.runner.run(argv, label=f"build the {role} wheel", extra_env=cache_env)
         except CommandFailed as exc:
