@@ -133,7 +133,8 @@ def test_a_blas_mismatch_fails_with_a_clear_message(home, headline):
     """Point the netlib cell's check at a venv whose extension really loads OpenBLAS."""
     from mesonmatrix.commands import CellError
     from mesonmatrix.matrixfile import load_matrices
-    from mesonmatrix.pipeline import CellRun, new_record, plan_cell
+    from mesonmatrix.cellplan import plan_cell
+    from mesonmatrix.pipeline import CellRun, new_record
     from mesonmatrix.targets import resolve_target
     from mesonmatrix.workspace import Workspace
 

@@ -6,7 +6,7 @@ import pytest
 
 from mesonmatrix.build import build_command
 from mesonmatrix.matrixfile import load_matrices
-from mesonmatrix.pipeline import plan_cell, skip_reason
+from mesonmatrix.cellplan import plan_cell, skip_reason
 from mesonmatrix.targets import resolve_target
 from mesonmatrix.testing import install_command, pytest_command, venv_python
 from mesonmatrix.workspace import Workspace

@@ -6,7 +6,8 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from .pipeline import TAG_WHEEL_METHODS, RunOptions
+from .cellplan import TAG_WHEEL_METHODS
+from .pipeline import RunOptions
 from .repair import REPAIRERS
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -11,34 +10,32 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from .aptget import ensure_commands
-from .blas import PROVIDERS, BlasProvider
 from .build import (
     INSTALL_TAGS_BY_ROLE,
-    ROLES_BY_TAG_SET,
     build_command,
     build_fingerprint,
     configure_fingerprint,
     source_tree_digest,
     stored_wheel,
 )
+from .cellplan import CellPlan, CellSkipped, plan_cell, skip_reason
 from .commands import CellError, CommandFailed, CommandRunner
 from .compilercache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
 from .locking import exclusive_lock
-from .locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, lock_covers, suite_lock_path
+from .locks import TEST_TOOLS, lock_covers
 from .matrixfile import MatrixSet
 from .model import Cell
-from .platforms import PLATFORMS, Platform, host_platform_name
+from .platforms import host_platform_name
 from .pythons import find_python
 from .record import RepairInfo, ResultRecord, TestCounts, WheelInfo, write_record
-from .repair import Repairer, auditwheel_tag_from_name, repairer_for, verify_auditwheel
+from .repair import auditwheel_tag_from_name, verify_auditwheel
 from .tagsets import TagSetError, member_tags, read_member_tags, subset_wheel, write_member_tags
-from .targets import Target, resolve_target, source_date_epoch
+from .targets import resolve_target, source_date_epoch
 from .toolchain import Compilers, check_floor, compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from .testing import (
     create_venv_command,
@@ -52,17 +49,12 @@ from .testing import (
 )
 from .uvtool import uv_binary
 from .mesoninfo import meson_error, system_components
+from .stages import Stages
 from .wheels import check_partition, grafted_libraries, has_native_code, rename_wheel, sha256_file
 from .workspace import Workspace
 
-
-
 # Part of every cut wheel's fingerprint: bump it when subset_wheel's output changes.
 TAGSETS_VERSION = "1"
-
-
-class CellSkipped(Exception):
-    """The cell does not apply here; the message is the one-line reason."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,139 +76,6 @@ class RunOptions:
     # Run the repairer's "show" on each repaired wheel and cross-check it (auditwheel: the
     # policy it reports must be the one in the name). Off by default: about 1 s a wheel.
     verify_repair: bool = False
-
-
-TAG_WHEEL_METHODS = ("install-plan", "meson-python")
-
-
-@dataclass(frozen=True, kw_only=True)
-class CellPlan:
-    """What a cell will do, decided before any command runs."""
-
-    cell: Cell
-    target: Target
-    provider: BlasProvider
-    platform: Platform
-    repairer: Repairer
-    build_key: str
-    build_dir: Path
-    build_env: Path
-    pkg_config_dir: Path
-    results_dir: Path
-    setup_args: tuple[str, ...]
-    build_requirements: tuple[str, ...]
-    suite: str
-    suite_args: tuple[str, ...]
-    roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
-    compilers: Compilers = Compilers()  # set for toolchain-min cells
-    lowest_build_deps: bool = False
-    build_lock: Path | None = None  # None: no lock file, resolved at run time
-    test_lock: Path | None = None
-    tag_wheels: str = "install-plan"
-    verify_repair: bool = False
-
-    @property
-    def needs_full_reference(self) -> bool:
-        return self.cell.install_tags == "split"
-
-    def build_roles(self) -> tuple[str, ...]:
-        """Wheels to build, in order. A cut tag set needs the full wheel first."""
-        needs_full = self.needs_full_reference or self.tag_wheels == "install-plan"
-        return ("full", *(r for r in self.roles if r != "full")) if needs_full else self.roles
-
-
-def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -> str | None:
-    if cell.platform != host:
-        return f"{cell.platform} cell on a {host} host: it runs on a {cell.platform} machine (the nightly CI has one)"
-    if cell.platform not in provider.platforms:
-        return f"BLAS {cell.blas} does not exist on {cell.platform}"
-    spec = cell.system_libraries_spec
-    if target.system_components is None:
-        if spec.mode != "none" or spec.required:
-            return f"{target.name} has no use-system-libraries option; only 'none' applies"
-    else:
-        unknown = spec.unsupported(target.system_components)
-        if unknown:
-            return f"{target.name}'s use-system-libraries knows {', '.join(target.system_components) or 'no components'}, not {', '.join(unknown)}"
-    return None
-
-
-def plan_cell(cell: Cell, target: Target, workspace: Workspace, *, repair_tool: str | None = None,
-              suite: str | None = None, compilers: Compilers | None = None, project_root: Path | None = None,
-              tag_wheels: str = "install-plan", verify_repair: bool = False) -> CellPlan:
-    if tag_wheels not in TAG_WHEEL_METHODS:
-        raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {tag_wheels!r}")
-    provider = PROVIDERS[cell.blas]
-    toolchain_min = cell.kind == "toolchain-min"
-    key = workspace.build_key(cell, target) + ("-toolchain-min" if toolchain_min else "")
-    setup_args = [*target.blas_args.get(cell.blas, provider.setup_args()), *target.setup_args]
-    if target.system_components is not None:
-        setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
-    platform = PLATFORMS[cell.platform]
-    repairer = repairer_for(platform, repair_tool)
-    requirements = sorted({*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements})
-    build_lock = test_lock = None
-    if project_root is not None:
-        build_lock = build_lock_path(project_root, target, cell.python, cell.blas)
-        test_lock = suite_lock_path(project_root, target, cell.python)
-        # Lowest-direct resolution is what a toolchain-min cell tests: it is never locked.
-        build_lock = build_lock if build_lock.is_file() and not toolchain_min else None
-        test_lock = test_lock if test_lock.is_file() else None
-    # The env's path is keyed by what is asked for, not by the lock: a refreshed lock
-    # reinstalls the env in place (its stamp records the lock's hash), so the path that
-    # ends up in RUNPATHs and build dirs stays put.
-    if toolchain_min:
-        requirements = sorted({*requirements, *target.toolchain_min_requires})
-    env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else requirements
-    build_env = workspace.build_env(cell.python, cell.blas, env_key)
-    return CellPlan(
-        cell=cell,
-        target=target,
-        provider=provider,
-        platform=platform,
-        repairer=repairer,
-        build_key=key,
-        build_dir=workspace.build_dir(key),
-        build_env=build_env,
-        pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
-        results_dir=workspace.results_dir(target, cell),
-        setup_args=tuple(setup_args),
-        build_requirements=tuple(requirements),
-        suite=suite or target.default_suite,
-        suite_args=target.suite_args(suite),
-        compilers=compilers or Compilers(),
-        lowest_build_deps=toolchain_min,
-        build_lock=build_lock,
-        test_lock=test_lock,
-        roles=ROLES_BY_TAG_SET[cell.install_tags],
-        tag_wheels=tag_wheels,
-        verify_repair=verify_repair,
-    )
-
-
-class Stages:
-    """Times each stage, prints a header before and a ✓/✗ line after it."""
-
-    def __init__(self, stream: TextIO, durations: dict[str, float]) -> None:
-        self.stream = stream
-        self.durations = durations
-
-    def say(self, text: str) -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
-
-    @contextlib.contextmanager
-    def stage(self, name: str, what: str) -> Iterator[None]:
-        self.say(f"==> {name}: {what}")
-        start = time.monotonic()
-        succeeded = False
-        try:
-            yield
-            succeeded = True
-        finally:
-            elapsed = time.monotonic() - start
-            self.durations[name] = round(self.durations.get(name, 0.0) + elapsed, 3)
-            self.say(f"✓ {name} ({elapsed:.1f}s)" if succeeded else f"✗ {name} failed after {elapsed:.1f}s")
 
 
 def _wheel_info(role: str, path: Path) -> WheelInfo:
