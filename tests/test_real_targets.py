@@ -36,6 +36,17 @@ def test_split_cell(target):
     assert r["tests"]["passed"] > 100 and r["tests"]["failed"] == 0
 
 
+@pytest.mark.parametrize("target", ["numpy", "scipy"])
+def test_runtime_cell(target):
+    """NumPy and SciPy tag their package-level conftest.py python-runtime: that is no test
+    module, and the runtime-only wheel must still pass its check and import smoke test."""
+    result = run_nox_cell(HOME, "build-3.12-openblas-runtime", "--target", target, target_name=target)
+    r = result.record
+    assert result.returncode == 0, result.output[-3000:]
+    assert r["tests"]["source"] == "smoke" and r["tests"]["passed"] == 1
+    assert r["tag_wheels"] == "install-plan"
+
+
 def test_numpy_ilp64():
     result = run_nox_cell(HOME, "build-3.12-openblas64", "--target", "numpy", target_name="numpy")
     assert result.returncode == 0, result.output[-3000:]
