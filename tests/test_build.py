@@ -30,6 +30,9 @@ def test_build_artifacts_do_not_change_the_digest(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "index").write_text("x")
     (tmp_path / "__pycache__").mkdir()
+    # meson touches subprojects/.wraplock on every setup; it is not a source.
+    (tmp_path / "subprojects").mkdir()
+    (tmp_path / "subprojects" / ".wraplock").write_text("")
     assert source_tree_digest(tmp_path) == before
 
 

@@ -47,3 +47,26 @@ def test_scipy_style_options(tmp_path):
     assert system_library_components(tmp_path) == ("boost.math", "qhull")
     (tmp_path / "meson.options").write_text("option('blas', type: 'string', value: 'openblas')\n")
     assert system_library_components(tmp_path) is None
+
+
+def test_an_sdists_epoch_comes_from_the_tarball_not_from_files_builds_touch(tmp_path):
+    """meson touches subprojects/.wraplock on every setup; SciPy's SOURCE_DATE_EPOCH was
+    the time of its last build, so no two builds agreed and none was reused."""
+    import io
+    import os
+    import tarfile
+
+    from mesonmatrix.targets import source_date_epoch, unpack_sdist
+
+    sdist = tmp_path / "pkg-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        for name, mtime in (("pkg-1.0/meson.build", 1_700_000_000), ("pkg-1.0/PKG-INFO", 1_700_000_500)):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = 3, mtime
+            archive.addfile(info, io.BytesIO(b"x\n\n"[:3]))
+    source = unpack_sdist(sdist, tmp_path / "cache")
+    assert source_date_epoch(source) == 1_700_000_500
+    (source / "subprojects").mkdir()
+    (source / "subprojects" / ".wraplock").write_text("")
+    os.utime(source / "meson.build")  # an edit after unpacking, too, leaves the sdist's time
+    assert source_date_epoch(source) == 1_700_000_500

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from .model import RUNTIME_TAGS, TESTS_TAGS
@@ -31,6 +31,7 @@ ROLES_BY_TAG_SET: dict[str, tuple[str, ...]] = {
 FINGERPRINT_ENV = ("CC", "CXX", "FC", "CFLAGS", "CXXFLAGS", "FFLAGS", "LDFLAGS", "CPPFLAGS",
                    "PKG_CONFIG_PATH", "SOURCE_DATE_EPOCH", "MACOSX_DEPLOYMENT_TARGET")
 _SKIP_DIRS = {".git", "__pycache__", ".mesonpy", ".nox", ".matrix", "build", ".tox"}
+_SKIP_FILES = {".wraplock"}
 
 
 def build_command(
@@ -52,17 +53,25 @@ def build_command(
     return argv
 
 
-def source_tree_digest(source_dir: Path) -> str:
-    digest = hashlib.sha256()
+def source_files(source_dir: Path) -> Iterator[Path]:
+    """The files of a source tree, in a stable order, without what builds write into it:
+    build and cache folders, and meson's ``subprojects/.wraplock``, which every
+    ``meson setup`` touches (SciPy's first cell would otherwise change its own inputs)."""
     for root, dirs, files in os.walk(source_dir):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
         for name in sorted(files):
-            path = Path(root, name)
-            digest.update(str(path.relative_to(source_dir)).encode() + b"\0")
-            try:
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
-            except OSError:
-                digest.update(b"<unreadable>")
+            if name not in _SKIP_FILES:
+                yield Path(root, name)
+
+
+def source_tree_digest(source_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for path in source_files(source_dir):
+        digest.update(str(path.relative_to(source_dir)).encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"<unreadable>")
     return digest.hexdigest()
 
 

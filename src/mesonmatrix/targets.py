@@ -26,12 +26,15 @@ else:  # pragma: no cover
 from .blas import PROVIDERS
 from .commands import CellError, CommandRunner
 from .model import SAFE_NAME, SYSTEM_LIBRARY_MODES, MatrixError
+from .build import source_files
 from .sdists import fetch_sdist
 
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
                "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
+# Beside an unpacked sdist's root folder: its SOURCE_DATE_EPOCH, read from the tarball.
+SDIST_EPOCH_FILE = ".source-date-epoch"
 
 
 class TargetError(CellError):
@@ -244,6 +247,7 @@ def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
     digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
     dest = cache_dir / "sources" / digest[:16]
     done = dest / ".unpacked"
+    epoch_file = dest / SDIST_EPOCH_FILE
     if not done.exists():
         tmp = dest.with_name(dest.name + ".tmp")
         if tmp.exists():
@@ -255,6 +259,11 @@ def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
             shutil.rmtree(dest)
         tmp.rename(dest)
         done.write_text(str(sdist))
+    if not epoch_file.is_file():
+        # Read from the tarball, not the unpacked tree: builds touch files in the tree.
+        with tarfile.open(sdist) as archive:
+            newest = max((m.mtime for m in archive.getmembers() if m.isfile()), default=0)
+        epoch_file.write_text(f"{int(newest)}\n")
     roots = [p for p in dest.iterdir() if p.is_dir()]
     if len(roots) != 1:
         raise TargetError(f"{sdist} does not unpack to a single top-level directory")
@@ -289,7 +298,9 @@ def source_date_epoch(source_dir: Path) -> int:
     """A timestamp fixed by the sources, for SOURCE_DATE_EPOCH.
 
     The last commit touching a tree in git (file mtimes in a fresh clone are checkout
-    times); otherwise the newest mtime in the tree, which an sdist's tarball fixes.
+    times); for an unpacked sdist, its newest member's mtime, read from the tarball when
+    it was unpacked (meson touches ``subprojects/.wraplock`` on every setup, which made
+    SciPy's epoch the time of its last build); otherwise the newest source file's mtime.
     """
     try:
         out = subprocess.run(["git", "log", "-1", "--format=%ct", "--", "."], cwd=source_dir,
@@ -298,8 +309,13 @@ def source_date_epoch(source_dir: Path) -> int:
             return int(out.stdout.strip())
     except (OSError, subprocess.TimeoutExpired):
         pass
+    recorded = source_dir.parent / SDIST_EPOCH_FILE
+    if recorded.is_file() and recorded.read_text().strip().isdigit():
+        return int(recorded.read_text().strip()) or 315532800
     newest = 0.0
-    for path in source_dir.rglob("*"):
-        if path.is_file():
+    for path in source_files(source_dir):
+        try:
             newest = max(newest, path.stat().st_mtime)
+        except OSError:
+            continue
     return int(newest) or 315532800  # 1980-01-01, the earliest time a zip file can hold
