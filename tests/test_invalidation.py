@@ -5,15 +5,13 @@ test edits (build envs stay in the shared cache, so only the demo compiles)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from cells import ROOT
+from cells import ROOT, run_nox_cell
 
 pytestmark = pytest.mark.integration
 CELL = "build-3.12-openblas"
@@ -30,12 +28,9 @@ def project(tmp_path_factory) -> Path:
 
 
 def run(project: Path) -> dict:
-    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
-    env.pop("MESONMATRIX_HOME", None)
-    proc = subprocess.run([sys.executable, "-m", "nox", "-f", str(project / "noxfile.py"), "-s", CELL], cwd=project,
-                          env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
-    record = json.loads((project / ".matrix" / "results" / "demo" / CELL / "result.json").read_text())
+    result = run_nox_cell(project / ".matrix", CELL, project=project)
+    assert result.returncode == 0, result.output[-3000:]
+    record = result.record
     record["log_text"] = Path(record["log"]).read_text()
     return record
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from .compilercache import ccache_on_path
 from .model import RUNTIME_TAGS, TESTS_TAGS
 
 INSTALL_TAGS_BY_ROLE: dict[str, tuple[str, ...]] = {
@@ -98,7 +98,7 @@ def configure_fingerprint(*, setup_args: Sequence[str], env: Mapping[str, str], 
         "build_env": sorted(build_env_packages),
         # Meson puts ccache in front of the compilers only at setup: a build dir set up
         # before ccache was installed (or after it was removed) must start afresh.
-        "ccache": shutil.which("ccache", path=env.get("PATH")) is not None,
+        "ccache": ccache_on_path(env.get("PATH")) is not None,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

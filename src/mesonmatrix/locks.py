@@ -24,7 +24,8 @@ _REPAIR_MARKERS = {"auditwheel": "sys_platform == 'linux'", "delocate": "sys_pla
                    "delvewheel": "sys_platform == 'win32'"}
 
 
-def _name(requirement: str) -> str:
+def requirement_name(requirement: str) -> str:
+    """The normalised project name of a requirement string (``Cython>=3.0`` → ``cython``)."""
     return re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
@@ -55,7 +56,7 @@ def suite_lock_path(project_root: Path, target: Target, python: str) -> Path:
 def lock_covers(lock: Path, repairer: Repairer) -> bool:
     """Does ``lock`` pin the repair tool's packages (a --repair-tool override may not be)?"""
     text = lock.read_text().lower()
-    return all(re.search(rf"^{re.escape(_name(r))}==", text, re.M) for r in repairer.requirements)
+    return all(re.search(rf"^{re.escape(requirement_name(r))}==", text, re.M) for r in repairer.requirements)
 
 
 def compile_command(uv: str, inputs: Path, out: Path, python: str) -> list[str]:

@@ -6,7 +6,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import re
 import shutil
 import sys
 import time
@@ -27,14 +26,14 @@ from .cellplan import CellPlan, CellSkipped, plan_cell, skip_reason
 from .commands import CellError, CommandFailed, CommandRunner
 from .compilercache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
 from .locking import exclusive_lock
-from .locks import TEST_TOOLS, lock_covers
+from .locks import TEST_TOOLS, lock_covers, requirement_name
 from .matrixfile import MatrixSet
 from .model import Cell
 from .platforms import host_platform_name
 from .pythons import find_python
 from .record import RepairInfo, ResultRecord, TestCounts, WheelInfo, write_record
 from .repair import auditwheel_tag_from_name, verify_auditwheel
-from .tagsets import TagSetError, member_tags, read_member_tags, subset_wheel, write_member_tags
+from .tagsets import MEMBER_TAGS_FILE, TagSetError, member_tags, read_member_tags, subset_wheel, write_member_tags
 from .targets import resolve_target, source_date_epoch
 from .toolchain import Compilers, check_floor, compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from .testing import (
@@ -76,6 +75,15 @@ class RunOptions:
     # Run the repairer's "show" on each repaired wheel and cross-check it (auditwheel: the
     # policy it reports must be the one in the name). Off by default: about 1 s a wheel.
     verify_repair: bool = False
+
+
+def _store(partial: Path, store: Path, fingerprint: str) -> Path:
+    """Move a finished ``partial`` folder into place as ``store``. The fingerprint is
+    written last: a build or cut killed half-way is never taken as done."""
+    shutil.rmtree(store, ignore_errors=True)
+    partial.rename(store)
+    (store / "fingerprint").write_text(fingerprint)
+    return store
 
 
 def _wheel_info(role: str, path: Path) -> WheelInfo:
@@ -176,7 +184,7 @@ class CellRun:
                     fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, configure=configure,
                                                     env=self.runner.env)
                     wheel = stored_wheel(store, fingerprint)
-                    if wheel is not None and (role != "full" or read_member_tags(store) is not None):
+                    if wheel is not None and (role != "full" or (store / MEMBER_TAGS_FILE).is_file()):
                         self.stages.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
                     else:
                         wheel = self._build_role(role, argv, store, fingerprint)
@@ -222,10 +230,9 @@ class CellRun:
             return
         self.record.toolchain["used"] = compilers_used(self.plan.build_dir)
         asked = [*self.plan.target.build_requires, *self.plan.target.toolchain_min_requires]
-        names = {re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0].lower().replace("_", "-") for r in asked}
+        names = {requirement_name(r) for r in asked}
         self.record.toolchain["build_deps"] = {
-            name: version for name, _, version in (p.partition("==") for p in packages)
-            if name.lower().replace("_", "-") in names
+            name: version for name, _, version in (p.partition("==") for p in packages) if requirement_name(name) in names
         }
         used = ", ".join(f"{lang} {info['id']} {info['version']}" for lang, info in self.record.toolchain["used"].items())
         deps = ", ".join(f"{name}=={version}" for name, version in self.record.toolchain["build_deps"].items())
@@ -242,7 +249,9 @@ class CellRun:
     def _build_role(self, role: str, argv: list[str], store: Path, fingerprint: str) -> Path:
         partial = Path(argv[argv.index("--outdir") + 1])
         shutil.rmtree(partial, ignore_errors=True)
-        cache_env = ccache_env(self.ccache_stats_log, self.plan.build_dir.parent) if ccache_on_path(self.runner.env.get("PATH")) else {}
+        cache_env = {}
+        if ccache_on_path(self.runner.env.get("PATH")):
+            cache_env = ccache_env(self.ccache_stats_log, self.plan.build_dir.parent)
         try:
             self.runner.run(argv, label=f"build the {role} wheel", extra_env=cache_env)
         except CommandFailed as exc:
@@ -264,11 +273,7 @@ class CellRun:
                 write_member_tags(partial, member_tags(wheels[0], self.plan.build_dir))
             except TagSetError as exc:
                 raise CellError(str(exc)) from None
-        # The fingerprint is written last: a build killed half-way is never taken as done.
-        shutil.rmtree(store, ignore_errors=True)
-        partial.rename(store)
-        (store / "fingerprint").write_text(fingerprint)
-        return store / wheels[0].name
+        return _store(partial, store, fingerprint) / wheels[0].name
 
     def _cut_role(self, role: str, full: Path, store: Path) -> Path:
         """The ``role`` wheel cut from the full wheel, as meson-python --tags would pack it."""
@@ -288,9 +293,7 @@ class CellRun:
             wheel = subset_wheel(full, tags, keep, partial)
         except TagSetError as exc:
             raise CellError(str(exc)) from None
-        shutil.rmtree(store, ignore_errors=True)
-        partial.rename(store)
-        (store / "fingerprint").write_text(fingerprint)
+        _store(partial, store, fingerprint)
         self.stages.say(f"    {role} wheel cut from the full wheel by install tag ({', '.join(keep)}): {wheel.name}")
         return store / wheel.name
 

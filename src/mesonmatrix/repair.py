@@ -73,6 +73,11 @@ def auditwheel_consistent_tag(show_output: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _platform_tags(wheel: Path) -> list[str]:
+    """The platform tags in a wheel's file name (``manylinux_2_27_x86_64.manylinux_2_28_x86_64``)."""
+    return wheel.name[:-4].split("-")[-1].split(".")
+
+
 def auditwheel_tag_from_name(wheel: Path) -> str:
     """The policy tag auditwheel repair put in the wheel's name (its first platform tag).
 
@@ -80,8 +85,7 @@ def auditwheel_tag_from_name(wheel: Path) -> str:
     name is the answer; ``auditwheel show`` (``--verify-repair``) re-derives it at a cost
     of about a second per wheel.
     """
-    tags = wheel.name[:-4].split("-")[-1].split(".")
-    policy = next((t for t in tags if t.startswith(("manylinux", "musllinux"))), None)
+    policy = next((t for t in _platform_tags(wheel) if t.startswith(("manylinux", "musllinux"))), None)
     if policy is None:
         raise ValueError(f"{wheel.name} carries no manylinux or musllinux tag: auditwheel did not repair it")
     return policy
@@ -90,7 +94,7 @@ def auditwheel_tag_from_name(wheel: Path) -> str:
 def verify_auditwheel(wheel: Path, show_output: str) -> str:
     """Check a repaired wheel needs nothing its policy forbids; return its policy tag."""
     tag = auditwheel_consistent_tag(show_output)
-    wheel_tags = wheel.name[:-4].split("-")[-1].split(".")
+    wheel_tags = _platform_tags(wheel)
     if tag is None:
         raise ValueError(f"auditwheel show gave no policy for {wheel.name}:\n{show_output.strip()}")
     if not tag.startswith(("manylinux", "musllinux")):

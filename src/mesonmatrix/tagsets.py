@@ -11,9 +11,7 @@ no second configure: the full build records which tag each member has
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
 import io
 import json
 import os
@@ -21,6 +19,8 @@ import zipfile
 from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from .wheels import record_hash
 
 # Where meson's install locations land in a wheel (the layout meson-python documents).
 ANCHOR_CATEGORIES = {
@@ -167,7 +167,7 @@ def subset_wheel(full_wheel: Path, tags: Mapping[str, str | None], keep: Collect
                 elif not info.filename.startswith(layout.dist_info + "/"):
                     arcname = _relocate(layout, info.filename, root, new_root)
                 _write(out, info, arcname, data)
-                entries.append((arcname, _record_hash(data), len(data)))
+                entries.append((arcname, record_hash(data), len(data)))
             text = io.StringIO()
             writer = csv.writer(text, delimiter=",", quotechar='"', lineterminator="\n")
             writer.writerows(entries)
@@ -192,10 +192,6 @@ def _write(out: zipfile.ZipFile, like: zipfile.ZipInfo, arcname: str, data: byte
     out.writestr(info, data)
 
 
-def _record_hash(data: bytes) -> str:
-    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode("ascii")
-
-
 def _wheel_fields(data: bytes) -> dict[str, str]:
     fields: dict[str, str] = {}
     for line in data.decode().splitlines():
@@ -213,13 +209,16 @@ def _rewrite_wheel_fields(data: bytes, changes: Mapping[str, str]) -> bytes:
     return "\n".join(lines).encode() + (b"\n" if data.endswith(b"\n") else b"")
 
 
+MEMBER_TAGS_FILE = "member-tags.json"  # beside a stored full wheel
+
+
 def write_member_tags(store: Path, tags: Mapping[str, str | None]) -> None:
-    (store / "member-tags.json").write_text(json.dumps(dict(sorted(tags.items())), indent=1) + "\n")
+    (store / MEMBER_TAGS_FILE).write_text(json.dumps(dict(sorted(tags.items())), indent=1) + "\n")
 
 
 def read_member_tags(store: Path) -> dict[str, str | None] | None:
     try:
-        loaded = json.loads((store / "member-tags.json").read_text())
+        loaded = json.loads((store / MEMBER_TAGS_FILE).read_text())
     except (OSError, ValueError):
         return None
     return loaded if isinstance(loaded, dict) else None

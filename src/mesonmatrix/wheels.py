@@ -77,7 +77,8 @@ def check_partition(full: Path, runtime: Path, tests: Path) -> Partition:
     )
 
 
-def _record_hash(data: bytes) -> str:
+def record_hash(data: bytes) -> str:
+    """A RECORD line's hash field: ``sha256=`` and the urlsafe base64 digest, unpadded."""
     return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
 
@@ -112,7 +113,7 @@ def rename_wheel(wheel: Path, new_name: str, out_dir: Path, *, requires: tuple[s
             out.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(out, data)
             if not name.endswith("/"):
-                records.append(f"{name},{_record_hash(data)},{len(data)}")
+                records.append(f"{name},{record_hash(data)},{len(data)}")
         records.append(f"{new_info}RECORD,,")
         record = zipfile.ZipInfo(new_info + "RECORD", date_time=src.infolist()[-1].date_time)
         record.external_attr = 0o644 << 16
