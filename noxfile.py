@@ -16,7 +16,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))  # the logic lives in src/mesonmatrix, importable without installing
 
-from mesonmatrix.noxsupport import register_cells, register_tools  # noqa: E402
+from mesonmatrix.sessions import register_cells, register_tools  # noqa: E402
 
 nox.needs_version = ">=2024.3.2"
 nox.options.default_venv_backend = "none"  # each cell makes its own uv venvs
@@ -24,5 +24,5 @@ nox.options.error_on_missing_interpreters = True
 if hasattr(nox.options, "download_python"):
     nox.options.download_python = "never"  # never fetch a Python at run time
 
-register_cells(nox, ROOT)
-register_tools(nox, ROOT)
+register_cells(ROOT)
+register_tools(ROOT)

@@ -26,19 +26,23 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mesonmatrix.compilercache import ccache_on_path  # noqa: E402
-from mesonmatrix.matrixfile import load_matrices  # noqa: E402
-from mesonmatrix.pythons import find_python  # noqa: E402
-from mesonmatrix.targets import Target, resolve_target  # noqa: E402
-from mesonmatrix.uvtool import uv_binary  # noqa: E402
-from mesonmatrix.workspace import Workspace  # noqa: E402
+from mesonmatrix.config.matrixfile import load_matrices  # noqa: E402
+from mesonmatrix.machine.ccache import ccache_on_path  # noqa: E402
+from mesonmatrix.machine.pythons import find_python  # noqa: E402
+from mesonmatrix.machine.uv import uv_binary  # noqa: E402
+from mesonmatrix.machine.workspace import Workspace  # noqa: E402
+from mesonmatrix.targets.resolve import resolve_target  # noqa: E402
+from mesonmatrix.targets.target import Target  # noqa: E402
+
+Record = dict[str, Any]  # a result record as JSON, plus the cell's wall time under "wall"
 
 
-def run_cell(home: Path, session: str, target: str) -> dict:
+def run_cell(home: Path, session: str, target: str) -> Record:
     env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
     print(f"... {session} --target {target}", flush=True)
     args = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session, "--", "--target", target]
@@ -48,12 +52,12 @@ def run_cell(home: Path, session: str, target: str) -> dict:
     results = sorted((home / "results").glob(f"*/{session}/result.json"))
     if proc.returncode != 0 or not results:
         sys.exit(f"{session} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
-    record = json.loads(results[0].read_text())
+    record: Record = json.loads(results[0].read_text())
     record["wall"] = wall
     return record
 
 
-def timed(argv: list[str], ok_codes: tuple[int, ...] = (0,), **kwargs) -> float:
+def timed(argv: list[str], ok_codes: tuple[int, ...] = (0,), **kwargs: Any) -> float:
     start = time.monotonic()
     proc = subprocess.run(argv, capture_output=True, **kwargs)
     if proc.returncode not in ok_codes:
@@ -61,44 +65,88 @@ def timed(argv: list[str], ok_codes: tuple[int, ...] = (0,), **kwargs) -> float:
     return time.monotonic() - start
 
 
-def by_hand(record: dict, target: Target, work: Path) -> float:
+def by_hand(record: Record, target: Target, work: Path) -> float:
     """The cell's own commands, typed by hand: build (fresh build dir), repair, venv, install, pytest."""
     build_env = Path(record["build_env"])
     bin_dir = build_env / "bin"
-    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never", SOURCE_DATE_EPOCH=str(record["source_date_epoch"]),
-               PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", PKG_CONFIG_PATH=str(build_env / "mesonmatrix-pkgconfig"))
-    total = timed([str(bin_dir / "python"), "-m", "build", "-wnx", f"-Cbuild-dir={work / 'bd'}", "--outdir", str(work / "dist"),
-                   *[f"-Csetup-args={a}" for a in record["setup_args"]], str(target.source_dir)], env=env)
+    env = dict(
+        os.environ,
+        UV_PYTHON_DOWNLOADS="never",
+        SOURCE_DATE_EPOCH=str(record["source_date_epoch"]),
+        PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        PKG_CONFIG_PATH=str(build_env / "mesonmatrix-pkgconfig"),
+    )
+    total = timed(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "build",
+            "-wnx",
+            f"-Cbuild-dir={work / 'bd'}",
+            "--outdir",
+            str(work / "dist"),
+            *[f"-Csetup-args={a}" for a in record["setup_args"]],
+            str(target.source_dir),
+        ],
+        env=env,
+    )
     wheel = next((work / "dist").glob("*.whl"))
     total += timed([str(bin_dir / "auditwheel"), "repair", "-w", str(work / "repaired"), str(wheel)], env=env)
     uv = uv_binary()
     total += timed([uv, "venv", "--python", str(find_python(record["python"])), str(work / "venv")], env=env)
-    total += timed([uv, "pip", "install", "--python", str(work / "venv" / "bin" / "python"),
-                    *map(str, (work / "repaired").glob("*.whl")), *target.test_requires], env=env)
+    total += timed(
+        [
+            uv,
+            "pip",
+            "install",
+            "--python",
+            str(work / "venv" / "bin" / "python"),
+            *map(str, (work / "repaired").glob("*.whl")),
+            *target.test_requires,
+        ],
+        env=env,
+    )
     test_env = dict(env, PATH=f"{work / 'venv' / 'bin'}{os.pathsep}{os.environ['PATH']}")
-    total += timed([str(work / "venv" / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
-                    *target.suite_args(record["tests"]["suite"])], cwd=tempfile.gettempdir(), env=test_env,
-                   ok_codes=(0, 1))
+    total += timed(
+        [
+            str(work / "venv" / "bin" / "python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--pyargs",
+            *target.suite_args(record["tests"]["suite"]),
+        ],
+        cwd=tempfile.gettempdir(),
+        env=test_env,
+        ok_codes=(0, 1),
+    )
     return total
 
 
-def venv_comparison(record: dict, work: Path) -> tuple[float, float]:
+def venv_comparison(record: Record, work: Path) -> tuple[float, float]:
     python = str(find_python(record["python"]))
     wheels = [w["path"] for w in record["wheels"]]
     uv = uv_binary()
     t_uv = timed([uv, "venv", "--python", python, str(work / "uv")]) + timed(
-        [uv, "pip", "install", "--python", str(work / "uv" / "bin" / "python"), *wheels, "pytest"])
+        [uv, "pip", "install", "--python", str(work / "uv" / "bin" / "python"), *wheels, "pytest"]
+    )
     t_pip = timed([python, "-m", "venv", str(work / "pip")]) + timed(
-        [str(work / "pip" / "bin" / "python"), "-m", "pip", "install", "-q", *wheels, "pytest"])
+        [str(work / "pip" / "bin" / "python"), "-m", "pip", "install", "-q", *wheels, "pytest"]
+    )
     return t_uv, t_pip
 
 
-def warm_rebuild(*, cold: dict, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+def warm_rebuild(*, cold: Record, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
     warm = run_cell(home, "build-3.12-openblas", args.target)
-    return {"warm_build_s": warm["durations"]["build"], "warm_over_cold_build": warm["durations"]["build"] / cold["durations"]["build"]}
+    return {
+        "warm_build_s": warm["durations"]["build"],
+        "warm_over_cold_build": warm["durations"]["build"] / cold["durations"]["build"],
+    }
 
 
-def tag_sets(*, cold: dict, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+def tag_sets(*, cold: Record, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
     runtime = run_cell(home, "build-3.12-openblas-runtime", args.target)
     split = run_cell(home, "build-3.12-openblas-split", args.target)
     cells = (cold, runtime, split)
@@ -108,7 +156,7 @@ def tag_sets(*, cold: dict, home: Path, args: argparse.Namespace, **_: object) -
     }
 
 
-def compiler_cache(*, cold: dict, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+def compiler_cache(*, cold: Record, home: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
     """The second BLAS flavour's first build against the cold one, which filled this run's
     empty CCACHE_DIR."""
     if not ccache_on_path():
@@ -121,14 +169,15 @@ def compiler_cache(*, cold: dict, home: Path, args: argparse.Namespace, **_: obj
     }
 
 
-def overhead(*, cold: dict, tmp: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
+def overhead(*, cold: Record, tmp: Path, args: argparse.Namespace, **_: object) -> dict[str, object]:
     """Alternate tool and hand runs, each from a fresh build dir, and compare medians: one
     run of a 5-second cell is at the mercy of whatever else this machine does. Both sides
     compile everything (ccache off): with it this would only measure its hit rate."""
     os.environ["CCACHE_DISABLE"] = "1"
     try:
-        target = resolve_target(args.target, load_matrices(ROOT / "matrices", ROOT).presets,
-                                Workspace.default(ROOT).shared_cache)
+        target = resolve_target(
+            args.target, load_matrices(ROOT / "matrices", ROOT).presets, Workspace.default(ROOT).shared_cache
+        )
         repeat = args.repeat if args.repeat is not None else (3 if args.target == "demo" else 1)
         tool_cell, tool_wall, hand = [], [], []
         for i in range(repeat):
@@ -149,7 +198,7 @@ def overhead(*, cold: dict, tmp: Path, args: argparse.Namespace, **_: object) ->
     return figures
 
 
-def venvs(*, cold: dict, tmp: Path, **_: object) -> dict[str, object]:
+def venvs(*, cold: Record, tmp: Path, **_: object) -> dict[str, object]:
     t_uv, t_pip = venv_comparison(cold, tmp / "venvs")
     return {"uv_venv_s": t_uv, "pip_venv_s": t_pip, "uv_over_pip_venv": t_uv / t_pip}
 
@@ -164,18 +213,30 @@ MEASURES: dict[str, Callable[..., dict[str, object]]] = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--target", default="demo")
-    parser.add_argument("--repeat", type=int, help="runs of the tool-vs-hand comparison, median kept (default: 3 for the demo, 1 otherwise)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help="runs of the tool-vs-hand comparison, median kept (default: 3 for the demo, 1 otherwise)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / ".matrix" / "bench" / "bench.json")
-    parser.add_argument("--only", default=",".join(MEASURES),
-                        help=f"comma list of measures to run (default: all of {','.join(MEASURES)}); the cold cell always runs")
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASURES),
+        help=f"comma list of measures to run (default: all of {','.join(MEASURES)}); the cold cell always runs",
+    )
     args = parser.parse_args()
     chosen = [m.strip() for m in args.only.split(",") if m.strip()]
     unknown = sorted(set(chosen) - set(MEASURES))
     if unknown:
         parser.error(f"unknown measure(s) {', '.join(unknown)}; choose from {', '.join(MEASURES)}")
-    figures: dict[str, object] = {"target": args.target, "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}"}
+    figures: dict[str, object] = {
+        "target": args.target,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+    }
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-") as tmp:
         home = Path(tmp) / "home"
         # An empty compiler cache of this run's own: the first build is really cold.

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mesonmatrix.ci import github_matrix, nox_listing  # noqa: E402
+from mesonmatrix.sessions.ci import github_matrix, nox_listing  # noqa: E402
 
 
 def main() -> None:

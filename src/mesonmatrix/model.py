@@ -6,12 +6,25 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import SystemLibrariesError
+
 AXES = ("python", "blas", "platform", "system_libraries", "install_tags")
 
 # meson install tags per install-tag set; "split" builds two wheels from one build dir.
 RUNTIME_TAGS = ("runtime", "python-runtime", "devel")
 TESTS_TAGS = ("tests",)
 INSTALL_TAG_SETS = ("full", "runtime", "split")
+# The wheels ("roles") each install-tag set ships, and the meson install tags of each.
+ROLES_BY_TAG_SET: dict[str, tuple[str, ...]] = {
+    "full": ("full",),
+    "runtime": ("runtime",),
+    "split": ("runtime", "tests"),
+}
+INSTALL_TAGS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "full": (),
+    "runtime": RUNTIME_TAGS,
+    "tests": TESTS_TAGS,
+}
 
 SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
 # Names that become session names or path components must stay shell- and path-safe.
@@ -20,17 +33,9 @@ COMPONENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 PYTHON_VERSION = re.compile(r"^3\.[0-9]{1,2}$")
 
 
-class MatrixError(ValueError):
-    """A problem in a matrix file: names the file, the key and what is allowed."""
-
-    def __init__(self, file: Path, key: str, message: str) -> None:
-        self.file = file
-        self.key = key
-        super().__init__(f"{file}: {key}: {message}")
-
-
-class SystemLibrariesError(ValueError):
-    """A use-system-libraries value that SciPy's grammar does not allow."""
+def system_libraries_slug(value: str) -> str:
+    """A system-library value as one shell word and path component: commas become ``+``."""
+    return value.replace(",", "+")
 
 
 @dataclass(frozen=True, kw_only=True)

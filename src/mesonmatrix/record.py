@@ -1,19 +1,24 @@
-"""The result record each cell writes: one JSON file, written atomically.
+"""The result record each cell writes: typed sub-records, one JSON file, written atomically.
 
 Location: ``<workspace>/results/<target>/<session>/result.json`` (the workspace is
-``.matrix/`` in the project root unless MESONMATRIX_HOME says otherwise).
+``.matrix/`` in the project root unless MESONMATRIX_HOME says otherwise). The pipeline
+assembles a record once, from its stages' results; ``load_record`` reads one back into
+the same types for the report.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import types
+import typing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class WheelInfo:
     role: str  # "full", "runtime" or "tests"
     path: str
@@ -21,15 +26,16 @@ class WheelInfo:
     sha256: str
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class RepairInfo:
     tool: str
-    tag: str | None = None
+    tag: str | None = None  # the platform policy the repaired wheel meets (manylinux_…), if the tool has one
     grafted: list[str] = field(default_factory=list)
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class TestCounts:
+    __test__ = False  # a record, not a test class for pytest to collect
     suite: str = ""  # the target's test-suite preset (smoke, fast, full …)
     source: str = "shipped"  # "shipped" (full wheel), "tests-wheel" (split) or "smoke" (runtime)
     passed: int = 0
@@ -38,7 +44,76 @@ class TestCounts:
     errors: int = 0
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
+class BlasRuntime:
+    """Which BLAS the installed extension really called, as the probe found it."""
+
+    name: str | None = None  # openblas, netlib, blis, mkl, accelerate; None when none was found
+    library: str | None = None
+    int_size: int | None = None
+    symbol: str | None = None  # the GEMM symbol the extension binds to
+    extension: str | None = None  # the extension module it was found through
+    threadpoolctl: list[str] = field(default_factory=list)  # the second opinion
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompilerCache:
+    tool: str = "ccache"
+    hits: int = 0
+    misses: int = 0
+    uncached: int = 0
+    hit_rate: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartitionRecord:
+    ok: bool
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    tests_files: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LockRef:
+    path: str  # relative to the project root
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Locks:
+    build: LockRef | None = None
+    test: LockRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FloorRecord:
+    compiler: str
+    proposed: str
+    enforced: str | None
+    agrees: bool
+    verdict: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompilerUsed:
+    id: str
+    version: str
+    command: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolchainRecord:
+    """toolchain-min cells: compilers asked for and used, build deps, the floor check."""
+
+    requested: dict[str, str] = field(default_factory=dict)  # CC/CXX/FC
+    rejected: bool = False  # configure stopped on the target's own compiler check
+    floor: FloorRecord | None = None
+    used: dict[str, CompilerUsed] = field(default_factory=dict)  # per language, from meson's introspection
+    build_deps: dict[str, str] = field(default_factory=dict)  # name -> resolved version
+
+
+@dataclass(frozen=True, kw_only=True)
 class ResultRecord:
     session: str
     target: str
@@ -57,18 +132,18 @@ class ResultRecord:
     built_wheels: list[WheelInfo] = field(default_factory=list)
     repair: RepairInfo | None = None
     tests: TestCounts = field(default_factory=TestCounts)
-    blas_runtime: dict[str, Any] | None = None
+    blas_runtime: BlasRuntime | None = None
     system_components: dict[str, str] = field(default_factory=dict)
     build_dir: str | None = None
     build_env: str | None = None
     build_reused: bool = False  # every wheel came from the store: nothing was compiled
-    compiler_cache: dict[str, Any] | None = None  # ccache hits/misses of this cell's compile, when meson used it
-    tag_wheels: str = "install-plan"  # how runtime/tests wheels were made: cut from the full wheel, or meson-python --tags
+    compiler_cache: CompilerCache | None = None  # ccache hits/misses of this cell's compile, when meson used it
+    tag_wheels: str = "install-plan"
     setup_args: list[str] = field(default_factory=list)
     source_date_epoch: int | None = None
-    partition: dict[str, Any] | None = None
-    locks: dict[str, Any] = field(default_factory=dict)  # build/test: lock file path and sha256, or None
-    toolchain: dict[str, Any] | None = None  # toolchain-min cells: requested, used, build deps, floor check
+    partition: PartitionRecord | None = None
+    locks: Locks = field(default_factory=Locks)  # build/test: lock file path and sha256, or None
+    toolchain: ToolchainRecord | None = None
     durations: dict[str, float] = field(default_factory=dict)
     log: str | None = None
     started: str | None = None
@@ -90,3 +165,50 @@ def write_atomically(path: Path, text: str) -> None:
 
 def write_record(record: ResultRecord, path: Path) -> None:
     write_atomically(path, record.to_json())
+
+
+class RecordError(ValueError):
+    """A JSON file that is not a result record of this tool."""
+
+
+def load_record(path: Path) -> ResultRecord:
+    """Read a record back into its types; raises RecordError for anything else."""
+    try:
+        data: object = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RecordError(f"{path}: {exc}") from None
+    if not isinstance(data, dict) or "session" not in data:
+        raise RecordError(f"{path}: not a result record")
+    try:
+        return _build(ResultRecord, data)
+    except (TypeError, KeyError) as exc:
+        raise RecordError(f"{path}: {exc}") from None
+
+
+_T = TypeVar("_T")
+
+
+def _build(cls: type[_T], data: dict[str, object]) -> _T:
+    """A dataclass from its ``asdict`` form; keys it does not know are ignored, so a
+    record written by a newer version still loads."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: _convert(hints[k], v) for k, v in data.items() if k in known})
+
+
+def _convert(hint: object, value: object) -> object:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _convert(inner[0], value) if len(inner) == 1 else value
+    if origin is list and isinstance(value, list):
+        (item,) = typing.get_args(hint)
+        return [_convert(item, v) for v in value]
+    if origin is dict and isinstance(value, dict):
+        _key, item = typing.get_args(hint)
+        return {k: _convert(item, v) for k, v in value.items()}
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
+        return _build(hint, value)
+    return value

@@ -1,0 +1,1 @@
+"""The matrix as data: matrix files, target presets, session names and lock files."""

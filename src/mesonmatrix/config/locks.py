@@ -1,0 +1,86 @@
+"""Lock files for build and test environments: pinned, hashed, per target and Python.
+
+``nox -s lock`` writes ``locks/<target>/py<python>-build-<blas>.txt`` and
+``locks/<target>/py<python>-test.txt`` with ``uv pip compile --universal
+--generate-hashes``; cells install them with ``--require-hashes``, and the result record
+names the file and its sha256. Universal locks carry markers, so one file serves Linux,
+macOS and Windows cells: the repair tools are listed with the platform each runs on.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..machine.commands import CommandRunner
+from ..platforms import PLATFORMS
+from ..providers import BlasProvider
+from ..repairers import REPAIRERS, Repairer
+from ..targets.target import Target
+
+LOCK_DIR = "locks"
+BUILD_TOOLS = ("build",)
+TEST_TOOLS = ("threadpoolctl",)  # the BLAS probe's second opinion
+
+
+def requirement_name(requirement: str) -> str:
+    """The normalised project name of a requirement string (``Cython>=3.0`` → ``cython``)."""
+    return re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def repair_requirements() -> list[str]:
+    """Every platform's repair tools, each behind the marker of the platform it runs on."""
+    found: list[str] = []
+    for platform in PLATFORMS.values():
+        for req in REPAIRERS[platform.default_repairer].requirements:
+            line = f"{req}; {platform.lock_marker}"
+            if line not in found:
+                found.append(line)
+    return found
+
+
+def build_lock_inputs(target: Target, provider: BlasProvider) -> list[str]:
+    return sorted({*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repair_requirements()})
+
+
+def suite_lock_inputs(target: Target) -> list[str]:
+    return sorted({*target.test_requires, *TEST_TOOLS, *target.runtime_requires})
+
+
+def build_lock_path(project_root: Path, target_name: str, python: str, blas: str) -> Path:
+    return project_root / LOCK_DIR / target_name / f"py{python}-build-{blas}.txt"
+
+
+def suite_lock_path(project_root: Path, target_name: str, python: str) -> Path:
+    return project_root / LOCK_DIR / target_name / f"py{python}-test.txt"
+
+
+def lock_covers(lock: Path, repairer: Repairer) -> bool:
+    """Does ``lock`` pin the repair tool's packages (a --repair-tool override may not be)?"""
+    text = lock.read_text().lower()
+    return all(re.search(rf"^{re.escape(requirement_name(r))}==", text, re.M) for r in repairer.requirements)
+
+
+def compile_command(uv: str, inputs: Path, out: Path, python: str) -> list[str]:
+    return [uv, "pip", "compile", "--universal", "--generate-hashes", "--python-version", python,
+            "--custom-compile-command", "nox -s lock", "--quiet", "-o", str(out), str(inputs)]
+
+
+def write_lock(
+    runner: CommandRunner, uv: str, requirements: list[str], out: Path, python: str, project_root: Path
+) -> Path:
+    """Write ``<out>.in`` (the inputs, kept beside the lock) and compile it into ``out``.
+
+    Paths are given relative to the project root so the lock's "via -r …" notes are the
+    same on every machine.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    inputs = out.with_suffix(".in")
+    inputs.write_text("\n".join(requirements) + "\n")
+    runner.run(
+        compile_command(uv, inputs.relative_to(project_root), out.relative_to(project_root), python),
+        label=f"lock {out.name}",
+        cwd=project_root,
+        extra_env={"UV_PYTHON_DOWNLOADS": "never"},
+    )
+    return out

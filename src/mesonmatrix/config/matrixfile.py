@@ -1,0 +1,257 @@
+"""Reading ``matrices/*.toml`` into the typed model, rejecting anything unknown.
+
+Every error names the file, the key and what is allowed, because ``nox -l`` is where a
+user first meets a typo in a matrix file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+from ..errors import MatrixError, SystemLibrariesError
+from ..model import AXES, INSTALL_TAG_SETS, PYTHON_VERSION, SAFE_NAME, Cell, Matrix, SystemLibraries
+from ..platforms import PLATFORMS
+from ..providers import PROVIDERS
+from .naming import session_name, session_tags
+from .presets import TargetPreset, parse_target_preset
+
+MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include", "targets", "toolchain_min")
+TOOLCHAIN_MIN_KEYS = ("python", "blas", "platform")
+DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags")
+BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatrixSet:
+    """Everything ``matrices/`` declares: the cells and the target presets."""
+
+    matrix: Matrix
+    presets: dict[str, TargetPreset]
+
+
+def _allowed(values: object) -> str:
+    return ", ".join(str(v) for v in values)  # type: ignore[attr-defined]
+
+
+def check_axis_value(file: Path, key: str, axis: str, value: object) -> str:
+    """Return ``value`` if it is a valid value of ``axis``, else raise MatrixError."""
+    if not isinstance(value, str):
+        hint = f' (write "{value}" as a string)' if axis == "python" else ""
+        raise MatrixError(file, key, f"expected a string, got {type(value).__name__} {value!r}{hint}")
+    if axis == "python":
+        if not PYTHON_VERSION.match(value):
+            raise MatrixError(file, key, f"{value!r} is not a Python version like \"3.12\"")
+    elif axis == "blas":
+        if value not in PROVIDERS:
+            raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(PROVIDERS)}")
+    elif axis == "platform":
+        if value not in PLATFORMS:
+            raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(PLATFORMS)}")
+    elif axis == "system_libraries":
+        try:
+            SystemLibraries.parse(value)
+        except SystemLibrariesError as exc:
+            raise MatrixError(
+                file,
+                key,
+                f"{exc}; allowed: none, all, auto, component names, or names plus one of all/auto "
+                '(e.g. "boost.math,auto")',
+            ) from None
+    elif axis == "install_tags":
+        if value not in INSTALL_TAG_SETS:
+            raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(INSTALL_TAG_SETS)}")
+    return value
+
+
+def _check_keys(file: Path, where: str, table: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in allowed:
+            prefix = f"{where}." if where else ""
+            raise MatrixError(file, f"{prefix}{key}", f"unknown key; allowed: {_allowed(allowed)}")
+
+
+def _table(file: Path, key: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise MatrixError(file, key, f"expected a table, got {type(value).__name__}")
+    return value
+
+
+def _tables(file: Path, key: str, value: object) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise MatrixError(file, key, f"expected an array of tables ([[{key}]])")
+    return value
+
+
+def load_toml(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as handle:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+    except tomllib.TOMLDecodeError as exc:
+        raise MatrixError(file, "syntax", f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise MatrixError(file, "file", f"cannot read: {exc}") from None
+
+
+def _axis_values(file: Path, axes: dict[str, Any]) -> dict[str, list[str]]:
+    """``[axes]``: every axis, each a non-empty list of valid, distinct values."""
+    _check_keys(file, "axes", axes, AXES)
+    values: dict[str, list[str]] = {}
+    for axis in AXES:
+        if axis not in axes:
+            raise MatrixError(file, f"axes.{axis}", "missing; every matrix declares all axes: " + _allowed(AXES))
+        raw = axes[axis]
+        if not isinstance(raw, list):
+            raise MatrixError(file, f"axes.{axis}", "expected a list of values")
+        if not raw:
+            raise MatrixError(file, f"axes.{axis}", "empty: an axis needs at least one value")
+        checked = [check_axis_value(file, f"axes.{axis}", axis, v) for v in raw]
+        if len(set(checked)) != len(checked):
+            raise MatrixError(file, f"axes.{axis}", f"a value is listed twice: {checked}")
+        values[axis] = checked
+    return values
+
+
+def _defaults(file: Path, data: dict[str, Any]) -> dict[str, str]:
+    """``[defaults]``: the values left out of session names."""
+    defaults_table = _table(file, "defaults", data.get("defaults", {}))
+    _check_keys(file, "defaults", defaults_table, DEFAULTABLE_AXES)
+    defaults = dict(BUILTIN_DEFAULTS)
+    for axis, value in defaults_table.items():
+        defaults[axis] = check_axis_value(file, f"defaults.{axis}", axis, value)
+    return defaults
+
+
+def _excludes(file: Path, data: dict[str, Any]) -> list[dict[str, set[str]]]:
+    """``[[exclude]]`` rules: a cell matching every key of one is dropped."""
+    excludes = []
+    for i, rule in enumerate(_tables(file, "exclude", data.get("exclude", []))):
+        _check_keys(file, f"exclude[{i}]", rule, AXES)
+        if not rule:
+            raise MatrixError(file, f"exclude[{i}]", "an empty exclude would remove every cell")
+        normal: dict[str, set[str]] = {}
+        for axis, raw in rule.items():
+            listed = raw if isinstance(raw, list) else [raw]
+            normal[axis] = {check_axis_value(file, f"exclude[{i}].{axis}", axis, v) for v in listed}
+        excludes.append(normal)
+    return excludes
+
+
+def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[Cell]:
+    axes = _table(file, "axes", data.get("axes", {}))
+    if not axes:
+        return []
+    values = _axis_values(file, axes)
+    defaults = _defaults(file, data)
+    excludes = _excludes(file, data)
+    combos: list[dict[str, str]] = []
+    for combo in itertools.product(*(values[axis] for axis in AXES)):
+        cell_values = dict(zip(AXES, combo, strict=True))
+        if any(all(cell_values[a] in allowed for a, allowed in rule.items()) for rule in excludes):
+            continue
+        combos.append(cell_values)
+    for i, rule in enumerate(_tables(file, "include", data.get("include", []))):
+        _check_keys(file, f"include[{i}]", rule, AXES)
+        cell_values = {}
+        for axis in AXES:
+            fallback = defaults.get(axis, values[axis][0])
+            cell_values[axis] = check_axis_value(file, f"include[{i}].{axis}", axis, rule.get(axis, fallback))
+        combos.append(cell_values)
+
+    target = data.get("target", "demo")
+    if not isinstance(target, str):
+        raise MatrixError(file, "target", "expected the name of a target preset")
+    cells = []
+    for cell_values in combos:
+        name = session_name(cell_values, defaults)
+        if not SAFE_NAME.match(name):
+            raise MatrixError(file, "axes", f"session name {name!r} is not shell-safe")
+        cells.append(
+            Cell(
+                **cell_values,
+                session_name=name,
+                matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
+                target=target,
+                tags=session_tags(cell_values),
+            )
+        )
+    return cells
+
+
+def _toolchain_cells(file: Path, data: dict[str, Any], project_root: Path) -> list[Cell]:
+    """``[toolchain_min]``: one ``toolchain-min-<python>`` session per Python listed."""
+    if "toolchain_min" not in data:
+        return []
+    table = _table(file, "toolchain_min", data["toolchain_min"])
+    _check_keys(file, "toolchain_min", table, TOOLCHAIN_MIN_KEYS)
+    pythons = table.get("python")
+    if not isinstance(pythons, list) or not pythons:
+        raise MatrixError(file, "toolchain_min.python", "expected a non-empty list of Python versions")
+    blas = check_axis_value(file, "toolchain_min.blas", "blas", table.get("blas", "openblas"))
+    platform = check_axis_value(file, "toolchain_min.platform", "platform", table.get("platform", "linux-x86_64"))
+    target = data.get("target", "demo")
+    cells = []
+    for python in pythons:
+        check_axis_value(file, "toolchain_min.python", "python", python)
+        cells.append(
+            Cell(
+                python=python,
+                blas=blas,
+                platform=platform,
+                system_libraries="none",
+                install_tags="full",
+                session_name=f"toolchain-min-{python}",
+                matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
+                target=target if isinstance(target, str) else "demo",
+                tags=("toolchain-min", f"py{python}", blas, platform),
+                kind="toolchain-min",
+            )
+        )
+    return cells
+
+
+def load_matrices(directory: Path, project_root: Path | None = None) -> MatrixSet:
+    """Read every ``*.toml`` in ``directory``; raise MatrixError on the first problem."""
+    project_root = project_root or directory.parent
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise MatrixError(directory, "files", "no *.toml matrix files found")
+    cells: list[Cell] = []
+    owner: dict[str, Path] = {}
+    presets: dict[str, TargetPreset] = {}
+    preset_owner: dict[str, Path] = {}
+    for file in files:
+        data = load_toml(file)
+        _check_keys(file, "", data, MATRIX_KEYS)
+        for name, raw in _table(file, "targets", data.get("targets", {})).items():
+            if name in presets:
+                raise MatrixError(file, f"targets.{name}", f"already declared in {preset_owner[name]}")
+            presets[name] = parse_target_preset(file, name, raw, project_root)
+            preset_owner[name] = file
+        for cell in [*_cells_of(file, data, project_root), *_toolchain_cells(file, data, project_root)]:
+            if cell.session_name in owner:
+                raise MatrixError(
+                    file,
+                    "axes",
+                    f"two cells are named {cell.session_name!r} (the other is in {owner[cell.session_name]})",
+                )
+            owner[cell.session_name] = file
+            cells.append(cell)
+    for cell in cells:
+        if cell.target not in presets:
+            raise MatrixError(
+                owner[cell.session_name],
+                "target",
+                f"unknown target {cell.target!r}; declared: {_allowed(presets) or 'none'}",
+            )
+    return MatrixSet(matrix=Matrix(cells=tuple(cells), files=tuple(files)), presets=presets)

@@ -1,0 +1,145 @@
+"""Target presets: ``[targets.NAME]`` tables of the matrix files, validated.
+
+A preset names a source tree or a pinned sdist, and says how to test it once installed
+(import name, test requirements, suites) and what its build needs beyond the defaults.
+Every error names the file and the key, as for the rest of a matrix file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import MatrixError
+from ..model import SAFE_NAME
+from ..providers import PROVIDERS
+
+PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
+               "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires")
+TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
+SDIST_KEYS = ("name", "version", "sha256")
+
+@dataclass(frozen=True, kw_only=True)
+class SdistSpec:
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TargetPreset:
+    name: str
+    description: str
+    path: Path | None = None
+    sdist: SdistSpec | None = None
+    import_name: str | None = None
+    test_requires: tuple[str, ...] = ("pytest",)
+    # Test-suite presets: the arguments after ``pytest --pyargs`` (modules, -m markers …).
+    suites: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    default_suite: str = "full"
+    smoke: str | None = None
+    setup_args: tuple[str, ...] = ()  # meson options every cell of this target adds
+    system_requires: dict[str, str] = field(default_factory=dict)  # command -> Debian package
+    # Meson options that select a BLAS flavour in this target, where they differ from the
+    # provider's (SciPy finds scipy-openblas through -Dblas=openblas, NumPy by its name).
+    blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    toolchain_min: dict[str, str] = field(default_factory=dict)  # cc/cxx/fc -> compiler command
+    # Requirements a toolchain-min build adds to the lowest [build-system] requires: what
+    # the target's declared floors miss (each with a comment in the matrix saying why).
+    toolchain_min_requires: tuple[str, ...] = ()
+
+
+def _string_list(file: Path, key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MatrixError(file, key, "expected a list of strings")
+    return tuple(value)
+
+
+def _sdist_spec(file: Path, where: str, table: object) -> SdistSpec:
+    if (
+        not isinstance(table, dict)
+        or set(table) != set(SDIST_KEYS)
+        or not all(isinstance(v, str) for v in table.values())
+    ):
+        raise MatrixError(file, f"{where}.sdist", f"expected a table with exactly {', '.join(SDIST_KEYS)} (strings)")
+    if not re.fullmatch(r"[0-9a-f]{64}", table["sha256"]):
+        raise MatrixError(file, f"{where}.sdist.sha256", "expected 64 lowercase hex digits")
+    if not SAFE_NAME.match(table["name"]) or not SAFE_NAME.match(table["version"]):
+        raise MatrixError(file, f"{where}.sdist", "name and version may hold only letters, digits and . _ + -")
+    return SdistSpec(**table)
+
+
+def _suites(
+    file: Path, where: str, raw: dict[str, Any], fallback_module: str
+) -> tuple[dict[str, tuple[str, ...]], str]:
+    """The test-suite presets and the default one; without any, the whole package is the suite."""
+    suites_raw = raw.get("suites", {})
+    if not isinstance(suites_raw, dict):
+        raise MatrixError(file, f"{where}.suites", "expected a table of suite name = [pytest --pyargs arguments]")
+    suites = {k: _string_list(file, f"{where}.suites.{k}", v) for k, v in suites_raw.items()}
+    if not suites:
+        suites = {"full": (fallback_module,)}
+    default_suite = raw.get("default_suite", "full" if "full" in suites else next(iter(suites)))
+    if default_suite not in suites:
+        raise MatrixError(
+            file, f"{where}.default_suite", f"{default_suite!r} is not one of the suites: {', '.join(suites)}"
+        )
+    return suites, default_suite
+
+
+def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) -> TargetPreset:
+    where = f"targets.{name}"
+    if not SAFE_NAME.match(name):
+        raise MatrixError(file, where, "a target name may hold only letters, digits and . _ + -")
+    if not isinstance(raw, dict):
+        raise MatrixError(file, where, "expected a table")
+    for key in raw:
+        if key not in PRESET_KEYS:
+            raise MatrixError(file, f"{where}.{key}", f"unknown key; allowed: {', '.join(PRESET_KEYS)}")
+    if ("path" in raw) == ("sdist" in raw):
+        raise MatrixError(file, where, "needs exactly one of `path` (a source tree) or `sdist` (name, version, sha256)")
+    for key in ("description", "import_name", "smoke", "path", "default_suite"):
+        if key in raw and not isinstance(raw[key], str):
+            raise MatrixError(file, f"{where}.{key}", "expected a string")
+    sdist = _sdist_spec(file, where, raw["sdist"]) if "sdist" in raw else None
+    import_name = raw.get("import_name")
+    suites, default_suite = _suites(file, where, raw, import_name or name)
+    system_requires = raw.get("system_requires", {})
+    if not isinstance(system_requires, dict) or not all(isinstance(v, str) for v in system_requires.values()):
+        raise MatrixError(file, f"{where}.system_requires", 'expected a table of command = "debian-package"')
+    blas_raw = raw.get("blas_args", {})
+    if not isinstance(blas_raw, dict):
+        raise MatrixError(file, f"{where}.blas_args", "expected a table of flavour = [meson options]")
+    for flavour in blas_raw:
+        if flavour not in PROVIDERS:
+            raise MatrixError(
+                file, f"{where}.blas_args.{flavour}", f"unknown BLAS flavour; allowed: {', '.join(PROVIDERS)}"
+            )
+    blas_args = {k: _string_list(file, f"{where}.blas_args.{k}", v) for k, v in blas_raw.items()}
+    toolchain = raw.get("toolchain_min", {})
+    if not isinstance(toolchain, dict) or not all(
+        k in TOOLCHAIN_KEYS and isinstance(v, str) for k, v in toolchain.items()
+    ):
+        raise MatrixError(
+            file, f"{where}.toolchain_min", f'expected a table of {", ".join(TOOLCHAIN_KEYS)} = "compiler command"'
+        )
+    return TargetPreset(
+        name=name,
+        description=raw.get("description", ""),
+        path=(project_root / raw["path"]).resolve() if "path" in raw else None,
+        sdist=sdist,
+        import_name=import_name,
+        test_requires=_string_list(file, f"{where}.test_requires", raw.get("test_requires", ["pytest"])),
+        suites=suites,
+        default_suite=default_suite,
+        smoke=raw.get("smoke"),
+        setup_args=_string_list(file, f"{where}.setup_args", raw.get("setup_args", [])),
+        system_requires=dict(system_requires),
+        blas_args=blas_args,
+        toolchain_min=dict(toolchain),
+        toolchain_min_requires=_string_list(
+            file, f"{where}.toolchain_min_requires", raw.get("toolchain_min_requires", [])
+        ),
+    )

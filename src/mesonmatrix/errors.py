@@ -1,0 +1,68 @@
+"""Every error mesonmatrix raises on purpose, under one root.
+
+Two families: ``MatrixError`` for a matrix file that ``nox -l`` must refuse (it names the
+file, the key and what is allowed), and ``CellError`` for anything that ends one cell;
+its message becomes the cell's one-line ``error`` in the result record.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class MesonmatrixError(Exception):
+    """The root: anything the tool raises with a message meant for its user."""
+
+
+class MatrixError(MesonmatrixError, ValueError):
+    """A problem in a matrix file: names the file, the key and what is allowed."""
+
+    def __init__(self, file: Path, key: str, message: str) -> None:
+        self.file = file
+        self.key = key
+        super().__init__(f"{file}: {key}: {message}")
+
+
+class SystemLibrariesError(MesonmatrixError, ValueError):
+    """A use-system-libraries value that SciPy's grammar does not allow."""
+
+
+class CellError(MesonmatrixError):
+    """A failure the cell reports as its error, with a message a user can act on."""
+
+
+class CellSkipped(MesonmatrixError):
+    """The cell does not apply here; the message is the one-line reason."""
+
+
+class PrerequisiteMissing(CellError):
+    """Something the cell needs is not on this machine; the message says how to fix it."""
+
+
+class CommandFailed(CellError):
+    """A command exited non-zero; the message holds its argv, exit code, log and output tail."""
+
+    def __init__(self, argv: Sequence[str], returncode: int, log: Path, tail: str) -> None:
+        self.argv = list(argv)
+        self.returncode = returncode
+        self.log = log
+        self.tail = tail
+        super().__init__(f"`{shlex.join(self.argv)}` exited with {returncode} (log: {log})\n{tail}")
+
+
+class TargetError(CellError):
+    """A target that cannot be built: unknown, missing, or not a meson-python project."""
+
+
+class SdistError(CellError):
+    """An sdist that cannot be fetched or does not match its pinned hash."""
+
+
+class TagSetError(CellError):
+    """The full wheel and the install plan do not agree; no subset wheel can be cut."""
+
+
+class ToolchainRejected(CellError):
+    """A toolchain-min build stopped on the target's own compiler check."""

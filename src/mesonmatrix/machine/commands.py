@@ -1,0 +1,97 @@
+"""Running commands: argv lists only, output streamed to the console and a log file."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from ..errors import CommandFailed, PrerequisiteMissing
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+@dataclass
+class CommandRunner:
+    """Runs argv lists with a fixed base environment, appending all output to one log.
+
+    Every command is echoed before it runs; its output goes to the console (folded into a
+    group on GitHub Actions) and to ``log``, so a failure points at a file with the whole
+    story while the console shows progress.
+    """
+
+    log: Path
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    stream: TextIO = field(default_factory=lambda: sys.stdout)
+    echo_output: bool = True
+
+    def run(
+        self,
+        argv: Sequence[str | os.PathLike[str]],
+        *,
+        label: str,
+        cwd: Path | None = None,
+        extra_env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[str]:
+        args = [os.fspath(a) for a in argv]
+        env = dict(self.env)
+        if extra_env:
+            env.update(extra_env)
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        tail: deque[str] = deque(maxlen=25)
+        lines: list[str] = []
+        grouped = in_github_actions()
+        self._say(f"::group::{label}" if grouped else f"--- {label}")
+        self._say(f"$ {shlex.join(args)}" + (f"  (in {cwd})" if cwd else ""))
+        start = time.monotonic()
+        with self.log.open("a", encoding="utf-8") as log:
+            log.write(f"\n$ {shlex.join(args)}\n")
+            log.flush()
+            try:
+                process = subprocess.Popen(
+                    args,
+                    cwd=cwd,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    text=True,
+                    errors="replace",
+                )
+            except FileNotFoundError as exc:
+                raise PrerequisiteMissing(f"{args[0]} not found: {exc}") from exc
+            assert process.stdout is not None
+            try:
+                for line in process.stdout:
+                    log.write(line)
+                    tail.append(line.rstrip("\n"))
+                    lines.append(line)
+                    if self.echo_output:
+                        self.stream.write(line)
+                        self.stream.flush()
+                returncode = process.wait()
+            except BaseException:
+                # Ctrl-C or a kill of ours: never leave the child running behind us.
+                process.kill()
+                process.wait()
+                raise
+            log.write(f"[exit {returncode} after {time.monotonic() - start:.1f}s]\n")
+        if grouped:
+            self._say("::endgroup::")
+        if check and returncode != 0:
+            raise CommandFailed(args, returncode, self.log, "\n".join(tail))
+        return subprocess.CompletedProcess(args, returncode, "".join(lines), "")
+
+    def _say(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()

@@ -1,0 +1,36 @@
+"""Stage headers and timings for a cell's console output and result record."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from typing import TextIO
+
+
+class Progress:
+    """Prints a header before each stage and a ✓/✗ line with its duration after it.
+
+    The durations it measured go into the result record when the cell ends.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.durations: dict[str, float] = {}
+
+    def say(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    @contextlib.contextmanager
+    def stage(self, name: str, what: str) -> Iterator[None]:
+        self.say(f"==> {name}: {what}")
+        start = time.monotonic()
+        succeeded = False
+        try:
+            yield
+            succeeded = True
+        finally:
+            elapsed = time.monotonic() - start
+            self.durations[name] = round(self.durations.get(name, 0.0) + elapsed, 3)
+            self.say(f"✓ {name} ({elapsed:.1f}s)" if succeeded else f"✗ {name} failed after {elapsed:.1f}s")

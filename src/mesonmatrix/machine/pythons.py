@@ -1,0 +1,110 @@
+"""Finding a usable interpreter for a cell's Python version.
+
+``python3.12`` on PATH may be a pyenv shim that fails unless that version is selected, so
+a name on PATH is only trusted after it has run. Then pyenv's versions folder, then uv's
+discovery (never downloading). If nothing works, the error says how to make it visible.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..errors import PrerequisiteMissing
+from .uv import uv_binary
+
+
+def interpreter_version(executable: Path | str) -> str | None:
+    """``major.minor`` of a working interpreter, or None if it does not run."""
+    try:
+        out = subprocess.run(
+            [str(executable), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def pyenv_root() -> Path:
+    return Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", path.name))
+
+
+def candidates(version: str) -> list[Path]:
+    found: list[Path] = []
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        found.append(Path(on_path))
+    versions = pyenv_root() / "versions"
+    if versions.is_dir():
+        # Newest patch release first: 3.12.10 before 3.12.9.
+        for folder in sorted(versions.glob(f"{version}.*"), key=_version_key, reverse=True):
+            if re.fullmatch(rf"{re.escape(version)}\.\d+", folder.name):
+                found.append(folder / "bin" / f"python{version}")
+    return found
+
+
+def find_python(version: str, *, cache_file: Path | None = None) -> Path:
+    """A working interpreter for ``version``; ``cache_file`` remembers the answer.
+
+    Discovery runs each candidate, and a failing pyenv shim alone costs about 0.1 s, on
+    every cell. The cached answer is keyed by PATH and PYENV_VERSION and still has to run
+    and report the right version before it is used.
+    """
+    key = json.dumps([version, os.environ.get("PATH", ""), os.environ.get("PYENV_VERSION", "")])
+    known = _read_cache(cache_file)
+    cached = known.get(key)
+    if isinstance(cached, str) and interpreter_version(cached) == version:
+        return Path(cached)
+    found = _discover(version)
+    if cache_file is not None:
+        known[key] = str(found)
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
+        partial.write_text(json.dumps(known, indent=1))
+        partial.replace(cache_file)
+    return found
+
+
+def _read_cache(cache_file: Path | None) -> dict[str, object]:
+    if cache_file is None:
+        return {}
+    try:
+        loaded = json.loads(cache_file.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _discover(version: str) -> Path:
+    for candidate in candidates(version):
+        if interpreter_version(candidate) == version:
+            return candidate
+    uv = uv_binary()
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
+    try:
+        out = subprocess.run(
+            [uv, "python", "find", "--no-python-downloads", version],
+            capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
+        )
+        if out.returncode == 0 and interpreter_version(out.stdout.strip()) == version:
+            return Path(out.stdout.strip())
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    raise PrerequisiteMissing(
+        f"Python {version} was not found: `python{version}` on PATH does not run and neither pyenv "
+        f"({pyenv_root() / 'versions'}) nor `uv python find` has it. Make it visible with "
+        f"`pyenv install {version}` then `pyenv global <your default> {version}` "
+        f"(or `export PYENV_VERSION=<x.y.z>`), or install it with your OS package manager."
+    )

@@ -1,0 +1,65 @@
+"""Where a run keeps things: caches (build dirs, envs, wheels) and outputs (results).
+
+Everything lives under one folder, ``.matrix/`` in the project root by default, or
+``$MESONMATRIX_HOME``. Nothing is written anywhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Cell, system_libraries_slug
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    # Content-addressed things (build envs, sdists and their unpacked sources) are shared
+    # by every checkout. A build env's path ends up in the RUNPATH the linker hashes into
+    # each extension's build-id, so it must not depend on where the project is checked
+    # out, or two clones would never build identical wheels.
+    cache: Path | None = None
+
+    @classmethod
+    def default(cls, project_root: Path) -> Workspace:
+        home = os.environ.get("MESONMATRIX_HOME")
+        cache = os.environ.get("MESONMATRIX_CACHE") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "mesonmatrix"
+        )
+        return cls(Path(home).resolve() if home else project_root / ".matrix", Path(cache).resolve())
+
+    def build_key(self, cell: Cell, target_name: str, source_dir: Path) -> str:
+        """One compile per (target source, python, blas, platform, system libraries).
+
+        The install-tag set is deliberately not part of the key: full, runtime and split
+        cells of one combination share one build dir, so only the first one compiles.
+        The source path is hashed in because meson ties a build dir to one source dir.
+        """
+        source = hashlib.sha256(str(source_dir).encode()).hexdigest()[:8]
+        slug = system_libraries_slug(cell.system_libraries)
+        return f"{target_name}-{source}-py{cell.python}-{cell.blas}-{cell.platform}-{slug}"
+
+    def build_dir(self, key: str) -> Path:
+        return self.root / "build" / key
+
+    def build_env(self, python: str, blas: str, requirements: list[str]) -> Path:
+        """A build env per (Python, BLAS flavour, requirement set), wherever the project is."""
+        digest = hashlib.sha256("\n".join([python, blas, *requirements]).encode()).hexdigest()[:12]
+        return self.shared_cache / "envs" / f"py{python}-{blas}-{digest}"
+
+    @property
+    def shared_cache(self) -> Path:
+        return self.cache or self.root / "cache"
+
+    def wheel_store(self, key: str, role: str) -> Path:
+        return self.root / "wheels" / key / role
+
+    def results_dir(self, target_name: str, cell: Cell) -> Path:
+        return self.root / "results" / target_name / cell.session_name
+
+    def test_venv(self, target_name: str, cell: Cell) -> Path:
+        return self.root / "venvs" / target_name / cell.session_name
+

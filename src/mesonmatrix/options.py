@@ -1,0 +1,79 @@
+"""The options of one cell run, read in one place.
+
+Layers, lowest first: the matrix file gives the cell (``Cell``) and its default target;
+the environment gives where things go (``MESONMATRIX_HOME``, ``MESONMATRIX_CACHE``, read
+by ``Workspace.default``); the command line after ``--`` overrides the rest
+(``nox -s build-3.12-openblas -- --target numpy``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .platforms import host_platform_name
+from .repairers import REPAIRERS
+
+# How runtime and tests wheels are made: cut from the full wheel by install tag, or built
+# by meson-python with --tags (see wheels/tagsets.py for why the first is the default).
+TAG_WHEEL_METHODS = ("install-plan", "meson-python")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    project_root: Path
+    target: str | None = None  # overrides the matrix's target
+    repair_tool: str | None = None  # overrides the platform's default repairer
+    suite: str | None = None  # test-suite preset; the target's default when None
+    workspace_root: Path | None = None  # where build dirs and results go; .matrix/ when None
+    run_tests: bool = True  # False: build and repair only (rebuild-compare)
+    cc: str | None = None  # toolchain-min: compilers proposed instead of the target's declared floor
+    cxx: str | None = None
+    fc: str | None = None
+    host_platform: str = field(default_factory=host_platform_name)
+    # How runtime and tests wheels are made: cut from the full wheel by meson's install
+    # plan (one configure and compile for every tag set), or one meson-python --tags
+    # build each (meson-python reconfigures every time; NumPy then recompiles a quarter).
+    tag_wheels: str = "install-plan"
+    # Run the repairer's "show" on each repaired wheel and cross-check it (auditwheel: the
+    # policy it reports must be the one in the name). Off by default: about 1 s a wheel.
+    verify_repair: bool = False
+
+
+def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
+    parser = argparse.ArgumentParser(prog=f"nox -s {session_name} --", description="Run one matrix cell.")
+    parser.add_argument("--target", help="a preset from matrices/ (demo), a meson-python source directory or an sdist")
+    parser.add_argument("--repair-tool", choices=sorted(REPAIRERS),
+                        help="override the platform's repair tool (repairwheel works on every platform)")
+    parser.add_argument(
+        "--suite", help="the target's test-suite preset (e.g. smoke, fast, full); default: the target's"
+    )
+    parser.add_argument("--cc", help="toolchain-min cells: the C compiler to try as the new minimum (e.g. gcc-12)")
+    parser.add_argument("--cxx", help="toolchain-min cells: the C++ compiler (e.g. g++-12)")
+    parser.add_argument("--fc", help="toolchain-min cells: the Fortran compiler (e.g. gfortran-12)")
+    parser.add_argument(
+        "--tag-wheels",
+        choices=TAG_WHEEL_METHODS,
+        default="install-plan",
+        help="runtime/tests wheels: cut from the full wheel by meson's install plan (default, one "
+        "compile) or built by meson-python with --tags (reconfigures for each)",
+    )
+    parser.add_argument(
+        "--verify-repair",
+        action="store_true",
+        help="run the repairer's show command on each repaired wheel and cross-check it (about 1 s a wheel)",
+    )
+    args = parser.parse_args(list(posargs))
+    return RunOptions(
+        project_root=project_root,
+        target=args.target,
+        repair_tool=args.repair_tool,
+        suite=args.suite,
+        cc=args.cc,
+        cxx=args.cxx,
+        fc=args.fc,
+        tag_wheels=args.tag_wheels,
+        verify_repair=args.verify_repair,
+    )

@@ -1,0 +1,186 @@
+"""A cell's plan: what it will build, with which BLAS, env, build dir, repairer and
+tests, and why it might not apply here — all decided before any command runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config.locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, lock_covers, suite_lock_path
+from .machine.toolchain import Compilers
+from .machine.workspace import Workspace
+from .model import ROLES_BY_TAG_SET, Cell
+from .options import TAG_WHEEL_METHODS, RunOptions
+from .platforms import PLATFORMS, Platform
+from .providers import PROVIDERS, BlasProvider
+from .record import LockRef, Locks
+from .repairers import Repairer, repairer_for
+from .targets.target import Target
+from .wheels.files import sha256_file
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestPlan:
+    """How the installed wheels are tested: the shipped suite with pytest, or (for a
+    runtime-only wheel, which ships no tests) an import smoke test."""
+
+    __test__ = False  # a plan, not a test class for pytest to collect
+    kind: str  # "pytest" or "smoke"
+    suite: str
+    suite_args: tuple[str, ...] = ()
+    smoke: str = ""
+    source: str = "shipped"  # where the tests come from: "shipped", "tests-wheel" or "smoke"
+    requirements: tuple[str, ...] = ()  # installed beside the wheels when no lock file covers them
+    lock: Path | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CellPlan:
+    """What a cell will do, decided before any command runs."""
+
+    cell: Cell
+    target: Target
+    provider: BlasProvider
+    platform: Platform
+    repairer: Repairer
+    build_key: str
+    build_dir: Path
+    build_env: Path
+    pkg_config_dir: Path
+    results_dir: Path
+    test_venv: Path
+    setup_args: tuple[str, ...]
+    build_requirements: tuple[str, ...]
+    roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
+    tests: TestPlan
+    run_tests: bool = True
+    compilers: Compilers = Compilers()  # set for toolchain-min cells
+    lowest_build_deps: bool = False
+    build_lock: Path | None = None  # None: no lock file, resolved at run time
+    repairer_locked: bool = False  # the build lock pins the repair tool (a --repair-tool override may not be)
+    locks: Locks = field(default_factory=Locks)
+    tag_wheels: str = "install-plan"
+    verify_repair: bool = False
+    skip_reason: str | None = None  # set when the cell does not apply on this host or target
+
+    @property
+    def checks_partition(self) -> bool:
+        """A split cell must prove its two wheels hold exactly the full wheel's files."""
+        return self.cell.install_tags == "split"
+
+    def build_roles(self) -> tuple[str, ...]:
+        """Wheels to build, in order. A cut tag set needs the full wheel first."""
+        needs_full = self.checks_partition or self.tag_wheels == "install-plan"
+        return ("full", *(r for r in self.roles if r != "full")) if needs_full else self.roles
+
+
+def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -> str | None:
+    if cell.platform != host:
+        return f"{cell.platform} cell on a {host} host: it runs on a {cell.platform} machine (the nightly CI has one)"
+    if cell.platform not in provider.platforms:
+        return f"BLAS {cell.blas} does not exist on {cell.platform}"
+    spec = cell.system_libraries_spec
+    if target.system_components is None:
+        if spec.mode != "none" or spec.required:
+            return f"{target.name} has no use-system-libraries option; only 'none' applies"
+    else:
+        unknown = spec.unsupported(target.system_components)
+        if unknown:
+            return (
+                f"{target.name}'s use-system-libraries knows {', '.join(target.system_components) or 'no components'}, "
+                f"not {', '.join(unknown)}"
+            )
+    return None
+
+
+def _compilers(cell: Cell, target: Target, options: RunOptions) -> Compilers:
+    """toolchain-min cells: the compilers proposed on the command line, else the target's declared floor."""
+    if cell.kind != "toolchain-min":
+        return Compilers()
+    declared = target.toolchain_min
+    return Compilers(
+        cc=options.cc or declared.get("cc"), cxx=options.cxx or declared.get("cxx"), fc=options.fc or declared.get("fc")
+    )
+
+
+def _lock_ref(lock: Path | None, project_root: Path) -> LockRef | None:
+    return LockRef(path=str(lock.relative_to(project_root)), sha256=sha256_file(lock)) if lock else None
+
+
+def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | None) -> TestPlan:
+    suite = options.suite or target.default_suite
+    suite_args = target.suite_args(options.suite)  # an unknown --suite is an error for every cell
+    if cell.install_tags == "runtime":
+        return TestPlan(
+            kind="smoke", suite=suite, smoke=target.smoke, source="smoke", requirements=TEST_TOOLS, lock=lock
+        )
+    return TestPlan(
+        kind="pytest",
+        suite=suite,
+        suite_args=suite_args,
+        source="tests-wheel" if cell.install_tags == "split" else "shipped",
+        requirements=(*target.test_requires, *TEST_TOOLS),
+        lock=lock,
+    )
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions) -> CellPlan:
+    if options.tag_wheels not in TAG_WHEEL_METHODS:
+        raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
+    provider = PROVIDERS[cell.blas]
+    platform = PLATFORMS[cell.platform]
+    repairer = repairer_for(platform, options.repair_tool)
+    toolchain_min = cell.kind == "toolchain-min"
+    compilers = _compilers(cell, target, options)
+    key = workspace.build_key(cell, target.name, target.source_dir) + ("-toolchain-min" if toolchain_min else "")
+    setup_args = [*target.blas_args.get(cell.blas, provider.setup_args()), *target.setup_args]
+    if target.system_components is not None:
+        setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
+    requirements = sorted(
+        {*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements}
+    )
+    # Lowest-direct resolution is what a toolchain-min cell tests: it is never locked.
+    build_lock = (
+        None if toolchain_min else _existing(build_lock_path(options.project_root, target.name, cell.python, cell.blas))
+    )
+    test_lock = _existing(suite_lock_path(options.project_root, target.name, cell.python))
+    # The env's path is keyed by what is asked for, not by the lock: a refreshed lock
+    # reinstalls the env in place (its stamp records the lock's hash), so the path that
+    # ends up in RUNPATHs and build dirs stays put.
+    if toolchain_min:
+        requirements = sorted({*requirements, *target.toolchain_min_requires})
+    env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else requirements
+    build_env = workspace.build_env(cell.python, cell.blas, env_key)
+    reason = skip_reason(cell, target, provider, options.host_platform)
+    if reason is None and toolchain_min and not compilers.commands():
+        reason = f"target {target.name} declares no toolchain_min and no --cc/--cxx/--fc was given"
+    return CellPlan(
+        cell=cell,
+        target=target,
+        provider=provider,
+        platform=platform,
+        repairer=repairer,
+        build_key=key,
+        build_dir=workspace.build_dir(key),
+        build_env=build_env,
+        pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
+        results_dir=workspace.results_dir(target.name, cell),
+        test_venv=workspace.test_venv(target.name, cell),
+        setup_args=tuple(setup_args),
+        build_requirements=tuple(requirements),
+        roles=ROLES_BY_TAG_SET[cell.install_tags],
+        tests=_test_plan(cell, target, options, test_lock),
+        run_tests=options.run_tests,
+        compilers=compilers,
+        lowest_build_deps=toolchain_min,
+        build_lock=build_lock,
+        repairer_locked=build_lock is not None and lock_covers(build_lock, repairer),
+        locks=Locks(build=_lock_ref(build_lock, options.project_root), test=_lock_ref(test_lock, options.project_root)),
+        tag_wheels=options.tag_wheels,
+        verify_repair=options.verify_repair,
+        skip_reason=reason,
+    )

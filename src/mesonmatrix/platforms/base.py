@@ -1,0 +1,56 @@
+"""What every platform tells the rest of the tool: the Platform Protocol.
+
+Like cibuildwheel's ``platforms/``: everything that differs between Linux, macOS and
+Windows (the default repair tool, how a venv is laid out, what environment the repair
+tool needs to find libraries, the CI runner, the marker that selects its tools in a lock
+file) lives in that platform's module, and nothing else asks which OS a cell is for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+
+class Platform(Protocol):
+    @property
+    def name(self) -> str:
+        """The matrix value, e.g. ``linux-x86_64``."""
+        ...
+
+    @property
+    def arch(self) -> str:
+        """The architecture as this platform's tools spell it (``arm64``, ``amd64`` …)."""
+        ...
+
+    @property
+    def default_repairer(self) -> str:
+        """The repair tool a cell on this platform uses unless ``--repair-tool`` says otherwise."""
+        ...
+
+    @property
+    def runner_label(self) -> str:
+        """The GitHub Actions runner image its CI jobs run on."""
+        ...
+
+    @property
+    def lock_marker(self) -> str:
+        """The PEP 508 marker under which a universal lock installs this platform's tools."""
+        ...
+
+    def venv_python(self, venv: Path) -> Path: ...
+
+    def venv_bin(self, venv: Path) -> Path: ...
+
+    def repair_env(self, lib_dirs: Sequence[Path]) -> dict[str, str]:
+        """Environment for the repair command, so it finds a flavour's libraries in ``lib_dirs`` first."""
+        ...
+
+
+def posix_venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def posix_venv_bin(venv: Path) -> Path:
+    return venv / "bin"

@@ -1,0 +1,37 @@
+"""Linux: manylinux wheels repaired by auditwheel."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .base import posix_venv_bin, posix_venv_python
+
+
+@dataclass(frozen=True, kw_only=True)
+class Linux:
+    arch: str  # x86_64, aarch64
+    runner_label: str
+    default_repairer: str = "auditwheel"
+    lock_marker: str = "sys_platform == 'linux'"
+
+    @property
+    def name(self) -> str:
+        return f"linux-{self.arch}"
+
+    def venv_python(self, venv: Path) -> Path:
+        return posix_venv_python(venv)
+
+    def venv_bin(self, venv: Path) -> Path:
+        return posix_venv_bin(venv)
+
+    def repair_env(self, lib_dirs: Sequence[Path]) -> dict[str, str]:
+        """auditwheel resolves a library as the dynamic linker would; ld.so.cache would
+        pick whatever Debian's update-alternatives points at, so the flavour's own
+        directories go first on LD_LIBRARY_PATH."""
+        if not lib_dirs:
+            return {}
+        search = [*map(str, lib_dirs), os.environ.get("LD_LIBRARY_PATH", "")]
+        return {"LD_LIBRARY_PATH": os.pathsep.join(p for p in search if p)}

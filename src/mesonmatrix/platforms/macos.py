@@ -1,0 +1,30 @@
+"""macOS: wheels repaired by delocate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .base import posix_venv_bin, posix_venv_python
+
+
+@dataclass(frozen=True, kw_only=True)
+class MacOS:
+    arch: str  # arm64, x86_64: what delocate's --require-archs takes
+    runner_label: str
+    default_repairer: str = "delocate"
+    lock_marker: str = "sys_platform == 'darwin'"
+
+    @property
+    def name(self) -> str:
+        return f"macos-{self.arch}"
+
+    def venv_python(self, venv: Path) -> Path:
+        return posix_venv_python(venv)
+
+    def venv_bin(self, venv: Path) -> Path:
+        return posix_venv_bin(venv)
+
+    def repair_env(self, lib_dirs: Sequence[Path]) -> dict[str, str]:
+        return {}  # the providers' libraries carry their install names; delocate follows them

@@ -1,0 +1,28 @@
+"""Windows: wheels repaired by delvewheel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class Windows:
+    arch: str  # amd64
+    runner_label: str
+    default_repairer: str = "delvewheel"
+    lock_marker: str = "sys_platform == 'win32'"
+
+    @property
+    def name(self) -> str:
+        return f"windows-{self.arch}"
+
+    def venv_python(self, venv: Path) -> Path:
+        return venv / "Scripts" / "python.exe"
+
+    def venv_bin(self, venv: Path) -> Path:
+        return venv / "Scripts"
+
+    def repair_env(self, lib_dirs: Sequence[Path]) -> dict[str, str]:
+        return {}  # Windows has no rpath: delvewheel is told the DLL folders by --add-path

@@ -1,0 +1,34 @@
+"""What every repair tool offers the repair stage: the Repairer Protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from ..platforms import Platform
+
+
+class Repairer(Protocol):
+    @property
+    def tool(self) -> str: ...
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        """PyPI requirements installed into the build env."""
+        ...
+
+    def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
+                       lib_dirs: Sequence[Path] = ()) -> list[str]:
+        """The argv that writes the repaired ``wheel`` into ``out_dir``."""
+        ...
+
+    def show_command(self, wheel: Path) -> list[str]:
+        """The argv that shows what a repaired wheel still needs (``--verify-repair``)."""
+        ...
+
+    def policy_tag(self, wheel: Path, show_output: str | None) -> str | None:
+        """The platform policy the repaired wheel meets, when the tool has one (manylinux);
+        raises ValueError when the wheel does not meet it. ``show_output`` is the output
+        of ``show_command`` when it ran."""
+        ...

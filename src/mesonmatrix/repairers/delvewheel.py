@@ -1,0 +1,29 @@
+"""delvewheel: Windows's repair tool. Copies DLLs into ``<name>.libs/`` and patches imports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..platforms import Platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delvewheel:
+    tool: str = "delvewheel"
+    requirements: tuple[str, ...] = ("delvewheel",)
+
+    def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
+                       lib_dirs: Sequence[Path] = ()) -> list[str]:
+        argv = ["delvewheel", "repair", "-w", str(out_dir)]
+        if lib_dirs:
+            # Windows has no rpath: delvewheel must be told where BLAS DLLs live.
+            argv += ["--add-path", ";".join(str(d) for d in lib_dirs)]
+        return [*argv, str(wheel)]
+
+    def show_command(self, wheel: Path) -> list[str]:
+        return ["delvewheel", "show", str(wheel)]
+
+    def policy_tag(self, wheel: Path, show_output: str | None) -> str | None:
+        return None

@@ -1,0 +1,28 @@
+"""repairwheel: one front end over auditwheel, delocate and delvewheel that runs anywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..platforms import Platform
+
+
+@dataclass(frozen=True, kw_only=True)
+class Repairwheel:
+    tool: str = "repairwheel"
+    requirements: tuple[str, ...] = ("repairwheel",)
+
+    def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
+                       lib_dirs: Sequence[Path] = ()) -> list[str]:
+        argv = ["repairwheel", "-o", str(out_dir)]
+        for lib_dir in lib_dirs:
+            argv += ["-l", str(lib_dir)]
+        return [*argv, str(wheel)]
+
+    def show_command(self, wheel: Path) -> list[str]:
+        return ["python", "-m", "zipfile", "-l", str(wheel)]
+
+    def policy_tag(self, wheel: Path, show_output: str | None) -> str | None:
+        return None

@@ -1,0 +1,57 @@
+"""Turning the matrix into nox sessions, one per cell."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import nox
+
+from ..config.matrixfile import MatrixSet, load_matrices
+from ..errors import MatrixError
+from ..model import Cell
+from ..options import parse_cell_args
+from ..pipeline import run_cell
+
+
+def load_or_exit(project_root: Path) -> MatrixSet:
+    """Load ``matrices/``; a bad file stops nox with a message naming file and key."""
+    try:
+        return load_matrices(project_root / "matrices", project_root)
+    except MatrixError as exc:
+        sys.stderr.write(f"mesonmatrix: invalid matrix: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callable[[nox.Session], None]:
+    def session_func(session: nox.Session) -> None:
+        options = parse_cell_args(cell.session_name, session.posargs, project_root)
+        # A plain kill (SIGTERM, as CI runners send on cancel) unwinds like Ctrl-C: child
+        # commands are killed and the record says "interrupted" instead of vanishing.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        record, path = run_cell(cell, matrices, options)
+        session.log(f"result record: {path}")
+        if record.status == "skipped":
+            session.skip(record.error)
+        elif record.status != "passed":
+            session.error(record.error)
+
+    session_func.__doc__ = cell.describe()
+    session_func.__name__ = cell.session_name.replace("-", "_").replace(".", "_").replace("+", "_")
+    return session_func
+
+
+def register_cells(project_root: Path) -> MatrixSet:
+    """One session per cell. Cells are default sessions, so ``nox -l --json`` lists them all."""
+    matrices = load_or_exit(project_root)
+    for cell in matrices.matrix.cells:
+        nox.session(name=cell.session_name, venv_backend="none", tags=list(cell.tags))(
+            cell_session(cell, matrices, project_root)
+        )
+    return matrices

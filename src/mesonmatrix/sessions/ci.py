@@ -1,0 +1,46 @@
+"""GitHub Actions' job matrix, made from ``nox -l --json`` so CI runs exactly the listed cells."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..platforms import PLATFORMS
+
+# The runner image for each platform's cells, as each platform's module declares it.
+RUNNERS = {name: platform.runner_label for name, platform in PLATFORMS.items()}
+
+
+def nox_listing(project_root: Path, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
+    out = subprocess.run([sys.executable, "-m", "nox", "-f", str(project_root / "noxfile.py"), "-l", "--json", *extra],
+                         cwd=project_root, capture_output=True, text=True, check=True)
+    listing: list[dict[str, Any]] = json.loads(out.stdout)
+    return listing
+
+
+def github_matrix(
+    listing: Iterable[dict[str, Any]], platforms: Iterable[str] | None = None
+) -> dict[str, list[dict[str, str]]]:
+    """``{"include": [{session, platform, runner, python}, …]}`` for every cell session listed.
+
+    A cell is any listed session tagged with a platform (build and toolchain-min cells);
+    tool sessions are not default sessions, so ``nox -l --json`` does not list them.
+    """
+    wanted = set(platforms) if platforms else None
+    include = []
+    for entry in listing:
+        tags = entry.get("tags") or []
+        platform = next((t for t in tags if t in PLATFORMS), None)
+        if platform is None:
+            continue
+        if wanted is not None and platform not in wanted:
+            continue
+        python = next((t[2:] for t in tags if t.startswith("py3.")), "3.12")
+        include.append(
+            {"session": entry["session"], "platform": platform, "runner": RUNNERS[platform], "python": python}
+        )
+    return {"include": include}

@@ -1,0 +1,190 @@
+"""The matrix report: result records gathered into Markdown, a static HTML grid and JSON.
+
+Markdown is what GitHub's step summary shows; the HTML page is the grid a person reads
+at a glance (one box per session, coloured by status); the JSON summary is for tools.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import nox
+
+from ..machine.workspace import Workspace
+from ..record import RecordError, ResultRecord, load_record, write_atomically
+
+STATUS_ORDER = ("failed", "passed", "skipped")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    markdown: Path
+    html: Path
+    json: Path
+    records: int
+
+
+def load_records(results_dir: Path) -> list[ResultRecord]:
+    """Every ``result.json`` below ``results_dir``; unreadable files are skipped, not fatal."""
+    records = []
+    for path in sorted(results_dir.rglob("result.json")):
+        try:
+            records.append(load_record(path))
+        except RecordError:
+            continue
+    return records
+
+
+def _human_size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
+def _size(record: ResultRecord) -> str:
+    return " + ".join(f"{w.role} {_human_size(w.size)}" for w in record.wheels) or "–"
+
+
+def _tests(record: ResultRecord) -> str:
+    t = record.tests
+    if not any((t.passed, t.failed, t.errors, t.skipped)):
+        return "–"
+    return f"{t.passed} passed, {t.failed} failed" + (f", {t.errors} errors" if t.errors else "")
+
+
+def _blas(record: ResultRecord) -> str:
+    b = record.blas_runtime
+    return f"{b.name} ({b.int_size}-bit)" if b and b.name else "–"
+
+
+def _system(record: ResultRecord) -> str:
+    comps = record.system_components
+    from_system = [k for k, v in comps.items() if v == "system"]
+    return ", ".join(from_system) if from_system else ("none" if comps else "–")
+
+
+def _time(record: ResultRecord) -> str:
+    d = record.durations
+    return f"{d['total']:.0f} s" if "total" in d else "–"
+
+
+def _count(records: Iterable[ResultRecord]) -> dict[str, int]:
+    listed = list(records)
+    return {s: sum(1 for r in listed if r.status == s) for s in STATUS_ORDER}
+
+
+def markdown_table(records: Iterable[ResultRecord]) -> str:
+    listed = list(records)
+    lines = [
+        "| session | target | status | wheels | tests | BLAS loaded | from system | time |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    icon = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
+    for r in listed:
+        status = f"{icon.get(r.status, '')} {r.status}"
+        lines.append(f"| `{r.session}` | {r.target} | {status} | {_size(r)} | {_tests(r)} | {_blas(r)} | {_system(r)} "
+                     f"| {_time(r)} |")
+    lines.append("")
+    lines.append(", ".join(f"{n} {s}" for s, n in _count(listed).items()))
+    return "\n".join(lines) + "\n"
+
+
+def _row_key(r: ResultRecord) -> str:
+    return f"{r.target} · Python {r.python} · {r.blas}"
+
+
+def _column_key(r: ResultRecord) -> str:
+    if r.kind == "toolchain-min":
+        return f"{r.platform} · toolchain-min"
+    return f"{r.platform} · syslibs {r.system_libraries} · {r.install_tags}"
+
+
+def _box(r: ResultRecord | None, out_dir: Path) -> str:
+    """One cell of the grid: its name, status, sizes, tests, BLAS, times, error and log."""
+    esc = html.escape
+    if r is None:
+        return '<td class="empty"></td>'
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in r.durations.items() if k != "total")
+    parts = [
+        f'<div class="name">{esc(r.session)}</div>',
+        f'<div class="status">{esc(r.status)}</div>',
+        f"<div>wheels: {esc(_size(r))}</div>",
+        f"<div>tests: {esc(_tests(r))}</div>",
+        f"<div>BLAS: {esc(_blas(r))}</div>",
+        f"<div>from system: {esc(_system(r))}</div>",
+        f'<div class="times">{esc(_time(r))} ({esc(stages)})</div>',
+    ]
+    if r.error:
+        label = "reason" if r.status == "skipped" else "error"
+        parts.append(f"<details><summary>{label}</summary><pre>{esc(r.error[:4000])}</pre></details>")
+    if r.log:
+        log = Path(r.log)
+        href = os.path.relpath(log, out_dir) if log.is_absolute() else str(log)
+        parts.append(f'<a class="log" href="{esc(href)}">log</a>')
+    return (f'<td class="cell {esc(r.status)}" data-session="{esc(r.session)}" data-status="{esc(r.status)}">'
+            f'{"".join(parts)}</td>')
+
+
+def html_page(records: list[ResultRecord], out_dir: Path) -> str:
+    rows = sorted({_row_key(r) for r in records})
+    columns = sorted({_column_key(r) for r in records})
+    by_position = {(_row_key(r), _column_key(r)): r for r in records}
+    esc = html.escape
+    header = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = "".join(
+        f"<tr><th>{esc(row)}</th>{''.join(_box(by_position.get((row, c)), out_dir) for c in columns)}</tr>"
+        for row in rows
+    )
+    counts = ", ".join(f"{n} {s}" for s, n in _count(records).items())
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Build matrix report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #ccc; padding: 0.4em; vertical-align: top; font-size: 0.85em; }}
+th {{ background: #f4f4f4; text-align: left; }}
+td.passed {{ background: #d9f2d9; }}
+td.failed {{ background: #f7d4d4; }}
+td.skipped {{ background: #eeeeee; color: #666; }}
+td.empty {{ background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f6f6f6 4px, #f6f6f6 8px); }}
+.name {{ font-weight: bold; font-family: monospace; }}
+.status {{ text-transform: uppercase; font-size: 0.8em; }}
+pre {{ white-space: pre-wrap; max-width: 40em; }}
+</style></head>
+<body>
+<h1>Build matrix report</h1>
+<p id="summary">{len(records)} cells: {counts}</p>
+<table id="grid"><thead><tr><th></th>{header}</tr></thead><tbody>{body}</tbody></table>
+</body></html>
+"""
+
+
+def write_report(results_dir: Path, out_dir: Path) -> Report:
+    records = sorted(
+        load_records(results_dir),
+        key=lambda r: (STATUS_ORDER.index(r.status) if r.status in STATUS_ORDER else 0, r.session),
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, page, summary = out_dir / "summary.md", out_dir / "index.html", out_dir / "summary.json"
+    write_atomically(md, "# Build matrix\n\n" + markdown_table(records))
+    write_atomically(page, html_page(records, out_dir))
+    write_atomically(
+        summary, json.dumps({"cells": [asdict(r) for r in records], "counts": _count(records)}, indent=2) + "\n"
+    )
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write("# Build matrix\n\n" + markdown_table(records))
+    return Report(markdown=md, html=page, json=summary, records=len(records))
+
+
+def report_session(session: nox.Session, project_root: Path) -> None:
+    workspace = Workspace.default(project_root)
+    report = write_report(workspace.root / "results", workspace.root / "report")
+    if report.records == 0:
+        session.error(f"no result records under {workspace.root / 'results'}: run some cells first")
+    session.log(f"{report.records} cells: {report.html}, {report.markdown}, {report.json}")
+    session.log("\n" + report.markdown.read_text())

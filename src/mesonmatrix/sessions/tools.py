@@ -1,0 +1,44 @@
+"""Sessions that are not cells. They are not default sessions, so ``nox -l --json``
+(CI's job matrix) leaves them out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+from .clean import clean_session
+from .compare import rebuild_compare_session
+from .doctor import doctor_session
+from .lock import lock_session
+from .report import report_session
+
+
+def register_tools(project_root: Path) -> None:
+    """Sessions that are not cells: not default, so ``nox -l --json`` (CI's matrix) leaves them out."""
+
+    def report(session: nox.Session) -> None:
+        """Gather result records into .matrix/report/ (HTML grid, Markdown, JSON)."""
+        report_session(session, project_root)
+
+    def clean(session: nox.Session) -> None:
+        """Remove build dirs, wheels, results and shared build envs; say how much space they held."""
+        clean_session(session, project_root)
+
+    def doctor(session: nox.Session) -> None:
+        """Check what the matrix's cells need on this machine: a table of found/missing with fixes."""
+        doctor_session(session, project_root)
+
+    def rebuild_compare(session: nox.Session) -> None:
+        """Build a cell twice, the second time from a fresh build dir, and compare the wheels by sha256."""
+        rebuild_compare_session(session, project_root)
+
+    def lock(session: nox.Session) -> None:
+        """Refresh locks/: hashed build and test requirements per target, Python and BLAS (uv pip compile)."""
+        lock_session(session, project_root)
+
+    nox.session(name="lock", venv_backend="none", default=False, tags=["tools"])(lock)
+    nox.session(name="rebuild-compare", venv_backend="none", default=False, tags=["tools"])(rebuild_compare)
+    nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(report)
+    nox.session(name="doctor", venv_backend="none", default=False, tags=["tools"])(doctor)
+    nox.session(name="clean", venv_backend="none", default=False, tags=["tools"])(clean)

@@ -1,0 +1,49 @@
+"""Which BLAS the installed extension really calls, and whether it is the one the cell claims."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from ..machine.commands import CommandRunner
+from ..providers import BlasExpectation
+from ..record import BlasRuntime
+from . import blasprobe
+
+
+def probe_blas(
+    runner: CommandRunner, venv_py: Path, import_name: str, *, env: dict[str, str] | None = None
+) -> BlasRuntime:
+    """Run ``blasprobe.py`` with the test venv's interpreter, outside any source tree."""
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-probe-") as cwd:
+        result = runner.run(
+            [str(venv_py), blasprobe.__file__, import_name],
+            label="detect the BLAS loaded at run time",
+            cwd=Path(cwd),
+            extra_env=env,
+        )
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    return BlasRuntime(
+        name=found.get("name"),
+        library=found.get("library"),
+        int_size=found.get("int_size"),
+        symbol=found.get("symbol"),
+        extension=found.get("extension"),
+        threadpoolctl=list(found.get("threadpoolctl") or []),
+    )
+
+
+def blas_mismatch(found: BlasRuntime, expected: BlasExpectation, flavour: str) -> str | None:
+    """The cell's error when the loaded BLAS, or its integer size, is not what ``flavour`` promises."""
+    if (found.name or "") not in expected.names:
+        return (
+            f"BLAS mismatch: the cell claims {flavour} ({', '.join(expected.names)}) but the installed "
+            f"extension loaded {found.name or 'no BLAS'} from {found.library or 'nowhere'}"
+        )
+    if found.int_size != expected.int_size:
+        return (
+            f"BLAS integer size mismatch: {flavour} should use {expected.int_size}-bit integers, "
+            f"the loaded library uses {found.int_size}-bit"
+        )
+    return None

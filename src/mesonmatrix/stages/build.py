@@ -1,0 +1,154 @@
+"""The build stage: ``python -m build`` in the cell's cached build dir, one wheel per
+role, each reused from the store while its inputs are unchanged."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config.locks import requirement_name
+from ..errors import CellError, CommandFailed, TagSetError, ToolchainRejected
+from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
+from ..machine.locking import exclusive_lock
+from ..machine.mesoninfo import meson_error, system_components
+from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
+from ..machine.uv import freeze_command
+from ..model import INSTALL_TAGS_BY_ROLE
+from ..plan import CellPlan
+from ..record import CompilerCache, CompilerUsed
+from ..targets.sources import source_tree_digest
+from ..wheels.tagsets import MEMBER_TAGS_FILE, member_tags, write_member_tags
+from .build_env import BuildEnv
+from .context import StageContext
+from .cut import cut_role
+from .fingerprints import build_fingerprint, configure_fingerprint
+from .wheelstore import commit_store, stored_wheel
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildResult:
+    wheels: dict[str, Path]  # role -> stored wheel
+    reused: bool  # no wheel of the cell had to be built
+    compiler_cache: CompilerCache | None  # this compile's ccache counts, when meson used ccache
+    system_components: dict[str, str]
+    compilers_used: dict[str, CompilerUsed] = field(default_factory=dict)  # toolchain-min cells
+    build_deps: dict[str, str] = field(default_factory=dict)  # toolchain-min: resolved build requirements
+
+
+def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: Path, setup_args: Sequence[str],
+                  install_tags: Sequence[str]) -> list[str]:
+    """``python -m build -wnx`` with meson options passed through ``-Csetup-args``."""
+    argv = [str(python), "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check",
+            "--outdir", str(out_dir), f"-Cbuild-dir={build_dir}"]
+    argv += [f"-Csetup-args={arg}" for arg in setup_args]
+    if install_tags:
+        argv.append(f"-Cinstall-args=--tags={','.join(install_tags)}")
+    argv.append(str(source_dir))
+    return argv
+
+
+def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_store: Path) -> BuildResult:
+    """Every role's wheel: built, cut from the full wheel, or reused. ``wheel_store``
+    holds a folder per role for this build key."""
+    env = {**ctx.runner.env, **build_env.env}
+    freeze = ctx.runner.run(freeze_command(ctx.uv, build_env.env_python), label="build env packages")
+    packages = freeze.stdout.split()
+    built: dict[str, Path] = {}
+    rebuilt: list[str] = []
+    stats_log = plan.results_dir / "ccache-stats.log"
+    with ctx.progress.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
+        source_digest = source_tree_digest(plan.target.source_dir)
+        with exclusive_lock(plan.build_dir, ctx.say):
+            configure = configure_fingerprint(setup_args=plan.setup_args, env=env, build_env_packages=packages)
+            _reset_if_reconfigured(plan.build_dir, configure, ctx)
+            stats_log.unlink(missing_ok=True)  # each role's compile appends to it
+            for role in plan.build_roles():
+                store = wheel_store / role
+                if role != "full" and plan.tag_wheels == "install-plan":
+                    built[role] = cut_role(role, built["full"], store, ctx)
+                    continue
+                argv = build_command(build_env.env_python, plan.target.source_dir, build_dir=plan.build_dir,
+                                     out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
+                                     install_tags=INSTALL_TAGS_BY_ROLE[role])
+                fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, configure=configure, env=env)
+                wheel = stored_wheel(store, fingerprint)
+                if wheel is not None and (role != "full" or (store / MEMBER_TAGS_FILE).is_file()):
+                    ctx.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
+                else:
+                    wheel = _build_role(plan, ctx, build_env, role, argv, store, fingerprint, stats_log)
+                    rebuilt.append(role)
+                built[role] = wheel
+    used, deps = _toolchain_used(plan, packages, ctx)
+    return BuildResult(
+        wheels=built, reused=not rebuilt,
+        compiler_cache=_compiler_cache(plan.build_dir, stats_log, ctx) if rebuilt else None,
+        system_components=system_components(plan.build_dir, plan.target.system_components),
+        compilers_used=used, build_deps=deps,
+    )
+
+
+def _reset_if_reconfigured(build_dir: Path, wanted: str, ctx: StageContext) -> None:
+    stamp = build_dir.with_name(build_dir.name + ".configure")
+    if build_dir.exists() and (not stamp.is_file() or stamp.read_text() != wanted):
+        ctx.say(f"    configure inputs changed since {build_dir.name} was set up: starting a fresh build dir")
+        shutil.rmtree(build_dir)
+    stamp.write_text(wanted)
+
+
+def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: str, argv: list[str], store: Path,
+                fingerprint: str, stats_log: Path) -> Path:
+    partial = Path(argv[argv.index("--outdir") + 1])
+    shutil.rmtree(partial, ignore_errors=True)
+    extra_env = dict(build_env.env)
+    if ccache_on_path(extra_env.get("PATH")):
+        extra_env.update(ccache_env(stats_log, plan.build_dir.parent))
+    try:
+        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env)
+    except CommandFailed as exc:
+        reason = meson_error(exc.tail)
+        if plan.compilers.commands() and rejected_by_minimum(reason):
+            cc = plan.compilers.cc or "cc"
+            found = f"{compiler_id(cc)} {compiler_version(cc)}"
+            raise ToolchainRejected(f"rejected by the target's minimum: {reason} (found {found}, from {cc})") from None
+        raise CellError(f"build of the {role} wheel failed: {reason}\n{exc}" if reason else str(exc)) from None
+    wheels = sorted(partial.glob("*.whl"))
+    if len(wheels) != 1:
+        raise CellError(f"the {role} build produced {len(wheels)} wheels in {partial}, expected one")
+    if role == "full":
+        # Which install tag each member has, read while the build dir matches the wheel:
+        # the runtime and tests wheels are cut from this wheel with it.
+        try:
+            write_member_tags(partial, member_tags(wheels[0], plan.build_dir))
+        except TagSetError as exc:
+            raise CellError(str(exc)) from None
+    return commit_store(partial, store, fingerprint) / wheels[0].name
+
+
+def _compiler_cache(build_dir: Path, stats_log: Path, ctx: StageContext) -> CompilerCache | None:
+    """What this cell's compile took from ccache (None when meson did not use it)."""
+    if not build_dir_uses_ccache(build_dir):
+        return None
+    stats = read_stats_log(stats_log)
+    ctx.say(f"    ccache: {stats.hits} hits, {stats.misses} misses ({stats.hit_rate:.0%} of cacheable compiles)")
+    return CompilerCache(hits=stats.hits, misses=stats.misses, uncached=stats.uncached,
+                         hit_rate=round(stats.hit_rate, 3))
+
+
+def _toolchain_used(plan: CellPlan, packages: Sequence[str],
+                    ctx: StageContext) -> tuple[dict[str, CompilerUsed], dict[str, str]]:
+    """toolchain-min cells: the compilers meson detected and the build deps resolved."""
+    if not plan.compilers.commands():
+        return {}, {}
+    used = {lang: CompilerUsed(**info) for lang, info in compilers_used(plan.build_dir).items()}
+    asked = {requirement_name(r) for r in [*plan.target.build_requires, *plan.target.toolchain_min_requires]}
+    pinned = (p.partition("==") for p in packages)
+    deps = {name: version for name, _, version in pinned if requirement_name(name) in asked}
+    ctx.say(
+        "    compilers used: "
+        + ", ".join(f"{lang} {c.id} {c.version}" for lang, c in used.items())
+        + "; build deps: "
+        + ", ".join(f"{name}=={version}" for name, version in deps.items())
+    )
+    return used, deps

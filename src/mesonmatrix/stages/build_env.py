@@ -1,0 +1,109 @@
+"""The build-env stage: a uv venv holding the target's build requirements, the BLAS
+flavour and the repair tool, and the environment every later build command runs with."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..machine.apt import ensure_commands
+from ..machine.locking import exclusive_lock
+from ..machine.pythons import find_python
+from ..machine.toolchain import FloorCheck, check_floor
+from ..machine.uv import create_venv_command, install_command
+from ..plan import CellPlan
+from ..targets.sources import source_date_epoch
+from ..wheels.files import sha256_file
+from .context import StageContext
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildEnv:
+    python: Path  # the interpreter the cell's venvs are made from
+    path: Path  # the build env
+    env_python: Path  # the build env's own interpreter
+    env: dict[str, str] = field(default_factory=dict)  # variables every build command adds (PATH, PKG_CONFIG_PATH …)
+    source_date_epoch: int
+    floor: FloorCheck | None = None  # toolchain-min: the proposed compiler against meson.build's floor
+
+
+def prepare_build_env(plan: CellPlan, ctx: StageContext) -> BuildEnv:
+    ensure_commands(ctx.runner, plan.target.system_requires, f"target {plan.target.name}")
+    floor = None
+    if plan.compilers.commands():
+        ensure_commands(ctx.runner, plan.compilers.commands(), "the toolchain under test")
+        floor = check_floor(plan.target.source_dir / "meson.build", plan.compilers.cc) if plan.compilers.cc else None
+        if floor is not None:
+            ctx.say(f"    toolchain floor: {plan.compilers.cc} is {floor.compiler} {floor.proposed}; {floor.verdict}")
+    python = find_python(plan.cell.python, cache_file=ctx.shared_cache / "pythons.json")
+    source = (
+        f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(plan.build_requirements)}"
+    )
+    env_python = plan.platform.venv_python(plan.build_env)
+    with (
+        ctx.progress.stage("build_env", f"uv venv at {plan.build_env}, {source}"),
+        exclusive_lock(plan.build_env, ctx.say),
+    ):
+        stamp = plan.build_env / "mesonmatrix-requirements.json"
+        lock_sha = sha256_file(plan.build_lock) if plan.build_lock else None
+        wanted = json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "lock": lock_sha})
+        if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists()):
+            stamp.unlink(missing_ok=True)
+            # The provider's .pc files describe this env's packages: rewritten with it.
+            shutil.rmtree(plan.pkg_config_dir, ignore_errors=True)
+            ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
+            _install_requirements(plan, ctx, env_python)
+            stamp.write_text(wanted)
+        else:
+            ctx.say(f"    build env up to date: {plan.build_env}")
+        plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
+        plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
+    return BuildEnv(
+        python=python,
+        path=plan.build_env,
+        env_python=env_python,
+        env=_build_variables(plan, epoch),
+        source_date_epoch=epoch,
+        floor=floor,
+    )
+
+
+def _install_requirements(plan: CellPlan, ctx: StageContext, env_python: Path) -> None:
+    run = ctx.runner.run
+    if plan.lowest_build_deps:
+        # The target's own floors, exactly: every [build-system] requirement at the
+        # lowest version it allows. The tools come after, at normal versions.
+        floors = [*plan.target.build_requires, *plan.target.toolchain_min_requires]
+        run(
+            [*install_command(ctx.uv, env_python, (), floors), "--resolution", "lowest-direct"],
+            label="install the lowest allowed build requirements",
+        )
+    if plan.build_lock is None:
+        run(install_command(ctx.uv, env_python, (), plan.build_requirements), label="install build requirements")
+        return
+    run(
+        [*install_command(ctx.uv, env_python, (), ()), "--require-hashes", "-r", str(plan.build_lock)],
+        label=f"install build requirements from {plan.build_lock.name}",
+    )
+    if not plan.repairer_locked:
+        run(
+            install_command(ctx.uv, env_python, (), plan.repairer.requirements),
+            label=f"install {plan.repairer.tool} (not in the lock file)",
+        )
+
+
+def _build_variables(plan: CellPlan, epoch: int) -> dict[str, str]:
+    """The build env's tools first on PATH, the provider's .pc files first for pkg-config,
+    a SOURCE_DATE_EPOCH fixed by the sources, and the compilers under test."""
+    paths = [str(plan.platform.venv_bin(plan.build_env)), os.environ.get("PATH", "")]
+    pkg = [str(plan.pkg_config_dir), os.environ.get("PKG_CONFIG_PATH", "")]
+    return {
+        **plan.compilers.env(),
+        "PATH": os.pathsep.join(p for p in paths if p),
+        "PKG_CONFIG_PATH": os.pathsep.join(p for p in pkg if p),
+        "SOURCE_DATE_EPOCH": str(epoch),
+    }

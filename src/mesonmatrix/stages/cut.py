@@ -1,0 +1,37 @@
+"""Runtime and tests wheels cut from the full wheel by install tag (see wheels/tagsets.py
+for why this, and not a second meson-python build, is the default)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from ..errors import CellError
+from ..model import INSTALL_TAGS_BY_ROLE
+from ..wheels.tagsets import read_member_tags, subset_wheel
+from .context import StageContext
+from .wheelstore import commit_store, stored_wheel
+
+# Part of every cut wheel's fingerprint: bump it when subset_wheel's output changes.
+TAGSETS_VERSION = "1"
+
+
+def cut_role(role: str, full: Path, store: Path, ctx: StageContext) -> Path:
+    """The ``role`` wheel cut from the full wheel, as meson-python --tags would pack it."""
+    tags = read_member_tags(full.parent)
+    if tags is None:
+        raise CellError(f"no install tags stored beside {full}; delete {full.parent} and run the cell again")
+    keep = INSTALL_TAGS_BY_ROLE[role]
+    full_fingerprint = (full.parent / "fingerprint").read_text().strip()
+    fingerprint = hashlib.sha256(f"{full_fingerprint}|{','.join(keep)}|{TAGSETS_VERSION}".encode()).hexdigest()
+    wheel = stored_wheel(store, fingerprint)
+    if wheel is not None:
+        ctx.say(f"    {role} wheel up to date: {wheel.name} (cut from the unchanged full wheel)")
+        return wheel
+    partial = store.with_name(role + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    wheel = subset_wheel(full, tags, keep, partial)
+    commit_store(partial, store, fingerprint)
+    ctx.say(f"    {role} wheel cut from the full wheel by install tag ({', '.join(keep)}): {wheel.name}")
+    return store / wheel.name

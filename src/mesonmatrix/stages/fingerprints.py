@@ -1,0 +1,64 @@
+"""Fingerprints: what decides a build dir's configuration and a wheel's bytes.
+
+meson-python always reconfigures, and some projects regenerate headers on every run, so
+running the build again is not a no-op. A built wheel is stored with a fingerprint of
+everything that decides its bytes (sources, argv, environment, pkg-config files, build
+env packages); an unchanged cell reuses it instead of compiling again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from ..machine.ccache import ccache_on_path
+
+# Environment variables that change what a build produces.
+FINGERPRINT_ENV = ("CC", "CXX", "FC", "CFLAGS", "CXXFLAGS", "FFLAGS", "LDFLAGS", "CPPFLAGS",
+                   "PKG_CONFIG_PATH", "SOURCE_DATE_EPOCH", "MACOSX_DEPLOYMENT_TARGET")
+
+
+def pkg_config_digest(search_path: str) -> str:
+    """What pkg-config can see: a found-or-not system library changes an ``auto`` build."""
+    digest = hashlib.sha256()
+    for folder in filter(None, search_path.split(os.pathsep)):
+        for pc in sorted(Path(folder).glob("*.pc")) if Path(folder).is_dir() else []:
+            try:
+                digest.update(pc.name.encode() + b"\0" + pc.read_bytes())
+            except OSError:
+                continue
+    return digest.hexdigest()
+
+
+def configure_fingerprint(
+    *, setup_args: Sequence[str], env: Mapping[str, str], build_env_packages: Iterable[str]
+) -> str:
+    """What meson's configure step saw. Meson caches dependency lookups in the build dir,
+    so when any of this changes (a system library appears, PKG_CONFIG_PATH moves, a
+    compiler changes) the build dir must start afresh rather than be reconfigured."""
+    payload = {
+        "setup_args": list(setup_args),
+        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k != "SOURCE_DATE_EPOCH"},
+        "pkg_config": pkg_config_digest(env.get("PKG_CONFIG_PATH", "")),
+        "build_env": sorted(build_env_packages),
+        # Meson puts ccache in front of the compilers only at setup: a build dir set up
+        # before ccache was installed (or after it was removed) must start afresh.
+        "ccache": ccache_on_path(env.get("PATH")) is not None,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def build_fingerprint(*, argv: Sequence[str], source_digest: str, configure: str, env: Mapping[str, str]) -> str:
+    """A wheel's inputs: its build argv (install tags included, output dir excluded), the
+    sources, what configure saw (``configure_fingerprint``) and SOURCE_DATE_EPOCH."""
+    out_dir_index = list(argv).index("--outdir") + 1 if "--outdir" in argv else -1
+    payload = {
+        "argv": [a for i, a in enumerate(argv) if i != out_dir_index],
+        "source": source_digest,
+        "configure": configure,
+        "source_date_epoch": env.get("SOURCE_DATE_EPOCH", ""),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,100 @@
+"""Resolving ``--target``: a preset from ``matrices/``, a source tree or an sdist.
+
+All of them resolve to a ``Target``: an unpacked meson-python source tree plus what the
+pipeline needs to know to test it after installation. Errors come before any build.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from ..config.presets import TargetPreset
+from ..errors import TargetError
+from ..machine.commands import CommandRunner
+from .mesonoptions import system_library_components
+from .sdists import fetch_sdist, unpack_sdist
+from .target import Target
+
+
+def read_pyproject(source_dir: Path) -> dict[str, Any]:
+    pyproject = source_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        raise TargetError(f"{source_dir} is not a Python project: it has no pyproject.toml")
+    with pyproject.open("rb") as handle:
+        try:
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
+        except tomllib.TOMLDecodeError as exc:
+            raise TargetError(f"{pyproject} is not valid TOML: {exc}") from None
+
+
+def target_from_source(source_dir: Path, *, name: str | None = None, preset: TargetPreset | None = None) -> Target:
+    data = read_pyproject(source_dir)
+    backend = data.get("build-system", {}).get("build-backend")
+    if backend != "mesonpy":
+        raise TargetError(
+            f"{source_dir} is not a meson-python project: its build-backend is {backend!r}, not 'mesonpy'"
+        )
+    project = data.get("project", {})
+    project_name = project.get("name")
+    if not isinstance(project_name, str):
+        raise TargetError(f"{source_dir}/pyproject.toml has no [project] name")
+    version = project.get("version")
+    if not isinstance(version, str):
+        # meson-python projects may take their version from meson.build
+        found = re.search(r"version\s*:\s*'([^']+)'", (source_dir / "meson.build").read_text(encoding="utf-8"))
+        version = found.group(1) if found else "0"
+    import_name = (preset.import_name if preset else None) or re.sub(r"[-.]+", "_", project_name).lower()
+    requires = tuple(data.get("build-system", {}).get("requires", ()))
+    return Target(
+        name=name or re.sub(r"[^A-Za-z0-9._+-]", "_", project_name),
+        source_dir=source_dir,
+        project_name=project_name,
+        version=version,
+        import_name=import_name,
+        build_requires=requires,
+        runtime_requires=tuple(project.get("dependencies", ())),
+        system_components=system_library_components(source_dir),
+        test_requires=preset.test_requires if preset else ("pytest",),
+        suites=preset.suites if preset else {"full": (import_name,)},
+        default_suite=preset.default_suite if preset else "full",
+        smoke=(preset.smoke if preset else None) or f"import {import_name}",
+        setup_args=preset.setup_args if preset else (),
+        system_requires=preset.system_requires if preset else {},
+        blas_args=preset.blas_args if preset else {},
+        toolchain_min=preset.toolchain_min if preset else {},
+        toolchain_min_requires=preset.toolchain_min_requires if preset else (),
+    )
+
+
+def resolve_target(value: str, presets: Mapping[str, TargetPreset], cache_dir: Path,
+                   runner: CommandRunner | None = None) -> Target:
+    """Turn ``--target`` into a source tree; errors come before any build starts."""
+    if value in presets:
+        preset = presets[value]
+        if preset.sdist is not None:
+            spec = preset.sdist
+            runner = runner or CommandRunner(log=cache_dir / "logs" / "fetch.log")
+            sdist = fetch_sdist(spec.name, spec.version, spec.sha256, cache_dir, runner)
+            return target_from_source(unpack_sdist(sdist, cache_dir), name=value, preset=preset)
+        assert preset.path is not None
+        if not preset.path.is_dir():
+            raise TargetError(f"target {value!r}: its source tree {preset.path} does not exist")
+        return target_from_source(preset.path, name=value, preset=preset)
+    path = Path(value).expanduser()
+    if path.is_dir():
+        return target_from_source(path.resolve())
+    if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
+        return target_from_source(unpack_sdist(path.resolve(), cache_dir))
+    raise TargetError(
+        f"unknown target {value!r}: not a preset ({', '.join(presets)}), a source directory or an sdist (.tar.gz)"
+    )

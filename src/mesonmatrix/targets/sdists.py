@@ -1,0 +1,117 @@
+"""Fetching a pinned sdist from PyPI without building it, and unpacking an sdist once.
+
+``pip download`` of an sdist prepares its metadata, and meson-python has no
+prepare_metadata hook, so pip builds the whole wheel just to read a version (10 minutes
+for NumPy here, longer for SciPy). The sdist already carries its metadata in PKG-INFO:
+pip is run with --no-build-isolation and a stand-in ``mesonpy`` backend on PYTHONPATH
+that answers the metadata hook from PKG-INFO. pip still resolves, downloads and checks
+the hash (--require-hashes); nothing is compiled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from ..errors import CommandFailed, SdistError, TargetError
+from ..machine.commands import CommandRunner
+from ..wheels.files import sha256_file
+from .sources import SDIST_EPOCH_FILE
+
+_METADATA_ONLY_BACKEND = '''\
+"""Stand-in build backend used only to download an sdist: metadata from PKG-INFO."""
+import email.parser
+import pathlib
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    text = pathlib.Path("PKG-INFO").read_text(encoding="utf-8")
+    message = email.parser.Parser().parsestr(text)
+    name = message["Name"].replace("-", "_").replace(".", "_")
+    folder = pathlib.Path(metadata_directory) / f"{name}-{message['Version']}.dist-info"
+    folder.mkdir()
+    (folder / "METADATA").write_text(text, encoding="utf-8")
+    return folder.name
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("this backend only serves metadata, for downloading an sdist")
+'''
+
+
+def fetch_sdist(name: str, version: str, sha256: str, cache_dir: Path, runner: CommandRunner) -> Path:
+    """Return the cached sdist ``name==version``, downloading it once; check its sha256."""
+    dest = cache_dir / "sdists" / f"{name}-{version}-{sha256[:12]}"
+    cached = sorted(dest.glob("*.tar.gz"))
+    if cached:
+        if sha256_file(cached[0]) != sha256:
+            raise SdistError(f"cached sdist {cached[0]} does not match sha256 {sha256}: delete it and run again")
+        return cached[0]
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-fetch-") as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "backend" / "mesonpy").mkdir(parents=True)
+        (tmp_path / "backend" / "mesonpy" / "__init__.py").write_text(_METADATA_ONLY_BACKEND)
+        requirements = tmp_path / "requirements.txt"
+        requirements.write_text(f"{name}=={version} --hash=sha256:{sha256}\n")
+        download = tmp_path / "download"
+        try:
+            runner.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", name, "--no-build-isolation",
+                 "--require-hashes", "--disable-pip-version-check", "-r", str(requirements), "-d", str(download)],
+                label=f"download the {name} {version} sdist from PyPI",
+                extra_env={"PYTHONPATH": str(tmp_path / "backend"), "PIP_CONSTRAINT": ""},
+            )
+        except CommandFailed as exc:
+            if "THESE PACKAGES DO NOT MATCH THE HASHES" in exc.tail:
+                raise SdistError(
+                    f"the {name} {version} sdist on PyPI does not match the pinned sha256 {sha256}"
+                ) from None
+            raise SdistError(f"could not download the {name} {version} sdist: {exc}") from None
+        files = sorted(download.glob("*.tar.gz"))
+        if len(files) != 1:
+            raise SdistError(
+                f"pip downloaded {[f.name for f in download.iterdir()]} for {name}=={version}, not one sdist"
+            )
+        if sha256_file(files[0]) != sha256:
+            raise SdistError(f"{files[0].name} does not match the pinned sha256 {sha256}")
+        dest.mkdir(parents=True, exist_ok=True)
+        partial = dest / (files[0].name + ".part")
+        shutil.copy2(files[0], partial)
+        partial.replace(dest / files[0].name)
+    return dest / files[0].name
+
+
+def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
+    """Unpack an sdist once into ``cache_dir``, keyed by its sha256; return the source dir."""
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    dest = cache_dir / "sources" / digest[:16]
+    done = dest / ".unpacked"
+    epoch_file = dest / SDIST_EPOCH_FILE
+    if not done.exists():
+        tmp = dest.with_name(dest.name + ".tmp")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        with tarfile.open(sdist) as archive:
+            archive.extractall(tmp, filter="data")
+        if dest.exists():
+            shutil.rmtree(dest)
+        tmp.rename(dest)
+        done.write_text(str(sdist))
+    if not epoch_file.is_file():
+        # Read from the tarball, not the unpacked tree: builds touch files in the tree.
+        with tarfile.open(sdist) as archive:
+            newest = max((m.mtime for m in archive.getmembers() if m.isfile()), default=0)
+        epoch_file.write_text(f"{int(newest)}\n")
+    roots = [p for p in dest.iterdir() if p.is_dir()]
+    if len(roots) != 1:
+        raise TargetError(f"{sdist} does not unpack to a single top-level directory")
+    return roots[0]

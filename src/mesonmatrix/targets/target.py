@@ -1,0 +1,40 @@
+"""What a cell builds: an unpacked meson-python source tree and how to test it installed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import TargetError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    name: str  # preset name or the project's name; part of cache keys
+    source_dir: Path
+    project_name: str
+    version: str
+    import_name: str
+    build_requires: tuple[str, ...]
+    runtime_requires: tuple[str, ...]  # [project] dependencies, for the test env's lock
+    # Components the target's use-system-libraries option accepts; None: it has no such option.
+    system_components: tuple[str, ...] | None
+    test_requires: tuple[str, ...]
+    suites: dict[str, tuple[str, ...]]
+    default_suite: str
+    smoke: str
+    setup_args: tuple[str, ...] = ()
+    system_requires: dict[str, str] = field(default_factory=dict)
+    blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    toolchain_min: dict[str, str] = field(default_factory=dict)
+    toolchain_min_requires: tuple[str, ...] = ()
+
+    def suite_args(self, suite: str | None) -> tuple[str, ...]:
+        name = suite or self.default_suite
+        if name not in self.suites:
+            raise TargetError(f"target {self.name!r} has no test suite {name!r}; it has: {', '.join(self.suites)}")
+        return self.suites[name]
+
+    @property
+    def tests_project_name(self) -> str:
+        return f"{self.project_name}-tests"

@@ -1,0 +1,34 @@
+"""ccache across BLAS flavours, for real: a second flavour's compile reuses every object
+that does not depend on the BLAS, and a wheel made from cache hits has the same bytes."""
+
+from __future__ import annotations
+
+import pytest
+
+from mesonmatrix.machine.ccache import ccache_on_path
+
+from cells import run_nox_cell
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(ccache_on_path() is None, reason="ccache is not installed (apt-get install ccache)"),
+]
+
+
+def test_second_flavour_hits_the_cache_and_builds_the_same_wheel(tmp_path):
+    env = {"CCACHE_DIR": str(tmp_path / "ccache")}
+    first = run_nox_cell(tmp_path / "a", "build-3.12-openblas", env=env)
+    assert first.returncode == 0, first.output[-3000:]
+    cold = first.record["compiler_cache"]
+    assert cold["tool"] == "ccache" and cold["hits"] == 0 and cold["misses"] >= 3
+
+    second = run_nox_cell(tmp_path / "a", "build-3.12-openblas64", env=env)
+    assert second.returncode == 0, second.output[-3000:]
+    warm = second.record["compiler_cache"]
+    # The vendored kahan library and the test-only extension do not see the BLAS: hits.
+    # _linalg.c takes the BLAS symbol prefix/suffix and integer size: a miss.
+    assert warm["hits"] >= 2 and warm["misses"] >= 1, warm
+
+    again = run_nox_cell(tmp_path / "b", "build-3.12-openblas64", env={"CCACHE_DIR": str(tmp_path / "empty")})
+    assert again.returncode == 0 and again.record["compiler_cache"]["hits"] == 0
+    assert again.record["wheels"][0]["sha256"] == second.record["wheels"][0]["sha256"]

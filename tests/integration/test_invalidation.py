@@ -1,0 +1,74 @@
+"""Cache invalidation for real: an unchanged cell reuses its wheel, and a changed source
+file or meson option rebuilds it, in a copy of this project whose demo and matrix the
+test edits (build envs stay in the shared cache, so only the demo compiles)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cells import ROOT, run_nox_cell
+
+pytestmark = pytest.mark.integration
+CELL = "build-3.12-openblas"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("project")
+    for name in ("noxfile.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, copy / name)
+    for name in ("src", "matrices", "locks", "demo"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__", "build", ".mesonpy*"))
+    return copy
+
+
+def run(project: Path) -> dict:
+    result = run_nox_cell(project / ".matrix", CELL, project=project)
+    assert result.returncode == 0, result.output[-3000:]
+    record = result.record
+    record["log_text"] = Path(record["log"]).read_text()
+    return record
+
+
+def installed(project: Path, code: str) -> str:
+    python = project / ".matrix" / "venvs" / "demo" / CELL / "bin" / "python"
+    return subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True, cwd="/").stdout.strip()
+
+
+def test_unchanged_then_source_change_then_option_change(project):
+    cold = run(project)
+    assert cold["build_reused"] is False and "Compiling C object" in cold["log_text"]
+
+    warm = run(project)
+    assert warm["build_reused"] is True and "Compiling C object" not in warm["log_text"]
+    assert warm["wheels"][0]["sha256"] == cold["wheels"][0]["sha256"]
+
+    # A source file changes: the wheel is rebuilt and the installed package has the change.
+    init = project / "demo" / "src" / "blasdemo" / "__init__.py"
+    init.write_text(init.read_text() + "\nEDITED_FOR_THE_TEST = 1\n")
+    edited = run(project)
+    assert edited["build_reused"] is False
+    assert edited["wheels"][0]["sha256"] != cold["wheels"][0]["sha256"]
+    assert installed(project, "import blasdemo; print(blasdemo.EDITED_FOR_THE_TEST)") == "1"
+
+    # A meson option changes (the preset's setup_args): a fresh build dir, configured with it.
+    targets = project / "matrices" / "targets.toml"
+    text = targets.read_text()
+    anchor = 'path = "demo"\n'
+    assert anchor in text
+    targets.write_text(text.replace(anchor, anchor + 'setup_args = ["-Dbuildtype=debug"]\n', 1))
+    optioned = run(project)
+    assert optioned["build_reused"] is False
+    assert "-Dbuildtype=debug" in optioned["setup_args"]
+    assert "configure inputs changed" in optioned["log_text"] or "Compiling C object" in optioned["log_text"]
+    options = json.loads((Path(optioned["build_dir"]) / "meson-info" / "intro-buildoptions.json").read_text())
+    assert next(o["value"] for o in options if o["name"] == "buildtype") == "debug"
+    assert (
+        installed(project, "import blasdemo; print(blasdemo.solve([[2.0, 0.0], [0.0, 4.0]], [2.0, 8.0]))")
+        == "[1.0, 2.0]"
+    )

@@ -1,0 +1,73 @@
+"""The non-cell sessions, for real: rebuild-and-compare, report, clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cells import ROOT, run_nox_cell
+
+pytestmark = pytest.mark.integration
+
+
+def nox(home, *args):
+    env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
+    return subprocess.run([sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("tools-home")
+
+
+def test_demo_rebuilt_from_a_fresh_build_dir_is_identical(home):
+    out = nox(home, "-s", "rebuild-compare", "--", "build-3.12-openblas")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    report = json.loads((home / "compare" / "demo" / "build-3.12-openblas.json").read_text())
+    assert report["identical"] is True
+    (wheel,) = report["wheels"]
+    assert wheel["sha256_a"] == wheel["sha256_b"] and wheel["a"] != wheel["b"]
+
+
+def test_rebuild_compare_leaves_the_cells_own_record_alone(home):
+    assert not (home / "results" / "demo" / "build-3.12-openblas").exists()
+    assert len(list((home / "rebuild" / "build-3.12-openblas").rglob("result.json"))) == 2
+
+
+def test_report_shows_every_recorded_cell(home):
+    assert run_nox_cell(home, "build-3.12-openblas").returncode == 0
+    run_nox_cell(home, "build-3.12-openblas-macos-arm64")  # a skipped cell belongs in the grid too
+    out = nox(home, "-s", "report")
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    page = (home / "report" / "index.html").read_text()
+    assert 'data-session="build-3.12-openblas"' in page and 'data-status="passed"' in page
+    assert 'data-session="build-3.12-openblas-macos-arm64"' in page and 'data-status="skipped"' in page
+    summary = json.loads((home / "report" / "summary.json").read_text())
+    assert summary["counts"]["passed"] >= 1 and summary["counts"]["skipped"] >= 1
+    assert "| `build-3.12-openblas` | demo | ✅ passed |" in (home / "report" / "summary.md").read_text()
+
+
+def test_clean_removes_the_workspace_and_says_how_much(home, tmp_path):
+    env_cache = tmp_path / "cache"
+    (env_cache / "envs").mkdir(parents=True)
+    (env_cache / "envs" / "x").write_bytes(b"0" * 2_000_000)
+    ccache_store = tmp_path / "ccache"
+    (ccache_store / "0").mkdir(parents=True)
+    (ccache_store / "0" / "obj").write_bytes(b"0" * 3_000_000)
+    env = dict(os.environ, MESONMATRIX_HOME=str(home), MESONMATRIX_CACHE=str(env_cache), CCACHE_DIR=str(ccache_store))
+    out = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "clean"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0
+    assert not home.exists() and not env_cache.exists()
+    assert "2.0 MB" in out.stdout + out.stderr
+    if shutil.which("ccache"):
+        # ccache's store is shared with other projects: reported with its size, never removed.
+        assert f"left alone: ccache's store {ccache_store}: 3.0 MB" in out.stdout + out.stderr
+        assert (ccache_store / "0" / "obj").exists()

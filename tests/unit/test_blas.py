@@ -1,0 +1,70 @@
+"""Providers: the meson options each flavour passes and the pkg-config files it writes."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.machine.commands import CommandRunner
+from mesonmatrix.providers import PROVIDERS, DebianBLAS
+
+
+def test_openblas_is_lp64_scipy_openblas32():
+    p = PROVIDERS["openblas"]
+    assert p.build_requirements() == ("scipy-openblas32",)
+    assert p.setup_args() == ("-Dblas=scipy-openblas", "-Dlapack=scipy-openblas")
+    assert p.expectation.int_size == 32
+
+
+def test_openblas64_asks_for_ilp64():
+    p = PROVIDERS["openblas64"]
+    assert p.build_requirements() == ("scipy-openblas64",)
+    assert "-Duse-ilp64=true" in p.setup_args()
+    assert p.expectation.int_size == 64
+
+
+def test_accelerate_is_macos_only():
+    assert set(PROVIDERS["accelerate"].platforms) == {"macos-arm64", "macos-x86_64"}
+
+
+def test_netlib_pins_its_own_directory(tmp_path):
+    netlib = PROVIDERS["netlib"]
+    assert isinstance(netlib, DebianBLAS)
+    try:
+        blas_dir, lapack_dir = netlib.library_dirs()
+    except FileNotFoundError:
+        pytest.skip("Debian's libblas-dev/liblapack-dev are not installed")
+    runner = CommandRunner(log=tmp_path / "log", echo_output=False)
+    netlib.provision(runner, build_python=Path("python"), pkg_config_dir=tmp_path)
+    blas_pc = (tmp_path / "netlib-blas.pc").read_text()
+    lapack_pc = (tmp_path / "netlib-blas-lapack.pc").read_text()
+    # The rpath makes the loader, and auditwheel, find netlib, not the alternatives link.
+    assert blas_dir.name == "blas" and lapack_dir.name == "lapack"
+    assert f"libdir={blas_dir}" in blas_pc and "-Wl,-rpath,${libdir}" in blas_pc
+    assert f"libdir={lapack_dir}" in lapack_pc and "Requires: netlib-blas" in lapack_pc
+    assert netlib.setup_args() == ("-Dblas=netlib-blas", "-Dlapack=netlib-blas-lapack")
+    assert netlib.runtime_library_path() == (blas_dir, lapack_dir)
+
+
+def test_system_openblas_is_one_library_for_blas_and_lapack():
+    p = PROVIDERS["system-openblas"]
+    assert p.setup_args() == ("-Dblas=system-openblas", "-Dlapack=system-openblas")
+    assert p.apt_packages == ("libopenblas-dev",)
+
+
+def test_blis_takes_lapack_from_netlib():
+    p = PROVIDERS["blis"]
+    assert p.setup_args() == ("-Dblas=blis-blas", "-Dlapack=blis-blas-lapack")
+    assert set(p.apt_packages) == {"libblis-dev", "liblapack-dev"}
+
+
+def test_missing_debian_blas_says_the_exact_command(monkeypatch, tmp_path):
+    fake = DebianBLAS(
+        name="fake", summary="", apt_packages=("libfake-dev",), blas_pc="fake", blas_dirs=("nowhere-fake",),
+        blas_lib="fake", lapack_dirs=("nowhere-fake",), lapack_lib="fake",
+        expectation=PROVIDERS["netlib"].expectation,
+    )
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # as a user who may not run apt
+    runner = CommandRunner(log=tmp_path / "log", echo_output=False)
+    with pytest.raises(Exception, match=r"sudo apt-get install -y --no-install-recommends libfake-dev"):
+        fake.ensure_installed(runner)

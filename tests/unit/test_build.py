@@ -1,0 +1,78 @@
+"""When a stored wheel may be reused, and when the build dir must start afresh."""
+
+from pathlib import Path
+
+from mesonmatrix.stages.build import build_command
+from mesonmatrix.stages.fingerprints import build_fingerprint, configure_fingerprint
+from mesonmatrix.stages.wheelstore import stored_wheel
+from mesonmatrix.targets.sources import source_tree_digest
+
+
+def fingerprint(tmp_path, source_digest, setup=("-Dblas=scipy-openblas",), env=None, tags=()):
+    argv = build_command(
+        Path("py"), tmp_path, build_dir=Path("b"), out_dir=Path("o1"), setup_args=setup, install_tags=tags
+    )
+    configure = configure_fingerprint(setup_args=setup, env=env or {}, build_env_packages=["meson==1.0"])
+    return build_fingerprint(argv=argv, source_digest=source_digest, configure=configure, env=env or {})
+
+
+def test_source_change_changes_the_digest(tmp_path):
+    (tmp_path / "a.c").write_text("int a;")
+    before = source_tree_digest(tmp_path)
+    (tmp_path / "a.c").write_text("int b;")
+    assert source_tree_digest(tmp_path) != before
+
+
+def test_build_artifacts_do_not_change_the_digest(tmp_path):
+    (tmp_path / "a.c").write_text("int a;")
+    before = source_tree_digest(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "index").write_text("x")
+    (tmp_path / "__pycache__").mkdir()
+    # meson touches subprojects/.wraplock on every setup; it is not a source.
+    (tmp_path / "subprojects").mkdir()
+    (tmp_path / "subprojects" / ".wraplock").write_text("")
+    assert source_tree_digest(tmp_path) == before
+
+
+def test_fingerprint_tracks_options_env_and_tags_not_outdir(tmp_path):
+    base = fingerprint(tmp_path, "s")
+    argv = build_command(
+        Path("py"),
+        tmp_path,
+        build_dir=Path("b"),
+        out_dir=Path("elsewhere"),
+        setup_args=("-Dblas=scipy-openblas",),
+        install_tags=(),
+    )
+    configure = configure_fingerprint(setup_args=("-Dblas=scipy-openblas",), env={}, build_env_packages=["meson==1.0"])
+    assert build_fingerprint(argv=argv, source_digest="s", configure=configure, env={}) == base
+    assert fingerprint(tmp_path, "s2") != base
+    assert fingerprint(tmp_path, "s", setup=("-Dblas=openblas",)) != base
+    assert fingerprint(tmp_path, "s", env={"CC": "gcc-11"}) != base
+    assert fingerprint(tmp_path, "s", tags=("tests",)) != base
+
+
+def test_a_new_pc_file_changes_the_configure_fingerprint(tmp_path):
+    env = {"PKG_CONFIG_PATH": str(tmp_path)}
+    before = configure_fingerprint(setup_args=(), env=env, build_env_packages=[])
+    (tmp_path / "kahan.pc").write_text("Version: 1.2.0\n")
+    assert configure_fingerprint(setup_args=(), env=env, build_env_packages=[]) != before
+
+
+def test_stored_wheel_needs_a_matching_stamp(tmp_path):
+    assert stored_wheel(tmp_path, "f") is None
+    (tmp_path / "x-1.0-py3-none-any.whl").write_bytes(b"")
+    assert stored_wheel(tmp_path, "f") is None  # no stamp: a build was cut short
+    (tmp_path / "fingerprint").write_text("f")
+    assert stored_wheel(tmp_path, "f") == tmp_path / "x-1.0-py3-none-any.whl"
+    assert stored_wheel(tmp_path, "g") is None
+
+
+def test_installing_ccache_changes_the_configure_fingerprint(tmp_path):
+    """Meson picks ccache up only at setup, so its arrival must start a fresh build dir."""
+    without = configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[])
+    ccache = tmp_path / "ccache"
+    ccache.write_text("#!/bin/sh\n")
+    ccache.chmod(0o755)
+    assert configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[]) != without

@@ -1,0 +1,100 @@
+"""The real matrices/ load; every kind of malformed file is rejected naming file and key."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.config.matrixfile import load_matrices
+from mesonmatrix.errors import MatrixError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_project_matrices_load():
+    matrices = load_matrices(ROOT / "matrices", ROOT)
+    names = matrices.matrix.by_session()
+    assert "build-3.12-openblas" in names
+    assert {"build-3.12-openblas-runtime", "build-3.12-openblas-split"} <= set(names)
+    assert any(c.platform.startswith("macos") for c in matrices.matrix.cells)
+    assert any(c.platform.startswith("windows") for c in matrices.matrix.cells)
+    assert "demo" in matrices.presets
+
+
+GOOD_AXES = """
+target = "demo"
+[axes]
+python = ["3.12"]
+blas = ["openblas"]
+platform = ["linux-x86_64"]
+system_libraries = ["none"]
+install_tags = ["full"]
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "matrices").mkdir()
+    shutil.copy(ROOT / "matrices" / "targets.toml", tmp_path / "matrices" / "targets.toml")
+    (tmp_path / "demo").mkdir()
+    return tmp_path
+
+
+CASES = [
+    ("syntax", "this is = = not toml", "syntax"),
+    ("unknown top-level key", "frobnicate_level = 3\n" + GOOD_AXES, "frobnicate_level"),
+    ("unknown axis", GOOD_AXES + "compiler = ['gcc']\n", "axes.compiler"),
+    ("unknown blas", GOOD_AXES.replace('"openblas"', '"openblass"'), "openblass"),
+    ("unknown platform", GOOD_AXES.replace('"linux-x86_64"', '"linux-sparc"'), "linux-sparc"),
+    ("bad install tags", GOOD_AXES.replace('["full"]', '["fulll"]'), "fulll"),
+    ("bad system libraries", GOOD_AXES.replace('["none"]', '["none,kahan"]'), "axes.system_libraries"),
+    ("python as a float", GOOD_AXES.replace('["3.12"]', "[3.12]"), "axes.python"),
+    ("empty axis", GOOD_AXES.replace('["openblas"]', "[]"), "axes.blas"),
+    ("axis not a list", GOOD_AXES.replace('["openblas"]', '"openblas"'), "axes.blas"),
+    ("missing axis", GOOD_AXES.replace('install_tags = ["full"]', ""), "axes.install_tags"),
+    ("unknown default", GOOD_AXES + "[defaults]\npython = '3.12'\n", "defaults.python"),
+    ("unknown exclude key", GOOD_AXES + "[[exclude]]\nflavour = 'x'\n", "exclude[0].flavour"),
+    ("bad include value", GOOD_AXES + "[[include]]\nblas = 'atlas'\n", "include[0].blas"),
+    ("duplicate cell", GOOD_AXES + "[[include]]\nblas = 'openblas'\n", "two cells are named 'build-3.12-openblas'"),
+    ("unknown target", GOOD_AXES.replace('target = "demo"', 'target = "nope"'), "unknown target 'nope'"),
+    ("bad preset key", GOOD_AXES + "[targets.x]\npath = 'demo'\nbuild_cmd = 'rm -rf /'\n", "targets.x.build_cmd"),
+    ("bad toolchain_min key", GOOD_AXES + "[toolchain_min]\npython = ['3.12']\ncc = 'gcc'\n", "toolchain_min.cc"),
+    (
+        "bad toolchain preset",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\ntoolchain_min = { ld = 'gold' }\n",
+        "targets.x.toolchain_min",
+    ),
+    ("unsafe preset name", GOOD_AXES + "[targets.'a;b']\npath = 'demo'\n", "targets.a;b"),
+]
+
+
+@pytest.mark.parametrize(("label", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_matrix_is_rejected_naming_file_and_key(project, label, text, expected):
+    bad = project / "matrices" / "zz-bad.toml"
+    bad.write_text(text)
+    with pytest.raises(MatrixError) as info:
+        load_matrices(project / "matrices", project)
+    message = str(info.value)
+    assert "zz-bad.toml" in message
+    assert expected in message
+
+
+def test_duplicate_across_files_names_both(project):
+    (project / "matrices" / "a.toml").write_text(GOOD_AXES)
+    (project / "matrices" / "b.toml").write_text(GOOD_AXES)
+    with pytest.raises(MatrixError) as info:
+        load_matrices(project / "matrices", project)
+    assert "a.toml" in str(info.value) and "b.toml" in str(info.value)
+
+
+def test_excludes_and_includes(project):
+    text = GOOD_AXES.replace('["openblas"]', '["openblas", "netlib"]').replace('["full"]', '["full", "split"]')
+    text += "[[exclude]]\nblas = 'netlib'\ninstall_tags = ['split']\n[[include]]\nsystem_libraries = 'kahan,auto'\n"
+    (project / "matrices" / "m.toml").write_text(text)
+    names = set(load_matrices(project / "matrices", project).matrix.by_session())
+    assert names == {
+        "build-3.12-openblas",
+        "build-3.12-openblas-split",
+        "build-3.12-netlib",
+        "build-3.12-openblas-kahan+auto",
+    }

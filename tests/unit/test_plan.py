@@ -1,0 +1,134 @@
+"""What each cell would run, decided before any command: Linux, macOS and Windows alike."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.config.matrixfile import load_matrices
+from mesonmatrix.machine.uv import install_command
+from mesonmatrix.machine.workspace import Workspace
+from mesonmatrix.options import RunOptions
+from mesonmatrix.plan import plan_cell, skip_reason
+from mesonmatrix.stages.build import build_command
+from mesonmatrix.stages.test import pytest_command
+from mesonmatrix.targets.resolve import resolve_target
+
+ROOT = Path(__file__).resolve().parents[2]
+MATRICES = load_matrices(ROOT / "matrices", ROOT)
+CELLS = MATRICES.matrix.by_session()
+WS = Workspace(Path("/ws"))
+DEMO = resolve_target("demo", MATRICES.presets, WS.root)
+
+
+# A project root without lock files: plans resolve their requirements at run time.
+OPTIONS = RunOptions(project_root=Path("/no-project"))
+
+
+def plan(name, **options):
+    return plan_cell(CELLS[name], DEMO, WS, replace(OPTIONS, **options))
+
+
+def test_full_runtime_split_share_one_build_dir():
+    dirs = {
+        plan(n).build_dir for n in ("build-3.12-openblas", "build-3.12-openblas-runtime", "build-3.12-openblas-split")
+    }
+    assert len(dirs) == 1
+    assert plan("build-3.12-netlib").build_dir not in dirs
+    assert plan("build-3.12-openblas-auto").build_dir not in dirs
+
+
+def test_split_builds_runtime_and_tests_plus_full_reference():
+    p = plan("build-3.12-openblas-split")
+    assert p.roles == ("runtime", "tests")
+    assert p.build_roles() == ("full", "runtime", "tests")
+
+
+def test_tag_sets_are_cut_from_the_full_wheel_unless_meson_python_is_asked():
+    runtime = plan("build-3.12-openblas-runtime")
+    assert runtime.roles == ("runtime",) and runtime.build_roles() == ("full", "runtime")
+    by_tags = plan("build-3.12-openblas-runtime", tag_wheels="meson-python")
+    assert by_tags.build_roles() == ("runtime",)
+    with pytest.raises(ValueError, match="install-plan, meson-python"):
+        plan("build-3.12-openblas-runtime", tag_wheels="guess")
+
+
+def test_headline_build_command():
+    p = plan("build-3.12-openblas")
+    argv = build_command(
+        Path("/env/bin/python"),
+        DEMO.source_dir,
+        build_dir=p.build_dir,
+        out_dir=Path("/o"),
+        setup_args=p.setup_args,
+        install_tags=(),
+    )
+    assert argv[:6] == ["/env/bin/python", "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check"]
+    assert f"-Cbuild-dir={p.build_dir}" in argv
+    assert "-Csetup-args=-Dblas=scipy-openblas" in argv
+    assert "-Csetup-args=-Duse-system-libraries=none" in argv
+    assert not any(a.startswith("-Cinstall-args") for a in argv)
+    assert argv[-1] == str(DEMO.source_dir)
+
+
+def test_runtime_and_tests_install_args():
+    runtime = build_command(
+        Path("p"),
+        Path("s"),
+        build_dir=Path("b"),
+        out_dir=Path("o"),
+        setup_args=(),
+        install_tags=("runtime", "python-runtime", "devel"),
+    )
+    assert "-Cinstall-args=--tags=runtime,python-runtime,devel" in runtime
+    tests = build_command(
+        Path("p"), Path("s"), build_dir=Path("b"), out_dir=Path("o"), setup_args=(), install_tags=("tests",)
+    )
+    assert "-Cinstall-args=--tags=tests" in tests
+
+
+def test_system_library_value_reaches_meson():
+    assert "-Duse-system-libraries=kahan" in plan("build-3.12-openblas-kahan").setup_args
+    assert "-Duse-system-libraries=auto" in plan("build-3.12-openblas-auto").setup_args
+
+
+@pytest.mark.parametrize("name", ["build-3.12-openblas-macos-arm64", "build-3.12-openblas-macos-x86_64"])
+def test_macos_cell_commands(name):
+    p = plan(name)
+    assert p.repairer.tool == "delocate"
+    argv = p.repairer.repair_command(Path("w.whl"), Path("out"), platform=p.platform)
+    assert argv[0] == "delocate-wheel" and p.platform.arch in argv
+    assert p.platform.venv_python(Path("v")) == Path("v/bin/python")
+    assert skip_reason(CELLS[name], DEMO, p.provider, "linux-x86_64").startswith(
+        f"{p.platform.name} cell on a linux-x86_64 host"
+    )
+    assert skip_reason(CELLS[name], DEMO, p.provider, p.platform.name) is None
+
+
+def test_windows_cell_commands():
+    p = plan("build-3.12-openblas-windows-amd64")
+    assert p.repairer.tool == "delvewheel"
+    py = p.platform.venv_python(Path("v"))
+    assert py == Path("v/Scripts/python.exe")
+    assert install_command("uv", py, [Path("a.whl")], ["pytest"]) == [
+        "uv",
+        "pip",
+        "install",
+        "--python",
+        str(py),
+        "a.whl",
+        "pytest",
+    ]
+    argv = pytest_command(py, ("blasdemo",), Path("j.xml"))
+    assert argv[:3] == [str(py), "-m", "pytest"] and argv[-2:] == ["--pyargs", "blasdemo"]
+    assert skip_reason(CELLS["build-3.12-openblas-windows-amd64"], DEMO, p.provider, "windows-amd64") is None
+
+
+def test_components_the_target_does_not_know_are_skipped():
+    cell = CELLS["build-3.12-openblas-kahan"]
+    no_option = DEMO.__class__(**{**DEMO.__dict__, "system_components": None})
+    assert "no use-system-libraries option" in skip_reason(
+        cell, no_option, plan("build-3.12-openblas").provider, "linux-x86_64"
+    )
+    other = DEMO.__class__(**{**DEMO.__dict__, "system_components": ("qhull",)})
+    assert "not kahan" in skip_reason(cell, other, plan("build-3.12-openblas").provider, "linux-x86_64")

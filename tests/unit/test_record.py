@@ -1,0 +1,61 @@
+"""The result record round-trips through JSON into its typed sub-records."""
+
+import json
+
+import pytest
+
+from mesonmatrix.record import (
+    BlasRuntime,
+    CompilerUsed,
+    LockRef,
+    Locks,
+    PartitionRecord,
+    RecordError,
+    RepairInfo,
+    ResultRecord,
+    TestCounts,
+    ToolchainRecord,
+    WheelInfo,
+    load_record,
+    write_record,
+)
+
+
+def full_record() -> ResultRecord:
+    return ResultRecord(
+        session="build-3.12-openblas-split", target="demo", python="3.12", blas="openblas", platform="linux-x86_64",
+        system_libraries="none", install_tags="split", status="passed",
+        wheels=[WheelInfo(role="runtime", path="/d/a.whl", size=10, sha256="ab")],
+        repair=RepairInfo(tool="auditwheel", tag="manylinux_2_27_x86_64", grafted=["libscipy_openblas.so"]),
+        tests=TestCounts(suite="full", source="tests-wheel", passed=10),
+        blas_runtime=BlasRuntime(name="openblas", int_size=32, threadpoolctl=["openblas:/x.so"]),
+        partition=PartitionRecord(ok=True, tests_files=7),
+        locks=Locks(build=LockRef(path="locks/demo/x.txt", sha256="00"), test=None),
+        toolchain=ToolchainRecord(requested={"CC": "gcc-11"}, used={"c": CompilerUsed(id="gcc", version="11.3.0",
+                                                                                      command="gcc-11")}),
+        durations={"build": 1.5, "total": 2.0},
+    )
+
+
+def test_a_written_record_loads_back_equal(tmp_path):
+    path = tmp_path / "result.json"
+    write_record(full_record(), path)
+    loaded = load_record(path)
+    assert loaded == full_record()
+    assert isinstance(loaded.toolchain.used["c"], CompilerUsed) and isinstance(loaded.locks.build, LockRef)
+
+
+def test_unknown_keys_from_a_newer_record_are_ignored(tmp_path):
+    path = tmp_path / "result.json"
+    data = json.loads(full_record().to_json())
+    data["something_new"] = {"x": 1}
+    path.write_text(json.dumps(data))
+    assert load_record(path).session == "build-3.12-openblas-split"
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"no_session": true}'])
+def test_anything_else_is_refused(tmp_path, text):
+    path = tmp_path / "result.json"
+    path.write_text(text)
+    with pytest.raises(RecordError):
+        load_record(path)

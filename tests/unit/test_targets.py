@@ -1,0 +1,77 @@
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.config.matrixfile import load_matrices
+from mesonmatrix.errors import TargetError
+from mesonmatrix.targets.mesonoptions import system_library_components
+from mesonmatrix.targets.resolve import resolve_target
+
+ROOT = Path(__file__).resolve().parents[2]
+PRESETS = load_matrices(ROOT / "matrices", ROOT).presets
+
+
+def test_demo_preset():
+    t = resolve_target("demo", PRESETS, Path("/unused"))
+    assert (t.name, t.project_name, t.version, t.import_name) == ("demo", "blasdemo", "0.1.0", "blasdemo")
+    assert t.system_components == ("kahan",)
+    assert t.tests_project_name == "blasdemo-tests"
+    assert any(r.startswith("meson-python") for r in t.build_requires)
+
+
+def test_a_path_target(tmp_path):
+    t = resolve_target(str(ROOT / "demo"), PRESETS, tmp_path)
+    assert t.project_name == "blasdemo" and t.smoke == "import blasdemo"
+
+
+def test_unknown_target_lists_presets(tmp_path):
+    with pytest.raises(TargetError, match="unknown target 'nonesuch'.*demo"):
+        resolve_target("nonesuch", PRESETS, tmp_path)
+
+
+def test_not_meson_python(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nbuild-backend = "setuptools.build_meta"\n[project]\nname="x"\n'
+    )
+    with pytest.raises(TargetError, match="not a meson-python project"):
+        resolve_target(str(tmp_path), PRESETS, tmp_path)
+
+
+def test_no_pyproject(tmp_path):
+    with pytest.raises(TargetError, match="no pyproject.toml"):
+        resolve_target(str(tmp_path), PRESETS, tmp_path)
+
+
+def test_scipy_style_options(tmp_path):
+    (tmp_path / "meson.options").write_text(
+        "option('use-system-libraries', type: 'array',\n"
+        "    choices: ['none', 'all', 'auto', 'boost.math', 'qhull'], value: ['none'],\n"
+        "    description: 'x')\n"
+    )
+    assert system_library_components(tmp_path) == ("boost.math", "qhull")
+    (tmp_path / "meson.options").write_text("option('blas', type: 'string', value: 'openblas')\n")
+    assert system_library_components(tmp_path) is None
+
+
+def test_an_sdists_epoch_comes_from_the_tarball_not_from_files_builds_touch(tmp_path):
+    """meson touches subprojects/.wraplock on every setup; SciPy's SOURCE_DATE_EPOCH was
+    the time of its last build, so no two builds agreed and none was reused."""
+    import io
+    import os
+    import tarfile
+
+    from mesonmatrix.targets.sdists import unpack_sdist
+    from mesonmatrix.targets.sources import source_date_epoch
+
+    sdist = tmp_path / "pkg-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        for name, mtime in (("pkg-1.0/meson.build", 1_700_000_000), ("pkg-1.0/PKG-INFO", 1_700_000_500)):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = 3, mtime
+            archive.addfile(info, io.BytesIO(b"x\n\n"[:3]))
+    source = unpack_sdist(sdist, tmp_path / "cache")
+    assert source_date_epoch(source) == 1_700_000_500
+    (source / "subprojects").mkdir()
+    (source / "subprojects" / ".wraplock").write_text("")
+    os.utime(source / "meson.build")  # an edit after unpacking, too, leaves the sdist's time
+    assert source_date_epoch(source) == 1_700_000_500
