@@ -1,6 +1,7 @@
 """Providers: the meson options each flavour passes and the pkg-config files it writes."""
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,23 +28,48 @@ def test_accelerate_is_macos_only():
     assert set(PROVIDERS["accelerate"].platforms) == {"macos-arm64", "macos-x86_64"}
 
 
+def debian_tree(root: Path, *libraries: str) -> Path:
+    """A stand-in multiarch libdir holding empty ``<dir>/lib<name>.so`` files."""
+    for library in libraries:
+        (root / library).parent.mkdir(parents=True, exist_ok=True)
+        (root / library).write_bytes(b"")
+    return root
+
+
 def test_netlib_pins_its_own_directory(tmp_path):
     netlib = PROVIDERS["netlib"]
     assert isinstance(netlib, DebianBLAS)
-    try:
-        blas_dir, lapack_dir = netlib.library_dirs()
-    except FileNotFoundError:
-        pytest.skip("Debian's libblas-dev/liblapack-dev are not installed")
+    libdir = debian_tree(tmp_path / "usr-lib", "blas/libblas.so", "lapack/liblapack.so")
+    netlib = replace(netlib, lib_roots=(tmp_path / "absent", libdir))
+    blas_dir, lapack_dir = netlib.library_dirs()
+    pc_dir = tmp_path / "pkgconfig"
+    pc_dir.mkdir()
     runner = CommandRunner(log=tmp_path / "log", echo_output=False)
-    netlib.provision(runner, build_python=Path("python"), pkg_config_dir=tmp_path)
-    blas_pc = (tmp_path / "netlib-blas.pc").read_text()
-    lapack_pc = (tmp_path / "netlib-blas-lapack.pc").read_text()
+    netlib.provision(runner, build_python=Path("python"), pkg_config_dir=pc_dir)
+    blas_pc = (pc_dir / "netlib-blas.pc").read_text()
+    lapack_pc = (pc_dir / "netlib-blas-lapack.pc").read_text()
     # The rpath makes the loader, and auditwheel, find netlib, not the alternatives link.
     assert blas_dir.name == "blas" and lapack_dir.name == "lapack"
     assert f"libdir={blas_dir}" in blas_pc and "-Wl,-rpath,${libdir}" in blas_pc
     assert f"libdir={lapack_dir}" in lapack_pc and "Requires: netlib-blas" in lapack_pc
     assert netlib.setup_args() == ("-Dblas=netlib-blas", "-Dlapack=netlib-blas-lapack")
     assert netlib.runtime_library_path() == (blas_dir, lapack_dir)
+    assert netlib.presence().found == f"{blas_dir}, {lapack_dir}"
+
+
+def test_a_missing_debian_flavour_tells_doctor_the_fix(tmp_path):
+    netlib = replace(PROVIDERS["netlib"], lib_roots=(tmp_path,))
+    assert netlib.runtime_library_path() == ()
+    presence = netlib.presence()
+    assert presence.found is None
+    assert presence.fix == "sudo apt-get install -y --no-install-recommends libblas-dev liblapack-dev"
+
+
+def test_system_openblas_prefers_the_pthread_build(tmp_path):
+    libdir = debian_tree(tmp_path, "openblas-openmp/libopenblas.so", "openblas-pthread/libopenblas.so")
+    p = replace(PROVIDERS["system-openblas"], lib_roots=(libdir,))
+    assert p.library_dirs() == (libdir / "openblas-pthread", libdir / "openblas-pthread")
+    assert p.runtime_library_path() == (libdir / "openblas-pthread",)
 
 
 def test_system_openblas_is_one_library_for_blas_and_lapack():

@@ -1,28 +1,8 @@
-"""ccache's per-build stats log, read from a real ccache when one is installed."""
+"""ccache's per-build stats log, read without ccache (the real tool is in tests/integration)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-
-import pytest
-
-from mesonmatrix.machine.ccache import ccache_on_path, read_stats_log
-
-needs_ccache = pytest.mark.skipif(ccache_on_path() is None and not os.environ.get("CI"),
-                                  reason="ccache is not installed (apt-get install ccache); .ci/run installs it")
-
-
-@needs_ccache
-def test_a_repeated_compile_is_one_miss_then_one_hit(tmp_path):
-    (tmp_path / "a.c").write_text("int answer(void) { return 42; }\n")
-    env = dict(os.environ, CCACHE_DIR=str(tmp_path / "cache"), CCACHE_STATSLOG=str(tmp_path / "stats.log"))
-    for _ in range(2):
-        subprocess.run(["ccache", "cc", "-c", "a.c", "-o", "a.o"], cwd=tmp_path, env=env, check=True)
-    subprocess.run(["ccache", "cc", "a.o", "-shared", "-o", "liba.so"], cwd=tmp_path, env=env, check=True)
-    stats = read_stats_log(tmp_path / "stats.log")
-    assert (stats.hits, stats.misses, stats.uncached) == (1, 1, 1)
-    assert stats.hit_rate == 0.5
+from mesonmatrix.machine.ccache import read_stats_log
 
 
 def test_a_missing_stats_log_reads_as_nothing(tmp_path):

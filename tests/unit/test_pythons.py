@@ -1,4 +1,8 @@
-"""Interpreter discovery on a machine where python3.12 may be a failing pyenv shim."""
+"""Interpreter discovery on a machine where python3.12 may be a failing pyenv shim.
+
+Every interpreter here is a stand-in script in a fake pyenv root, with nothing else on
+PATH, so the tests do not depend on which Pythons the host has.
+"""
 
 import os
 import stat
@@ -9,47 +13,63 @@ from mesonmatrix.errors import PrerequisiteMissing
 from mesonmatrix.machine.pythons import find_python, interpreter_version
 
 
-def test_finds_a_working_312():
-    try:
-        python = find_python("3.12")
-    except PrerequisiteMissing:
-        pytest.skip("no Python 3.12 on this machine")
-    assert interpreter_version(python) == "3.12"
+def stand_in(path, script="echo 3.12"):
+    """An executable that answers like an interpreter (or fails, with another script)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
 
 
-def test_a_failing_shim_on_path_is_passed_over(tmp_path, monkeypatch):
-    shim = tmp_path / "python3.12"
-    shim.write_text("#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n")
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+@pytest.fixture
+def pyenv(tmp_path, monkeypatch):
+    root, bindir = tmp_path / "pyenv", tmp_path / "bin"
+    bindir.mkdir()
+    monkeypatch.setenv("PYENV_ROOT", str(root))
+    monkeypatch.setenv("PATH", str(bindir))
+    return root, bindir
+
+
+def test_the_newest_patch_release_in_pyenv_is_chosen(pyenv):
+    root, _ = pyenv
+    stand_in(root / "versions" / "3.12.9" / "bin" / "python3.12")
+    newest = stand_in(root / "versions" / "3.12.10" / "bin" / "python3.12")
+    stand_in(root / "versions" / "3.12.10-dev" / "bin" / "python3.12")  # not a release
+    assert find_python("3.12") == newest
+    assert interpreter_version(newest) == "3.12"
+
+
+def test_a_failing_shim_on_path_is_passed_over(pyenv):
+    root, bindir = pyenv
+    shim = stand_in(bindir / "python3.12", "echo 'pyenv: python3.12: command not found' >&2; exit 127")
+    real = stand_in(root / "versions" / "3.12.1" / "bin" / "python3.12")
     assert interpreter_version(shim) is None
-    try:
-        python = find_python("3.12")
-    except PrerequisiteMissing:
-        pytest.skip("no Python 3.12 on this machine")
-    assert python != shim
+    assert find_python("3.12") == real
 
 
-def test_missing_version_says_how_to_fix(tmp_path, monkeypatch):
-    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+def test_a_working_name_on_path_comes_first(pyenv):
+    root, bindir = pyenv
+    on_path = stand_in(bindir / "python3.12")
+    stand_in(root / "versions" / "3.12.1" / "bin" / "python3.12")
+    assert find_python("3.12") == on_path
+
+
+def test_missing_version_says_how_to_fix(pyenv):
     with pytest.raises(PrerequisiteMissing, match=r"Python 3\.99 was not found.*pyenv install 3\.99"):
         find_python("3.99")
 
 
-def test_the_cached_answer_is_used_only_while_it_still_runs(tmp_path):
-    try:
-        real = find_python("3.12")
-    except PrerequisiteMissing:
-        pytest.skip("no Python 3.12 on this machine")
+def test_the_cached_answer_is_used_only_while_it_still_runs(pyenv, tmp_path):
+    root, _ = pyenv
+    real = stand_in(root / "versions" / "3.12.1" / "bin" / "python3.12")
     cache = tmp_path / "pythons.json"
     assert find_python("3.12", cache_file=cache) == real
     # A cached interpreter that still answers 3.12 is taken without rediscovery...
-    stand_in = tmp_path / "python-stand-in"
-    stand_in.write_text("#!/bin/sh\necho 3.12\n")
-    stand_in.chmod(stand_in.stat().st_mode | stat.S_IEXEC)
-    cache.write_text(cache.read_text().replace(str(real), str(stand_in)))
-    assert find_python("3.12", cache_file=cache) == stand_in
+    other = stand_in(tmp_path / "python-stand-in")
+    cache.write_text(cache.read_text().replace(str(real), str(other)))
+    assert find_python("3.12", cache_file=cache) == other
     # ...and one that stopped working is dropped and replaced.
-    stand_in.write_text("#!/bin/sh\nexit 127\n")
+    stand_in(other, "exit 127")
     assert find_python("3.12", cache_file=cache) == real
     assert str(real) in cache.read_text()
+    assert os.path.exists(cache)

