@@ -40,6 +40,9 @@ class RunOptions:
     # Run the repairer's "show" on each repaired wheel and cross-check it (auditwheel: the
     # policy it reports must be the one in the name). Off by default: about 1 s a wheel.
     verify_repair: bool = False
+    # Resolve build and test requirements at run time instead of installing lock files
+    # (which must otherwise exist and match the target's inputs).
+    unlocked: bool = False
 
 
 def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
@@ -65,6 +68,8 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         action="store_true",
         help="run the repairer's show command on each repaired wheel and cross-check it (about 1 s a wheel)",
     )
+    parser.add_argument("--unlocked", action="store_true",
+                        help="resolve build and test requirements now, not from locks/ (the record says so)")
     args = parser.parse_args(list(posargs))
     return RunOptions(
         project_root=project_root,
@@ -76,4 +81,5 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         fc=args.fc,
         tag_wheels=args.tag_wheels,
         verify_repair=args.verify_repair,
+        unlocked=args.unlocked,
     )

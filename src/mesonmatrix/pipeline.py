@@ -4,14 +4,16 @@ record once, from what the stages returned. Stage logic lives in ``stages/``."""
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import sys
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from .config.matrixfile import MatrixSet
-from .errors import CellError, CellSkipped, MesonmatrixError, ToolchainRejected
+from .errors import CellError, CellSkipped, ToolchainRejected
 from .machine.commands import CommandRunner
 from .machine.locking import exclusive_lock
 from .machine.progress import Progress
@@ -64,77 +66,102 @@ def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results:
             raise
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One run of one cell: what every step of ``run_cell`` shares."""
+
+    cell: Cell
+    options: RunOptions
+    workspace: Workspace
+    progress: Progress
+    started: str  # wall-clock start, for the record
+    start: float  # monotonic start, for the total duration
+
+    def record(self, results: StageResults, status: str, error: BaseException | str | None) -> ResultRecord:
+        durations = {**self.progress.durations, "total": round(time.monotonic() - self.start, 3)}
+        return assemble_record(self.cell, self.options, results, status=status, error=error, started=self.started,
+                               durations=durations)
+
+    def record_path(self, results: StageResults) -> Path:
+        plan = results.plan
+        folder = plan.results_dir if plan else self.workspace.root / "results" / "_unresolved" / self.cell.session_name
+        return folder / "result.json"
+
+
 def run_cell(
     cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextIO = sys.stdout
 ) -> tuple[ResultRecord, Path]:
-    """Run one cell end to end; always write its result record and return it with its path."""
+    """Run one cell end to end; always write its result record and return it with its path.
+
+    Whatever goes wrong ends in a record: a CellError's message, "interrupted" for
+    Ctrl-C and SIGTERM, and for anything unexpected a one-line message whose traceback
+    goes to the cell log.
+    """
     workspace = Workspace.default(options.project_root)
     if options.workspace_root is not None:
         workspace = Workspace(options.workspace_root, workspace.cache)
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    start = time.monotonic()
-    progress = Progress(stream)
+    run = _Run(cell=cell, options=options, workspace=workspace, progress=Progress(stream),
+               started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), start=time.monotonic())
     results = StageResults()
-    status = "failed"
-    error: MesonmatrixError | None = None
+    status, error = "failed", None
     try:
-        _run(cell, matrices, options, workspace, progress, results)
+        _run_locked(run, matrices, results)
         status = "passed"
     except CellSkipped as exc:
-        status, error = "skipped", exc
+        status, error = "skipped", str(exc)
     except CellError as exc:
-        error = exc
+        error = str(exc)
     except KeyboardInterrupt:
-        _finish(cell, options, workspace, results, progress, "failed", "interrupted", started, start)
+        _write(run, results, run.record(results, "failed", "interrupted"))
         raise
-    return _finish(cell, options, workspace, results, progress, status, error, started, start)
+    except Exception as exc:  # an honest record, not a bare traceback, whatever broke
+        error = _unexpected(run, results, exc)
+    record = run.record(results, status, error)
+    return record, _write(run, results, record)
 
 
-def _run(
-    cell: Cell,
-    matrices: MatrixSet,
-    options: RunOptions,
-    workspace: Workspace,
-    progress: Progress,
-    results: StageResults,
-) -> None:
-    target = results.target = resolve_target(options.target or cell.target, matrices.presets, workspace.shared_cache)
-    plan = results.plan = plan_cell(cell, target, workspace, options)
+def _write(run: _Run, results: StageResults, record: ResultRecord) -> Path:
+    path = run.record_path(results)
+    write_record(record, path)
+    return path
+
+
+def _unexpected(run: _Run, results: StageResults, exc: Exception) -> str:
+    """A one-line message for an error the tool did not expect; the traceback goes to the cell log."""
+    trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    log = results.log or run.record_path(results).with_name("cell.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write("\n" + trace)
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"unexpected error: {type(exc).__name__}: {first_line} (traceback in {log})"
+
+
+def _run_locked(run: _Run, matrices: MatrixSet, results: StageResults) -> None:
+    cell, progress = run.cell, run.progress
+    target = results.target = resolve_target(run.options.target or cell.target, matrices.presets,
+                                             run.workspace.shared_cache)
+    plan = results.plan = plan_cell(cell, target, run.workspace, run.options)
     plan.results_dir.mkdir(parents=True, exist_ok=True)
     if plan.skip_reason:
         raise CellSkipped(plan.skip_reason)
+    if plan.lock_error:
+        raise CellError(plan.lock_error)
     # One run of a cell at a time: a second process waits rather than sharing its
     # results, wheels and venv (cells that share a build dir also lock that).
     with exclusive_lock(plan.results_dir, progress.say):
+        # The previous run's record goes first: a run killed from here on (kill -9 leaves
+        # no chance to write) must not leave an old "passed" behind.
+        _write(run, results, run.record(results, "failed", f"unfinished: the run started at {run.started} "
+                                                           f"(pid {os.getpid()}) has not ended, or was killed"))
         log = results.log = plan.results_dir / "cell.log"
         log.write_text("")
         progress.say(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})")
         runner = CommandRunner(log=log, stream=progress.stream)
         runner.env["UV_PYTHON_DOWNLOADS"] = "never"
         runner.env.pop("PYTHONPATH", None)
-        ctx = StageContext(runner=runner, progress=progress, uv=uv_binary(), shared_cache=workspace.shared_cache)
-        run_stages(plan, ctx, workspace, results)
-
-
-def _finish(
-    cell: Cell,
-    options: RunOptions,
-    workspace: Workspace,
-    results: StageResults,
-    progress: Progress,
-    status: str,
-    error: BaseException | str | None,
-    started: str,
-    start: float,
-) -> tuple[ResultRecord, Path]:
-    durations = {**progress.durations, "total": round(time.monotonic() - start, 3)}
-    record = assemble_record(cell, options, results, status=status, error=error, started=started, durations=durations)
-    plan = results.plan
-    path = (
-        plan.results_dir if plan else workspace.root / "results" / "_unresolved" / cell.session_name
-    ) / "result.json"
-    write_record(record, path)
-    return record, path
+        ctx = StageContext(runner=runner, progress=progress, uv=uv_binary(), shared_cache=run.workspace.shared_cache)
+        run_stages(plan, ctx, run.workspace, results)
 
 
 def assemble_record(

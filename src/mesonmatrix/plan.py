@@ -3,10 +3,20 @@ tests, and why it might not apply here — all decided before any command runs."
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.locks import BUILD_TOOLS, TEST_TOOLS, build_lock_path, lock_covers, suite_lock_path
+from .config.locks import (
+    BUILD_TOOLS,
+    TEST_TOOLS,
+    build_lock_inputs,
+    build_lock_path,
+    lock_covers,
+    lock_problem,
+    suite_lock_inputs,
+    suite_lock_path,
+)
 from .machine.toolchain import Compilers
 from .machine.workspace import Workspace
 from .model import ROLES_BY_TAG_SET, Cell
@@ -62,6 +72,7 @@ class CellPlan:
     tag_wheels: str = "install-plan"
     verify_repair: bool = False
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
+    lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
 
     @property
     def checks_partition(self) -> bool:
@@ -107,6 +118,36 @@ def _lock_ref(lock: Path | None, project_root: Path) -> LockRef | None:
     return LockRef(path=str(lock.relative_to(project_root)), sha256=sha256_file(lock)) if lock else None
 
 
+@dataclass(frozen=True)
+class _LockChoice:
+    build: Path | None
+    test: Path | None
+    record: Locks
+    error: str | None = None  # why the cell cannot run locked, with the command that fixes it
+
+
+def _choose_locks(cell: Cell, target: Target, provider: BlasProvider, options: RunOptions) -> _LockChoice:
+    """The cell's lock files, each checked against the inputs it must have been compiled
+    from. A missing or stale lock stops the cell unless ``--unlocked`` was asked for."""
+    if options.unlocked:
+        return _LockChoice(build=None, test=None, record=Locks(unlocked=True))
+    root = options.project_root
+    # Lowest-direct resolution is what a toolchain-min cell tests: its build is never locked.
+    build = None if cell.kind == "toolchain-min" else build_lock_path(root, target.name, cell.python, cell.blas)
+    test = suite_lock_path(root, target.name, cell.python)
+    checks = [(test, suite_lock_inputs(target))]
+    if build is not None:
+        checks.insert(0, (build, build_lock_inputs(target, provider)))
+    problems = [problem for lock, inputs in checks if (problem := lock_problem(lock, inputs))]
+    if problems:
+        command = shlex.join(["nox", "-s", "lock", "--", options.target or cell.target])
+        return _LockChoice(build=None, test=None, record=Locks(),
+                           error=f"{'; '.join(problems)} (in {test.parent}): run `{command}` to write the locks, "
+                                 "or pass --unlocked to resolve the requirements at run time")
+    record = Locks(build=_lock_ref(build, root), test=_lock_ref(test, root))
+    return _LockChoice(build=build, test=test, record=record)
+
+
 def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | None) -> TestPlan:
     suite = options.suite or target.default_suite
     suite_args = target.suite_args(options.suite)  # an unknown --suite is an error for every cell
@@ -124,10 +165,6 @@ def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | Non
     )
 
 
-def _existing(path: Path) -> Path | None:
-    return path if path.is_file() else None
-
-
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions) -> CellPlan:
     if options.tag_wheels not in TAG_WHEEL_METHODS:
         raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
@@ -143,11 +180,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     requirements = sorted(
         {*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements}
     )
-    # Lowest-direct resolution is what a toolchain-min cell tests: it is never locked.
-    build_lock = (
-        None if toolchain_min else _existing(build_lock_path(options.project_root, target.name, cell.python, cell.blas))
-    )
-    test_lock = _existing(suite_lock_path(options.project_root, target.name, cell.python))
+    locks = _choose_locks(cell, target, provider, options)
     # The env's path is keyed by what is asked for, not by the lock: a refreshed lock
     # reinstalls the env in place (its stamp records the lock's hash), so the path that
     # ends up in RUNPATHs and build dirs stays put.
@@ -173,13 +206,14 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         setup_args=tuple(setup_args),
         build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
-        tests=_test_plan(cell, target, options, test_lock),
+        tests=_test_plan(cell, target, options, locks.test),
         run_tests=options.run_tests,
         compilers=compilers,
         lowest_build_deps=toolchain_min,
-        build_lock=build_lock,
-        repairer_locked=build_lock is not None and lock_covers(build_lock, repairer),
-        locks=Locks(build=_lock_ref(build_lock, options.project_root), test=_lock_ref(test_lock, options.project_root)),
+        build_lock=locks.build,
+        repairer_locked=locks.build is not None and lock_covers(locks.build, repairer),
+        locks=locks.record,
+        lock_error=locks.error,
         tag_wheels=options.tag_wheels,
         verify_repair=options.verify_repair,
         skip_reason=reason,

@@ -82,8 +82,9 @@ class LockRef:
 
 @dataclass(frozen=True, kw_only=True)
 class Locks:
-    build: LockRef | None = None
+    build: LockRef | None = None  # None: toolchain-min (lowest-direct, never locked) or unlocked
     test: LockRef | None = None
+    unlocked: bool = False  # --unlocked: requirements were resolved at run time, by request
 
 
 @dataclass(frozen=True, kw_only=True)

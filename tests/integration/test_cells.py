@@ -158,7 +158,7 @@ def test_a_failing_test_suite_fails_the_cell_with_counts(home, tmp_path):
     shutil.copytree(ROOT / "demo", source)
     test_file = source / "src" / "blasdemo" / "tests" / "test_linalg.py"
     test_file.write_text(test_file.read_text() + "\n\ndef test_deliberately_broken():\n    assert 1 + 1 == 3\n")
-    result = run_nox_cell(home, "build-3.12-openblas", "--target", str(source), target_name="blasdemo")
+    result = run_nox_cell(home, "build-3.12-openblas", "--target", str(source), "--unlocked", target_name="blasdemo")
     assert result.returncode != 0
     r = result.record
     assert r["status"] == "failed" and "tests failed: 1 failed" in r["error"]

@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+import pytest
+
 from mesonmatrix.stages.build import build_command
 from mesonmatrix.stages.fingerprints import build_fingerprint, configure_fingerprint
-from mesonmatrix.stages.wheelstore import stored_wheel
+from mesonmatrix.stages.wheelstore import commit_store, stored_wheel
 from mesonmatrix.targets.sources import source_tree_digest
 
 
@@ -61,12 +63,31 @@ def test_a_new_pc_file_changes_the_configure_fingerprint(tmp_path):
 
 
 def test_stored_wheel_needs_a_matching_stamp(tmp_path):
-    assert stored_wheel(tmp_path, "f") is None
-    (tmp_path / "x-1.0-py3-none-any.whl").write_bytes(b"")
-    assert stored_wheel(tmp_path, "f") is None  # no stamp: a build was cut short
-    (tmp_path / "fingerprint").write_text("f")
-    assert stored_wheel(tmp_path, "f") == tmp_path / "x-1.0-py3-none-any.whl"
-    assert stored_wheel(tmp_path, "g") is None
+    partial, store = tmp_path / "full.partial", tmp_path / "full"
+    partial.mkdir()
+    (partial / "x-1.0-py3-none-any.whl").write_bytes(b"PK wheel bytes")
+    assert stored_wheel(partial, "f") is None  # no stamp: a build was cut short
+    commit_store(partial, store, "f")
+    assert stored_wheel(store, "f") == store / "x-1.0-py3-none-any.whl"
+    assert stored_wheel(store, "g") is None
+
+
+@pytest.mark.parametrize("damage", ["truncate", "edit", "no-sha"])
+def test_a_stored_wheel_whose_bytes_changed_is_made_again(tmp_path, damage):
+    partial, store = tmp_path / "full.partial", tmp_path / "full"
+    partial.mkdir()
+    (partial / "x-1.0-py3-none-any.whl").write_bytes(b"PK wheel bytes" * 100)
+    commit_store(partial, store, "f")
+    wheel = store / "x-1.0-py3-none-any.whl"
+    if damage == "truncate":
+        wheel.write_bytes(wheel.read_bytes()[:30])
+    elif damage == "edit":
+        wheel.write_bytes(wheel.read_bytes().replace(b"wheel", b"wheeL", 1))
+    else:
+        (store / "wheel.sha256").unlink()
+    said = []
+    assert stored_wheel(store, "f", said.append) is None
+    assert said and "making it again" in said[0] and wheel.name in said[0]
 
 
 def test_installing_ccache_changes_the_configure_fingerprint(tmp_path):

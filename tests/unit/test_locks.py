@@ -9,6 +9,7 @@ from mesonmatrix.config.locks import (
     build_lock_path,
     compile_command,
     lock_covers,
+    lock_problem,
     repair_requirements,
     suite_lock_inputs,
     suite_lock_path,
@@ -51,3 +52,21 @@ def test_compile_command_is_universal_and_hashed():
     assert argv[:3] == ["uv", "pip", "compile"]
     assert {"--universal", "--generate-hashes"} <= set(argv)
     assert argv[argv.index("--python-version") + 1] == "3.12"
+
+
+def test_a_lock_compiled_from_the_current_inputs_is_usable(tmp_path):
+    lock = tmp_path / "py3.12-test.txt"
+    lock.write_text("pytest==8.0 --hash=sha256:00\n")
+    lock.with_suffix(".in").write_text("pytest\nthreadpoolctl\n")
+    assert lock_problem(lock, ["threadpoolctl", "pytest"]) is None
+
+
+def test_a_missing_or_stale_lock_says_what_is_wrong(tmp_path):
+    lock = tmp_path / "py3.12-test.txt"
+    assert lock_problem(lock, ["pytest"]) == "there is no lock file py3.12-test.txt"
+    lock.write_text("pytest==8.0\n")
+    assert "has no py3.12-test.in beside it" in lock_problem(lock, ["pytest"])
+    lock.with_suffix(".in").write_text("pytest\nthreadpoolctl\n")
+    problem = lock_problem(lock, ["pytest", "six", "threadpoolctl"])
+    assert problem == "py3.12-test.txt is stale: the target now also asks for six"
+    assert "no longer asks for threadpoolctl" in lock_problem(lock, ["pytest"])

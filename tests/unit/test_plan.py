@@ -1,5 +1,6 @@
 """What each cell would run, decided before any command: Linux, macOS and Windows alike."""
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -132,3 +133,40 @@ def test_components_the_target_does_not_know_are_skipped():
     )
     other = DEMO.__class__(**{**DEMO.__dict__, "system_components": ("qhull",)})
     assert "not kahan" in skip_reason(cell, other, plan("build-3.12-openblas").provider, "linux-x86_64")
+
+
+def locked_root(tmp_path):
+    """A project root holding a copy of the committed demo locks."""
+    shutil.copytree(ROOT / "locks" / "demo", tmp_path / "locks" / "demo")
+    return tmp_path
+
+
+def test_cells_install_their_checked_locks(tmp_path):
+    p = plan("build-3.12-openblas", project_root=locked_root(tmp_path))
+    assert p.lock_error is None
+    assert p.build_lock == tmp_path / "locks/demo/py3.12-build-openblas.txt"
+    assert p.tests.lock == tmp_path / "locks/demo/py3.12-test.txt"
+    assert p.locks.build.path == "locks/demo/py3.12-build-openblas.txt" and not p.locks.unlocked
+
+
+def test_a_stale_test_lock_stops_the_cell_with_the_lock_command(tmp_path):
+    root = locked_root(tmp_path)
+    inputs = root / "locks/demo/py3.12-test.in"
+    inputs.write_text(inputs.read_text().replace("pytest\n", ""))
+    p = plan("build-3.12-openblas", project_root=root)
+    assert "py3.12-test.txt is stale: the target now also asks for pytest" in p.lock_error
+    assert "run `nox -s lock -- demo`" in p.lock_error and "--unlocked" in p.lock_error
+
+
+def test_a_missing_lock_stops_the_cell_unless_unlocked_is_asked_for(tmp_path):
+    p = plan("build-3.12-openblas", project_root=tmp_path)
+    assert "there is no lock file py3.12-build-openblas.txt" in p.lock_error
+    p = plan("build-3.12-openblas", project_root=tmp_path, target="../my project", unlocked=True)
+    assert p.lock_error is None and p.build_lock is None and p.tests.lock is None and p.locks.unlocked
+    p = plan("build-3.12-openblas", project_root=tmp_path, target="../my project")
+    assert "run `nox -s lock -- '../my project'`" in p.lock_error
+
+
+def test_toolchain_min_builds_unlocked_but_tests_locked(tmp_path):
+    p = plan("toolchain-min-3.12", project_root=locked_root(tmp_path))
+    assert p.lock_error is None and p.build_lock is None and p.tests.lock is not None

@@ -10,6 +10,7 @@ macOS and Windows cells: the repair tools are listed with the platform each runs
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..machine.commands import CommandRunner
@@ -53,6 +54,24 @@ def build_lock_path(project_root: Path, target_name: str, python: str, blas: str
 
 def suite_lock_path(project_root: Path, target_name: str, python: str) -> Path:
     return project_root / LOCK_DIR / target_name / f"py{python}-test.txt"
+
+
+def lock_problem(lock: Path, inputs: Sequence[str]) -> str | None:
+    """Why ``lock`` cannot serve ``inputs``: it is missing, or it was compiled from other
+    inputs (the ``.in`` kept beside it differs), so installing it would silently leave out
+    or pin something the target no longer asks for."""
+    if not lock.is_file():
+        return f"there is no lock file {lock.name}"
+    recorded = lock.with_suffix(".in")
+    if not recorded.is_file():
+        return f"{lock.name} has no {recorded.name} beside it, so what it was compiled from is unknown"
+    had = {line.strip() for line in recorded.read_text().splitlines() if line.strip()}
+    wanted = set(inputs)
+    if had == wanted:
+        return None
+    differences = (("now also asks for", wanted - had), ("no longer asks for", had - wanted))
+    changes = [f"{label} {', '.join(sorted(items))}" for label, items in differences if items]
+    return f"{lock.name} is stale: the target {'; '.join(changes)}"
 
 
 def lock_covers(lock: Path, repairer: Repairer) -> bool:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -11,7 +13,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..errors import CommandFailed, PrerequisiteMissing
 
@@ -57,33 +59,14 @@ class CommandRunner:
         with self.log.open("a", encoding="utf-8") as log:
             log.write(f"\n$ {shlex.join(args)}\n")
             log.flush()
+            process = _start(args, cwd=cwd, env=env)
             try:
-                process = subprocess.Popen(
-                    args,
-                    cwd=cwd,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    text=True,
-                    errors="replace",
-                )
-            except FileNotFoundError as exc:
-                raise PrerequisiteMissing(f"{args[0]} not found: {exc}") from exc
-            assert process.stdout is not None
-            try:
-                for line in process.stdout:
-                    log.write(line)
-                    tail.append(line.rstrip("\n"))
-                    lines.append(line)
-                    if self.echo_output:
-                        self.stream.write(line)
-                        self.stream.flush()
+                self._relay(process, log, tail, lines)
                 returncode = process.wait()
             except BaseException:
-                # Ctrl-C or a kill of ours: never leave the child running behind us.
-                process.kill()
-                process.wait()
+                # Ctrl-C, SIGTERM or an error of ours: never leave the command, or what it
+                # started (ninja, the compilers), running behind us.
+                stop_process_group(process)
                 raise
             log.write(f"[exit {returncode} after {time.monotonic() - start:.1f}s]\n")
         if grouped:
@@ -92,6 +75,55 @@ class CommandRunner:
             raise CommandFailed(args, returncode, self.log, "\n".join(tail))
         return subprocess.CompletedProcess(args, returncode, "".join(lines), "")
 
+    def _relay(self, process: subprocess.Popen[str], log: TextIO, tail: deque[str], lines: list[str]) -> None:
+        """Copy the command's output to the log, the console and the tail kept for errors."""
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            tail.append(line.rstrip("\n"))
+            lines.append(line)
+            if self.echo_output:
+                self.stream.write(line)
+                self.stream.flush()
+
     def _say(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def _start(args: list[str], *, cwd: Path | None, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start a command as the leader of a process group of its own (a new session on
+    POSIX), so that stopping it reaches everything it started."""
+    group: dict[str, Any] = {"start_new_session": True} if hasattr(os, "killpg") else {
+        "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+    try:
+        return subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True, errors="replace", **group)
+    except FileNotFoundError as exc:
+        raise PrerequisiteMissing(f"{args[0]} not found: {exc}") from exc
+
+
+def stop_process_group(process: subprocess.Popen[str], grace: float = 5.0) -> None:
+    """SIGTERM to the command's whole process group, SIGKILL to whatever is left after
+    ``grace`` seconds, and reap the leader. Where there are no process groups (Windows)
+    the command itself is killed."""
+    killpg = getattr(os, "killpg", None)
+    if killpg is None:
+        process.kill()
+        process.wait()
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            killpg(process.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            break
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        if sig == signal.SIGTERM:
+            # The leader is gone; a member that ignored SIGTERM still gets SIGKILL.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait()

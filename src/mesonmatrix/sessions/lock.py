@@ -7,6 +7,7 @@ from pathlib import Path
 import nox
 
 from ..config.locks import build_lock_inputs, build_lock_path, suite_lock_inputs, suite_lock_path, write_lock
+from ..errors import TargetError
 from ..machine.commands import CommandRunner
 from ..machine.uv import uv_binary
 from ..machine.workspace import Workspace
@@ -16,11 +17,10 @@ from .cells import load_or_exit
 
 
 def lock_session(session: nox.Session, project_root: Path) -> None:
+    """Lock the targets named after ``--`` (presets, source trees or sdists; every preset
+    when none is named) for every Python and BLAS flavour the matrices list."""
     matrices = load_or_exit(project_root)
     names = session.posargs or sorted(matrices.presets)
-    unknown = [n for n in names if n not in matrices.presets]
-    if unknown:
-        session.error(f"not target presets: {', '.join(unknown)} (presets: {', '.join(matrices.presets)})")
     cells = [c for c in matrices.matrix.cells if c.kind == "build"]
     pythons = sorted({c.python for c in cells})
     flavours = sorted({c.blas for c in cells})
@@ -29,7 +29,10 @@ def lock_session(session: nox.Session, project_root: Path) -> None:
     uv = uv_binary()
     written = []
     for name in names:
-        target = resolve_target(name, matrices.presets, workspace.shared_cache, runner)
+        try:
+            target = resolve_target(name, matrices.presets, workspace.shared_cache, runner)
+        except TargetError as exc:
+            session.error(str(exc))
         for python in pythons:
             for flavour in flavours:
                 out = build_lock_path(project_root, target.name, python, flavour)

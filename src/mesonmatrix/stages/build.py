@@ -73,7 +73,7 @@ def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_s
                                      out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
                                      install_tags=INSTALL_TAGS_BY_ROLE[role])
                 fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, configure=configure, env=env)
-                wheel = stored_wheel(store, fingerprint)
+                wheel = stored_wheel(store, fingerprint, ctx.say)
                 if wheel is not None and (role != "full" or (store / MEMBER_TAGS_FILE).is_file()):
                     ctx.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
                 else:

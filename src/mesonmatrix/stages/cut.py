@@ -11,10 +11,10 @@ from ..errors import CellError
 from ..model import INSTALL_TAGS_BY_ROLE
 from ..wheels.tagsets import read_member_tags, subset_wheel
 from .context import StageContext
-from .wheelstore import commit_store, stored_wheel
+from .wheelstore import FINGERPRINT_FILE, SHA256_FILE, commit_store, stored_wheel
 
 # Part of every cut wheel's fingerprint: bump it when subset_wheel's output changes.
-TAGSETS_VERSION = "1"
+TAGSETS_VERSION = "2"  # 2: the full wheel's sha256 is part of the key
 
 
 def cut_role(role: str, full: Path, store: Path, ctx: StageContext) -> Path:
@@ -23,9 +23,13 @@ def cut_role(role: str, full: Path, store: Path, ctx: StageContext) -> Path:
     if tags is None:
         raise CellError(f"no install tags stored beside {full}; delete {full.parent} and run the cell again")
     keep = INSTALL_TAGS_BY_ROLE[role]
-    full_fingerprint = (full.parent / "fingerprint").read_text().strip()
-    fingerprint = hashlib.sha256(f"{full_fingerprint}|{','.join(keep)}|{TAGSETS_VERSION}".encode()).hexdigest()
-    wheel = stored_wheel(store, fingerprint)
+    # The full wheel's inputs and its bytes: a full wheel made again from the same inputs
+    # but with other bytes (a build that is not reproducible) gets new cut wheels too.
+    full_inputs = (full.parent / FINGERPRINT_FILE).read_text().strip()
+    full_bytes = (full.parent / SHA256_FILE).read_text().strip()
+    payload = f"{full_inputs}|{full_bytes}|{','.join(keep)}|{TAGSETS_VERSION}"
+    fingerprint = hashlib.sha256(payload.encode()).hexdigest()
+    wheel = stored_wheel(store, fingerprint, ctx.say)
     if wheel is not None:
         ctx.say(f"    {role} wheel up to date: {wheel.name} (cut from the unchanged full wheel)")
         return wheel

@@ -10,15 +10,17 @@ the hash (--require-hashes); nothing is compiled.
 
 from __future__ import annotations
 
-import hashlib
+import os
 import shutil
 import sys
 import tarfile
 import tempfile
+import zlib
 from pathlib import Path
 
 from ..errors import CommandFailed, SdistError, TargetError
 from ..machine.commands import CommandRunner
+from ..machine.locking import exclusive_lock
 from ..wheels.files import sha256_file
 from .sources import SDIST_EPOCH_FILE
 
@@ -89,29 +91,57 @@ def fetch_sdist(name: str, version: str, sha256: str, cache_dir: Path, runner: C
     return dest / files[0].name
 
 
+# Archive errors an sdist can raise while read or unpacked: tarfile's own (its "data"
+# filter refuses ../ members, absolute or escaping links, device files), gzip's (OSError,
+# EOFError for a truncated stream) and zlib's.
+_ARCHIVE_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error)
+
+
 def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
-    """Unpack an sdist once into ``cache_dir``, keyed by its sha256; return the source dir."""
-    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-    dest = cache_dir / "sources" / digest[:16]
-    done = dest / ".unpacked"
-    epoch_file = dest / SDIST_EPOCH_FILE
-    if not done.exists():
-        tmp = dest.with_name(dest.name + ".tmp")
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
-        with tarfile.open(sdist) as archive:
-            archive.extractall(tmp, filter="data")
-        if dest.exists():
-            shutil.rmtree(dest)
-        tmp.rename(dest)
-        done.write_text(str(sdist))
-    if not epoch_file.is_file():
-        # Read from the tarball, not the unpacked tree: builds touch files in the tree.
-        with tarfile.open(sdist) as archive:
-            newest = max((m.mtime for m in archive.getmembers() if m.isfile()), default=0)
-        epoch_file.write_text(f"{int(newest)}\n")
+    """Unpack an sdist once into ``cache_dir``, keyed by its sha256; return the source dir.
+
+    Cells that unpack the same sdist at once take turns (a lock beside the folder), so
+    neither sees the other's half-written tree; a tarball that is not a safe, readable
+    sdist is refused with a one-line message and leaves nothing behind.
+    """
+    dest = cache_dir / "sources" / sha256_file(sdist)[:16]
+    with exclusive_lock(dest, lambda text: print(text, flush=True)):
+        if not (dest / ".unpacked").exists():
+            _unpack_into(sdist, dest)
+        epoch_file = dest / SDIST_EPOCH_FILE
+        if not epoch_file.is_file():
+            # Read from the tarball, not the unpacked tree: builds touch files in the tree.
+            try:
+                with tarfile.open(sdist) as archive:
+                    newest = max((m.mtime for m in archive.getmembers() if m.isfile()), default=0)
+            except _ARCHIVE_ERRORS as exc:
+                raise TargetError(f"{sdist.name} cannot be read as an sdist: {exc}") from None
+            epoch_file.write_text(f"{int(newest)}\n")
     roots = [p for p in dest.iterdir() if p.is_dir()]
     if len(roots) != 1:
         raise TargetError(f"{sdist} does not unpack to a single top-level directory")
     return roots[0]
+
+
+def _unpack_into(sdist: Path, dest: Path) -> None:
+    """Extract into a folder of this process's own, then move it into place whole."""
+    if not hasattr(tarfile, "data_filter"):
+        raise TargetError(f"Python {sys.version.split()[0]}'s tarfile has no extraction filters, so {sdist.name} "
+                          "cannot be unpacked safely: use Python 3.10.12+, 3.11.4+ or 3.12+")
+    tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        with tarfile.open(sdist) as archive:
+            archive.extractall(tmp, filter="data")
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+        (dest / ".unpacked").write_text(str(sdist))
+    except _ARCHIVE_ERRORS as exc:
+        raise TargetError(f"{sdist.name} is not a safe, readable sdist: {_one_line(exc)}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0] or type(exc).__name__
