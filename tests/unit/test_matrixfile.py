@@ -55,7 +55,37 @@ CASES = [
     ("unknown default", GOOD_AXES + "[defaults]\npython = '3.12'\n", "defaults.python"),
     ("unknown exclude key", GOOD_AXES + "[[exclude]]\nflavour = 'x'\n", "exclude[0].flavour"),
     ("bad include value", GOOD_AXES + "[[include]]\nblas = 'atlas'\n", "include[0].blas"),
-    ("duplicate cell", GOOD_AXES + "[[include]]\nblas = 'openblas'\n", "two cells are named 'build-3.12-openblas'"),
+    (
+        "duplicate cell",
+        GOOD_AXES + "[[include]]\nblas = 'openblas'\n",
+        "include[0]: two cells are named 'build-3.12-openblas'",
+    ),
+    ("exclude of every cell", GOOD_AXES + "[[exclude]]\nblas = 'openblas'\n", "exclude[0]: removes every cell"),
+    (
+        "import_name that is code",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\nimport_name = \"x; open('/tmp/p', 'w')\"\n",
+        "targets.x.import_name",
+    ),
+    (
+        "apt option as a package",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\nsystem_requires = { gfortran = '-oAPT::X=1' }\n",
+        "targets.x.system_requires.gfortran",
+    ),
+    (
+        "option as a command",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\nsystem_requires = { '--help' = 'gfortran' }\n",
+        "targets.x.system_requires.--help",
+    ),
+    (
+        "option as a compiler",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\ntoolchain_min = { cc = '--version' }\n",
+        "targets.x.toolchain_min.cc",
+    ),
+    (
+        "missing source tree",
+        GOOD_AXES + "[targets.x]\npath = 'nowhere'\n",
+        "targets.x.path: 'nowhere' is not a directory",
+    ),
     ("unknown target", GOOD_AXES.replace('target = "demo"', 'target = "nope"'), "unknown target 'nope'"),
     ("bad preset key", GOOD_AXES + "[targets.x]\npath = 'demo'\nbuild_cmd = 'rm -rf /'\n", "targets.x.build_cmd"),
     ("bad toolchain_min key", GOOD_AXES + "[toolchain_min]\npython = ['3.12']\ncc = 'gcc'\n", "toolchain_min.cc"),

@@ -147,44 +147,53 @@ def _excludes(file: Path, data: dict[str, Any]) -> list[dict[str, set[str]]]:
     return excludes
 
 
-def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[Cell]:
-    axes = _table(file, "axes", data.get("axes", {}))
-    if not axes:
-        return []
-    values = _axis_values(file, axes)
-    defaults = _defaults(file, data)
+def _combinations(file: Path, data: dict[str, Any], values: dict[str, list[str]],
+                  defaults: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """Every cell's axis values, with the key that made it: ``axes`` or ``include[N]``."""
     excludes = _excludes(file, data)
-    combos: list[dict[str, str]] = []
-    for combo in itertools.product(*(values[axis] for axis in AXES)):
-        cell_values = dict(zip(AXES, combo, strict=True))
-        if any(all(cell_values[a] in allowed for a, allowed in rule.items()) for rule in excludes):
-            continue
-        combos.append(cell_values)
+    product = [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*(values[a] for a in AXES))]
+
+    def excluded(cell_values: dict[str, str], rule: dict[str, set[str]]) -> bool:
+        return all(cell_values[a] in allowed for a, allowed in rule.items())
+
+    for i, rule in enumerate(excludes):
+        if all(excluded(cell_values, rule) for cell_values in product):
+            raise MatrixError(file, f"exclude[{i}]", "removes every cell of the axes; narrow it or drop axis values")
+    combos = [("axes", v) for v in product if not any(excluded(v, rule) for rule in excludes)]
+    if product and not combos:
+        raise MatrixError(file, "exclude", "the exclude rules together remove every cell of the axes")
     for i, rule in enumerate(_tables(file, "include", data.get("include", []))):
         _check_keys(file, f"include[{i}]", rule, AXES)
         cell_values = {}
         for axis in AXES:
             fallback = defaults.get(axis, values[axis][0])
             cell_values[axis] = check_axis_value(file, f"include[{i}].{axis}", axis, rule.get(axis, fallback))
-        combos.append(cell_values)
+        combos.append((f"include[{i}]", cell_values))
+    return combos
 
+
+def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tuple[str, Cell]]:
+    """The cells of a file's axes and includes, each with the key that declared it."""
+    axes = _table(file, "axes", data.get("axes", {}))
+    if not axes:
+        return []
+    values = _axis_values(file, axes)
+    defaults = _defaults(file, data)
     target = data.get("target", "demo")
     if not isinstance(target, str):
         raise MatrixError(file, "target", "expected the name of a target preset")
     cells = []
-    for cell_values in combos:
+    for key, cell_values in _combinations(file, data, values, defaults):
         name = session_name(cell_values, defaults)
         if not SAFE_NAME.match(name):
-            raise MatrixError(file, "axes", f"session name {name!r} is not shell-safe")
-        cells.append(
-            Cell(
-                **cell_values,
-                session_name=name,
-                matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
-                target=target,
-                tags=session_tags(cell_values),
-            )
-        )
+            raise MatrixError(file, key, f"session name {name!r} is not shell-safe")
+        cells.append((key, Cell(
+            **cell_values,
+            session_name=name,
+            matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
+            target=target,
+            tags=session_tags(cell_values),
+        )))
     return cells
 
 
@@ -238,12 +247,11 @@ def load_matrices(directory: Path, project_root: Path | None = None) -> MatrixSe
                 raise MatrixError(file, f"targets.{name}", f"already declared in {preset_owner[name]}")
             presets[name] = parse_target_preset(file, name, raw, project_root)
             preset_owner[name] = file
-        for cell in [*_cells_of(file, data, project_root), *_toolchain_cells(file, data, project_root)]:
+        toolchain = [("toolchain_min", c) for c in _toolchain_cells(file, data, project_root)]
+        for key, cell in [*_cells_of(file, data, project_root), *toolchain]:
             if cell.session_name in owner:
                 raise MatrixError(
-                    file,
-                    "axes",
-                    f"two cells are named {cell.session_name!r} (the other is in {owner[cell.session_name]})",
+                    file, key, f"two cells are named {cell.session_name!r} (the other is in {owner[cell.session_name]})"
                 )
             owner[cell.session_name] = file
             cells.append(cell)

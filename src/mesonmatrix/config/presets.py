@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import MatrixError
+from ..machine.apt import PACKAGE_NAME
 from ..model import SAFE_NAME
 from ..providers import PROVIDERS
 
+# A module an import statement can name: identifiers joined by dots, nothing else.
+IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# A command looked up on PATH (a compiler, gfortran): never an option, never a path.
+COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
                "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
@@ -89,6 +94,56 @@ def _suites(
     return suites, default_suite
 
 
+def _import_name(file: Path, where: str, value: object) -> str | None:
+    """A dotted module name: it is put into ``import …`` code, so anything else is refused."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not IMPORT_NAME.match(value):
+        raise MatrixError(file, f"{where}.import_name", f"{value!r} is not a dotted module name (pkg or pkg.sub)")
+    return value
+
+
+def _system_requires(file: Path, where: str, value: object) -> dict[str, str]:
+    """command = "debian-package": both reach apt-get and PATH lookups, so neither may be an option."""
+    key = f"{where}.system_requires"
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise MatrixError(file, key, 'expected a table of command = "debian-package"')
+    for command, package in value.items():
+        if not COMMAND_NAME.match(command):
+            raise MatrixError(file, f"{key}.{command}", "a command name may hold only letters, digits and . _ + -")
+        if not PACKAGE_NAME.match(package):
+            raise MatrixError(file, f"{key}.{command}", f"{package!r} is not a Debian package name")
+    return dict(value)
+
+
+def _blas_args(file: Path, where: str, value: object) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise MatrixError(file, f"{where}.blas_args", "expected a table of flavour = [meson options]")
+    for flavour in value:
+        if flavour not in PROVIDERS:
+            raise MatrixError(file, f"{where}.blas_args.{flavour}",
+                              f"unknown BLAS flavour; allowed: {', '.join(PROVIDERS)}")
+    return {k: _string_list(file, f"{where}.blas_args.{k}", v) for k, v in value.items()}
+
+
+def _toolchain_min(file: Path, where: str, value: object) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(k in TOOLCHAIN_KEYS and isinstance(v, str) for k, v in value.items()):
+        raise MatrixError(file, f"{where}.toolchain_min",
+                          f'expected a table of {", ".join(TOOLCHAIN_KEYS)} = "compiler command"')
+    for key, command in value.items():
+        if not COMMAND_NAME.match(command):
+            raise MatrixError(file, f"{where}.toolchain_min.{key}",
+                              f"{command!r} is not a compiler command (letters, digits and . _ + -)")
+    return dict(value)
+
+
+def _source_path(file: Path, where: str, value: str, project_root: Path) -> Path:
+    path = (project_root / value).resolve()
+    if not path.is_dir():
+        raise MatrixError(file, f"{where}.path", f"{value!r} is not a directory (resolved to {path})")
+    return path
+
+
 def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) -> TargetPreset:
     where = f"targets.{name}"
     if not SAFE_NAME.match(name):
@@ -103,43 +158,22 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
     for key in ("description", "import_name", "smoke", "path", "default_suite"):
         if key in raw and not isinstance(raw[key], str):
             raise MatrixError(file, f"{where}.{key}", "expected a string")
-    sdist = _sdist_spec(file, where, raw["sdist"]) if "sdist" in raw else None
-    import_name = raw.get("import_name")
+    import_name = _import_name(file, where, raw.get("import_name"))
     suites, default_suite = _suites(file, where, raw, import_name or name)
-    system_requires = raw.get("system_requires", {})
-    if not isinstance(system_requires, dict) or not all(isinstance(v, str) for v in system_requires.values()):
-        raise MatrixError(file, f"{where}.system_requires", 'expected a table of command = "debian-package"')
-    blas_raw = raw.get("blas_args", {})
-    if not isinstance(blas_raw, dict):
-        raise MatrixError(file, f"{where}.blas_args", "expected a table of flavour = [meson options]")
-    for flavour in blas_raw:
-        if flavour not in PROVIDERS:
-            raise MatrixError(
-                file, f"{where}.blas_args.{flavour}", f"unknown BLAS flavour; allowed: {', '.join(PROVIDERS)}"
-            )
-    blas_args = {k: _string_list(file, f"{where}.blas_args.{k}", v) for k, v in blas_raw.items()}
-    toolchain = raw.get("toolchain_min", {})
-    if not isinstance(toolchain, dict) or not all(
-        k in TOOLCHAIN_KEYS and isinstance(v, str) for k, v in toolchain.items()
-    ):
-        raise MatrixError(
-            file, f"{where}.toolchain_min", f'expected a table of {", ".join(TOOLCHAIN_KEYS)} = "compiler command"'
-        )
     return TargetPreset(
         name=name,
         description=raw.get("description", ""),
-        path=(project_root / raw["path"]).resolve() if "path" in raw else None,
-        sdist=sdist,
+        path=_source_path(file, where, raw["path"], project_root) if "path" in raw else None,
+        sdist=_sdist_spec(file, where, raw["sdist"]) if "sdist" in raw else None,
         import_name=import_name,
         test_requires=_string_list(file, f"{where}.test_requires", raw.get("test_requires", ["pytest"])),
         suites=suites,
         default_suite=default_suite,
         smoke=raw.get("smoke"),
         setup_args=_string_list(file, f"{where}.setup_args", raw.get("setup_args", [])),
-        system_requires=dict(system_requires),
-        blas_args=blas_args,
-        toolchain_min=dict(toolchain),
-        toolchain_min_requires=_string_list(
-            file, f"{where}.toolchain_min_requires", raw.get("toolchain_min_requires", [])
-        ),
+        system_requires=_system_requires(file, where, raw.get("system_requires", {})),
+        blas_args=_blas_args(file, where, raw.get("blas_args", {})),
+        toolchain_min=_toolchain_min(file, where, raw.get("toolchain_min", {})),
+        toolchain_min_requires=_string_list(file, f"{where}.toolchain_min_requires",
+                                            raw.get("toolchain_min_requires", [])),
     )

@@ -33,6 +33,16 @@ def interpreter_version(executable: Path | str) -> str | None:
     return out.stdout.strip() if out.returncode == 0 else None
 
 
+def full_version(executable: Path | str) -> str | None:
+    """``major.minor.micro`` of a working interpreter (``3.12.1``), or None if it does not run."""
+    try:
+        out = subprocess.run([str(executable), "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
 def pyenv_root() -> Path:
     return Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,7 +88,7 @@ class DebianBLAS:
         try:
             blas, lapack = self.library_dirs()
         except FileNotFoundError:
-            return Presence(found=None, fix="sudo " + " ".join(install_command(self.apt_packages)))
+            return Presence(found=None, fix="sudo " + shlex.join(install_command(self.apt_packages)))
         return Presence(found=f"{blas}" + (f", {lapack}" if lapack != blas else ""))
 
     def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:

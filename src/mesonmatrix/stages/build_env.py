@@ -18,6 +18,7 @@ from ..plan import CellPlan
 from ..targets.sources import source_date_epoch
 from ..wheels.files import sha256_file
 from .context import StageContext
+from .preflight import check_requires_python
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,6 +40,7 @@ def prepare_build_env(plan: CellPlan, ctx: StageContext) -> BuildEnv:
         if floor is not None:
             ctx.say(f"    toolchain floor: {plan.compilers.cc} is {floor.compiler} {floor.proposed}; {floor.verdict}")
     python = find_python(plan.cell.python, cache_file=ctx.shared_cache / "pythons.json")
+    check_requires_python(plan.target, python)
     source = (
         f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(plan.build_requirements)}"
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def configure_fingerprint(
         # Meson puts ccache in front of the compilers only at setup: a build dir set up
         # before ccache was installed (or after it was removed) must start afresh.
         "ccache": ccache_on_path(env.get("PATH")) is not None,
+        # Meson caches what pkg-config found: another pkg-config (or none) needs a fresh build dir.
+        "pkg_config_command": shutil.which("pkg-config", path=env.get("PATH")),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 

@@ -63,6 +63,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         import_name=import_name,
         build_requires=requires,
         runtime_requires=tuple(project.get("dependencies", ())),
+        requires_python=project.get("requires-python") if isinstance(project.get("requires-python"), str) else None,
         system_components=system_library_components(source_dir),
         test_requires=preset.test_requires if preset else ("pytest",),
         suites=preset.suites if preset else {"full": (import_name,)},

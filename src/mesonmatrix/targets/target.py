@@ -17,6 +17,7 @@ class Target:
     import_name: str
     build_requires: tuple[str, ...]
     runtime_requires: tuple[str, ...]  # [project] dependencies, for the test env's lock
+    requires_python: str | None = None  # [project] requires-python, checked before a build
     # Components the target's use-system-libraries option accepts; None: it has no such option.
     system_components: tuple[str, ...] | None
     test_requires: tuple[str, ...]

@@ -1,0 +1,41 @@
+"""Before the build: requires-python and the build's commands, each stopped with its fix."""
+
+import dataclasses
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.errors import PrerequisiteMissing
+from mesonmatrix.machine.commands import CommandRunner
+from mesonmatrix.stages.preflight import check_requires_python, ensure_build_commands
+from mesonmatrix.targets.target import Target
+
+TARGET = Target(name="pkg", source_dir=Path("/src"), project_name="pkg", version="1.0", import_name="pkg",
+                build_requires=(), runtime_requires=(), system_components=None, test_requires=(), suites={},
+                default_suite="full", smoke="import pkg")
+
+
+def test_a_python_below_requires_python_stops_the_cell_with_the_reason():
+    current = ".".join(map(str, sys.version_info[:3]))
+    newer = f">={sys.version_info[0]}.{sys.version_info[1] + 1}"
+    with pytest.raises(PrerequisiteMissing, match=rf"pkg 1.0 requires Python {newer}, .* is {current}"):
+        check_requires_python(dataclasses.replace(TARGET, requires_python=newer), Path(sys.executable))
+    check_requires_python(dataclasses.replace(TARGET, requires_python=">=3.10"), Path(sys.executable))
+    check_requires_python(TARGET, Path(sys.executable))  # none declared
+
+
+def test_a_missing_ninja_stops_the_cell_with_the_install_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)  # a user who may not run apt
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "pkg-config"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", str(bindir))
+    runner = CommandRunner(log=tmp_path / "log", echo_output=False)
+    fix = r"sudo apt-get install -y --no-install-recommends ninja-build"
+    with pytest.raises(PrerequisiteMissing, match=rf"ninja\).*{fix}"):
+        ensure_build_commands(runner, str(bindir))
