@@ -198,18 +198,32 @@ def _build(cls: type[_T], data: dict[str, object]) -> _T:
 
 
 def _convert(hint: object, value: object) -> object:
+    """``value`` as the type ``hint`` names; TypeError when it is not of that shape, so a
+    malformed record is refused as a whole instead of failing later, where it is read."""
     if value is None:
         return None
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(hint) if a is not type(None)]
         return _convert(inner[0], value) if len(inner) == 1 else value
-    if origin is list and isinstance(value, list):
+    if origin is list:
         (item,) = typing.get_args(hint)
-        return [_convert(item, v) for v in value]
-    if origin is dict and isinstance(value, dict):
+        return [_convert(item, v) for v in _checked(value, list)]
+    if origin is dict:
         _key, item = typing.get_args(hint)
-        return {k: _convert(item, v) for k, v in value.items()}
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
-        return _build(hint, value)
+        return {str(k): _convert(item, v) for k, v in _checked(value, dict).items()}
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _build(hint, _checked(value, dict))
+    if hint is float:
+        return float(_checked(value, (int, float)))
+    if isinstance(hint, type):
+        return _checked(value, hint)
     return value
+
+
+def _checked(value: object, kind: type[_T] | tuple[type, ...]) -> _T:
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise TypeError(f"expected a number, got {value!r}")
+    if not isinstance(value, kind):
+        raise TypeError(f"expected {kind}, got {type(value).__name__} {value!r:.40}")
+    return value  # type: ignore[return-value]

@@ -2,6 +2,10 @@
 
 Markdown is what GitHub's step summary shows; the HTML page is the grid a person reads
 at a glance (one box per session, coloured by status); the JSON summary is for tools.
+A ``result.json`` that cannot be read as a record (corrupt JSON, a malformed field) is
+listed in all three as unreadable, with the reason; it never stops the report. Every
+value from a record is escaped for the format it lands in, and a cell's log becomes a
+link only when it is a file below the results folder (the link is then relative).
 """
 
 from __future__ import annotations
@@ -27,17 +31,29 @@ class Report:
     html: Path
     json: Path
     records: int
+    unreadable: int = 0
 
 
-def load_records(results_dir: Path) -> list[ResultRecord]:
-    """Every ``result.json`` below ``results_dir``; unreadable files are skipped, not fatal."""
-    records = []
+@dataclass(frozen=True)
+class Unreadable:
+    path: Path
+    reason: str
+
+
+def load_records(results_dir: Path) -> tuple[list[ResultRecord], list[Unreadable]]:
+    """Every ``result.json`` below ``results_dir``: the records, and the files that are not."""
+    records, unreadable = [], []
     for path in sorted(results_dir.rglob("result.json")):
         try:
             records.append(load_record(path))
-        except RecordError:
-            continue
-    return records
+        except RecordError as exc:
+            unreadable.append(Unreadable(path=path, reason=str(exc).removeprefix(f"{path}: ")))
+    return records, unreadable
+
+
+def _md(text: object) -> str:
+    """A Markdown table cell: pipes escaped, line breaks folded."""
+    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _human_size(size: int) -> str:
@@ -76,7 +92,7 @@ def _count(records: Iterable[ResultRecord]) -> dict[str, int]:
     return {s: sum(1 for r in listed if r.status == s) for s in STATUS_ORDER}
 
 
-def markdown_table(records: Iterable[ResultRecord]) -> str:
+def markdown_table(records: Iterable[ResultRecord], unreadable: Iterable[Unreadable] = ()) -> str:
     listed = list(records)
     lines = [
         "| session | target | status | wheels | tests | BLAS loaded | from system | time |",
@@ -85,10 +101,14 @@ def markdown_table(records: Iterable[ResultRecord]) -> str:
     icon = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
     for r in listed:
         status = f"{icon.get(r.status, '')} {r.status}"
-        lines.append(f"| `{r.session}` | {r.target} | {status} | {_size(r)} | {_tests(r)} | {_blas(r)} | {_system(r)} "
-                     f"| {_time(r)} |")
+        cells = [f"`{r.session}`", r.target, status, _size(r), _tests(r), _blas(r), _system(r), _time(r)]
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
     lines.append("")
     lines.append(", ".join(f"{n} {s}" for s, n in _count(listed).items()))
+    bad = list(unreadable)
+    if bad:
+        lines += ["", f"{len(bad)} unreadable result records:", ""]
+        lines += [f"- `{_md(u.path)}`: {_md(u.reason)}" for u in bad]
     return "\n".join(lines) + "\n"
 
 
@@ -102,7 +122,17 @@ def _column_key(r: ResultRecord) -> str:
     return f"{r.platform} · syslibs {r.system_libraries} · {r.install_tags}"
 
 
-def _box(r: ResultRecord | None, out_dir: Path) -> str:
+def _log_href(log: str | None, results_dir: Path, out_dir: Path) -> str | None:
+    """A relative link to a cell's log, only for a file below the results folder."""
+    if not log:
+        return None
+    path = Path(log)
+    if not path.is_absolute() or not path.is_file() or not path.resolve().is_relative_to(results_dir.resolve()):
+        return None
+    return os.path.relpath(path.resolve(), out_dir.resolve())
+
+
+def _box(r: ResultRecord | None, out_dir: Path, results_dir: Path) -> str:
     """One cell of the grid: its name, status, sizes, tests, BLAS, times, error and log."""
     esc = html.escape
     if r is None:
@@ -120,25 +150,28 @@ def _box(r: ResultRecord | None, out_dir: Path) -> str:
     if r.error:
         label = "reason" if r.status == "skipped" else "error"
         parts.append(f"<details><summary>{label}</summary><pre>{esc(r.error[:4000])}</pre></details>")
-    if r.log:
-        log = Path(r.log)
-        href = os.path.relpath(log, out_dir) if log.is_absolute() else str(log)
+    href = _log_href(r.log, results_dir, out_dir)
+    if href is not None:
         parts.append(f'<a class="log" href="{esc(href)}">log</a>')
     return (f'<td class="cell {esc(r.status)}" data-session="{esc(r.session)}" data-status="{esc(r.status)}">'
             f'{"".join(parts)}</td>')
 
 
-def html_page(records: list[ResultRecord], out_dir: Path) -> str:
+def html_page(records: list[ResultRecord], out_dir: Path, results_dir: Path,
+              unreadable: list[Unreadable] | None = None) -> str:
     rows = sorted({_row_key(r) for r in records})
     columns = sorted({_column_key(r) for r in records})
     by_position = {(_row_key(r), _column_key(r)): r for r in records}
     esc = html.escape
     header = "".join(f"<th>{esc(c)}</th>" for c in columns)
     body = "".join(
-        f"<tr><th>{esc(row)}</th>{''.join(_box(by_position.get((row, c)), out_dir) for c in columns)}</tr>"
+        f"<tr><th>{esc(row)}</th>{''.join(_box(by_position.get((row, c)), out_dir, results_dir) for c in columns)}"
+        "</tr>"
         for row in rows
     )
     counts = ", ".join(f"{n} {s}" for s, n in _count(records).items())
+    bad = "".join(f"<li><code>{esc(str(u.path))}</code>: {esc(u.reason)}</li>" for u in unreadable or [])
+    bad_section = f'<section id="unreadable"><h2>Unreadable result records</h2><ul>{bad}</ul></section>' if bad else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Build matrix report</title>
 <style>
@@ -158,33 +191,36 @@ pre {{ white-space: pre-wrap; max-width: 40em; }}
 <h1>Build matrix report</h1>
 <p id="summary">{len(records)} cells: {counts}</p>
 <table id="grid"><thead><tr><th></th>{header}</tr></thead><tbody>{body}</tbody></table>
+{bad_section}
 </body></html>
 """
 
 
 def write_report(results_dir: Path, out_dir: Path) -> Report:
-    records = sorted(
-        load_records(results_dir),
-        key=lambda r: (STATUS_ORDER.index(r.status) if r.status in STATUS_ORDER else 0, r.session),
-    )
+    loaded, unreadable = load_records(results_dir)
+    records = sorted(loaded, key=lambda r: (STATUS_ORDER.index(r.status) if r.status in STATUS_ORDER else 0,
+                                            r.session))
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page, summary = out_dir / "summary.md", out_dir / "index.html", out_dir / "summary.json"
-    write_atomically(md, "# Build matrix\n\n" + markdown_table(records))
-    write_atomically(page, html_page(records, out_dir))
-    write_atomically(
-        summary, json.dumps({"cells": [asdict(r) for r in records], "counts": _count(records)}, indent=2) + "\n"
-    )
+    markdown = "# Build matrix\n\n" + markdown_table(records, unreadable)
+    write_atomically(md, markdown)
+    write_atomically(page, html_page(records, out_dir, results_dir, unreadable))
+    write_atomically(summary, json.dumps({
+        "cells": [asdict(r) for r in records], "counts": _count(records),
+        "unreadable": [{"path": str(u.path), "reason": u.reason} for u in unreadable],
+    }, indent=2) + "\n")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as handle:
-            handle.write("# Build matrix\n\n" + markdown_table(records))
-    return Report(markdown=md, html=page, json=summary, records=len(records))
+            handle.write(markdown)
+    return Report(markdown=md, html=page, json=summary, records=len(records), unreadable=len(unreadable))
 
 
 def report_session(session: nox.Session, project_root: Path) -> None:
     workspace = Workspace.default(project_root)
     report = write_report(workspace.root / "results", workspace.root / "report")
-    if report.records == 0:
+    if report.records == 0 and report.unreadable == 0:
         session.error(f"no result records under {workspace.root / 'results'}: run some cells first")
-    session.log(f"{report.records} cells: {report.html}, {report.markdown}, {report.json}")
+    unreadable = f" ({report.unreadable} unreadable result records listed)" if report.unreadable else ""
+    session.log(f"{report.records} cells{unreadable}: {report.html}, {report.markdown}, {report.json}")
     session.log("\n" + report.markdown.read_text())

@@ -55,6 +55,10 @@ def run_pytest(runner: CommandRunner, venv_py: Path, suite_args: Sequence[str], 
                             cwd=Path(cwd), extra_env=env, check=False)
     if result.returncode == 5:
         raise CellError(f"pytest collected no tests from the installed {' '.join(suite_args)}")
+    if result.returncode == 4:
+        # A usage error: the suite's arguments (or a plugin option) are wrong, not the tests.
+        said = (result.stdout.strip().splitlines() or [""])[-1]
+        raise CellError(f"pytest usage error (exit 4) for the suite's arguments {' '.join(suite_args)}: {said}")
     if not junit.is_file():
         raise CellError(f"pytest exited {result.returncode} without writing {junit}")
     counts = parse_junit(junit, suite, source)
