@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,8 @@ def reference_sha(tmp_path_factory) -> str:
 def test_killed_build_leaves_nothing_half_written_and_rerun_matches(tmp_path, reference_sha):
     code, output = interrupt_mid_compile(tmp_path, signal.SIGKILL)
     assert code != 0
-    assert not (tmp_path / "results" / "demo" / CELL / "result.json").exists(), "a record was written by a killed run"
+    killed = record(tmp_path)  # written when the run started: a killed run cannot write its end
+    assert killed["status"] == "failed" and killed["error"].startswith("unfinished:"), killed["error"]
     assert not list((tmp_path / "wheels").rglob("fingerprint")), "a half-built wheel was stored as done"
     again = run_nox_cell(tmp_path, CELL)
     assert again.returncode == 0, again.output[-3000:]
@@ -98,3 +100,67 @@ def test_a_failing_cell_does_not_stop_the_others(tmp_path):
     failed = json.loads((tmp_path / "results" / "demo" / "build-3.12-openblas-all" / "result.json").read_text())
     assert 'Dependency "kahan" not found' in failed["error"]
     assert record(tmp_path)["status"] == "passed"
+
+
+def test_a_rerun_killed_during_repair_leaves_no_passed_record(tmp_path):
+    assert run_nox_cell(tmp_path, CELL).returncode == 0
+    proc = start(tmp_path, CELL)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("==> repair"):
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    left = record(tmp_path)
+    assert left["status"] != "passed", "the previous run's 'passed' survived a kill -9 of the rerun"
+    assert left["error"].startswith("unfinished: the run started at")
+    assert run_nox_cell(tmp_path, CELL).returncode == 0
+
+
+def test_a_truncated_stored_wheel_is_made_again_with_the_same_bytes(tmp_path, reference_sha):
+    assert run_nox_cell(tmp_path, CELL).returncode == 0
+    (stored,) = (tmp_path / "wheels").glob("*/full/*.whl")
+    stored.write_bytes(stored.read_bytes()[:3000])
+    again = run_nox_cell(tmp_path, CELL)
+    assert again.returncode == 0, again.output[-3000:]
+    assert f"stored {stored.name} no longer has the sha256 recorded" in again.output
+    assert again.record["build_reused"] is False
+    assert again.record["wheels"][0]["sha256"] == reference_sha
+
+
+def test_sigterm_stops_every_process_the_build_started(tmp_path):
+    """SIGTERM to nox alone (as a CI runner's cancel sends): the compiler it started stops too."""
+    slow_cc = tmp_path / "slow-cc"
+    slow_cc.write_text("#!/bin/sh\nsleep 60\nexec cc \"$@\"\n")
+    slow_cc.chmod(0o755)
+    proc = start(tmp_path / "home", CELL, env={"CC": str(slow_cc)})
+    output: list[str] = []
+    drain = threading.Thread(target=lambda: output.extend(proc.stdout or []), daemon=True)
+    drain.start()
+    deadline = time.monotonic() + 300
+    while not running(slow_cc) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert running(slow_cc), "the slow compiler never started:\n" + "".join(output[-30:])
+    proc.send_signal(signal.SIGTERM)  # nox itself, not its process group
+    proc.wait(timeout=60)
+    drain.join(timeout=10)
+    time.sleep(1)
+    survivors = running(slow_cc)
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, f"{len(survivors)} compiler processes outlived the SIGTERM"
+    interrupted = record(tmp_path / "home")
+    assert interrupted["status"] == "failed" and interrupted["error"] == "interrupted"
+
+
+def running(script: Path) -> list[int]:
+    """Processes whose command line names ``script``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(script).encode() in (proc / "cmdline").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
