@@ -73,6 +73,7 @@ class CellPlan:
     verify_repair: bool = False
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
+    lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
 
     @property
     def checks_partition(self) -> bool:
@@ -124,23 +125,30 @@ class _LockChoice:
     test: Path | None
     record: Locks
     error: str | None = None  # why the cell cannot run locked, with the command that fixes it
+    notice: str | None = None  # said when the cell runs unlocked
 
 
 def _choose_locks(cell: Cell, target: Target, provider: BlasProvider, options: RunOptions) -> _LockChoice:
-    """The cell's lock files, each checked against the inputs it must have been compiled
-    from. A missing or stale lock stops the cell unless ``--unlocked`` was asked for."""
-    if options.unlocked:
-        return _LockChoice(build=None, test=None, record=Locks(unlocked=True))
+    """The cell's lock files, each checked against the inputs it must have been compiled from.
+
+    A stale lock always stops the cell, and so does a missing one for a target the matrices
+    declare. A source tree or sdist given with ``--target`` that has no locks at all is
+    resolved at run time, as ``--unlocked`` asks for explicitly; the record says so.
+    """
     root = options.project_root
     # Lowest-direct resolution is what a toolchain-min cell tests: its build is never locked.
     build = None if cell.kind == "toolchain-min" else build_lock_path(root, target.name, cell.python, cell.blas)
     test = suite_lock_path(root, target.name, cell.python)
+    command = shlex.join(["nox", "-s", "lock", "--", options.target or cell.target])
+    if options.unlocked or (not target.from_preset and not any(p and p.is_file() for p in (build, test))):
+        why = "--unlocked" if options.unlocked else f"{target.name} has no locks yet"
+        return _LockChoice(build=None, test=None, record=Locks(unlocked=True),
+                           notice=f"unlocked ({why}): requirements are resolved now; `{command}` writes locks")
     checks = [(test, suite_lock_inputs(target))]
     if build is not None:
         checks.insert(0, (build, build_lock_inputs(target, provider)))
     problems = [problem for lock, inputs in checks if (problem := lock_problem(lock, inputs))]
     if problems:
-        command = shlex.join(["nox", "-s", "lock", "--", options.target or cell.target])
         return _LockChoice(build=None, test=None, record=Locks(),
                            error=f"{'; '.join(problems)} (in {test.parent}): run `{command}` to write the locks, "
                                  "or pass --unlocked to resolve the requirements at run time")
@@ -214,6 +222,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         repairer_locked=locks.build is not None and lock_covers(locks.build, repairer),
         locks=locks.record,
         lock_error=locks.error,
+        lock_notice=locks.notice,
         tag_wheels=options.tag_wheels,
         verify_repair=options.verify_repair,
         skip_reason=reason,

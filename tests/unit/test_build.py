@@ -97,3 +97,13 @@ def test_installing_ccache_changes_the_configure_fingerprint(tmp_path):
     ccache.write_text("#!/bin/sh\n")
     ccache.chmod(0o755)
     assert configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[]) != without
+
+
+def test_losing_pkg_config_changes_the_configure_fingerprint(tmp_path):
+    """Meson caches pkg-config's answers in a build dir: without pkg-config the dir starts afresh."""
+    fake = tmp_path / "pkg-config"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    with_it = configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[])
+    fake.unlink()
+    assert configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[]) != with_it

@@ -1,5 +1,6 @@
 """What each cell would run, decided before any command: Linux, macOS and Windows alike."""
 
+import dataclasses
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -170,3 +171,10 @@ def test_a_missing_lock_stops_the_cell_unless_unlocked_is_asked_for(tmp_path):
 def test_toolchain_min_builds_unlocked_but_tests_locked(tmp_path):
     p = plan("toolchain-min-3.12", project_root=locked_root(tmp_path))
     assert p.lock_error is None and p.build_lock is None and p.tests.lock is not None
+
+
+def test_a_target_given_by_path_without_locks_runs_unlocked_and_says_so(tmp_path):
+    adhoc = dataclasses.replace(DEMO, name="blasdemo", from_preset=False)
+    p = plan_cell(CELLS["build-3.12-openblas"], adhoc, WS, replace(OPTIONS, project_root=tmp_path, target="../x"))
+    assert p.lock_error is None and p.locks.unlocked and p.build_lock is None
+    assert "blasdemo has no locks yet" in p.lock_notice and "`nox -s lock -- ../x` writes locks" in p.lock_notice

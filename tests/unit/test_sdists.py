@@ -109,3 +109,13 @@ def test_two_processes_unpacking_one_sdist_both_get_the_whole_tree(tmp_path):
     assert len(roots) == 1
     assert len(list((Path(roots.pop()) / "junk").iterdir())) == 3000
     assert not list((cache / "sources").glob("*.tmp*"))
+
+
+def test_a_python_without_tarfile_filters_refuses_to_unpack(tmp_path, monkeypatch):
+    """Python before 3.10.12 / 3.11.4 has no extraction filters: refuse rather than unpack unsafely."""
+    sdist = make_sdist(tmp_path / "pkg-1.0.tar.gz", [regular("pkg-1.0/pyproject.toml")])
+    monkeypatch.delattr(tarfile, "data_filter")
+    with pytest.raises(TargetError, match=r"has no extraction filters, so pkg-1.0.tar.gz cannot be unpacked safely"):
+        unpack_sdist(sdist, tmp_path / "cache")
+    assert not (tmp_path / "cache" / "sources").exists() or not [
+        p for p in (tmp_path / "cache" / "sources").iterdir() if not p.name.endswith(".lock")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ class Check:
 
 def _tool(item: str, command: str, package: str) -> Check:
     path = shutil.which(command)
-    return Check(item=item, found=path, fix=f"sudo apt-get install -y {package}")
+    return Check(item=item, found=path, fix=shlex.join(["sudo", "apt-get", "install", "-y", package]))
 
 
 def run_checks(cells: Iterable[Cell], extra_commands: dict[str, tuple[str, str]] | None = None) -> list[Check]:

@@ -32,6 +32,8 @@ class BuildEnv:
 
 
 def prepare_build_env(plan: CellPlan, ctx: StageContext) -> BuildEnv:
+    if plan.lock_notice:
+        ctx.say(f"    {plan.lock_notice}")
     ensure_commands(ctx.runner, plan.target.system_requires, f"target {plan.target.name}")
     floor = None
     if plan.compilers.commands():

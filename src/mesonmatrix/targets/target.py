@@ -18,6 +18,9 @@ class Target:
     build_requires: tuple[str, ...]
     runtime_requires: tuple[str, ...]  # [project] dependencies, for the test env's lock
     requires_python: str | None = None  # [project] requires-python, checked before a build
+    # Declared in a matrix file ([targets.NAME]); False for a source tree or sdist given
+    # with --target, which the project's locks/ may not cover yet.
+    from_preset: bool = False
     # Components the target's use-system-libraries option accepts; None: it has no such option.
     system_components: tuple[str, ...] | None
     test_requires: tuple[str, ...]
