@@ -53,7 +53,8 @@ def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results:
     results.build_env = prepare_build_env(plan, ctx)
     results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key)
     results.shipped = ship_built_wheels(plan, results.build.wheels)
-    results.repair = repair_wheels(plan, ctx, results.build_env, results.shipped)
+    results.repair = repair_wheels(plan, ctx, results.build_env, results.build, results.shipped,
+                                   workspace.root / "repaired" / plan.build_key)
     if plan.checks_partition:
         results.split = check_split(results.build.wheels, results.shipped.paths["tests"], ctx)
         if results.split.failure:

@@ -31,6 +31,7 @@ class RepairInfo:
     tool: str
     tag: str | None = None  # the platform policy the repaired wheel meets (manylinux_…), if the tool has one
     grafted: list[str] = field(default_factory=list)
+    reused: bool = False  # every repaired wheel came from the repair store (nothing changed since)
 
 
 @dataclass(frozen=True, kw_only=True)

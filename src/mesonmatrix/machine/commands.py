@@ -44,7 +44,11 @@ class CommandRunner:
         cwd: Path | None = None,
         extra_env: Mapping[str, str] | None = None,
         check: bool = True,
+        echo: bool | None = None,
     ) -> subprocess.CompletedProcess[str]:
+        """Run ``argv``; its output goes to the log, and to the console unless ``echo`` (by
+        default the runner's ``echo_output``) is False. A failure's message ends with the
+        output's last lines either way."""
         args = [os.fspath(a) for a in argv]
         env = dict(self.env)
         if extra_env:
@@ -61,7 +65,7 @@ class CommandRunner:
             log.flush()
             process = _start(args, cwd=cwd, env=env)
             try:
-                self._relay(process, log, tail, lines)
+                self._relay(process, log, tail, lines, self.echo_output if echo is None else echo)
                 returncode = process.wait()
             except BaseException:
                 # Ctrl-C, SIGTERM or an error of ours: never leave the command, or what it
@@ -75,14 +79,15 @@ class CommandRunner:
             raise CommandFailed(args, returncode, self.log, "\n".join(tail))
         return subprocess.CompletedProcess(args, returncode, "".join(lines), "")
 
-    def _relay(self, process: subprocess.Popen[str], log: TextIO, tail: deque[str], lines: list[str]) -> None:
+    def _relay(self, process: subprocess.Popen[str], log: TextIO, tail: deque[str], lines: list[str],
+               echo: bool) -> None:
         """Copy the command's output to the log, the console and the tail kept for errors."""
         assert process.stdout is not None
         for line in process.stdout:
             log.write(line)
             tail.append(line.rstrip("\n"))
             lines.append(line)
-            if self.echo_output:
+            if echo:
                 self.stream.write(line)
                 self.stream.flush()
 

@@ -19,10 +19,14 @@ class Auditwheel:
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
                        lib_dirs: Sequence[Path] = ()) -> list[str]:
         # Library directories reach auditwheel through the platform's LD_LIBRARY_PATH.
-        return ["auditwheel", "repair", "--wheel-dir", str(out_dir), str(wheel)]
+        # -v: auditwheel then names each library it grafts ("Grafting: SRC -> DEST").
+        return ["auditwheel", "-v", "repair", "--wheel-dir", str(out_dir), str(wheel)]
 
     def show_command(self, wheel: Path) -> list[str]:
         return ["auditwheel", "show", str(wheel)]
+
+    def grafted_sources(self, output: str) -> tuple[Path, ...] | None:
+        return tuple(Path(source) for source in re.findall(r"Grafting: (\S+) -> ", output))
 
     def policy_tag(self, wheel: Path, show_output: str | None) -> str | None:
         """The manylinux policy of a repaired wheel: checked against ``auditwheel show``

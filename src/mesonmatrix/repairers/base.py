@@ -32,3 +32,8 @@ class Repairer(Protocol):
         raises ValueError when the wheel does not meet it. ``show_output`` is the output
         of ``show_command`` when it ran."""
         ...
+
+    def grafted_sources(self, output: str) -> tuple[Path, ...] | None:
+        """The library files the repair copied into the wheel, read from its output; None
+        when the tool does not say (its repairs are then never reused)."""
+        ...

@@ -26,3 +26,6 @@ class Repairwheel:
 
     def policy_tag(self, wheel: Path, show_output: str | None) -> str | None:
         return None
+
+    def grafted_sources(self, output: str) -> tuple[Path, ...] | None:
+        return None  # not read from its output yet: every repair runs

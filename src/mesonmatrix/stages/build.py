@@ -35,6 +35,7 @@ class BuildResult:
     system_components: dict[str, str]
     compilers_used: dict[str, CompilerUsed] = field(default_factory=dict)  # toolchain-min cells
     build_deps: dict[str, str] = field(default_factory=dict)  # toolchain-min: resolved build requirements
+    build_env_packages: tuple[str, ...] = ()  # `uv pip freeze` of the build env (name==version)
 
 
 def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: Path, setup_args: Sequence[str],
@@ -85,7 +86,7 @@ def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_s
         wheels=built, reused=not rebuilt,
         compiler_cache=_compiler_cache(plan.build_dir, stats_log, ctx) if rebuilt else None,
         system_components=system_components(plan.build_dir, plan.target.system_components),
-        compilers_used=used, build_deps=deps,
+        compilers_used=used, build_deps=deps, build_env_packages=tuple(packages),
     )
 
 
