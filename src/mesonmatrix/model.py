@@ -30,7 +30,8 @@ SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
 # Names that become session names or path components must stay shell- and path-safe.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 COMPONENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-PYTHON_VERSION = re.compile(r"^3\.[0-9]{1,2}$")
+# "3.12", or "3.13t" for a free-threaded CPython.
+PYTHON_VERSION = re.compile(r"^3\.[0-9]{1,2}t?$")
 
 
 def system_libraries_slug(value: str) -> str:

@@ -73,3 +73,11 @@ def test_the_cached_answer_is_used_only_while_it_still_runs(pyenv, tmp_path):
     assert find_python("3.12", cache_file=cache) == real
     assert str(real) in cache.read_text()
     assert os.path.exists(cache)
+
+
+def test_a_free_threaded_python_is_its_own_version(pyenv):
+    root, _ = pyenv
+    gil = stand_in(root / "versions" / "3.13.1" / "bin" / "python3.13", "echo 3.13")
+    free = stand_in(root / "versions" / "3.13.1t" / "bin" / "python3.13t", "echo 3.13t")
+    assert find_python("3.13t") == free
+    assert find_python("3.13") == gil

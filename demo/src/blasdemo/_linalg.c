@@ -149,7 +149,10 @@ demo_dgesv(PyObject *self, PyObject *args)
         PyMem_Free(a);
         return NULL;
     }
-    blas_int *ipiv = PyMem_Malloc(sizeof(blas_int) * (size_t)n);
+    /* From libc, as real extensions allocate some of their memory: an extension that links
+     * no libc at all leaves auditwheel (6.8) unable to tell its libc on Python < 3.11,
+     * where it does not read it from the extension's name (pypa/auditwheel#727). */
+    blas_int *ipiv = calloc((size_t)n, sizeof(blas_int));
     if (ipiv == NULL) {
         PyMem_Free(a);
         PyMem_Free(b);
@@ -170,7 +173,7 @@ demo_dgesv(PyObject *self, PyObject *args)
     }
     PyMem_Free(a);
     PyMem_Free(b);
-    PyMem_Free(ipiv);
+    free(ipiv);
     return result;
 }
 

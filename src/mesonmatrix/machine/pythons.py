@@ -17,12 +17,16 @@ from pathlib import Path
 from ..errors import PrerequisiteMissing
 from .uv import uv_binary
 
+# major.minor, and "t" for a free-threaded build (Py_GIL_DISABLED), as the matrix spells it.
+_VERSION_CODE = ("import sys, sysconfig; print('%d.%d' % sys.version_info[:2] "
+                 "+ ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))")
+
 
 def interpreter_version(executable: Path | str) -> str | None:
-    """``major.minor`` of a working interpreter, or None if it does not run."""
+    """``3.12`` (or ``3.13t``, free-threaded) of a working interpreter, or None if it does not run."""
     try:
         out = subprocess.run(
-            [str(executable), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            [str(executable), "-c", _VERSION_CODE],
             capture_output=True,
             text=True,
             timeout=30,
@@ -52,6 +56,9 @@ def _version_key(path: Path) -> tuple[int, ...]:
 
 
 def candidates(version: str) -> list[Path]:
+    """``python3.12`` on PATH, then pyenv's 3.12.* folders, newest first. A free-threaded
+    ``3.13t`` is ``python3.13t`` on PATH and pyenv's ``3.13.*t`` folders."""
+    base, suffix = version.removesuffix("t"), "t" if version.endswith("t") else ""
     found: list[Path] = []
     on_path = shutil.which(f"python{version}")
     if on_path:
@@ -59,8 +66,8 @@ def candidates(version: str) -> list[Path]:
     versions = pyenv_root() / "versions"
     if versions.is_dir():
         # Newest patch release first: 3.12.10 before 3.12.9.
-        for folder in sorted(versions.glob(f"{version}.*"), key=_version_key, reverse=True):
-            if re.fullmatch(rf"{re.escape(version)}\.\d+", folder.name):
+        for folder in sorted(versions.glob(f"{base}.*"), key=_version_key, reverse=True):
+            if re.fullmatch(rf"{re.escape(base)}\.\d+{suffix}", folder.name):
                 found.append(folder / "bin" / f"python{version}")
     return found
 

@@ -51,7 +51,9 @@ def register_cells(project_root: Path) -> MatrixSet:
     """One session per cell. Cells are default sessions, so ``nox -l --json`` lists them all."""
     matrices = load_or_exit(project_root)
     for cell in matrices.matrix.cells:
-        nox.session(name=cell.session_name, venv_backend="none", tags=list(cell.tags))(
+        # python= makes `nox -p 3.11` select the cell and `nox -l --json` name its Python; with
+        # venv_backend="none" nox creates nothing, and the cell finds its interpreter itself.
+        nox.session(name=cell.session_name, python=cell.python, venv_backend="none", tags=list(cell.tags))(
             cell_session(cell, matrices, project_root)
         )
     return matrices

@@ -39,7 +39,7 @@ def github_matrix(
             continue
         if wanted is not None and platform not in wanted:
             continue
-        python = next((t[2:] for t in tags if t.startswith("py3.")), "3.12")
+        python = str(entry["python"])  # every cell session is registered with its Python
         include.append(
             {"session": entry["session"], "platform": platform, "runner": RUNNERS[platform], "python": python}
         )

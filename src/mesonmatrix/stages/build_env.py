@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import CellSkipped, PrerequisiteMissing
 from ..machine.apt import ensure_commands
 from ..machine.locking import exclusive_lock
 from ..machine.pythons import find_python
@@ -41,7 +42,11 @@ def prepare_build_env(plan: CellPlan, ctx: StageContext) -> BuildEnv:
         floor = check_floor(plan.target.source_dir / "meson.build", plan.compilers.cc) if plan.compilers.cc else None
         if floor is not None:
             ctx.say(f"    toolchain floor: {plan.compilers.cc} is {floor.compiler} {floor.proposed}; {floor.verdict}")
-    python = find_python(plan.cell.python, cache_file=ctx.shared_cache / "pythons.json")
+    try:
+        python = find_python(plan.cell.python, cache_file=ctx.shared_cache / "pythons.json")
+    except PrerequisiteMissing as exc:
+        # A matrix lists every Python a project supports; a machine need not have them all.
+        raise CellSkipped(str(exc)) from None
     check_requires_python(plan.target, python)
     source = (
         f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(plan.build_requirements)}"
