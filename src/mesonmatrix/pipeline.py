@@ -104,14 +104,17 @@ def run_cell(
     run = _Run(cell=cell, options=options, workspace=workspace, progress=Progress(stream),
                started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), start=time.monotonic())
     results = StageResults()
-    status, error = "failed", None
+    status = "failed"
+    # The exception itself, not only its message: the record tells some kinds apart
+    # (a ToolchainRejected sets toolchain.rejected).
+    error: BaseException | str | None = None
     try:
         _run_locked(run, matrices, results)
         status = "passed"
     except CellSkipped as exc:
-        status, error = "skipped", str(exc)
+        status, error = "skipped", exc
     except CellError as exc:
-        error = str(exc)
+        error = exc
     except KeyboardInterrupt:
         _write(run, results, run.record(results, "failed", "interrupted"))
         raise
