@@ -124,3 +124,11 @@ class Matrix:
 
     def by_session(self) -> dict[str, Cell]:
         return {cell.session_name: cell for cell in self.cells}
+
+    def covering_cell(self, cell: Cell) -> Cell:
+        """For a target without BLAS: the first cell that differs from ``cell`` at most in
+        its BLAS flavour. It builds and tests what every such sibling would."""
+        def others(c: Cell) -> tuple[object, ...]:
+            return (c.python, c.platform, c.system_libraries, c.install_tags, c.kind, c.matrix_file, c.target)
+
+        return next((c for c in self.cells if others(c) == others(cell)), cell)

@@ -145,7 +145,7 @@ def _run_locked(run: _Run, matrices: MatrixSet, results: StageResults) -> None:
     cell, progress = run.cell, run.progress
     target = results.target = resolve_target(run.options.target or cell.target, matrices.presets,
                                              run.workspace.shared_cache)
-    plan = results.plan = plan_cell(cell, target, run.workspace, run.options)
+    plan = results.plan = plan_cell(cell, target, run.workspace, run.options, matrix=matrices.matrix)
     plan.results_dir.mkdir(parents=True, exist_ok=True)
     if plan.skip_reason:
         raise CellSkipped(plan.skip_reason)
@@ -194,6 +194,7 @@ def assemble_record(
         status=status,
         error=None if error is None else str(error),
         target_version=target.version if target else None,
+        target_declares_blas=target.declares_blas if target else None,
         python_executable=str(env.python) if env else None,
         build_env=str(env.path) if env else None,
         source_date_epoch=env.source_date_epoch if env else None,

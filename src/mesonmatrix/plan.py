@@ -19,10 +19,10 @@ from .config.locks import (
 )
 from .machine.toolchain import Compilers
 from .machine.workspace import Workspace
-from .model import ROLES_BY_TAG_SET, Cell
+from .model import ROLES_BY_TAG_SET, Cell, Matrix
 from .options import TAG_WHEEL_METHODS, RunOptions
 from .platforms import PLATFORMS, Platform
-from .providers import PROVIDERS, BlasProvider
+from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks
 from .repairers import Repairer, repairer_for
 from .targets.target import Target
@@ -173,16 +173,49 @@ def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | Non
     )
 
 
-def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions) -> CellPlan:
+def _blas_setup(cell: Cell, target: Target, provider: BlasProvider) -> tuple[tuple[str, ...], str | None]:
+    """The meson options that select the cell's BLAS, and why the cell cannot apply.
+
+    A preset's own options for a flavour are passed as they are; otherwise each option
+    the provider would pass goes in only when the target declares it. A flavour that
+    needs an option the target lacks (ILP64 without ``use-ilp64``) does not apply.
+    """
+    if cell.blas in target.blas_args:
+        return target.blas_args[cell.blas], None
+    args = []
+    for arg in provider.setup_args():
+        option = arg.removeprefix("-D").split("=", 1)[0]
+        if option in target.meson_options:
+            args.append(arg)
+        elif option == "use-ilp64":
+            return (), f"{target.name} declares no use-ilp64 option: the ILP64 flavour {cell.blas} does not apply"
+    return tuple(args), None
+
+
+def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOptions, blas_reason: str | None,
+          covering: Cell) -> str | None:
+    """Why the cell does not apply here, if it does not."""
+    reason = skip_reason(cell, target, provider, options.host_platform) or blas_reason
+    if reason is None and not target.declares_blas and covering.session_name != cell.session_name:
+        reason = f"{target.name} declares no BLAS option: {covering.session_name} builds and tests the same wheel"
+    if reason is None and cell.kind == "toolchain-min" and not _compilers(cell, target, options).commands():
+        reason = f"target {target.name} declares no toolchain_min and no --cc/--cxx/--fc was given"
+    return reason
+
+
+def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,
+              matrix: Matrix | None = None) -> CellPlan:
+    """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS."""
     if options.tag_wheels not in TAG_WHEEL_METHODS:
         raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
-    provider = PROVIDERS[cell.blas]
+    provider = provider_for(cell.blas, target_declares_blas=target.declares_blas)
     platform = PLATFORMS[cell.platform]
     repairer = repairer_for(platform, options.repair_tool)
     toolchain_min = cell.kind == "toolchain-min"
     compilers = _compilers(cell, target, options)
     key = workspace.build_key(cell, target.name, target.source_dir) + ("-toolchain-min" if toolchain_min else "")
-    setup_args = [*target.blas_args.get(cell.blas, provider.setup_args()), *target.setup_args]
+    blas_args, blas_reason = _blas_setup(cell, target, provider)
+    setup_args = [*blas_args, *target.setup_args]
     if target.system_components is not None:
         setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
     requirements = sorted(
@@ -196,9 +229,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         requirements = sorted({*requirements, *target.toolchain_min_requires})
     env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else requirements
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
-    reason = skip_reason(cell, target, provider, options.host_platform)
-    if reason is None and toolchain_min and not compilers.commands():
-        reason = f"target {target.name} declares no toolchain_min and no --cc/--cxx/--fc was given"
+    reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell)
     return CellPlan(
         cell=cell,
         target=target,

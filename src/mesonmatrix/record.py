@@ -129,6 +129,7 @@ class ResultRecord:
     error: str | None = None
     matrix_file: str = ""
     target_version: str | None = None
+    target_declares_blas: bool | None = None  # False: no BLAS option, so no BLAS is built in or checked
     python_executable: str | None = None
     wheels: list[WheelInfo] = field(default_factory=list)
     built_wheels: list[WheelInfo] = field(default_factory=list)

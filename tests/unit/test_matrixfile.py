@@ -128,3 +128,10 @@ def test_excludes_and_includes(project):
         "build-3.12-netlib",
         "build-3.12-openblas-kahan+auto",
     }
+
+
+def test_a_matrix_without_a_blas_axis_names_cells_by_python(project):
+    (project / "matrices" / "m.toml").write_text(GOOD_AXES.replace('blas = ["openblas"]\n', "").replace(
+        'python = ["3.12"]', 'python = ["3.11", "3.12"]'))
+    cells = load_matrices(project / "matrices", project).matrix.by_session()
+    assert set(cells) == {"build-3.11", "build-3.12"} and cells["build-3.12"].blas == "none"

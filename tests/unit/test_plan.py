@@ -178,3 +178,25 @@ def test_a_target_given_by_path_without_locks_runs_unlocked_and_says_so(tmp_path
     p = plan_cell(CELLS["build-3.12-openblas"], adhoc, WS, replace(OPTIONS, project_root=tmp_path, target="../x"))
     assert p.lock_error is None and p.locks.unlocked and p.build_lock is None
     assert "blasdemo has no locks yet" in p.lock_notice and "`nox -s lock -- ../x` writes locks" in p.lock_notice
+
+
+def no_blas_target():
+    options = {k: v for k, v in DEMO.meson_options.items() if k not in ("blas", "lapack", "use-ilp64")}
+    return dataclasses.replace(DEMO, meson_options=options, from_preset=False, name="noblas")
+
+
+def test_a_target_without_blas_builds_without_blas_arguments_in_one_cell():
+    target = no_blas_target()
+    headline = plan_cell(CELLS["build-3.12-openblas"], target, WS, OPTIONS, matrix=MATRICES.matrix)
+    assert headline.skip_reason is None and headline.provider.name == "none"
+    assert not any(a.startswith(("-Dblas", "-Dlapack", "-Duse-ilp64")) for a in headline.setup_args)
+    assert "scipy-openblas32" not in headline.build_requirements
+    sibling = plan_cell(CELLS["build-3.12-netlib"], target, WS, OPTIONS, matrix=MATRICES.matrix)
+    assert sibling.skip_reason == "noblas declares no BLAS option: build-3.12-openblas builds and tests the same wheel"
+
+
+def test_an_ilp64_flavour_needs_the_targets_use_ilp64_option():
+    options = {k: v for k, v in DEMO.meson_options.items() if k != "use-ilp64"}
+    target = dataclasses.replace(DEMO, meson_options=options)
+    assert "declares no use-ilp64 option" in plan_cell(CELLS["build-3.12-openblas64"], target, WS, OPTIONS).skip_reason
+    assert plan_cell(CELLS["build-3.12-openblas"], target, WS, OPTIONS).skip_reason is None

@@ -4,7 +4,8 @@ import pytest
 
 from mesonmatrix.config.matrixfile import load_matrices
 from mesonmatrix.errors import TargetError
-from mesonmatrix.targets.mesonoptions import system_library_components
+from mesonmatrix.targets.layout import import_name_of
+from mesonmatrix.targets.mesonoptions import read_options, system_library_components
 from mesonmatrix.targets.resolve import resolve_target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,3 +76,27 @@ def test_an_sdists_epoch_comes_from_the_tarball_not_from_files_builds_touch(tmp_
     (source / "subprojects" / ".wraplock").write_text("")
     os.utime(source / "meson.build")  # an edit after unpacking, too, leaves the sdist's time
     assert source_date_epoch(source) == 1_700_000_500
+
+
+def test_meson_options_are_read_with_mesons_parser(tmp_path):
+    (tmp_path / "meson_options.txt").write_text(
+        "# comments and odd spacing are meson's business\n"
+        "option('blas', type : 'string', value : 'openblas')\n"
+        "option(\n  'use-ilp64',\n  type: 'boolean', value: false)\n"
+        "option('mode', type: 'combo', choices: ['a', 'b'], value: 'a')\n"
+    )
+    options = read_options(tmp_path)
+    assert set(options) == {"blas", "use-ilp64", "mode"}
+    assert options["use-ilp64"].type == "boolean" and options["mode"].choices == ("a", "b")
+    assert read_options(tmp_path / "nowhere") == {}
+
+
+def test_the_import_name_is_the_package_the_tree_holds(tmp_path):
+    for folder in ("pywt", "tests", "docs"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "__init__.py").write_text("")
+    assert import_name_of(tmp_path, "PyWavelets") == "pywt"
+    (tmp_path / "src" / "my_pkg").mkdir(parents=True)
+    (tmp_path / "src" / "my_pkg" / "__init__.py").write_text("")
+    assert import_name_of(tmp_path, "my-pkg") == "my_pkg"
+    assert import_name_of(tmp_path / "empty", "Some.Name") == "some_name"

@@ -104,12 +104,17 @@ def load_toml(file: Path) -> dict[str, Any]:
 
 
 def _axis_values(file: Path, axes: dict[str, Any]) -> dict[str, list[str]]:
-    """``[axes]``: every axis, each a non-empty list of valid, distinct values."""
+    """``[axes]``: every axis, each a non-empty list of valid, distinct values. ``blas``
+    may be left out, for a target without BLAS: its cells are named ``build-<python>…``."""
     _check_keys(file, "axes", axes, AXES)
     values: dict[str, list[str]] = {}
     for axis in AXES:
+        if axis == "blas" and axis not in axes:
+            values[axis] = ["none"]
+            continue
         if axis not in axes:
-            raise MatrixError(file, f"axes.{axis}", "missing; every matrix declares all axes: " + _allowed(AXES))
+            raise MatrixError(file, f"axes.{axis}", "missing; every matrix declares these axes: "
+                              + _allowed(a for a in AXES if a != "blas") + " (and blas, for a target with BLAS)")
         raw = axes[axis]
         if not isinstance(raw, list):
             raise MatrixError(file, f"axes.{axis}", "expected a list of values")

@@ -1,10 +1,10 @@
 """Session names and nox tags for cells.
 
-A cell is named ``build-<python>-<blas>``; each other axis whose value differs from the
-matrix's default appends that value, in the fixed order platform, system libraries,
-install tags: ``build-3.12-openblas-macos-arm64``, ``build-3.12-openblas-auto-split``,
-``build-3.12-openblas-kahan+auto``. Commas in a system-library value become ``+`` so the
-name stays one shell word.
+A cell is named ``build-<python>-<blas>`` (``build-<python>`` in a matrix without BLAS);
+each other axis whose value differs from the matrix's default appends that value, in the
+fixed order platform, system libraries, install tags: ``build-3.12-openblas-macos-arm64``,
+``build-3.12-openblas-auto-split``, ``build-3.12-openblas-kahan+auto``. Commas in a
+system-library value become ``+`` so the name stays one shell word.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from ..model import system_libraries_slug
 
 
 def session_name(values: Mapping[str, str], defaults: Mapping[str, str]) -> str:
-    parts = ["build", values["python"], values["blas"]]
+    parts = ["build", values["python"]]
+    if values["blas"] != "none":  # a matrix without BLAS names no flavour
+        parts.append(values["blas"])
     if values["platform"] != defaults["platform"]:
         parts.append(values["platform"])
     if values["system_libraries"] != defaults["system_libraries"]:

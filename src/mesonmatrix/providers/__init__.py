@@ -10,9 +10,12 @@ from .accelerate import OSFramework
 from .base import BlasExpectation, BlasProvider, Presence
 from .debian import DebianBLAS
 from .mkl import PyPIMKL
+from .none import NoBLAS
 from .scipy_openblas import ScipyOpenBLAS
 
-__all__ = ["PROVIDERS", "BlasExpectation", "BlasProvider", "DebianBLAS", "Presence"]
+__all__ = ["NO_BLAS", "PROVIDERS", "provider_for", "BlasExpectation", "BlasProvider", "DebianBLAS", "Presence"]
+
+NO_BLAS = NoBLAS()
 
 PROVIDERS: dict[str, BlasProvider] = {
     p.name: p
@@ -77,5 +80,12 @@ PROVIDERS: dict[str, BlasProvider] = {
             expectation=BlasExpectation(names=("accelerate",), int_size=32),
             platforms=("macos-arm64", "macos-x86_64"),
         ),
+        NO_BLAS,
     )
 }
+
+
+def provider_for(flavour: str, *, target_declares_blas: bool) -> BlasProvider:
+    """The provider a cell of ``flavour`` uses: none at all for a target without a BLAS
+    option, whose build must not install or pass anything for one."""
+    return PROVIDERS[flavour] if target_declares_blas else NO_BLAS

@@ -20,7 +20,7 @@ from ..errors import TargetError
 from ..machine.commands import CommandRunner
 from ..machine.uv import uv_binary
 from ..machine.workspace import Workspace
-from ..providers import PROVIDERS
+from ..providers import provider_for
 from ..targets.resolve import resolve_target
 from ..targets.target import Target
 from .cells import load_or_exit
@@ -34,6 +34,18 @@ def supports(target: Target, python: str) -> bool:
         return SpecifierSet(target.requires_python).contains(python.rstrip("t"), prereleases=True)
     except InvalidSpecifier:
         return True  # the cell itself reports the bad specifier
+
+
+def wanted_locks(project_root: Path, target: Target, python: str,
+                 flavours: list[str]) -> list[tuple[Path, list[str]]]:
+    """Each lock file for ``target`` on ``python`` with the inputs it is compiled from."""
+    wanted = []
+    for flavour in flavours:
+        provider = provider_for(flavour, target_declares_blas=target.declares_blas)
+        lock = build_lock_path(project_root, target.name, python, flavour)
+        wanted.append((lock, build_lock_inputs(target, provider)))
+    wanted.append((suite_lock_path(project_root, target.name, python), suite_lock_inputs(target)))
+    return wanted
 
 
 def lock_session(session: nox.Session, project_root: Path) -> None:
@@ -62,10 +74,8 @@ def lock_session(session: nox.Session, project_root: Path) -> None:
             if not supports(target, python):
                 session.log(f"{target.name}: not locked for Python {python} (requires-python {target.requires_python})")
                 continue
-            wanted = [(build_lock_path(project_root, target.name, python, flavour),
-                       build_lock_inputs(target, PROVIDERS[flavour])) for p, flavour in pairs if p == python]
-            wanted.append((suite_lock_path(project_root, target.name, python), suite_lock_inputs(target)))
-            for out, inputs in wanted:
+            flavours = [flavour for p, flavour in pairs if p == python]
+            for out, inputs in wanted_locks(project_root, target, python, flavours):
                 if args.stale_only and lock_problem(out, inputs) is None:
                     kept += 1
                     continue

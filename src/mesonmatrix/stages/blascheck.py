@@ -35,7 +35,10 @@ def probe_blas(
 
 
 def blas_mismatch(found: BlasRuntime, expected: BlasExpectation, flavour: str) -> str | None:
-    """The cell's error when the loaded BLAS, or its integer size, is not what ``flavour`` promises."""
+    """The cell's error when the loaded BLAS, or its integer size, is not what ``flavour``
+    promises; never for a target without BLAS, which promises nothing."""
+    if not expected.names:
+        return None
     if (found.name or "") not in expected.names:
         return (
             f"BLAS mismatch: the cell claims {flavour} ({', '.join(expected.names)}) but the installed "

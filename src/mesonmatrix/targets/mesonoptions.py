@@ -1,25 +1,73 @@
-"""What a target's ``meson.options`` (or ``meson_options.txt``) declares."""
+"""What a target's ``meson.options`` (or ``meson_options.txt``) declares, read with meson's
+own parser (``mesonbuild.mparser``): option names, types, choices and defaults.
+
+The tool passes an option only when the target declares it (or its preset says so), so
+a project without a ``blas`` option builds without BLAS arguments instead of stopping at
+``ERROR: Unknown option: "blas"``.
+"""
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 from pathlib import Path
 
+from mesonbuild import mparser
+
+from ..errors import TargetError
 from ..model import SYSTEM_LIBRARY_MODES
 
+OPTION_FILES = ("meson.options", "meson_options.txt")  # meson >= 1.1 reads the first
 
-def system_library_components(source_dir: Path) -> tuple[str, ...] | None:
-    """The component names the target's ``use-system-libraries`` option accepts, if any."""
-    for name in ("meson.options", "meson_options.txt"):
-        options = source_dir / name
-        if options.is_file():
-            text = options.read_text(encoding="utf-8")
-            match = re.search(r"option\(\s*'use-system-libraries'(.*?)\)\s*$", text, re.S | re.M)
-            if not match:
-                return None
-            choices = re.search(r"choices\s*:\s*\[([^\]]*)\]", match.group(1))
-            if not choices:
-                return ()
-            names = re.findall(r"'([^']+)'", choices.group(1))
-            return tuple(n for n in names if n not in SYSTEM_LIBRARY_MODES)
-    return None
+
+@dataclass(frozen=True, kw_only=True)
+class MesonOption:
+    name: str
+    type: str  # string, boolean, combo, array, integer, feature
+    choices: tuple[str, ...] = ()
+
+
+def _value(node: object) -> object:
+    """A literal node's Python value: strings, booleans, numbers and arrays of them."""
+    if isinstance(node, mparser.ArrayNode):
+        return tuple(_value(item) for item in node.args.arguments)
+    return getattr(node, "value", None)
+
+
+def _name(node: object) -> str:
+    # meson >= 1.3 keeps identifiers as IdNode; older versions as plain strings.
+    return str(getattr(node, "value", node))
+
+
+def read_options(source_dir: Path) -> dict[str, MesonOption]:
+    """Every ``option(...)`` the target's options file declares; {} when it has none."""
+    path = next((source_dir / n for n in OPTION_FILES if (source_dir / n).is_file()), None)
+    if path is None:
+        return {}
+    try:
+        tree = mparser.Parser(path.read_text(encoding="utf-8"), str(path)).parse()
+    except mparser.ParseException as exc:
+        raise TargetError(f"{path} cannot be parsed: {exc}") from None
+    options: dict[str, MesonOption] = {}
+    for line in tree.lines:
+        if not isinstance(line, mparser.FunctionNode) or _name(line.func_name) != "option":
+            continue
+        positional = [_value(a) for a in line.args.arguments]
+        keywords = {_name(k): _value(v) for k, v in line.args.kwargs.items()}
+        if not positional or not isinstance(positional[0], str):
+            continue
+        choices = keywords.get("choices")
+        options[positional[0]] = MesonOption(
+            name=positional[0], type=str(keywords.get("type", "")),
+            choices=tuple(str(c) for c in choices) if isinstance(choices, tuple) else (),
+        )
+    return options
+
+
+def system_library_components(options: dict[str, MesonOption] | Path) -> tuple[str, ...] | None:
+    """The component names the target's ``use-system-libraries`` option accepts, if any
+    (from options already read, or from a source tree's options file)."""
+    declared = read_options(options) if isinstance(options, Path) else options
+    option = declared.get("use-system-libraries")
+    if option is None:
+        return None
+    return tuple(c for c in option.choices if c not in SYSTEM_LIBRARY_MODES)

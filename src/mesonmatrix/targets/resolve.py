@@ -20,7 +20,8 @@ else:  # pragma: no cover
 from ..config.presets import TargetPreset
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
-from .mesonoptions import system_library_components
+from .layout import import_name_of
+from .mesonoptions import read_options, system_library_components
 from .sdists import fetch_sdist, unpack_sdist
 from .target import Target
 
@@ -53,8 +54,9 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         # meson-python projects may take their version from meson.build
         found = re.search(r"version\s*:\s*'([^']+)'", (source_dir / "meson.build").read_text(encoding="utf-8"))
         version = found.group(1) if found else "0"
-    import_name = (preset.import_name if preset else None) or re.sub(r"[-.]+", "_", project_name).lower()
+    import_name = (preset.import_name if preset else None) or import_name_of(source_dir, project_name)
     requires = tuple(data.get("build-system", {}).get("requires", ()))
+    options = read_options(source_dir)
     return Target(
         name=name or re.sub(r"[^A-Za-z0-9._+-]", "_", project_name),
         source_dir=source_dir,
@@ -64,7 +66,8 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         build_requires=requires,
         runtime_requires=tuple(project.get("dependencies", ())),
         requires_python=project.get("requires-python") if isinstance(project.get("requires-python"), str) else None,
-        system_components=system_library_components(source_dir),
+        system_components=system_library_components(options),
+        meson_options=options,
         test_requires=preset.test_requires if preset else ("pytest",),
         suites=preset.suites if preset else {"full": (import_name,)},
         default_suite=preset.default_suite if preset else "full",

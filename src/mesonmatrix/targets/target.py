@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import TargetError
+from .mesonoptions import MesonOption
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,6 +22,12 @@ class Target:
     # Declared in a matrix file ([targets.NAME]); False for a source tree or sdist given
     # with --target, which the project's locks/ may not cover yet.
     from_preset: bool = False
+    meson_options: dict[str, MesonOption] = field(default_factory=dict)  # what meson.options declares
+
+    @property
+    def declares_blas(self) -> bool:
+        """A ``blas`` option, or meson options for BLAS flavours given by its preset."""
+        return "blas" in self.meson_options or bool(self.blas_args)
     # Components the target's use-system-libraries option accepts; None: it has no such option.
     system_components: tuple[str, ...] | None
     test_requires: tuple[str, ...]
