@@ -31,17 +31,23 @@ from .wheels.files import sha256_file
 
 @dataclass(frozen=True, kw_only=True)
 class TestPlan:
-    """How the installed wheels are tested: the shipped suite with pytest, or (for a
-    runtime-only wheel, which ships no tests) an import smoke test."""
+    """How the installed wheels are tested: the installed suite with ``pytest --pyargs``,
+    the project's test folder run from a copy (``pytest-dir``), the project's own
+    cibuildwheel test commands (``commands``), or (for a runtime-only wheel, which ships
+    no tests) an import smoke test."""
 
     __test__ = False  # a plan, not a test class for pytest to collect
-    kind: str  # "pytest" or "smoke"
+    kind: str  # "pytest", "pytest-dir", "commands" or "smoke"
     suite: str
     suite_args: tuple[str, ...] = ()
     smoke: str = ""
-    source: str = "shipped"  # where the tests come from: "shipped", "tests-wheel" or "smoke"
+    # Where the tests come from: "shipped", "tests-wheel", "smoke", or for tests outside
+    # the package "preset", "cibuildwheel" or "tests-dir".
+    source: str = "shipped"
     requirements: tuple[str, ...] = ()  # installed beside the wheels when no lock file covers them
     lock: Path | None = None
+    copies: tuple[str, ...] = ()  # folders of the source tree copied out to run the tests from
+    commands: tuple[tuple[str, ...], ...] = ()  # cibuildwheel's test commands ({project}, {package})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,14 +169,15 @@ def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | Non
         return TestPlan(
             kind="smoke", suite=suite, smoke=target.smoke, source="smoke", requirements=TEST_TOOLS, lock=lock
         )
-    return TestPlan(
-        kind="pytest",
-        suite=suite,
-        suite_args=suite_args,
-        source="tests-wheel" if cell.install_tags == "split" else "shipped",
-        requirements=(*target.test_requires, *TEST_TOOLS),
-        lock=lock,
-    )
+    requirements = (*target.test_requires, *TEST_TOOLS)
+    found = target.tests
+    if found.outside_the_package:
+        return TestPlan(kind="commands" if found.commands else "pytest-dir", suite=suite, suite_args=suite_args,
+                        source=found.origin, requirements=requirements, lock=lock, copies=found.copies,
+                        commands=found.commands)
+    return TestPlan(kind="pytest", suite=suite, suite_args=suite_args,
+                    source="tests-wheel" if cell.install_tags == "split" else "shipped",
+                    requirements=requirements, lock=lock)
 
 
 def _blas_setup(cell: Cell, target: Target, provider: BlasProvider) -> tuple[tuple[str, ...], str | None]:
@@ -196,6 +203,9 @@ def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOption
           covering: Cell) -> str | None:
     """Why the cell does not apply here, if it does not."""
     reason = skip_reason(cell, target, provider, options.host_platform) or blas_reason
+    if reason is None and cell.install_tags == "split" and target.tests.outside_the_package:
+        reason = (f"{target.name} keeps its tests outside the package ({target.tests.origin}): a tests wheel "
+                  "would hold none, so the split cell does not apply")
     if reason is None and not target.declares_blas and covering.session_name != cell.session_name:
         reason = f"{target.name} declares no BLAS option: {covering.session_name} builds and tests the same wheel"
     if reason is None and cell.kind == "toolchain-min" and not _compilers(cell, target, options).commands():

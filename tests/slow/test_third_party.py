@@ -37,3 +37,16 @@ def test_pywavelets_has_no_blas_option_and_passes_its_installed_tests():
     assert r["locks"]["unlocked"] is True
     sibling = run_nox_cell(HOME, "build-3.12-netlib", "--target", str(path), target_name="PyWavelets")
     assert sibling.record["status"] == "skipped" and "build-3.12-openblas builds and tests" in sibling.record["error"]
+
+
+def test_contourpy_runs_its_own_cibuildwheel_test_command_from_a_copy():
+    """contourpy 1.3.3: C++ with pybind11, no BLAS, package under lib/, tests in a top-level
+    tests/ folder, and a [tool.cibuildwheel] test-command with {project}."""
+    path = sdist("contourpy", "1.3.3", "083e12155b210502d0bca491432bb04d56dc3432f95a979b429f2848c3dbe880")
+    result = run_nox_cell(HOME, "build-3.12-openblas", "--target", str(path), target_name="contourpy")
+    r = result.record
+    assert result.returncode == 0, result.output[-3000:]
+    assert r["target_version"] == "1.3.3" and r["target_declares_blas"] is False
+    assert r["tests"]["source"] == "cibuildwheel" and r["tests"]["passed"] > 20 and r["tests"]["failed"] == 0
+    split = run_nox_cell(HOME, "build-3.12-openblas-split", "--target", str(path), target_name="contourpy")
+    assert split.record["status"] == "skipped" and "outside the package" in split.record["error"]

@@ -13,7 +13,7 @@ from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.options import RunOptions
 from mesonmatrix.plan import plan_cell, skip_reason
 from mesonmatrix.stages.build import build_command
-from mesonmatrix.stages.test import pytest_command
+from mesonmatrix.stages.pytestrun import pytest_command
 from mesonmatrix.targets.resolve import resolve_target
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 # A command looked up on PATH (a compiler, gfortran): never an option, never a path.
 COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
-               "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires")
+               "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires", "test_dir")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
@@ -54,6 +54,11 @@ class TargetPreset:
     # Requirements a toolchain-min build adds to the lowest [build-system] requires: what
     # the target's declared floors miss (each with a comment in the matrix saying why).
     toolchain_min_requires: tuple[str, ...] = ()
+    # Where the tests are when the package does not install them (a folder of the source
+    # tree, run from a copy); None: as the project describes (see targets/testsource.py).
+    test_dir: str | None = None
+    declares_suites: bool = False  # `suites` given: the installed tests, run with --pyargs
+    declares_test_requires: bool = False
 
 
 def _string_list(file: Path, key: str, value: object) -> tuple[str, ...]:
@@ -155,7 +160,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
             raise MatrixError(file, f"{where}.{key}", f"unknown key; allowed: {', '.join(PRESET_KEYS)}")
     if ("path" in raw) == ("sdist" in raw):
         raise MatrixError(file, where, "needs exactly one of `path` (a source tree) or `sdist` (name, version, sha256)")
-    for key in ("description", "import_name", "smoke", "path", "default_suite"):
+    for key in ("description", "import_name", "smoke", "path", "default_suite", "test_dir"):
         if key in raw and not isinstance(raw[key], str):
             raise MatrixError(file, f"{where}.{key}", "expected a string")
     import_name = _import_name(file, where, raw.get("import_name"))
@@ -176,4 +181,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         toolchain_min=_toolchain_min(file, where, raw.get("toolchain_min", {})),
         toolchain_min_requires=_string_list(file, f"{where}.toolchain_min_requires",
                                             raw.get("toolchain_min_requires", [])),
+        test_dir=raw.get("test_dir"),
+        declares_suites="suites" in raw,
+        declares_test_requires="test_requires" in raw,
     )

@@ -4,14 +4,10 @@ tests (or, for a runtime-only wheel, an import smoke test) and the BLAS check.""
 from __future__ import annotations
 
 import os
-import tempfile
-import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CellError
-from ..machine.commands import CommandRunner
 from ..machine.uv import create_venv_command, install_command
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
@@ -19,6 +15,8 @@ from ..wheels.files import stray_test_files
 from .blascheck import blas_mismatch, probe_blas
 from .build_env import BuildEnv
 from .context import StageContext
+from .outside import copy_test_sources, run_commands, run_test_dir
+from .pytestrun import run_pytest, run_smoke
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,50 +25,6 @@ class TestResult:
     counts: TestCounts
     blas_runtime: BlasRuntime | None = None
     failure: str | None = None  # the cell's error: failed tests or the wrong BLAS
-
-
-def pytest_command(venv_py: Path, suite_args: Sequence[str], junit: Path) -> list[str]:
-    # --pyargs runs the installed package's tests; -p no:cacheprovider keeps the cwd clean.
-    return [str(venv_py), "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", "-q", "-rfE",
-            "--pyargs", *suite_args]
-
-
-def parse_junit(path: Path, suite: str, source: str) -> TestCounts:
-    root = ET.parse(path).getroot()
-    suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
-    total = failures = errors = skipped = 0
-    for element in suites:
-        total += int(element.get("tests", 0))
-        failures += int(element.get("failures", 0))
-        errors += int(element.get("errors", 0))
-        skipped += int(element.get("skipped", 0))
-    return TestCounts(suite=suite, source=source, passed=total - failures - errors - skipped, failed=failures,
-                      skipped=skipped, errors=errors)
-
-
-def run_pytest(runner: CommandRunner, venv_py: Path, suite_args: Sequence[str], junit: Path, *, suite: str,
-               source: str, env: dict[str, str] | None = None) -> TestCounts:
-    with tempfile.TemporaryDirectory(prefix="mesonmatrix-tests-") as cwd:
-        result = runner.run(pytest_command(venv_py, suite_args, junit), label=f"pytest --pyargs {' '.join(suite_args)}",
-                            cwd=Path(cwd), extra_env=env, check=False)
-    if result.returncode == 5:
-        raise CellError(f"pytest collected no tests from the installed {' '.join(suite_args)}")
-    if result.returncode == 4:
-        # A usage error: the suite's arguments (or a plugin option) are wrong, not the tests.
-        said = (result.stdout.strip().splitlines() or [""])[-1]
-        raise CellError(f"pytest usage error (exit 4) for the suite's arguments {' '.join(suite_args)}: {said}")
-    if not junit.is_file():
-        raise CellError(f"pytest exited {result.returncode} without writing {junit}")
-    counts = parse_junit(junit, suite, source)
-    if result.returncode not in (0, 1):
-        raise CellError(f"pytest exited {result.returncode} (interrupted or internal error); log: {runner.log}")
-    return counts
-
-
-def run_smoke(runner: CommandRunner, venv_py: Path, code: str, *, env: dict[str, str] | None = None) -> TestCounts:
-    with tempfile.TemporaryDirectory(prefix="mesonmatrix-smoke-") as cwd:
-        runner.run([str(venv_py), "-c", code], label="import smoke test", cwd=Path(cwd), extra_env=env)
-    return TestCounts(suite="import", source="smoke", passed=1)
 
 
 def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[str, Path]) -> Path:
@@ -125,14 +79,22 @@ def _test_installed(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: 
         counts = run_smoke(ctx.runner, venv_py, tests.smoke, env=env)
         ctx.say(f"    smoke test passed; no test files in {repaired['runtime'].name}")
     else:
-        junit = plan.results_dir / "junit.xml"
-        junit.unlink(missing_ok=True)
-        counts = run_pytest(ctx.runner, venv_py, tests.suite_args, junit, suite=tests.suite, source=tests.source,
-                            env=env)
-        ctx.say(f"    {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped, {counts.errors} errors")
+        if tests.kind == "pytest":
+            junit = plan.results_dir / "junit.xml"
+            junit.unlink(missing_ok=True)
+            counts = run_pytest(ctx.runner, venv_py, tests.suite_args, junit, suite=tests.suite,
+                                source=tests.source, env=env)
+            where = ""
+        else:
+            work = copy_test_sources(plan.target.source_dir, tests.copies, plan.results_dir / "test-sources")
+            run = run_commands if tests.kind == "commands" else run_test_dir
+            counts = run(plan, ctx.runner, venv_py, work, env)
+            where = f" (tests from {tests.source}, run from a copy at {work})"
+        ctx.say(f"    {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped, "
+                f"{counts.errors} errors{where}")
         if counts.failed or counts.errors:
             return TestResult(counts=counts, failure=f"tests failed: {counts.failed} failed, {counts.errors} errors "
-                                                     f"(junit: {junit})")
+                                                     f"(logs and junit files in {plan.results_dir})")
         if counts.passed == 0:
             return TestResult(counts=counts, failure="no test passed")
     found = probe_blas(ctx.runner, venv_py, plan.target.import_name, env=env)

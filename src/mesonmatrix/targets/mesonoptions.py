@@ -33,7 +33,7 @@ def _value(node: object) -> object:
     return getattr(node, "value", None)
 
 
-def _name(node: object) -> str:
+def node_name(node: object) -> str:
     # meson >= 1.3 keeps identifiers as IdNode; older versions as plain strings.
     return str(getattr(node, "value", node))
 
@@ -49,10 +49,10 @@ def read_options(source_dir: Path) -> dict[str, MesonOption]:
         raise TargetError(f"{path} cannot be parsed: {exc}") from None
     options: dict[str, MesonOption] = {}
     for line in tree.lines:
-        if not isinstance(line, mparser.FunctionNode) or _name(line.func_name) != "option":
+        if not isinstance(line, mparser.FunctionNode) or node_name(line.func_name) != "option":
             continue
         positional = [_value(a) for a in line.args.arguments]
-        keywords = {_name(k): _value(v) for k, v in line.args.kwargs.items()}
+        keywords = {node_name(k): _value(v) for k, v in line.args.kwargs.items()}
         if not positional or not isinstance(positional[0], str):
             continue
         choices = keywords.get("choices")

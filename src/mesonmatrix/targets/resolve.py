@@ -17,13 +17,16 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from ..config.locks import requirement_name
 from ..config.presets import TargetPreset
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
 from .layout import import_name_of
 from .mesonoptions import read_options, system_library_components
+from .metadata import project_version
 from .sdists import fetch_sdist, unpack_sdist
 from .target import Target
+from .testsource import TestSource, discover_tests
 
 
 def read_pyproject(source_dir: Path) -> dict[str, Any]:
@@ -38,6 +41,33 @@ def read_pyproject(source_dir: Path) -> dict[str, Any]:
             raise TargetError(f"{pyproject} is not valid TOML: {exc}") from None
 
 
+def _tests(source_dir: Path, pyproject: dict[str, Any], preset: TargetPreset | None) -> TestSource:
+    """A preset's test_dir or its suites win; otherwise what the project describes."""
+    if preset is not None and preset.test_dir is not None:
+        if not (source_dir / preset.test_dir).exists():
+            raise TargetError(f"target {preset.name}: its test_dir {preset.test_dir!r} is not in {source_dir}")
+        return discover_tests(source_dir, pyproject, test_dir=preset.test_dir)
+    if preset is not None and preset.declares_suites:
+        return TestSource(origin="installed")
+    return discover_tests(source_dir, pyproject)
+
+
+def _test_requires(preset: TargetPreset | None, tests: TestSource) -> tuple[str, ...]:
+    if preset is not None and preset.declares_test_requires:
+        return preset.test_requires
+    found = tests.requires or ("pytest",)
+    # Every way of running tests here but a smoke test goes through pytest.
+    return found if any(requirement_name(r) == "pytest" for r in found) else (*found, "pytest")
+
+
+def _suites(preset: TargetPreset | None, tests: TestSource, import_name: str) -> dict[str, tuple[str, ...]]:
+    """Suite presets: arguments after ``pytest --pyargs`` for installed tests; extra pytest
+    arguments for tests run from their folder."""
+    if preset is not None and (preset.declares_suites or preset.test_dir is not None):
+        return preset.suites if preset.declares_suites else {"full": ()}
+    return {"full": (import_name,)} if not tests.outside_the_package else {"full": ()}
+
+
 def target_from_source(source_dir: Path, *, name: str | None = None, preset: TargetPreset | None = None) -> Target:
     data = read_pyproject(source_dir)
     backend = data.get("build-system", {}).get("build-backend")
@@ -49,14 +79,11 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
     project_name = project.get("name")
     if not isinstance(project_name, str):
         raise TargetError(f"{source_dir}/pyproject.toml has no [project] name")
-    version = project.get("version")
-    if not isinstance(version, str):
-        # meson-python projects may take their version from meson.build
-        found = re.search(r"version\s*:\s*'([^']+)'", (source_dir / "meson.build").read_text(encoding="utf-8"))
-        version = found.group(1) if found else "0"
+    version = project_version(source_dir, data)
     import_name = (preset.import_name if preset else None) or import_name_of(source_dir, project_name)
     requires = tuple(data.get("build-system", {}).get("requires", ()))
     options = read_options(source_dir)
+    tests = _tests(source_dir, data, preset)
     return Target(
         name=name or re.sub(r"[^A-Za-z0-9._+-]", "_", project_name),
         source_dir=source_dir,
@@ -68,9 +95,10 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         requires_python=project.get("requires-python") if isinstance(project.get("requires-python"), str) else None,
         system_components=system_library_components(options),
         meson_options=options,
-        test_requires=preset.test_requires if preset else ("pytest",),
-        suites=preset.suites if preset else {"full": (import_name,)},
-        default_suite=preset.default_suite if preset else "full",
+        test_requires=_test_requires(preset, tests),
+        suites=_suites(preset, tests, import_name),
+        default_suite=preset.default_suite if preset and preset.declares_suites else "full",
+        tests=tests,
         smoke=(preset.smoke if preset else None) or f"import {import_name}",
         setup_args=preset.setup_args if preset else (),
         system_requires=preset.system_requires if preset else {},

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import TargetError
 from .mesonoptions import MesonOption
+from .testsource import TestSource
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -23,6 +24,7 @@ class Target:
     # with --target, which the project's locks/ may not cover yet.
     from_preset: bool = False
     meson_options: dict[str, MesonOption] = field(default_factory=dict)  # what meson.options declares
+    tests: TestSource = TestSource(origin="installed")  # where the tests are and how they run
 
     @property
     def declares_blas(self) -> bool:

@@ -1,0 +1,78 @@
+"""Where a project's tests are, and how its own cibuildwheel test commands are run here."""
+
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.errors import TargetError
+from mesonmatrix.stages.outside import command_argv, copy_test_sources
+from mesonmatrix.targets.testsource import discover_tests, extra_requirements
+
+PROJECT = {
+    "name": "contourpy",
+    "optional-dependencies": {
+        "test": ["contourpy[test-no-images]", "matplotlib"],
+        "test-no-images": ["pytest", "pytest-xdist", "wurlitzer; sys_platform != 'win32'"],
+        "docs": ["sphinx"],
+    },
+}
+
+
+def tree(tmp_path: Path, *files: str) -> Path:
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    return tmp_path
+
+
+def test_an_extra_follows_the_projects_references_to_its_own_extras():
+    assert extra_requirements(PROJECT, ("test",)) == (
+        "matplotlib", "pytest", "pytest-xdist", "wurlitzer; sys_platform != 'win32'")
+    assert extra_requirements(PROJECT, ()) == ()
+
+
+def test_cibuildwheel_test_settings_are_honoured(tmp_path):
+    source = tree(tmp_path, "tests/test_minimal.py", "tests/conftest.py")
+    pyproject = {"project": PROJECT, "tool": {"cibuildwheel": {
+        "test-requires": "pytest hypothesis", "test-extras": ["test-no-images"],
+        "test-command": ['python -c "import contourpy"', "pytest -v {project}/tests/test_minimal.py && echo done"]}}}
+    found = discover_tests(source, pyproject)
+    assert found.origin == "cibuildwheel" and found.copies == ("tests",)
+    assert found.commands == (("python", "-c", "import contourpy"),
+                              ("pytest", "-v", "{project}/tests/test_minimal.py"), ("echo", "done"))
+    assert found.requires == ("pytest", "hypothesis", "pytest", "pytest-xdist", "wurlitzer; sys_platform != 'win32'")
+
+
+def test_a_top_level_tests_folder_with_a_test_extra(tmp_path):
+    source = tree(tmp_path, "tests/test_a.py", "src/pkg/__init__.py")
+    found = discover_tests(source, {"project": PROJECT})
+    assert found.origin == "tests-dir" and found.copies == ("tests",) and "matplotlib" in found.requires
+
+
+def test_tests_inside_the_package_run_installed(tmp_path):
+    source = tree(tmp_path, "pkg/__init__.py", "pkg/tests/test_a.py")
+    assert discover_tests(source, {"project": {"name": "pkg"}}).origin == "installed"
+    assert discover_tests(source, {"project": {"name": "pkg"}}, test_dir="pkg/tests").origin == "preset"
+
+
+def test_a_malformed_cibuildwheel_setting_is_named():
+    with pytest.raises(TargetError, match="tool.cibuildwheel.test-command"):
+        discover_tests(Path("/nowhere"), {"project": {}, "tool": {"cibuildwheel": {"test-command": {"x": 1}}}})
+
+
+def test_commands_run_with_the_test_venv_from_the_copy(tmp_path):
+    venv_py, work, junit = Path("/venv/bin/python"), tmp_path / "copy", tmp_path / "j.xml"
+    argv, is_pytest = command_argv(("pytest", "-v", "{project}/tests/test_minimal.py"), venv_py, work, junit)
+    assert is_pytest and argv[:3] == [str(venv_py), "-m", "pytest"]
+    assert f"--junitxml={junit}" in argv and argv[-1] == f"{work}/tests/test_minimal.py"
+    argv, is_pytest = command_argv(("python", "-c", "import pkg"), venv_py, work, junit)
+    assert not is_pytest and argv == [str(venv_py), "-c", "import pkg"]
+
+
+def test_test_sources_are_copied_outside_the_tree_and_nothing_else(tmp_path):
+    source = tree(tmp_path / "src", "tests/test_a.py", "tests/__pycache__/x.pyc", "pkg/__init__.py", "conftest.py")
+    work = copy_test_sources(source, ("tests", "conftest.py"), tmp_path / "copy")
+    copied = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_file())
+    assert copied == ["conftest.py", "tests/test_a.py"]
+    with pytest.raises(Exception, match="is not in"):
+        copy_test_sources(source, ("../outside",), tmp_path / "copy")
