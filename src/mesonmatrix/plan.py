@@ -232,12 +232,14 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         {*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements}
     )
     locks = _choose_locks(cell, target, provider, options)
-    # The env's path is keyed by what is asked for, not by the lock: a refreshed lock
-    # reinstalls the env in place (its stamp records the lock's hash), so the path that
-    # ends up in RUNPATHs and build dirs stays put.
     if toolchain_min:
         requirements = sorted({*requirements, *target.toolchain_min_requires})
-    env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else requirements
+    # The env's path is keyed by what is asked for and by the lock that pins it: envs are
+    # shared by every checkout on the machine (their path is in each extension's RUNPATH,
+    # so it must not depend on the checkout), and two checkouts with different locks
+    # installing into one env in turn would tear it under each other's builds.
+    pinned = [f"lock={locks.record.build.sha256}"] if locks.record.build else []
+    env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else [*requirements, *pinned]
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell)
     return CellPlan(

@@ -1,0 +1,28 @@
+"""``python -m mesonmatrix init [PATH]`` adopts the matrix in a project's repository;
+``python -m mesonmatrix ci-matrix`` prints GitHub Actions' job matrix from ``nox -l --json``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    command, rest = (argv[0], argv[1:]) if argv else ("--help", [])
+    if command == "init":
+        from .adopt.init import main as init_main
+
+        return init_main(rest)
+    if command == "ci-matrix":
+        from .sessions.ci import github_matrix, nox_listing
+
+        platforms = [a.removeprefix("--platform=") for a in rest if a.startswith("--platform=")] or None
+        print(f"cells={json.dumps(github_matrix(nox_listing(Path.cwd()), platforms))}")
+        return 0
+    print(__doc__.strip())
+    return 0 if command in ("-h", "--help") else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Adopting mesonmatrix in a project's own repository: ``python -m mesonmatrix init``."""

@@ -1,0 +1,92 @@
+"""``python -m mesonmatrix init``: adopt the matrix in a meson-python project's repository.
+
+Writes ``noxfile.py``, ``matrices/default.toml``, ``.github/workflows/mesonmatrix.yml``
+and ``locks/``, all derived from what the project declares; refuses to overwrite an
+existing file unless ``--force``. Everything the cells write later stays in the
+repository (``.matrix/``), never in the tool's install location.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config.matrixfile import load_matrices
+from ..errors import MesonmatrixError
+from ..machine.workspace import Workspace
+from ..sessions.lock import lock_target
+from ..targets.resolve import read_pyproject, resolve_target, target_from_source
+from .scaffold import NOXFILE, matrix_toml, supported_pythons
+from .workflow import workflow_yaml
+
+
+@dataclass(frozen=True)
+class InitResult:
+    written: tuple[Path, ...]
+    locks_written: int
+
+
+def scaffold_files(root: Path, tool_requirement: str) -> dict[str, str]:
+    """Relative path → content of every file ``init`` writes (locks aside)."""
+    pyproject = read_pyproject(root)
+    target = target_from_source(root)
+    pythons = supported_pythons(target, pyproject)
+    if not pythons:
+        raise MesonmatrixError(f"{target.project_name}'s requires-python {target.requires_python!r} admits none of "
+                               "the CPythons a matrix can name")
+    return {
+        "noxfile.py": NOXFILE,
+        "matrices/default.toml": matrix_toml(target, pythons),
+        ".github/workflows/mesonmatrix.yml": workflow_yaml(tool_requirement),
+    }
+
+
+def init(root: Path, *, force: bool = False, tool_requirement: str = "mesonmatrix", lock: bool = True,
+         say: Callable[[str], None] = print) -> InitResult:
+    files = scaffold_files(root, tool_requirement)
+    existing = [name for name in files if (root / name).exists()]
+    if existing and not force:
+        raise MesonmatrixError(f"{', '.join(existing)} already exist in {root}: pass --force to overwrite")
+    written = []
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+        written.append(root / name)
+        say(f"wrote {root / name}")
+    ignore = root / ".gitignore"
+    lines = ignore.read_text().splitlines() if ignore.is_file() else []
+    if ".matrix/" not in lines and "/.matrix/" not in lines:
+        # The cells' build dirs, wheels and results stay in the repository, unversioned.
+        ignore.write_text("\n".join([*lines, ".matrix/"]) + "\n")
+        say(f"added .matrix/ to {ignore}")
+    locks = 0
+    if lock:
+        matrices = load_matrices(root / "matrices", root)
+        (name,) = matrices.presets
+        target = resolve_target(name, matrices.presets, Workspace.default(root).shared_cache)
+        locks = lock_target(root, target, matrices.matrix, stale_only=True, say=say).written
+        say(f"wrote {locks} lock files under {root / 'locks'}")
+    return InitResult(written=tuple(written), locks_written=locks)
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mesonmatrix init", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", nargs="?", default=".", help="the project's root (default: the current folder)")
+    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
+    parser.add_argument("--no-lock", action="store_true", help="do not write locks/ now (`nox -s lock` later)")
+    parser.add_argument("--tool-requirement", default="mesonmatrix",
+                        help="how the workflow installs mesonmatrix (a name, path or VCS URL)")
+    args = parser.parse_args(argv)
+    try:
+        init(Path(args.path).resolve(), force=args.force, tool_requirement=args.tool_requirement,
+             lock=not args.no_lock)
+    except MesonmatrixError as exc:
+        print(f"mesonmatrix init: {exc}", file=sys.stderr)
+        return 2
+    print(f"next: cd {args.path} && nox -l, then nox -s <cell> (its results go to .matrix/ there)")
+    return 0

@@ -1,0 +1,45 @@
+"""init in another project's fresh git checkout: nox -l and its first Linux cell work there,
+locked, with everything the cell writes kept in that repository."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from cells import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def test_init_then_the_first_linux_cell_passes_in_that_repository(tmp_path):
+    project = tmp_path / "otherproject"
+    shutil.copytree(ROOT / "demo", project, ignore=shutil.ignore_patterns("build", ".mesonpy*"))
+    git = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-qm", "the project"], cwd=project, check=True)
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
+    env.pop("MESONMATRIX_HOME", None)
+    init = subprocess.run([sys.executable, "-m", "mesonmatrix", "init"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert init.returncode == 0, init.stdout[-3000:] + init.stderr[-3000:]
+    assert (project / "locks" / "blasdemo" / "py3.12-build-openblas.txt").is_file()
+    listing = subprocess.run([sys.executable, "-m", "nox", "-l", "--json"], cwd=project, env=env, capture_output=True,
+                             text=True, check=True)
+    sessions = {entry["session"]: entry["python"] for entry in json.loads(listing.stdout)}
+    assert sessions["build-3.12-openblas"] == "3.12" and "build-3.11-openblas" in sessions
+    cell = subprocess.run([sys.executable, "-m", "nox", "-s", "build-3.12-openblas"], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=1200)
+    assert cell.returncode == 0, cell.stdout[-3000:]
+    record = json.loads((project / ".matrix" / "results" / "blasdemo" / "build-3.12-openblas" / "result.json")
+                        .read_text())
+    assert record["status"] == "passed" and record["tests"]["passed"] >= 10
+    assert record["locks"]["build"]["path"] == "locks/blasdemo/py3.12-build-openblas.txt"
+    again = subprocess.run([sys.executable, "-m", "mesonmatrix", "init"], cwd=project, env=env, capture_output=True,
+                           text=True)
+    assert again.returncode == 2 and "--force" in again.stderr

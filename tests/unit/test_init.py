@@ -1,0 +1,56 @@
+"""init: the files it derives from a project, and that it never overwrites by surprise."""
+
+import shutil
+
+import pytest
+import yaml
+
+from mesonmatrix.adopt.init import init, scaffold_files
+from mesonmatrix.config.matrixfile import load_matrices
+from mesonmatrix.errors import MesonmatrixError
+
+from cells import ROOT
+
+
+@pytest.fixture
+def demo(tmp_path):
+    shutil.copytree(ROOT / "demo", tmp_path / "proj", ignore=shutil.ignore_patterns("build", ".mesonpy*"))
+    return tmp_path / "proj"
+
+
+def test_the_matrix_follows_what_the_project_declares(demo):
+    files = scaffold_files(demo, "mesonmatrix")
+    for name, text in files.items():
+        (demo / name).parent.mkdir(parents=True, exist_ok=True)
+        (demo / name).write_text(text)
+    matrices = load_matrices(demo / "matrices", demo)
+    cells = matrices.matrix.by_session()
+    # blasdemo: requires-python >=3.10, blas and use-ilp64 options, use-system-libraries.
+    assert {c.python for c in cells.values()} == {"3.10", "3.11", "3.12", "3.13", "3.14"}
+    assert {c.blas for c in cells.values()} == {"openblas", "openblas64", "system-openblas", "netlib"}
+    assert "build-3.12-openblas-auto" in cells and "build-3.12-netlib-macos-arm64" not in cells
+    assert matrices.presets["blasdemo"].path == demo and matrices.presets["blasdemo"].import_name == "blasdemo"
+    workflow = yaml.safe_load(files[".github/workflows/mesonmatrix.yml"])
+    assert "python -m mesonmatrix ci-matrix" in str(workflow["jobs"]["matrix"]["steps"])
+    assert "${{" not in str(workflow["jobs"]["cell"]["steps"][-2]["run"])  # no expansion inside run:
+
+
+def test_a_project_without_blas_gets_no_blas_axis_and_its_classifiers_pythons(demo):
+    (demo / "meson.options").write_text("option('use-system-libraries', type: 'array', choices: ['none'])\n")
+    pyproject = demo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(
+        'requires-python = ">=3.10"',
+        'requires-python = ">=3.10"\nclassifiers = ["Programming Language :: Python :: 3.11",'
+        ' "Programming Language :: Python :: 3.12"]'))
+    toml = scaffold_files(demo, "mesonmatrix")["matrices/default.toml"]
+    assert "blas =" not in toml and 'python = ["3.11", "3.12"]' in toml
+
+
+def test_init_refuses_to_overwrite_without_force(demo):
+    (demo / "noxfile.py").write_text("# the project's own\n")
+    with pytest.raises(MesonmatrixError, match="noxfile.py already exist.*--force"):
+        init(demo, lock=False, say=lambda text: None)
+    assert (demo / "noxfile.py").read_text() == "# the project's own\n"
+    result = init(demo, force=True, lock=False, say=lambda text: None)
+    assert demo / "noxfile.py" in result.written and "register_cells" in (demo / "noxfile.py").read_text()
+    assert ".matrix/" in (demo / ".gitignore").read_text().splitlines()
