@@ -15,6 +15,7 @@ from mesonmatrix.machine.commands import CommandRunner
 from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.targets.sdists import fetch_sdist
 
+import prerequisites
 from cells import ROOT, run_nox_cell
 
 pytestmark = pytest.mark.slow
@@ -50,3 +51,18 @@ def test_contourpy_runs_its_own_cibuildwheel_test_command_from_a_copy():
     assert r["tests"]["source"] == "cibuildwheel" and r["tests"]["passed"] > 20 and r["tests"]["failed"] == 0
     split = run_nox_cell(HOME, "build-3.12-openblas-split", "--target", str(path), target_name="contourpy")
     assert split.record["status"] == "skipped" and "outside the package" in split.record["error"]
+
+
+def test_pycairo_runs_its_top_level_tests_against_a_wheel_that_bundles_cairo():
+    """pycairo 1.29.2: C against the system's cairo (Debian's libcairo2-dev), tests in a
+    top-level tests/ folder with no cibuildwheel test command and no test extra."""
+    import subprocess
+
+    if subprocess.run(["pkg-config", "--exists", "cairo"]).returncode != 0:
+        prerequisites.missing("cairo's development files", "sudo apt-get install -y libcairo2-dev")
+    path = sdist("pycairo", "1.29.2", "3e69fff74fe64f5ba2dfa31f67c6bdf26413342574047437d2ac520d35e9a489")
+    result = run_nox_cell(HOME, "build-3.12-openblas", "--target", str(path), target_name="pycairo")
+    r = result.record
+    assert result.returncode == 0, result.output[-3000:]
+    assert r["tests"]["source"] == "tests-dir" and r["tests"]["passed"] > 200 and r["tests"]["failed"] == 0
+    assert any(lib.startswith("libcairo") for lib in r["repair"]["grafted"])

@@ -34,7 +34,7 @@ def supports(target: Target, python: str) -> bool:
     if not target.requires_python:
         return True
     try:
-        return SpecifierSet(target.requires_python).contains(python.rstrip("t"), prereleases=True)
+        return bool(SpecifierSet(target.requires_python).contains(python.rstrip("t"), prereleases=True))
     except InvalidSpecifier:
         return True  # the cell itself reports the bad specifier
 
