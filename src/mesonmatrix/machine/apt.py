@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,7 +51,7 @@ def ensure_apt_packages(
     bad = [p for p in packages if not PACKAGE_NAME.match(p)]
     if bad:
         raise PrerequisiteMissing(f"{purpose}: {', '.join(map(repr, bad))} is not a Debian package name")
-    if os.name != "posix" or os.geteuid() != 0 or shutil.which("apt-get") is None:
+    if sys.platform == "win32" or os.geteuid() != 0 or shutil.which("apt-get") is None:
         needs = ", ".join(packages)
         raise PrerequisiteMissing(f"{purpose} needs Debian packages {needs}; run: {fix_command(packages)}")
     env = {"DEBIAN_FRONTEND": "noninteractive"}

@@ -117,7 +117,8 @@ def stop_process_group(process: subprocess.Popen[str], grace: float = 5.0) -> No
         process.kill()
         process.wait()
         return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    sigkill = getattr(signal, "SIGKILL", signal.SIGTERM)  # no SIGKILL on Windows, where killpg is absent too
+    for sig in (signal.SIGTERM, sigkill):
         try:
             killpg(process.pid, sig)
         except (ProcessLookupError, PermissionError):
@@ -129,6 +130,6 @@ def stop_process_group(process: subprocess.Popen[str], grace: float = 5.0) -> No
         if sig == signal.SIGTERM:
             # The leader is gone; a member that ignored SIGTERM still gets SIGKILL.
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                killpg(process.pid, signal.SIGKILL)
+                killpg(process.pid, sigkill)
             break
     process.wait()

@@ -1,18 +1,56 @@
-"""A lock per build dir (and build env), so two nox processes never share a compile."""
+"""A lock per cell, build dir, build env and sdist, so two processes never share a compile.
+
+POSIX: ``flock`` on ``<folder>.lock``. Windows: ``msvcrt.locking`` on one byte far past
+the holder's pid text, so that a waiter can still read who holds the lock (Windows
+refuses reads of a locked range).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-try:
+if sys.platform == "win32":
+    import msvcrt
+
+    _FAR = 1 << 20
+
+    def _try_lock(handle: IO[str]) -> bool:
+        handle.seek(_FAR)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _lock(handle: IO[str]) -> None:
+        while not _try_lock(handle):
+            time.sleep(0.5)
+
+    def _unlock(handle: IO[str]) -> None:
+        handle.seek(_FAR)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
     import fcntl
-except ImportError:  # pragma: no cover - Windows: no flock; CI runs one cell per job there
-    fcntl = None  # type: ignore[assignment]
+
+    def _try_lock(handle: IO[str]) -> bool:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _lock(handle: IO[str]) -> None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+    def _unlock(handle: IO[str]) -> None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
@@ -21,21 +59,17 @@ def exclusive_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
     lock_path = folder.with_name(folder.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a+") as handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                say(f"waiting: {folder} is in use by {_holder(handle)}")
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"pid {os.getpid()}")
-            handle.flush()
+        if not _try_lock(handle):
+            say(f"waiting: {folder} is in use by {_holder(handle)}")
+            _lock(handle)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
         try:
             yield
         finally:
-            if fcntl is not None:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            _unlock(handle)
 
 
 def _holder(handle: IO[str]) -> str:

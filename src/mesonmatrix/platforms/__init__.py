@@ -21,7 +21,9 @@ PLATFORMS: dict[str, Platform] = {
         Linux(arch="x86_64", runner_label="ubuntu-24.04"),
         Linux(arch="aarch64", runner_label="ubuntu-24.04-arm"),
         MacOS(arch="arm64", runner_label="macos-14"),
-        MacOS(arch="x86_64", runner_label="macos-13"),
+        # macos-13 was retired on 2025-12-04; macos-15-intel is GitHub's last x86_64 macOS
+        # image, kept until August 2027 (actions/runner-images#13045, #13046).
+        MacOS(arch="x86_64", runner_label="macos-15-intel"),
         Windows(arch="amd64", runner_label="windows-2022"),
     )
 }
