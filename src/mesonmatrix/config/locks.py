@@ -81,7 +81,10 @@ def lock_covers(lock: Path, repairer: Repairer) -> bool:
 
 
 def compile_command(uv: str, inputs: Path, out: Path, python: str) -> list[str]:
-    return [uv, "pip", "compile", "--universal", "--generate-hashes", "--python-version", python,
+    """``uv pip compile`` for ``python``. uv takes no free-threaded version (3.13t): such a
+    lock is compiled for 3.13; being universal with every file's hash, it also lists the
+    cp313t wheels and sdists that a free-threaded install picks."""
+    return [uv, "pip", "compile", "--universal", "--generate-hashes", "--python-version", python.removesuffix("t"),
             "--custom-compile-command", "nox -s lock", "--quiet", "-o", str(out), str(inputs)]
 
 
