@@ -3,6 +3,11 @@
 Usage: python blasprobe.py IMPORT_NAME. Prints one JSON object. Kept free of imports
 from mesonmatrix because it runs in a venv that holds only the wheels under test.
 
+Linux and macOS ask the dynamic linker (dlsym + dladdr, below). Windows has neither:
+there the probe asks every loaded module for the GEMM symbol, maps the address to its
+defining module with GetModuleHandleExW + GetModuleFileNameW, and keeps the module the
+wheel brings (``library_of_windows``); threadpoolctl is the second opinion everywhere.
+
 The answer comes from the dynamic linker, not from file names: for each extension module
 of the package, dlsym finds the ``dgemm`` it binds to (whatever prefix or suffix the
 build used) and dladdr names the library that defines it. Debian's netlib, OpenBLAS and
@@ -34,6 +39,11 @@ class DlInfo(ctypes.Structure):
                 ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
 
 
+def package_roots(name: str) -> list[str]:
+    """The installed package's folders; importing it is all the probe runs of its code."""
+    return [str(p) for p in getattr(importlib.import_module(name), "__path__", [])]
+
+
 def extension_modules(name: str) -> list[str]:
     """The package's compiled extension modules (test-only ones aside), found on disk.
 
@@ -41,8 +51,7 @@ def extension_modules(name: str) -> list[str]:
     which loads their BLAS exactly as an import would, without running any module code
     (importing every submodule would run things like ``numpy.f2py.__main__``).
     """
-    package = importlib.import_module(name)
-    roots = [Path(p) for p in getattr(package, "__path__", [])]
+    roots = [Path(p) for p in package_roots(name)]
     found = []
     for root in roots:
         for path in sorted(root.rglob("*")):
@@ -70,6 +79,84 @@ def library_of(extension: str) -> tuple[str, str] | None:
             # The extension itself, when BLAS was linked statically (MKL).
             return os.path.realpath(info.dli_fname.decode()), symbol
     return None
+
+
+def bundled_by(path: str, package_roots: list[str], import_name: str) -> bool:
+    """Is ``path`` a file the wheel brings: inside the package, or in the folder of
+    libraries a repair tool grafted beside it (delvewheel's ``<name>.libs``)?"""
+    candidate = Path(os.path.normcase(os.path.realpath(path)))
+    for root in (Path(os.path.normcase(os.path.realpath(r))) for r in package_roots):
+        if root in candidate.parents:
+            return True
+        folder = candidate.parent
+        grafted = folder.name.startswith(import_name.lower()) and folder.name.endswith(".libs")
+        if grafted and folder.parent == root.parent:
+            return True
+    return False
+
+
+def choose_provider(found: list[tuple[str, str]], package_roots: list[str],
+                    import_name: str) -> tuple[str, str] | None:
+    """Among (module path, GEMM symbol) pairs of the loaded modules, the one the wheel
+    brings; a module another package loaded (NumPy's own OpenBLAS) is never the answer."""
+    return next(((path, symbol) for path, symbol in found if bundled_by(path, package_roots, import_name)), None)
+
+
+if sys.platform == "win32":
+
+    def _windows_modules() -> list[int]:
+        """Handles of every module loaded in this process (K32EnumProcessModules)."""
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        process = kernel32.GetCurrentProcess()
+        size = 1024
+        while True:
+            handles = (wintypes.HMODULE * size)()
+            needed = wintypes.DWORD()
+            if not kernel32.K32EnumProcessModules(process, handles, ctypes.sizeof(handles), ctypes.byref(needed)):
+                return []
+            count = needed.value // ctypes.sizeof(wintypes.HMODULE)
+            if count <= size:
+                return [h for h in handles[:count] if h]
+            size = count
+
+
+    def _windows_module_path(handle: int) -> str:
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        buffer = ctypes.create_unicode_buffer(32768)
+        length = kernel32.GetModuleFileNameW(ctypes.c_void_p(handle), buffer, len(buffer))
+        return buffer.value[:length]
+
+
+    def library_of_windows(extension: str, package_roots: list[str], import_name: str) -> tuple[str, str] | None:
+        """Windows has no dladdr: load the extension (and so the DLLs it imports), ask every
+        loaded module for a GEMM symbol, map each address to the module that really defines
+        it (GetModuleHandleExW FROM_ADDRESS follows forwarded exports), keep the wheel's own."""
+        from_address, unchanged_refcount = 0x4, 0x2  # GET_MODULE_HANDLE_EX_FLAG_* (winbase.h)
+        try:
+            ctypes.WinDLL(extension)
+            kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        except (OSError, AttributeError):
+            return None
+        kernel32.GetProcAddress.restype = ctypes.c_void_p
+        kernel32.GetProcAddress.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        found = []
+        for symbol in GEMM_SYMBOLS:
+            for module in _windows_modules():
+                address = kernel32.GetProcAddress(ctypes.c_void_p(module), symbol.encode())
+                if not address:
+                    continue
+                owner = ctypes.c_void_p()
+                if kernel32.GetModuleHandleExW(from_address | unchanged_refcount, ctypes.c_void_p(address),
+                                               ctypes.byref(owner)):
+                    found.append((_windows_module_path(owner.value or 0), symbol))
+        return choose_provider(found, package_roots, import_name)
+
+else:
+
+    def library_of_windows(extension: str, package_roots: list[str], import_name: str) -> tuple[str, str] | None:
+        return None  # the Windows loader's questions have no answer elsewhere
 
 
 def static_blas_in(path: str) -> str | None:
@@ -119,8 +206,9 @@ def main(name: str) -> dict[str, object]:
     extensions = extension_modules(name)
     found: dict[str, object] = {"name": None, "library": None, "int_size": None, "symbol": None,
                                 "extension": None, "threadpoolctl": threadpoolctl_view()}
+    roots = package_roots(name)
     for extension in extensions:
-        hit = library_of(extension)
+        hit = library_of_windows(extension, roots, name) if sys.platform == "win32" else library_of(extension)
         if hit:
             library, symbol = hit
             kind, int_size = identify(library, symbol)
