@@ -81,3 +81,12 @@ def test_a_free_threaded_python_is_its_own_version(pyenv):
     free = stand_in(root / "versions" / "3.13.1t" / "bin" / "python3.13t", "echo 3.13t")
     assert find_python("3.13t") == free
     assert find_python("3.13") == gil
+
+
+def test_a_shim_is_resolved_to_the_interpreter_it_runs(pyenv, tmp_path):
+    """Two shells (one with a pyenv shim on PATH, one without) must name one interpreter:
+    build envs record which interpreter made them and are remade when it differs."""
+    root, bindir = pyenv
+    real = stand_in(root / "versions" / "3.12.1" / "bin" / "python3.12")
+    stand_in(bindir / "python3.12", f'case "$2" in *executable*) echo {real};; *) echo 3.12;; esac')
+    assert find_python("3.12") == real

@@ -84,7 +84,7 @@ def find_python(version: str, *, cache_file: Path | None = None) -> Path:
     cached = known.get(key)
     if isinstance(cached, str) and interpreter_version(cached) == version:
         return Path(cached)
-    found = _discover(version)
+    found = own_executable(_discover(version))
     if cache_file is not None:
         known[key] = str(found)
         cache_file.parent.mkdir(parents=True, exist_ok=True)
@@ -92,6 +92,19 @@ def find_python(version: str, *, cache_file: Path | None = None) -> Path:
         partial.write_text(json.dumps(known, indent=1))
         partial.replace(cache_file)
     return found
+
+
+def own_executable(candidate: Path) -> Path:
+    """The interpreter a candidate really runs (a pyenv shim execs another binary), so
+    that every shell names one interpreter alike: build envs record which one made them,
+    and one made by another name would be made again under a running build."""
+    try:
+        out = subprocess.run([str(candidate), "-c", "import sys; print(sys.executable)"], capture_output=True,
+                             text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return candidate
+    named = Path(out.stdout.strip()) if out.returncode == 0 else None
+    return named if named is not None and named.is_absolute() and named.is_file() else candidate
 
 
 def _read_cache(cache_file: Path | None) -> dict[str, object]:
