@@ -15,7 +15,7 @@ from typing import TextIO
 from .config.matrixfile import MatrixSet
 from .errors import CellError, CellSkipped, ToolchainRejected
 from .machine.commands import CommandRunner
-from .machine.locking import exclusive_lock
+from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
 from .machine.workspace import Workspace
@@ -51,10 +51,13 @@ class StageResults:
 def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results: StageResults) -> None:
     """The stages in order; each result is kept as soon as it exists."""
     results.build_env = prepare_build_env(plan, ctx)
-    results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key)
-    results.shipped = ship_built_wheels(plan, results.build.wheels)
-    results.repair = repair_wheels(plan, ctx, results.build_env, results.build, results.shipped,
-                                   workspace.root / "repaired" / plan.build_key)
+    # The build env is shared by every cell and checkout on the machine: while this cell
+    # builds and repairs with it, no other process may reinstall it.
+    with shared_lock(plan.build_env, ctx.say):
+        results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key)
+        results.shipped = ship_built_wheels(plan, results.build.wheels)
+        results.repair = repair_wheels(plan, ctx, results.build_env, results.build, results.shipped,
+                                       workspace.root / "repaired" / plan.build_key)
     if plan.checks_partition:
         results.split = check_split(results.build.wheels, results.shipped.paths["tests"], ctx)
         if results.split.failure:

@@ -20,7 +20,8 @@ if sys.platform == "win32":
 
     _FAR = 1 << 20
 
-    def _try_lock(handle: IO[str]) -> bool:
+    def _try_lock(handle: IO[str], shared: bool = False) -> bool:
+        # msvcrt has no shared locks: a shared holder excludes like any other.
         handle.seek(_FAR)
         try:
             msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
@@ -28,8 +29,8 @@ if sys.platform == "win32":
             return False
         return True
 
-    def _lock(handle: IO[str]) -> None:
-        while not _try_lock(handle):
+    def _lock(handle: IO[str], shared: bool = False) -> None:
+        while not _try_lock(handle, shared):
             time.sleep(0.5)
 
     def _unlock(handle: IO[str]) -> None:
@@ -39,15 +40,15 @@ if sys.platform == "win32":
 else:
     import fcntl
 
-    def _try_lock(handle: IO[str]) -> bool:
+    def _try_lock(handle: IO[str], shared: bool = False) -> bool:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True
 
-    def _lock(handle: IO[str]) -> None:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    def _lock(handle: IO[str], shared: bool = False) -> None:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
 
     def _unlock(handle: IO[str]) -> None:
         fcntl.flock(handle, fcntl.LOCK_UN)
@@ -66,6 +67,23 @@ def exclusive_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
         handle.truncate()
         handle.write(f"pid {os.getpid()}")
         handle.flush()
+        try:
+            yield
+        finally:
+            _unlock(handle)
+
+
+@contextlib.contextmanager
+def shared_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
+    """Hold ``<folder>.lock`` shared: any number of processes may use the folder at once
+    (builds with one build env), while ``exclusive_lock`` (reinstalling that env) waits
+    for all of them, and they for it."""
+    lock_path = folder.with_name(folder.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
+        if not _try_lock(handle, shared=True):
+            say(f"waiting: {folder} is being changed by {_holder(handle)}")
+            _lock(handle, shared=True)
         try:
             yield
         finally:
