@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -15,11 +14,9 @@ def main(argv: list[str]) -> int:
 
         return init_main(rest)
     if command == "ci-matrix":
-        from .sessions.ci import github_matrix, nox_listing
+        from .sessions.ci import main as ci_main
 
-        platforms = [a.removeprefix("--platform=") for a in rest if a.startswith("--platform=")] or None
-        print(f"cells={json.dumps(github_matrix(nox_listing(Path.cwd()), platforms))}")
-        return 0
+        return ci_main(rest, Path.cwd())
     print(__doc__.strip())
     return 0 if command in ("-h", "--help") else 2
 

@@ -7,16 +7,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.locks import (
-    BUILD_TOOLS,
-    TEST_TOOLS,
-    build_lock_inputs,
-    build_lock_path,
-    lock_covers,
-    lock_problem,
-    suite_lock_inputs,
-    suite_lock_path,
-)
+from .config.locks import BUILD_TOOLS, TEST_TOOLS, build_lock_for, lock_covers, lock_problem, test_lock_for
 from .machine.toolchain import Compilers
 from .machine.workspace import Workspace
 from .model import ROLES_BY_TAG_SET, Cell, Matrix
@@ -134,7 +125,7 @@ class _LockChoice:
     notice: str | None = None  # said when the cell runs unlocked
 
 
-def _choose_locks(cell: Cell, target: Target, provider: BlasProvider, options: RunOptions) -> _LockChoice:
+def _choose_locks(cell: Cell, target: Target, options: RunOptions) -> _LockChoice:
     """The cell's lock files, each checked against the inputs it must have been compiled from.
 
     A stale lock always stops the cell, and so does a missing one for a target the matrices
@@ -143,16 +134,15 @@ def _choose_locks(cell: Cell, target: Target, provider: BlasProvider, options: R
     """
     root = options.project_root
     # Lowest-direct resolution is what a toolchain-min cell tests: its build is never locked.
-    build = None if cell.kind == "toolchain-min" else build_lock_path(root, target.name, cell.python, cell.blas)
-    test = suite_lock_path(root, target.name, cell.python)
+    build_lock = None if cell.kind == "toolchain-min" else build_lock_for(root, target, cell.python, cell.blas)
+    test_lock = test_lock_for(root, target, cell.python)
+    checks = [lock for lock in (build_lock, test_lock) if lock is not None]
+    build, test = (build_lock[0] if build_lock else None), test_lock[0]
     command = shlex.join(["nox", "-s", "lock", "--", options.target or cell.target])
     if options.unlocked or (not target.from_preset and not any(p and p.is_file() for p in (build, test))):
         why = "--unlocked" if options.unlocked else f"{target.name} has no locks yet"
         return _LockChoice(build=None, test=None, record=Locks(unlocked=True),
                            notice=f"unlocked ({why}): requirements are resolved now; `{command}` writes locks")
-    checks = [(test, suite_lock_inputs(target))]
-    if build is not None:
-        checks.insert(0, (build, build_lock_inputs(target, provider)))
     problems = [problem for lock, inputs in checks if (problem := lock_problem(lock, inputs))]
     if problems:
         return _LockChoice(build=None, test=None, record=Locks(),
@@ -200,7 +190,7 @@ def _blas_setup(cell: Cell, target: Target, provider: BlasProvider) -> tuple[tup
 
 
 def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOptions, blas_reason: str | None,
-          covering: Cell) -> str | None:
+          covering: Cell, compilers: Compilers) -> str | None:
     """Why the cell does not apply here, if it does not."""
     reason = skip_reason(cell, target, provider, options.host_platform) or blas_reason
     if reason is None and cell.install_tags == "split" and target.tests.outside_the_package:
@@ -208,7 +198,7 @@ def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOption
                   "would hold none, so the split cell does not apply")
     if reason is None and not target.declares_blas and covering.session_name != cell.session_name:
         reason = f"{target.name} declares no BLAS option: {covering.session_name} builds and tests the same wheel"
-    if reason is None and cell.kind == "toolchain-min" and not _compilers(cell, target, options).commands():
+    if reason is None and cell.kind == "toolchain-min" and not compilers.commands():
         reason = f"target {target.name} declares no toolchain_min and no --cc/--cxx/--fc was given"
     return reason
 
@@ -231,7 +221,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     requirements = sorted(
         {*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements}
     )
-    locks = _choose_locks(cell, target, provider, options)
+    locks = _choose_locks(cell, target, options)
     if toolchain_min:
         requirements = sorted({*requirements, *target.toolchain_min_requires})
     # The env's path is keyed by what is asked for and by the lock that pins it: envs are
@@ -241,7 +231,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     pinned = [f"lock={locks.record.build.sha256}"] if locks.record.build else []
     env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else [*requirements, *pinned]
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
-    reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell)
+    reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
+                   compilers)
     return CellPlan(
         cell=cell,
         target=target,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..machine.commands import CommandRunner
 from ..platforms import PLATFORMS
-from ..providers import BlasProvider
+from ..providers import BlasProvider, provider_for
 from ..repairers import REPAIRERS, Repairer
 from ..targets.target import Target
 
@@ -54,6 +54,17 @@ def build_lock_path(project_root: Path, target_name: str, python: str, blas: str
 
 def suite_lock_path(project_root: Path, target_name: str, python: str) -> Path:
     return project_root / LOCK_DIR / target_name / f"py{python}-test.txt"
+
+
+def build_lock_for(project_root: Path, target: Target, python: str, flavour: str) -> tuple[Path, list[str]]:
+    """The build lock a (target, Python, BLAS) cell installs, and the inputs it is compiled from."""
+    provider = provider_for(flavour, target_declares_blas=target.declares_blas)
+    return build_lock_path(project_root, target.name, python, flavour), build_lock_inputs(target, provider)
+
+
+def test_lock_for(project_root: Path, target: Target, python: str) -> tuple[Path, list[str]]:
+    """The test lock a (target, Python) cell installs, and the inputs it is compiled from."""
+    return suite_lock_path(project_root, target.name, python), suite_lock_inputs(target)
 
 
 def lock_problem(lock: Path, inputs: Sequence[str]) -> str | None:

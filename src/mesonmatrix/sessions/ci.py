@@ -44,3 +44,19 @@ def github_matrix(
             {"session": entry["session"], "platform": platform, "runner": RUNNERS[platform], "python": python}
         )
     return {"include": include}
+
+
+def main(argv: Sequence[str], project_root: Path) -> int:
+    """Print ``cells=<json>`` for $GITHUB_OUTPUT (or, with --pretty, the matrix for a person)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="ci-matrix", description="GitHub Actions' job matrix from nox -l --json")
+    parser.add_argument("--platform", action="append", help="only cells of this platform (repeatable)")
+    parser.add_argument("--pretty", action="store_true", help="print the matrix for a person, not for $GITHUB_OUTPUT")
+    args = parser.parse_args(list(argv))
+    if not (project_root / "noxfile.py").is_file():
+        print(f"ci-matrix: no noxfile.py in {project_root}: run it in the project's root", file=sys.stderr)
+        return 2
+    matrix = github_matrix(nox_listing(project_root), args.platform)
+    print(json.dumps(matrix, indent=2) if args.pretty else f"cells={json.dumps(matrix)}")
+    return 0

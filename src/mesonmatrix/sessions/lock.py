@@ -10,20 +10,12 @@ from pathlib import Path
 import nox
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ..config.locks import (
-    build_lock_inputs,
-    build_lock_path,
-    lock_problem,
-    suite_lock_inputs,
-    suite_lock_path,
-    write_lock,
-)
+from ..config.locks import build_lock_for, lock_problem, test_lock_for, write_lock
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
 from ..machine.uv import uv_binary
 from ..machine.workspace import Workspace
 from ..model import Matrix
-from ..providers import provider_for
 from ..targets.resolve import resolve_target
 from ..targets.target import Target
 from .cells import load_or_exit
@@ -42,13 +34,8 @@ def supports(target: Target, python: str) -> bool:
 def wanted_locks(project_root: Path, target: Target, python: str,
                  flavours: list[str]) -> list[tuple[Path, list[str]]]:
     """Each lock file for ``target`` on ``python`` with the inputs it is compiled from."""
-    wanted = []
-    for flavour in flavours:
-        provider = provider_for(flavour, target_declares_blas=target.declares_blas)
-        lock = build_lock_path(project_root, target.name, python, flavour)
-        wanted.append((lock, build_lock_inputs(target, provider)))
-    wanted.append((suite_lock_path(project_root, target.name, python), suite_lock_inputs(target)))
-    return wanted
+    builds = [build_lock_for(project_root, target, python, flavour) for flavour in flavours]
+    return [*builds, test_lock_for(project_root, target, python)]
 
 
 @dataclass(frozen=True)

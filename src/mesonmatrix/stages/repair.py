@@ -71,7 +71,7 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
             if not has_native_code(wheel):
                 repaired[role] = Path(shutil.copy2(wheel, dist / wheel.name))
                 continue
-            repaired[role], was_reused = _repair_one(plan, ctx, build_env, build, role, wheel, dist,
+            repaired[role], was_reused = _repair_one(plan, ctx, build_env, build, shipped, role, dist,
                                                      store_root / role)
             reused.append(was_reused)
             shown = None
@@ -89,16 +89,19 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
     return RepairResult(paths=repaired, infos=[wheel_info(role, path) for role, path in repaired.items()], repair=info)
 
 
-def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult, role: str, wheel: Path,
-                dist: Path, store: Path) -> tuple[Path, bool]:
-    """The repaired ``wheel`` in ``dist``, and whether it came from the store."""
+def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult, shipped: ShippedWheels,
+                role: str, dist: Path, store: Path) -> tuple[Path, bool]:
+    """The repaired ``role`` wheel in ``dist``, and whether it came from the store."""
+    wheel = shipped.paths[role]
     lib_dirs = plan.provider.runtime_library_path()
     repair_env = plan.platform.repair_env(lib_dirs)
     argv = plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs)
     names = {requirement_name(r) for r in plan.repairer.requirements}
     versions = {name: version for name, _, version in (p.partition("==") for p in build.build_env_packages)
                 if requirement_name(name) in names}
-    key = repair_key(wheel=wheel, wheel_sha256=sha256_file(wheel), out_dir=dist, argv=argv, env=repair_env,
+    # The shipped wheel was hashed for the record when it was copied out of the store.
+    wheel_sha256 = next(info.sha256 for info in shipped.infos if info.role == role)
+    key = repair_key(wheel=wheel, wheel_sha256=wheel_sha256, out_dir=dist, argv=argv, env=repair_env,
                      tool=plan.repairer.tool, tool_versions=versions)
     stored = reusable_repair(store, key, ctx.say)
     if stored is not None:
