@@ -8,8 +8,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS
 from ..targets.target import Target
@@ -22,11 +20,7 @@ PLATFORM_AXIS = ("linux-x86_64", "macos-arm64", "windows-amd64")
 def supported_pythons(target: Target, pyproject: Mapping[str, Any]) -> list[str]:
     """The known CPythons requires-python admits, narrowed to the classifiers' when the
     project lists ``Programming Language :: Python :: 3.X``."""
-    try:
-        allowed = SpecifierSet(target.requires_python or "")
-    except InvalidSpecifier:
-        allowed = SpecifierSet()
-    pythons = [p for p in KNOWN_PYTHONS if allowed.contains(p, prereleases=True)]
+    pythons = [p for p in KNOWN_PYTHONS if target.admits_python(p)]
     classifiers = pyproject.get("project", {}).get("classifiers") or []
     listed = {m.group(1) for c in classifiers if (m := re.fullmatch(r"Programming Language :: Python :: (3\.\d+)", c))}
     return [p for p in pythons if p in listed] if listed else pythons

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nox
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..config.locks import build_lock_for, lock_problem, test_lock_for, write_lock
 from ..errors import TargetError
@@ -19,16 +18,6 @@ from ..model import Matrix
 from ..targets.resolve import resolve_target
 from ..targets.target import Target
 from .cells import load_or_exit
-
-
-def supports(target: Target, python: str) -> bool:
-    """Does the target's requires-python admit this Python (``3.13t`` counts as 3.13)?"""
-    if not target.requires_python:
-        return True
-    try:
-        return bool(SpecifierSet(target.requires_python).contains(python.rstrip("t"), prereleases=True))
-    except InvalidSpecifier:
-        return True  # the cell itself reports the bad specifier
 
 
 def wanted_locks(project_root: Path, target: Target, python: str,
@@ -54,7 +43,7 @@ def lock_target(project_root: Path, target: Target, matrix: Matrix, *, stale_onl
     uv = uv_binary()
     written = current = 0
     for python in sorted({c.python for c in matrix.cells}):
-        if not supports(target, python):
+        if not target.admits_python(python):
             say(f"{target.name}: not locked for Python {python} (requires-python {target.requires_python})")
             continue
         for out, inputs in wanted_locks(project_root, target, python, [b for p, b in pairs if p == python]):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
 from ..errors import TargetError
 from .mesonoptions import MesonOption
 from .testsource import TestSource
@@ -25,6 +27,16 @@ class Target:
     from_preset: bool = False
     meson_options: dict[str, MesonOption] = field(default_factory=dict)  # what meson.options declares
     tests: TestSource = TestSource(origin="installed")  # where the tests are and how they run
+
+    def admits_python(self, python: str) -> bool:
+        """Does requires-python admit this matrix Python (``3.13t`` counts as 3.13)? An
+        invalid specifier admits everything here: the cell's own check reports it."""
+        if not self.requires_python:
+            return True
+        try:
+            return bool(SpecifierSet(self.requires_python).contains(python.removesuffix("t"), prereleases=True))
+        except InvalidSpecifier:
+            return True
 
     @property
     def declares_blas(self) -> bool:
