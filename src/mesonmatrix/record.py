@@ -155,6 +155,56 @@ class ResultRecord:
         return json.dumps(asdict(self), indent=2, sort_keys=False) + "\n"
 
 
+@dataclass(frozen=True, kw_only=True)
+class VerifyProblem:
+    member: str  # the wheel member (or the wheel itself) the problem is about
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyBlas:
+    """The BLAS a wheel binds to, read from its binaries (``nox -s verify``)."""
+
+    name: str | None = None  # openblas, accelerate, mkl, blis, netlib, static; None: no BLAS
+    int_size: int | None = None
+    library: str | None = None
+    bundled: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyLibrary:
+    name: str
+    provided_by: str  # "wheel", "system" or "missing"
+    path: str | None = None
+    needed_by: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyRecord:
+    """One wheel checked by ``nox -s verify``, wherever it was built."""
+
+    wheel: str  # its file name
+    sha256: str
+    path: str
+    kind: str = "verify"
+    status: str = "failed"  # "passed" or "failed"
+    platform_tags: list[str] = field(default_factory=list)
+    problems: list[VerifyProblem] = field(default_factory=list)
+    blas: VerifyBlas = field(default_factory=VerifyBlas)
+    external_libraries: list[VerifyLibrary] = field(default_factory=list)
+    binaries: int = 0
+    split_pair: str | None = None  # the other wheel of a runtime + tests pair
+    tests: TestCounts | None = None  # None: not run here (another platform, or no Python for it)
+    tests_skipped_because: str | None = None
+    blas_runtime: BlasRuntime | None = None
+    log: str | None = None
+    durations: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2) + "\n"
+
+
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` so that a reader never sees half a file, even after a kill."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,6 +239,20 @@ def load_record(path: Path) -> ResultRecord:
 
 
 _T = TypeVar("_T")
+
+
+def load_verify_record(path: Path) -> VerifyRecord:
+    """A record that ``nox -s verify`` wrote; raises RecordError for anything else."""
+    try:
+        data: object = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RecordError(f"{path}: {exc}") from None
+    if not isinstance(data, dict) or data.get("kind") != "verify":
+        raise RecordError(f"{path}: not a verify record")
+    try:
+        return _build(VerifyRecord, data)
+    except (TypeError, KeyError) as exc:
+        raise RecordError(f"{path}: {exc}") from None
 
 
 def _build(cls: type[_T], data: dict[str, object]) -> _T:

@@ -56,3 +56,26 @@ def test_markdown_cells_are_escaped(tmp_path):
     markdown = write_report(results, tmp_path / "report").markdown.read_text()
     row = next(line for line in markdown.splitlines() if "build-3.12-openblas" in line)
     assert "a\\|b c" in row and row.count(" | ") == 7
+
+
+def test_verified_wheels_appear_in_every_format(tmp_path):
+    from mesonmatrix.record import VerifyBlas, VerifyProblem, VerifyRecord, load_verify_record, write_atomically
+
+    good = VerifyRecord(wheel="numpy-2.4.6-cp312-cp312-win_amd64.whl", sha256="0" * 64, path="/w/a.whl",
+                        status="passed", blas=VerifyBlas(name="openblas", int_size=64, library="numpy.libs/x.dll",
+                                                          bundled=True), tests_skipped_because="another platform")
+    bad = VerifyRecord(wheel="pkg-1.0-cp312-cp312-macosx_11_0_arm64.whl", sha256="1" * 64, path="/w/b.whl",
+                       problems=[VerifyProblem(member="pkg/_ext.so", rule="macos-version", detail="needs macOS 14.0")])
+    for record in (good, bad):
+        path = tmp_path / "results" / "verify" / record.wheel / "verify.json"
+        write_atomically(path, record.to_json())
+        assert load_verify_record(path) == record
+    report = write_report(tmp_path / "results", tmp_path / "report")
+    assert report.verified == 2 and report.records == 0
+    markdown = report.markdown.read_text()
+    assert "## Verified wheels" in markdown and "openblas 64-bit, bundled" in markdown
+    assert "pkg/_ext.so: [macos-version] needs macOS 14.0" in markdown
+    page = report.html.read_text()
+    assert 'id="verified"' in page and '<tr class="failed"><td><code>pkg-1.0-cp312' in page
+    summary = json.loads(report.json.read_text())
+    assert sorted(v["wheel"] for v in summary["verified"]) == sorted([good.wheel, bad.wheel])

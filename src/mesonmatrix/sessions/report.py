@@ -20,7 +20,7 @@ from pathlib import Path
 import nox
 
 from ..machine.workspace import Workspace
-from ..record import RecordError, ResultRecord, load_record, write_atomically
+from ..record import RecordError, ResultRecord, VerifyRecord, load_record, load_verify_record, write_atomically
 
 STATUS_ORDER = ("failed", "passed", "skipped")
 
@@ -32,6 +32,7 @@ class Report:
     json: Path
     records: int
     unreadable: int = 0
+    verified: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,55 @@ def load_records(results_dir: Path) -> tuple[list[ResultRecord], list[Unreadable
         except RecordError as exc:
             unreadable.append(Unreadable(path=path, reason=str(exc).removeprefix(f"{path}: ")))
     return records, unreadable
+
+
+def load_verify_records(results_dir: Path) -> list[VerifyRecord]:
+    """Every wheel ``nox -s verify`` checked (``verify.json``); unreadable ones are left out."""
+    records = []
+    for path in sorted(results_dir.rglob("verify.json")):
+        try:
+            records.append(load_verify_record(path))
+        except RecordError:
+            continue
+    return records
+
+
+def _verify_blas(r: VerifyRecord) -> str:
+    b = r.blas
+    if not b.name:
+        return "none"
+    size = f" {b.int_size}-bit" if b.int_size else ""
+    return f"{b.name}{size}, {'bundled' if b.bundled else 'from the system'}"
+
+
+def _verify_tests(r: VerifyRecord) -> str:
+    if r.tests is None:
+        return f"not run ({r.tests_skipped_because})" if r.tests_skipped_because else "not run"
+    return f"{r.tests.passed} passed, {r.tests.failed} failed"
+
+
+def verify_table(records: Iterable[VerifyRecord]) -> str:
+    lines = ["| wheel | status | BLAS (read from the wheel) | system libraries | tests here | first problem |",
+             "|---|---|---|---|---|---|"]
+    for r in records:
+        system = sum(1 for lib in r.external_libraries if lib.provided_by == "system")
+        first = f"{r.problems[0].member}: [{r.problems[0].rule}] {r.problems[0].detail}" if r.problems else "–"
+        lines.append("| " + " | ".join(_md(c) for c in (f"`{r.wheel}`", r.status, _verify_blas(r), system,
+                                                        _verify_tests(r), first)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _verify_section(records: list[VerifyRecord]) -> str:
+    if not records:
+        return ""
+    esc = html.escape
+    rows = "".join(
+        f'<tr class="{esc(r.status)}"><td><code>{esc(r.wheel)}</code></td><td>{esc(r.status)}</td>'
+        f"<td>{esc(_verify_blas(r))}</td><td>{esc(_verify_tests(r))}</td>"
+        f"<td>{'<br>'.join(esc(f'{p.member}: [{p.rule}] {p.detail}') for p in r.problems[:10]) or '–'}</td></tr>"
+        for r in records)
+    return ('<section id="verified"><h2>Verified wheels</h2><table><thead><tr><th>wheel</th><th>status</th>'
+            f"<th>BLAS</th><th>tests here</th><th>problems</th></tr></thead><tbody>{rows}</tbody></table></section>")
 
 
 def _md(text: object) -> str:
@@ -158,7 +208,7 @@ def _box(r: ResultRecord | None, out_dir: Path, results_dir: Path) -> str:
 
 
 def html_page(records: list[ResultRecord], out_dir: Path, results_dir: Path,
-              unreadable: list[Unreadable] | None = None) -> str:
+              unreadable: list[Unreadable] | None = None, verified: list[VerifyRecord] | None = None) -> str:
     rows = sorted({_row_key(r) for r in records})
     columns = sorted({_column_key(r) for r in records})
     by_position = {(_row_key(r), _column_key(r)): r for r in records}
@@ -179,7 +229,8 @@ body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
 table {{ border-collapse: collapse; }}
 th, td {{ border: 1px solid #ccc; padding: 0.4em; vertical-align: top; font-size: 0.85em; }}
 th {{ background: #f4f4f4; text-align: left; }}
-td.passed {{ background: #d9f2d9; }}
+td.passed, tr.passed td {{ background: #d9f2d9; }}
+tr.failed td {{ background: #f7d4d4; }}
 td.failed {{ background: #f7d4d4; }}
 td.skipped {{ background: #eeeeee; color: #666; }}
 td.empty {{ background: repeating-linear-gradient(45deg, #fff, #fff 4px, #f6f6f6 4px, #f6f6f6 8px); }}
@@ -192,6 +243,7 @@ pre {{ white-space: pre-wrap; max-width: 40em; }}
 <p id="summary">{len(records)} cells: {counts}</p>
 <table id="grid"><thead><tr><th></th>{header}</tr></thead><tbody>{body}</tbody></table>
 {bad_section}
+{_verify_section(verified or [])}
 </body></html>
 """
 
@@ -202,25 +254,31 @@ def write_report(results_dir: Path, out_dir: Path) -> Report:
                                             r.session))
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page, summary = out_dir / "summary.md", out_dir / "index.html", out_dir / "summary.json"
+    verified = load_verify_records(results_dir)
     markdown = "# Build matrix\n\n" + markdown_table(records, unreadable)
+    if verified:
+        markdown += "\n## Verified wheels\n\n" + verify_table(verified)
     write_atomically(md, markdown)
-    write_atomically(page, html_page(records, out_dir, results_dir, unreadable))
+    write_atomically(page, html_page(records, out_dir, results_dir, unreadable, verified))
     write_atomically(summary, json.dumps({
         "cells": [asdict(r) for r in records], "counts": _count(records),
+        "verified": [asdict(r) for r in verified],
         "unreadable": [{"path": str(u.path), "reason": u.reason} for u in unreadable],
     }, indent=2) + "\n")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as handle:
             handle.write(markdown)
-    return Report(markdown=md, html=page, json=summary, records=len(records), unreadable=len(unreadable))
+    return Report(markdown=md, html=page, json=summary, records=len(records), unreadable=len(unreadable),
+                  verified=len(verified))
 
 
 def report_session(session: nox.Session, project_root: Path) -> None:
     workspace = Workspace.default(project_root)
     report = write_report(workspace.root / "results", workspace.root / "report")
-    if report.records == 0 and report.unreadable == 0:
+    if report.records == 0 and report.unreadable == 0 and report.verified == 0:
         session.error(f"no result records under {workspace.root / 'results'}: run some cells first")
     unreadable = f" ({report.unreadable} unreadable result records listed)" if report.unreadable else ""
-    session.log(f"{report.records} cells{unreadable}: {report.html}, {report.markdown}, {report.json}")
+    verified = f", {report.verified} verified wheels" if report.verified else ""
+    session.log(f"{report.records} cells{unreadable}{verified}: {report.html}, {report.markdown}, {report.json}")
     session.log("\n" + report.markdown.read_text())

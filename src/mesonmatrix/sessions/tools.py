@@ -12,6 +12,7 @@ from .compare import rebuild_compare_session
 from .doctor import doctor_session
 from .lock import lock_session
 from .report import report_session
+from .verify import verify_session
 
 
 def register_tools(project_root: Path) -> None:
@@ -37,6 +38,11 @@ def register_tools(project_root: Path) -> None:
         """Refresh locks/: hashed build and test requirements per target, Python and BLAS (uv pip compile)."""
         lock_session(session, project_root)
 
+    def verify(session: nox.Session) -> None:
+        """Check wheels built anywhere: RECORD, tags, libraries, static BLAS, split pairs; run what runs here."""
+        verify_session(session, project_root)
+
+    nox.session(name="verify", venv_backend="none", default=False, tags=["tools"])(verify)
     nox.session(name="lock", venv_backend="none", default=False, tags=["tools"])(lock)
     nox.session(name="rebuild-compare", venv_backend="none", default=False, tags=["tools"])(rebuild_compare)
     nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(report)

@@ -1,0 +1,41 @@
+"""``nox -s verify -- WHEEL|DIR… [--suite NAME] [--no-tests]``: check wheels built anywhere."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import nox
+
+from ..config.matrixfile import load_matrices
+from ..machine.workspace import Workspace
+from ..verify import VerifyOptions, verify_wheels, wheels_in
+
+
+def _arguments(posargs: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="nox -s verify --", description="Check wheels built on any platform.")
+    parser.add_argument("paths", nargs="+", type=Path, help="wheel files, or folders to search for *.whl")
+    parser.add_argument("--suite", help="the target preset's test suite to run (default: its default suite)")
+    parser.add_argument("--no-tests", action="store_true", help="only the static checks: run nothing")
+    return parser.parse_args(posargs)
+
+
+def verify_session(session: nox.Session, project_root: Path) -> None:
+    if not session.posargs:
+        session.error("give the wheels to check: nox -s verify -- WHEEL|DIR… [--suite NAME] [--no-tests]")
+    args = _arguments(list(session.posargs))
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        session.error(f"no such file or folder: {', '.join(missing)}")
+    wheels = wheels_in(args.paths)
+    if not wheels:
+        session.error(f"no wheels (*.whl) in {', '.join(map(str, args.paths))}")
+    workspace = Workspace.default(project_root)
+    presets = load_matrices(project_root / "matrices", project_root).presets
+    out_root = workspace.root / "results" / "verify"
+    records = verify_wheels(wheels, VerifyOptions(out_root=out_root, presets=presets, suite=args.suite,
+                                                  run_tests=not args.no_tests, say=session.log))
+    failed = [r.wheel for r in records if r.status != "passed"]
+    session.log(f"{len(records) - len(failed)} of {len(records)} wheels passed; records in {out_root}")
+    if failed:
+        session.error(f"verify found problems in {', '.join(failed)}")

@@ -1,0 +1,71 @@
+"""What a compiled member of a wheel says about itself, whatever platform it was built for.
+
+One ``Binary`` per ELF, Mach-O or PE file, read by the well-kept parser of each format
+(pyelftools, macholib, pefile: see ``elf.py``, ``macho.py``, ``pe.py``); nothing here
+needs the platform the wheel was built for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# GEMM, the routine every BLAS has, under the names its flavours give it: Fortran
+# (dgemm_), CBLAS (cblas_dgemm), scipy-openblas's prefixed and ILP64-suffixed forms
+# (scipy_dgemm_64_), Accelerate's new-LAPACK names (_cblas_dgemm$NEWLAPACK$ILP64).
+GEMM_SYMBOL = re.compile(r"^_?(scipy_)?(cblas_)?[sdcz]gemm(_|\$|64|$)")
+
+_MAGIC = {
+    b"\x7fELF": "ELF",
+    b"MZ": "PE",
+    # Mach-O thin (32/64-bit, both byte orders) and fat (universal) headers.
+    b"\xfe\xed\xfa\xce": "Mach-O", b"\xce\xfa\xed\xfe": "Mach-O",
+    b"\xfe\xed\xfa\xcf": "Mach-O", b"\xcf\xfa\xed\xfe": "Mach-O",
+    b"\xca\xfe\xba\xbe": "Mach-O",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Binary:
+    member: str  # its path inside the wheel
+    format: str  # "ELF", "Mach-O" or "PE"
+    archs: tuple[str, ...]  # in the wheel tag's spelling: x86_64, aarch64/arm64, amd64, i686 …
+    needed: tuple[str, ...]  # libraries it loads, as written (DT_NEEDED, LC_LOAD_DYLIB, imports)
+    search_paths: tuple[str, ...] = ()  # RUNPATH/RPATH or LC_RPATH entries, as written
+    min_macos: tuple[int, int] | None = None  # LC_BUILD_VERSION / LC_VERSION_MIN_MACOSX
+    symbol_versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ELF: library -> versions
+    gemm_imports: tuple[str, ...] = ()  # GEMM symbols it takes from another library
+    gemm_exports: tuple[str, ...] = ()  # GEMM symbols it defines (a BLAS, or one linked in statically)
+
+
+def binary_format(path: Path) -> str | None:
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    for magic, name in _MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def gemm_names(names: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({n for n in names if GEMM_SYMBOL.match(n)}))
+
+
+def read_binary(member: str, path: Path) -> Binary | None:
+    """The binary at ``path`` (extracted from ``member``), or None when it is not one."""
+    kind = binary_format(path)
+    if kind == "ELF":
+        from .elf import read_elf
+
+        return read_elf(member, path)
+    if kind == "Mach-O":
+        from .macho import read_macho
+
+        return read_macho(member, path)
+    if kind == "PE":
+        from .pe import read_pe
+
+        return read_pe(member, path)
+    return None

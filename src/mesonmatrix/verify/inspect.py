@@ -1,0 +1,112 @@
+"""Everything verify can say about one wheel without running it: integrity, each binary
+against the platform tags, where its libraries come from, and the BLAS it binds to."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from packaging.utils import parse_wheel_filename
+
+from . import macosx, manylinux, windows
+from .binaries import Binary, read_binary
+from .integrity import metadata_problems, record_problems
+from .libraries import ExternalLibrary, Resolution, WheelView, merge
+from .problems import Problem
+from .staticblas import StaticBlas, bound_blas
+
+# One module of rules per platform family; each has applies(), resolve() and check().
+RULES: tuple[ModuleType, ...] = (manylinux, macosx, windows)
+_BINARY_NAME = re.compile(r"\.(so|pyd|dll|dylib)$|\.so\.|(^|/)\.dylibs/")
+# delvewheel's patch: os.add_dll_directory(... '<name>.libs') in a package's __init__.py.
+_DLL_DIR = re.compile(r"""['"]([^'"/\\]+\.libs)['"]""")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Findings:
+    platforms: list[str]
+    problems: list[Problem]
+    libraries: list[ExternalLibrary]
+    blas: StaticBlas
+    binaries: int
+
+
+def _dll_dirs(archive: zipfile.ZipFile, members: frozenset[str]) -> frozenset[str]:
+    found: set[str] = set()
+    for name in members:
+        if name.endswith(".py") and name.count("/") <= 1:
+            text = archive.read(name).decode("utf-8", "replace")
+            if "add_dll_directory" in text:
+                found.update(m for m in _DLL_DIR.findall(text) if any(x.startswith(m + "/") for x in members))
+    return frozenset(found)
+
+
+def _read_binaries(archive: zipfile.ZipFile, members: frozenset[str], scratch: Path) -> list[Binary]:
+    binaries = []
+    for name in sorted(members):
+        if not _BINARY_NAME.search(name):
+            continue
+        path = scratch / "member"
+        path.write_bytes(archive.read(name))
+        binary = read_binary(name, path)
+        if binary is not None:
+            binaries.append(binary)
+    return binaries
+
+
+def _check_platform(rules: ModuleType, binaries: list[Binary],
+                    view: WheelView) -> tuple[list[Problem], list[Resolution]]:
+    problems: list[Problem] = []
+    resolutions: list[Resolution] = []
+    for binary in binaries:
+        found: list[Resolution] = rules.resolve(binary, view)
+        resolutions += found
+        problems += rules.check(binary, view, {r.name for r in found if r.provided_by == "wheel"})
+        problems += [Problem(member=binary.member, rule="library",
+                             detail=f"needs {r.name}: not in the wheel where the loader looks, and not "
+                                    f"a system library on {view.platform}")
+                     for r in found if r.provided_by == "missing"]
+    return problems, resolutions
+
+
+def inspect_wheel(wheel: Path) -> Findings:
+    problems = record_problems(wheel) + metadata_problems(wheel)
+    _name, _version, _build, tags = parse_wheel_filename(wheel.name)
+    platforms = sorted({t.platform for t in tags})
+    with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory(prefix="mesonmatrix-verify-") as scratch:
+        members = frozenset(n for n in archive.namelist() if not n.endswith("/"))
+        binaries = _read_binaries(archive, members, Path(scratch))
+        dll_dirs = _dll_dirs(archive, members)
+    resolutions: list[Resolution] = []
+    for platform in platforms:
+        rules = next((r for r in RULES if r.applies(platform)), None)
+        if rules is None:
+            if binaries:
+                problems.append(Problem(member=wheel.name, rule="tags",
+                                        detail=f"compiled code ({binaries[0].member} …) in a {platform} wheel"))
+            continue
+        abi = next(t.abi for t in tags if t.platform == platform)
+        view = WheelView(members=members, platform=platform, abi=abi, dll_dirs=dll_dirs)
+        found_problems, found = _check_platform(rules, binaries, view)
+        problems += [p for p in found_problems if p not in problems]
+        resolutions += found
+    libraries = merge(_unique(resolutions), binaries)
+    return Findings(platforms=platforms, problems=problems, libraries=libraries,
+                    blas=bound_blas(binaries, libraries), binaries=len(binaries))
+
+
+def _unique(resolutions: list[Resolution]) -> list[Resolution]:
+    """The same binary's same library once, however many platform tags looked at it."""
+    seen: dict[tuple[str, str], Resolution] = {}
+    for found in resolutions:
+        key = (found.needed_by, found.name)
+        if key not in seen or seen[key].provided_by == "missing":
+            seen[key] = found
+    return list(seen.values())
+
+
+__all__ = ["Findings", "inspect_wheel"]

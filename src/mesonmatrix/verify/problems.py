@@ -1,0 +1,15 @@
+"""A problem verify found: the member it is about and the rule it breaks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    member: str  # the wheel member (or the wheel's own name, for rules about the whole wheel)
+    rule: str  # record, tags, dist-info, arch, glibc, macos-version, library, rpath, split, blas, tests
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.member}: [{self.rule}] {self.detail}"

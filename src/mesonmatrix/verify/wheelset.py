@@ -1,0 +1,120 @@
+"""``nox -s verify``'s work: every wheel given, checked statically, paired, and run here
+when it can be; one ``VerifyRecord`` each."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..config.presets import TargetPreset
+from ..errors import CellError
+from ..machine.commands import CommandRunner
+from ..record import BlasRuntime, TestCounts, VerifyBlas, VerifyLibrary, VerifyProblem, VerifyRecord, write_atomically
+from ..wheels.files import sha256_file
+from .inspect import Findings, inspect_wheel
+from .pairs import SplitPair, find_pairs, pair_problems
+from .problems import Problem
+from .runhere import runnable_python, suite_for, test_here
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyOptions:
+    out_root: Path  # records go to <out_root>/<wheel name>/<sha256 prefix>/verify.json
+    presets: dict[str, TargetPreset]
+    suite: str | None = None  # a preset's suite instead of its default
+    run_tests: bool = True
+    say: Callable[[str], None] = print
+
+
+def wheels_in(paths: list[Path]) -> list[Path]:
+    """Wheel files given directly or found below the folders given, each once."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        for wheel in sorted(path.rglob("*.whl")) if path.is_dir() else [path]:
+            found[wheel.resolve()] = None
+    return list(found)
+
+
+def _runtime_problems(found: BlasRuntime, findings: Findings, member: str) -> list[Problem]:
+    """The runtime probe and the static reading must name the same BLAS and integer size."""
+    static = findings.blas
+    if (found.name or None) != static.name or (static.int_size is not None and found.int_size != static.int_size):
+        return [Problem(member=member, rule="blas",
+                        detail=f"at run time {found.name or 'no BLAS'} ({found.int_size}-bit, {found.library}); "
+                               f"read from the wheel {static.name or 'no BLAS'} ({static.int_size}-bit)")]
+    return []
+
+
+def _run_here(wheel: Path, pair: SplitPair | None, findings: Findings, options: VerifyOptions, out: Path,
+              problems: list[Problem]) -> tuple[TestCounts | None, BlasRuntime | None, str | None]:
+    if not options.run_tests:
+        return None, None, "not asked to (--no-tests)"
+    if pair is not None and wheel == pair.tests:
+        # The runtime wheel's record holds the pair's run: that wheel binds the BLAS.
+        return None, None, f"tested with its runtime wheel, {pair.runtime.name}"
+    python = runnable_python(wheel)
+    if python is None:
+        return None, None, "no Python on this machine can install it (another platform or Python)"
+    distribution = wheel.name.split("-", 1)[0]
+    choice = suite_for(distribution, options.presets, options.suite)
+    wheels = [pair.runtime, pair.tests] if pair is not None else [wheel]
+    runner = CommandRunner(log=out / "verify.log")
+    options.say(f"    run here with Python {python[0]}: pytest --pyargs {' '.join(choice.args)}")
+    try:
+        counts, found = test_here(wheels, choice, python[1], runner, out)
+    except CellError as exc:
+        problems.append(Problem(member=wheel.name, rule="tests", detail=str(exc).splitlines()[0]))
+        return None, None, None
+    if counts.failed or counts.errors or not counts.passed:
+        problems.append(Problem(member=wheel.name, rule="tests",
+                                detail=f"{counts.passed} passed, {counts.failed} failed, {counts.errors} errors "
+                                       f"(junit in {out})"))
+    problems += _runtime_problems(found, findings, wheel.name)
+    return counts, found, None
+
+
+def verify_wheel(wheel: Path, pair: SplitPair | None, options: VerifyOptions) -> VerifyRecord:
+    started = time.monotonic()
+    digest = sha256_file(wheel)
+    # Two inputs can share a file name (a full wheel and the runtime wheel of a split pair).
+    out = options.out_root / wheel.name.removesuffix(".whl") / digest[:12]
+    out.mkdir(parents=True, exist_ok=True)
+    findings = inspect_wheel(wheel)
+    problems = list(findings.problems)
+    if pair is not None and wheel == pair.tests:
+        problems += pair_problems(pair)
+    inspected = time.monotonic()
+    tests, runtime, why_not = _run_here(wheel, pair, findings, options, out, problems)
+    other = None if pair is None else (pair.tests if wheel == pair.runtime else pair.runtime).name
+    record = VerifyRecord(
+        wheel=wheel.name, sha256=digest, path=str(wheel), status="failed" if problems else "passed",
+        platform_tags=findings.platforms, problems=[VerifyProblem(**asdict(p)) for p in problems],
+        blas=VerifyBlas(**asdict(findings.blas)),
+        external_libraries=[VerifyLibrary(**asdict(lib)) for lib in findings.libraries],
+        binaries=findings.binaries, split_pair=other, tests=tests, tests_skipped_because=why_not,
+        blas_runtime=runtime, log=str(out / "verify.log") if (out / "verify.log").exists() else None,
+        durations={"inspect": round(inspected - started, 3), "tests": round(time.monotonic() - inspected, 3)},
+    )
+    write_atomically(out / "verify.json", record.to_json())
+    return record
+
+
+def verify_wheels(wheels: list[Path], options: VerifyOptions) -> list[VerifyRecord]:
+    pairs = find_pairs(wheels)
+    pair_of = {w: p for p in pairs for w in (p.runtime, p.tests)}
+    full_wheels = {p.full for p in pairs if p.full is not None}
+    records = []
+    for index, wheel in enumerate(wheels, 1):
+        options.say(f"[{index}/{len(wheels)}] verify {wheel.name}")
+        record = verify_wheel(wheel, None if wheel in full_wheels else pair_of.get(wheel), options)
+        blas, tests = record.blas, record.tests
+        ran = f"{tests.passed} passed, {tests.failed} failed" if tests else f"not run: {record.tests_skipped_because}"
+        options.say(f"    {record.status}: {record.binaries} binaries; BLAS {blas.name or 'none'}"
+                    f"{f' ({blas.int_size}-bit)' if blas.int_size else ''}"
+                    f"{' bundled' if blas.bundled else ''}; tests {ran}")
+        for problem in record.problems[:20]:
+            options.say(f"    problem: {problem.member}: [{problem.rule}] {problem.detail}")
+        records.append(record)
+    return records

@@ -1,0 +1,64 @@
+"""Rules for PE wheels: the machine type against win_amd64/win_arm64/win32, and each DLL
+either part of Windows or the Python that loads the wheel, or bundled: beside the
+extension, or in a ``<name>.libs`` folder that delvewheel's patch adds to the DLL search path.
+
+Which DLLs Windows and Python provide is delvewheel's knowledge (``delvewheel._dll_list``):
+its lists are what it leaves out of a repaired wheel. Python ships vcruntime140(_1); the
+other Visual C++ runtime DLLs (msvcp140 …) are not guaranteed, so delvewheel bundles them.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+from delvewheel import _dll_list
+
+from .binaries import Binary
+from .libraries import Resolution, WheelView
+from .problems import Problem
+
+_MACHINE = {"win_amd64": "amd64", "win_arm64": "arm64", "win32": "win32"}
+_SYSTEM_NAMES = {"amd64": _dll_list.ignore_names_x64, "arm64": _dll_list.ignore_names_arm64,
+                 "win32": _dll_list.ignore_names_x86}
+
+
+def applies(platform: str) -> bool:
+    return platform in _MACHINE
+
+
+def _from_python(name: str, abi_platform: str) -> bool:
+    """DLLs the CPython of this tag brings (vcruntime140.dll for cp312-win_amd64, …)."""
+    return any(re.fullmatch(pattern, abi_platform) and name in names
+               for pattern, names in _dll_list.ignore_by_abi_platform.items())
+
+
+def is_system(name: str, platform: str, abi: str) -> bool:
+    lowered = name.lower()
+    if lowered in _SYSTEM_NAMES.get(_MACHINE.get(platform, "amd64"), set()):
+        return True
+    if any(pattern.fullmatch(lowered) for pattern in _dll_list.ignore_regexes):
+        return True
+    # ucrtbase.dll is part of Windows 10 and later (the Universal CRT).
+    return lowered == "ucrtbase.dll" or _from_python(lowered, f"{abi}-{platform}")
+
+
+def resolve(binary: Binary, view: WheelView) -> list[Resolution]:
+    found = []
+    here = posixpath.dirname(binary.member)
+    for name in binary.needed:
+        path = next((p for p in sorted(view.named(name))
+                     if posixpath.dirname(p) == here or posixpath.dirname(p) in view.dll_dirs), None)
+        source = "wheel" if path else "system" if is_system(name, view.platform, view.abi) else "missing"
+        found.append(Resolution(needed_by=binary.member, name=name, provided_by=source, path=path))
+    return found
+
+
+def check(binary: Binary, view: WheelView, bundled: set[str]) -> list[Problem]:
+    platform = view.platform
+    wanted = _MACHINE.get(platform)
+    if wanted is None:
+        return [Problem(member=binary.member, rule="tags", detail=f"{platform} is not a Windows tag")]
+    if wanted not in binary.archs:
+        return [Problem(member=binary.member, rule="arch", detail=f"PE machine {binary.archs[0]}, tagged {platform}")]
+    return []
