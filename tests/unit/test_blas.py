@@ -94,3 +94,25 @@ def test_missing_debian_blas_says_the_exact_command(monkeypatch, tmp_path):
     runner = CommandRunner(log=tmp_path / "log", echo_output=False)
     with pytest.raises(Exception, match=r"sudo apt-get install -y --no-install-recommends libfake-dev"):
         fake.ensure_installed(runner)
+
+
+def test_scipy_openblas_tells_windows_repairs_where_its_dll_is(tmp_path):
+    """Windows binaries have no rpath, so delvewheel gets --add-path <the package's lib dir>,
+    as NumPy's and SciPy's tools/wheels/repair_windows.sh do; the package itself says where
+    (get_lib_dir), here from a stand-in scipy_openblas32 on PYTHONPATH."""
+    import sys
+
+    from mesonmatrix.platforms import PLATFORMS
+
+    package = tmp_path / "site" / "scipy_openblas32"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "import os\ndef get_lib_dir():\n    return os.path.join(os.path.dirname(__file__), 'lib')\n")
+    runner = CommandRunner(log=tmp_path / "log", env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+                           echo_output=False)
+    provider = PROVIDERS["openblas"]
+    assert provider.shared_library_dirs(runner, Path(sys.executable)) == (package / "lib",)
+    assert PLATFORMS["windows-amd64"].repair_needs_library_dirs
+    assert not any(PLATFORMS[name].repair_needs_library_dirs for name in PLATFORMS if not name.startswith("windows"))
+    # Flavours with nothing to bundle on Windows (MKL is linked statically) give no folder.
+    assert PROVIDERS["mkl"].shared_library_dirs(runner, Path(sys.executable)) == ()

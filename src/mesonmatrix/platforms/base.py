@@ -43,6 +43,12 @@ class Platform(Protocol):
 
     def venv_bin(self, venv: Path) -> Path: ...
 
+    @property
+    def repair_needs_library_dirs(self) -> bool:
+        """True where binaries carry no rpath, so the repair tool must be told where the
+        BLAS provider's shared libraries live (Windows: delvewheel --add-path)."""
+        ...
+
     def repair_env(self, lib_dirs: Sequence[Path]) -> dict[str, str]:
         """Environment for the repair command, so it finds a flavour's libraries in ``lib_dirs`` first."""
         ...

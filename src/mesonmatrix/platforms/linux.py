@@ -16,6 +16,7 @@ class Linux:
     runner_label: str
     default_repairer: str = "auditwheel"
     lock_marker: str = "sys_platform == 'linux'"
+    repair_needs_library_dirs: bool = False  # RUNPATH from the .pc file's -L leads auditwheel to the library
 
     @property
     def name(self) -> str:

@@ -15,6 +15,7 @@ class MacOS:
     runner_label: str
     default_repairer: str = "delocate"
     lock_marker: str = "sys_platform == 'darwin'"
+    repair_needs_library_dirs: bool = False  # LC_RPATH from the .pc file's -L leads delocate to the library
 
     @property
     def name(self) -> str:

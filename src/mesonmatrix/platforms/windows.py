@@ -13,6 +13,10 @@ class Windows:
     runner_label: str
     default_repairer: str = "delvewheel"
     lock_marker: str = "sys_platform == 'win32'"
+    # PE files have no rpath. NumPy's and SciPy's Windows wheel jobs both run
+    # `delvewheel repair --add-path <scipy-openblas lib dir>` (tools/wheels/repair_windows.sh
+    # in numpy 2.4.6 and scipy 1.17.1; SciPy asks scipy_openblas32.get_lib_dir()).
+    repair_needs_library_dirs: bool = True
 
     @property
     def name(self) -> str:

@@ -28,6 +28,9 @@ class OSFramework:
     def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:
         return None
 
+    def shared_library_dirs(self, runner: CommandRunner, build_python: Path) -> tuple[Path, ...]:
+        return ()  # a system framework: nothing to bundle
+
     def runtime_library_path(self) -> tuple[Path, ...]:
         return ()
 

@@ -59,6 +59,11 @@ class BlasProvider(Protocol):
         """Directories the repair tool searches first for this flavour's libraries."""
         ...
 
+    def shared_library_dirs(self, runner: CommandRunner, build_python: Path) -> tuple[Path, ...]:
+        """Where the build env keeps the flavour's shared libraries, for a platform whose
+        binaries carry no rpath (Windows): its repair tool must be told."""
+        ...
+
     def presence(self) -> Presence:
         """Whether this machine has the flavour before any cell provisions it (for ``doctor``)."""
         ...

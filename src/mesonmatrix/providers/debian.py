@@ -63,6 +63,9 @@ class DebianBLAS:
             f"lib{self.lapack_lib}.so in {'|'.join(self.lapack_dirs)}"
         )
 
+    def shared_library_dirs(self, runner: CommandRunner, build_python: Path) -> tuple[Path, ...]:
+        return ()  # a Linux-only flavour: its libraries are found through runtime_library_path
+
     def runtime_library_path(self) -> tuple[Path, ...]:
         """Where the repair tool must look first. Debian's liblapack.so.3 needs libblas.so.3,
         which ld.so.cache would resolve through update-alternatives; this flavour's own

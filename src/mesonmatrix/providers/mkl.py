@@ -45,5 +45,8 @@ class PyPIMKL:
     def runtime_library_path(self) -> tuple[Path, ...]:
         return ()
 
+    def shared_library_dirs(self, runner: CommandRunner, build_python: Path) -> tuple[Path, ...]:
+        return ()  # linked statically on every platform: no MKL DLL for delvewheel to find
+
     def presence(self) -> Presence:
         return Presence(found="from PyPI: " + ", ".join(self.build_requirements()))

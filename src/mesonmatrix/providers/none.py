@@ -26,6 +26,9 @@ class NoBLAS:
     def provision(self, runner: CommandRunner, *, build_python: Path, pkg_config_dir: Path) -> None:
         return None
 
+    def shared_library_dirs(self, runner: CommandRunner, build_python: Path) -> tuple[Path, ...]:
+        return ()  # no BLAS at all
+
     def runtime_library_path(self) -> tuple[Path, ...]:
         return ()
 

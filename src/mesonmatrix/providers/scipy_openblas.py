@@ -38,5 +38,11 @@ class ScipyOpenBLAS:
     def runtime_library_path(self) -> tuple[Path, ...]:
         return ()  # the .pc file's rpath already points at the wheel's library
 
+    def shared_library_dirs(self, runner: CommandRunner, build_python: Path) -> tuple[Path, ...]:
+        # The package knows where its DLL/so/dylib is (SciPy's repair_windows.sh asks the same).
+        code = f"import {self.module}; print({self.module}.get_lib_dir())"
+        out = runner.run([str(build_python), "-c", code], label=f"where {self.package} keeps its library", echo=False)
+        return (Path(out.stdout.strip().splitlines()[-1]),)
+
     def presence(self) -> Presence:
         return Presence(found=f"from PyPI: {self.package}")

@@ -16,7 +16,10 @@ class Delocate:
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
                        lib_dirs: Sequence[Path] = ()) -> list[str]:
-        # --require-archs: a wheel for one architecture must not bundle a dylib lacking it.
+        # cibuildwheel's default macOS repair command, which NumPy 2.4.6 and SciPy 1.17.1 keep
+        # (neither pyproject.toml overrides macos repair-wheel-command): --require-archs
+        # refuses to bundle a dylib lacking the wheel's architecture. No DYLD_LIBRARY_PATH:
+        # scipy-openblas's .pc file gives -L, and meson keeps it as the extension's LC_RPATH.
         return ["delocate-wheel", "--require-archs", platform.arch, "-w", str(out_dir), "-v", str(wheel)]
 
     def show_command(self, wheel: Path) -> list[str]:

@@ -18,7 +18,12 @@ class Delvewheel:
                        lib_dirs: Sequence[Path] = ()) -> list[str]:
         argv = ["delvewheel", "repair", "-w", str(out_dir)]
         if lib_dirs:
-            # Windows has no rpath: delvewheel must be told where BLAS DLLs live.
+            # Windows has no rpath: delvewheel must be told where BLAS DLLs live, as
+            # NumPy 2.4.6 and SciPy 1.17.1 do (tools/wheels/repair_windows.sh:
+            # `delvewheel repair --add-path <scipy-openblas lib dir> -w DEST WHEEL`).
+            # The MSVC C++ runtime (msvcp140.dll) is bundled by delvewheel's defaults,
+            # name-mangled; vcruntime140.dll is left to Python, which ships it (verify
+            # found exactly that in NumPy's official win_amd64 wheel).
             argv += ["--add-path", ";".join(str(d) for d in lib_dirs)]
         return [*argv, str(wheel)]
 

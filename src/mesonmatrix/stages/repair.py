@@ -94,6 +94,8 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     """The repaired ``role`` wheel in ``dist``, and whether it came from the store."""
     wheel = shipped.paths[role]
     lib_dirs = plan.provider.runtime_library_path()
+    if plan.platform.repair_needs_library_dirs:
+        lib_dirs += plan.provider.shared_library_dirs(ctx.runner, build_env.python)
     repair_env = plan.platform.repair_env(lib_dirs)
     argv = plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs)
     names = {requirement_name(r) for r in plan.repairer.requirements}
