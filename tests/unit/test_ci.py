@@ -1,4 +1,6 @@
-"""Nightly CI: its job matrix is exactly the cells `nox -l --json` lists, and the workflow lints."""
+"""Nightly CI: its job matrix is exactly the cells `nox -l --json` lists (narrowed by the
+dispatch inputs), each job runs and prints one reproducible command, and the committed
+workflow is the generator's."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ import sys
 
 import yaml
 
-from mesonmatrix.sessions.ci import RUNNERS, github_matrix, nox_listing
+from mesonmatrix.adopt.workflow import OWN, render_workflow
+from mesonmatrix.sessions.ci import RUNNERS, CiChoices, github_matrix, nox_listing
 
 from cells import ROOT
 
@@ -24,28 +27,79 @@ def test_matrix_is_every_listed_cell_on_its_platforms_runner():
     for m in matrix:
         assert m["runner"] == RUNNERS[m["platform"]]
         assert m["platform"] in json.dumps(next(e["tags"] for e in listing if e["session"] == m["session"]))
+        assert json.loads(m["args"]) == ["--verify-repair"]
+        assert m["command"] == f"python -m nox -s {m['session']} -- --verify-repair"
 
 
 def test_matrix_per_platform_matches_nox_tags():
+    listing = nox_listing(ROOT)
     for platform in ("linux-x86_64", "macos-arm64", "windows-amd64"):
         listed = nox_listing(ROOT, ["-t", platform])
-        assert sorted(m["session"] for m in github_matrix(nox_listing(ROOT), [platform])["include"]) == sorted(
-            e["session"] for e in listed)
+        chosen = github_matrix(listing, CiChoices(platforms=(platform,)))["include"]
+        assert sorted(m["session"] for m in chosen) == sorted(e["session"] for e in listed)
 
 
-def test_script_prints_a_github_output_line():
-    out = subprocess.run([sys.executable, "scripts/ci_matrix.py"], cwd=ROOT, capture_output=True, text=True, check=True)
+def test_dispatch_inputs_narrow_the_matrix_and_reach_every_job():
+    out = subprocess.run([sys.executable, "scripts/ci_matrix.py", "--target", "numpy", "--suite", "smoke",
+                          "--python", "3.12 3.13", "--platform", "linux-x86_64,windows-amd64", "--matrix", "default"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.startswith("cells=")
-    assert json.loads(out.stdout[len("cells="):])["include"]
+    jobs = json.loads(out.stdout[len("cells="):])["include"]
+    assert jobs and {j["python"] for j in jobs} == {"3.12", "3.13"}
+    assert {j["platform"] for j in jobs} == {"linux-x86_64", "windows-amd64"}
+    for job in jobs:
+        assert json.loads(job["args"]) == ["--verify-repair", "--target", "numpy", "--suite", "smoke"]
+        assert job["command"].endswith(f"-s {job['session']} -- --verify-repair --target numpy --suite smoke")
+    # Empty inputs (a scheduled run) keep everything; a choice matching nothing is an error.
+    every = subprocess.run([sys.executable, "scripts/ci_matrix.py", "--target", "", "--python", "", "--platform", "",
+                            "--matrix", ""], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert len(json.loads(every.stdout[len("cells="):])["include"]) == len(nox_listing(ROOT))
+    none = subprocess.run([sys.executable, "scripts/ci_matrix.py", "--python", "2.7"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert none.returncode == 2 and "no cell matches" in none.stderr
+    bad = subprocess.run([sys.executable, "scripts/ci_matrix.py", "--platform", "amiga"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown platform amiga" in bad.stderr
 
 
-def test_workflow_runs_the_generated_cells_and_reports():
+def test_a_job_prints_its_command_and_runs_exactly_that(tmp_path):
+    (tmp_path / "noxfile.py").write_text(
+        "import nox\n@nox.session(venv_backend='none')\ndef hello(session):\n"
+        "    print('posargs=' + repr(session.posargs))\n")
+    args = json.dumps(["--verify-repair", "--target", "my project"])
+    out = subprocess.run([sys.executable, "-m", "mesonmatrix", "ci-run", "hello", args], cwd=tmp_path,
+                         capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.startswith("Reproduce this job anywhere with: python -m nox -s hello -- --verify-repair "
+                                 "--target 'my project'")
+    assert "posargs=['--verify-repair', '--target', 'my project']" in out.stdout + out.stderr
+    refused = subprocess.run([sys.executable, "-m", "mesonmatrix", "ci-run", "hello", '"--target x"'], cwd=tmp_path,
+                             capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+    assert refused.returncode == 2 and "JSON list of strings" in refused.stderr
+
+
+def test_committed_workflow_is_the_generators():
+    assert WORKFLOW.read_text() == render_workflow(OWN), "regenerate: python -c 'from mesonmatrix.adopt.workflow " \
+        "import *; print(render_workflow(OWN), end=\"\")' > .github/workflows/nightly.yml"
+
+
+def test_workflow_shares_compile_work_and_verifies_other_platforms_wheels():
     workflow = yaml.safe_load(WORKFLOW.read_text())
+    on = workflow.get("on", workflow.get(True))
+    assert set(on["workflow_dispatch"]["inputs"]) == {"target", "suite", "pythons", "platforms", "matrix"}
     jobs = workflow["jobs"]
-    assert "scripts/ci_matrix.py" in json.dumps(jobs["matrix"])
+    assert all("timeout-minutes" in job and job["permissions"] == {"contents": "read"} for job in jobs.values())
     assert jobs["cell"]["strategy"]["matrix"] == "${{ fromJSON(needs.matrix.outputs.cells) }}"
-    assert jobs["cell"]["runs-on"] == "${{ matrix.runner }}"
-    steps = json.dumps(jobs["cell"]["steps"])
-    assert "python -m nox -s ${{ matrix.session }}" in steps and "actions/upload-artifact" in steps
-    assert "actions/cache" in steps and ".cache/ccache" in steps and "ccache" in json.dumps(jobs["cell"]["env"])
-    assert "nox -s report" in json.dumps(jobs["report"]["steps"])
+    steps = jobs["cell"]["steps"]
+    caches = [s["with"] for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    shared, own = caches
+    # Neighbours (same platform, Python, target) share ccache and build envs by prefix; build dirs stay per cell.
+    assert ".cache/ccache" in shared["path"] and ".matrix/build" in own["path"]
+    assert shared["restore-keys"].strip().splitlines()[-1].endswith("-py${{ matrix.python }}-"
+                                                                   "${{ inputs.target || 'default' }}-")
+    assert "matrix.session" in own["key"] and "matrix.session" in own["restore-keys"]
+    run = next(s for s in steps if "ci-run" in s.get("run", ""))
+    assert "${{" not in run["run"] and run["env"]["CELL_ARGS"] == "${{ matrix.args }}"
+    report = json.dumps(jobs["report"]["steps"])
+    assert "nox -s verify -- wheelhouse" in report and "nox -s report" in report
+    assert any("wheels-" in json.dumps(s) for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))

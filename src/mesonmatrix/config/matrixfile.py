@@ -197,7 +197,7 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tupl
             session_name=name,
             matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
             target=target,
-            tags=session_tags(cell_values),
+            tags=(*session_tags(cell_values), f"matrix-{file.stem}"),
         )))
     return cells
 
@@ -227,7 +227,7 @@ def _toolchain_cells(file: Path, data: dict[str, Any], project_root: Path) -> li
                 session_name=f"toolchain-min-{python}",
                 matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
                 target=target if isinstance(target, str) else "demo",
-                tags=("toolchain-min", f"py{python}", blas, platform),
+                tags=("toolchain-min", f"py{python}", blas, platform, f"matrix-{file.stem}"),
                 kind="toolchain-min",
             )
         )

@@ -20,10 +20,13 @@ PLATFORMS: dict[str, Platform] = {
     for p in (
         Linux(arch="x86_64", runner_label="ubuntu-24.04"),
         Linux(arch="aarch64", runner_label="ubuntu-24.04-arm"),
-        MacOS(arch="arm64", runner_label="macos-14"),
-        # macos-13 was retired on 2025-12-04; macos-15-intel is GitHub's last x86_64 macOS
+        # macos-14 is deprecated (actions/runner-images#13518); macos-15 is arm64, and its
+        # Accelerate has the new LAPACK that NumPy's macOS 14 wheels need.
+        MacOS(arch="arm64", runner_label="macos-15"),
+        # The macOS 13 image was retired on 2025-12-04; macos-15-intel is GitHub's last x86_64 macOS
         # image, kept until August 2027 (actions/runner-images#13045, #13046).
         MacOS(arch="x86_64", runner_label="macos-15-intel"),
+        # Supported, with Visual Studio 2022 (actions/runner-images README, August 2026).
         Windows(arch="amd64", runner_label="windows-2022"),
     )
 }

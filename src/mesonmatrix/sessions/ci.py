@@ -1,11 +1,20 @@
-"""GitHub Actions' job matrix, made from ``nox -l --json`` so CI runs exactly the listed cells."""
+"""GitHub Actions' job matrix, made from ``nox -l --json`` so CI runs exactly the listed
+cells, and the one command each job runs (and prints, so anyone can reproduce it).
+
+The workflow's ``workflow_dispatch`` inputs (target, suite, Pythons, platforms, matrix
+file) are the options of ``ci-matrix``; each job's entry carries the cell's arguments,
+which ``ci-run`` passes to nox after printing the command."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +24,32 @@ from ..platforms import PLATFORMS
 RUNNERS = {name: platform.runner_label for name, platform in PLATFORMS.items()}
 
 
+@dataclass(frozen=True, kw_only=True)
+class CiChoices:
+    """What a scheduled run leaves at its defaults and a dispatched run may choose."""
+
+    target: str = ""  # a preset or a path; "" is each matrix's own target
+    suite: str = ""  # the target's test-suite preset; "" is its default
+    pythons: tuple[str, ...] = ()  # only cells of these Pythons; () is all
+    platforms: tuple[str, ...] = ()
+    matrix: str = ""  # only the cells of this matrix file (its stem, e.g. "default")
+
+    def cell_args(self) -> list[str]:
+        # Nightly can afford the repairer's own cross-check (about 1 s a wheel).
+        args = ["--verify-repair"]
+        if self.target:
+            args += ["--target", self.target]
+        if self.suite:
+            args += ["--suite", self.suite]
+        return args
+
+
+def _words(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Values given repeatedly or in one string, separated by spaces or commas (a
+    workflow_dispatch input is one string)."""
+    return tuple(w for v in values or () for w in re.split(r"[\s,]+", v) if w)
+
+
 def nox_listing(project_root: Path, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
     out = subprocess.run([sys.executable, "-m", "nox", "-f", str(project_root / "noxfile.py"), "-l", "--json", *extra],
                          cwd=project_root, capture_output=True, text=True, check=True)
@@ -22,41 +57,76 @@ def nox_listing(project_root: Path, extra: Sequence[str] = ()) -> list[dict[str,
     return listing
 
 
-def github_matrix(
-    listing: Iterable[dict[str, Any]], platforms: Iterable[str] | None = None
-) -> dict[str, list[dict[str, str]]]:
-    """``{"include": [{session, platform, runner, python}, …]}`` for every cell session listed.
+def reproduce_command(session: str, args: Sequence[str]) -> str:
+    return shlex.join(["python", "-m", "nox", "-s", session, "--", *args])
+
+
+def github_matrix(listing: Iterable[dict[str, Any]],
+                  choices: CiChoices | None = None) -> dict[str, list[dict[str, str]]]:
+    """``{"include": [{session, platform, runner, python, args, command}, …]}`` for every
+    cell session listed that the choices keep.
 
     A cell is any listed session tagged with a platform (build and toolchain-min cells);
     tool sessions are not default sessions, so ``nox -l --json`` does not list them.
     """
-    wanted = set(platforms) if platforms else None
+    choices = choices or CiChoices()
+    args = choices.cell_args()
     include = []
     for entry in listing:
         tags = entry.get("tags") or []
         platform = next((t for t in tags if t in PLATFORMS), None)
-        if platform is None:
+        python = str(entry.get("python"))  # every cell session is registered with its Python
+        if platform is None or (choices.platforms and platform not in choices.platforms):
             continue
-        if wanted is not None and platform not in wanted:
+        if (choices.pythons and python not in choices.pythons) or (choices.matrix and
+                                                                   f"matrix-{choices.matrix}" not in tags):
             continue
-        python = str(entry["python"])  # every cell session is registered with its Python
-        include.append(
-            {"session": entry["session"], "platform": platform, "runner": RUNNERS[platform], "python": python}
-        )
+        include.append({"session": entry["session"], "platform": platform, "runner": RUNNERS[platform],
+                        "python": python, "args": json.dumps(args),
+                        "command": reproduce_command(entry["session"], args)})
     return {"include": include}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ci-matrix", description="GitHub Actions' job matrix from nox -l --json")
+    parser.add_argument("--target", default="", help="a preset or a path every cell builds (default: the matrix's)")
+    parser.add_argument("--suite", default="", help="the target's test-suite preset (default: its default suite)")
+    parser.add_argument("--python", action="append", help="only cells of these Pythons (repeatable, or '3.12 3.13')")
+    parser.add_argument("--platform", action="append", help="only cells of this platform (repeatable, or 'a b')")
+    parser.add_argument("--matrix", default="", help="only the cells of matrices/<NAME>.toml")
+    parser.add_argument("--pretty", action="store_true", help="print the matrix for a person, not for $GITHUB_OUTPUT")
+    return parser
 
 
 def main(argv: Sequence[str], project_root: Path) -> int:
     """Print ``cells=<json>`` for $GITHUB_OUTPUT (or, with --pretty, the matrix for a person)."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="ci-matrix", description="GitHub Actions' job matrix from nox -l --json")
-    parser.add_argument("--platform", action="append", help="only cells of this platform (repeatable)")
-    parser.add_argument("--pretty", action="store_true", help="print the matrix for a person, not for $GITHUB_OUTPUT")
-    args = parser.parse_args(list(argv))
+    args = _parser().parse_args(list(argv))
     if not (project_root / "noxfile.py").is_file():
         print(f"ci-matrix: no noxfile.py in {project_root}: run it in the project's root", file=sys.stderr)
         return 2
-    matrix = github_matrix(nox_listing(project_root), args.platform)
+    platforms = _words(args.platform)
+    unknown = [p for p in platforms if p not in PLATFORMS]
+    if unknown:
+        print(f"ci-matrix: unknown platform {', '.join(unknown)}; known: {', '.join(PLATFORMS)}", file=sys.stderr)
+        return 2
+    choices = CiChoices(target=args.target.strip(), suite=args.suite.strip(), pythons=_words(args.python),
+                        platforms=platforms, matrix=args.matrix.strip().removesuffix(".toml").rsplit("/", 1)[-1])
+    matrix = github_matrix(nox_listing(project_root), choices)
+    if not matrix["include"]:
+        print("ci-matrix: no cell matches the choices (Pythons, platforms, matrix file)", file=sys.stderr)
+        return 2
     print(json.dumps(matrix, indent=2) if args.pretty else f"cells={json.dumps(matrix)}")
     return 0
+
+
+def run_job(argv: Sequence[str]) -> int:
+    """``ci-run SESSION ARGS_JSON``: print the job's reproduce command, then run it."""
+    if len(argv) != 2:
+        print("usage: python -m mesonmatrix ci-run SESSION ARGS_JSON", file=sys.stderr)
+        return 2
+    session, args = argv[0], json.loads(argv[1])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        print(f"ci-run: ARGS_JSON must be a JSON list of strings, got {argv[1]!r}", file=sys.stderr)
+        return 2
+    print(f"Reproduce this job anywhere with: {reproduce_command(session, args)}", flush=True)
+    return subprocess.call([sys.executable, "-m", "nox", "-s", session, "--", *args])
