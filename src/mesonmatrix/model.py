@@ -103,6 +103,9 @@ class Cell:
 
     def describe(self) -> str:
         """The one line ``nox -l`` shows for this cell."""
+        if self.kind == "loosened":
+            return (f"build requirements without upper bounds (numpy's kept), newest versions, Python {self.python}, "
+                    f"BLAS {self.blas}, {self.platform} (-- --keep-bound NAME keeps one)")
         if self.kind == "toolchain-min":
             return (f"oldest declared compilers and lowest build dependencies, Python {self.python}, "
                     f"BLAS {self.blas}, {self.platform} (-- --cc/--cxx/--fc to propose a new minimum)")

@@ -43,6 +43,9 @@ class RunOptions:
     # Resolve build and test requirements at run time instead of installing lock files
     # (which must otherwise exist and match the target's inputs).
     unlocked: bool = False
+    # loosened cells: build requirements whose upper bounds stay as declared (beyond numpy's
+    # and the preset's), to test whether one of them caused a failure.
+    keep_bounds: tuple[str, ...] = ()
 
 
 def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
@@ -70,6 +73,8 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     )
     parser.add_argument("--unlocked", action="store_true",
                         help="resolve build and test requirements now, not from locks/ (the record says so)")
+    parser.add_argument("--keep-bound", action="append", default=[], metavar="NAME",
+                        help="loosened cells: keep this build requirement's upper bound (repeatable)")
     args = parser.parse_args(list(posargs))
     return RunOptions(
         project_root=project_root,
@@ -82,4 +87,5 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         tag_wheels=args.tag_wheels,
         verify_repair=args.verify_repair,
         unlocked=args.unlocked,
+        keep_bounds=tuple(args.keep_bound),
     )

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -22,10 +22,11 @@ from .machine.workspace import Workspace
 from .model import Cell
 from .options import RunOptions
 from .plan import CellPlan, plan_cell
-from .record import FloorRecord, Locks, ResultRecord, TestCounts, ToolchainRecord, write_record
-from .stages.build import BuildResult, build_wheels
+from .record import BoundRetry, FloorRecord, Locks, ResultRecord, TestCounts, ToolchainRecord, write_record
+from .stages.build import BuildResult, build_env_packages, build_wheels
 from .stages.build_env import BuildEnv, prepare_build_env
 from .stages.context import StageContext
+from .stages.loosened import build_deps_record, culprit_for, prepare_loosened_source
 from .stages.partition import SplitCheck, check_split
 from .stages.repair import RepairResult, ShippedWheels, repair_wheels, ship_built_wheels
 from .stages.test import TestResult, TestsFailed, run_tests
@@ -41,20 +42,26 @@ class StageResults:
     plan: CellPlan | None = None
     log: Path | None = None
     build_env: BuildEnv | None = None
+    packages: list[str] | None = None  # the build env's, name==version
     build: BuildResult | None = None
     shipped: ShippedWheels | None = None
     repair: RepairResult | None = None
     split: SplitCheck | None = None
     tests: TestResult | None = None
+    retry: BoundRetry | None = None  # a failed loosened cell, built again with one bound restored
 
 
 def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results: StageResults) -> None:
     """The stages in order; each result is kept as soon as it exists."""
     results.build_env = prepare_build_env(plan, ctx)
+    if plan.loosening is not None:
+        prepare_loosened_source(plan, ctx)
     # The build env is shared by every cell and checkout on the machine: while this cell
     # builds and repairs with it, no other process may reinstall it.
     with shared_lock(plan.build_env, ctx.say):
-        results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key)
+        results.packages = build_env_packages(ctx, results.build_env)
+        results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key,
+                                     results.packages)
         results.shipped = ship_built_wheels(plan, results.build.wheels)
         results.repair = repair_wheels(plan, ctx, results.build_env, results.build, results.shipped,
                                        workspace.root / "repaired" / plan.build_key)
@@ -164,11 +171,46 @@ def _run_locked(run: _Run, matrices: MatrixSet, results: StageResults) -> None:
         log = results.log = plan.results_dir / "cell.log"
         log.write_text("")
         progress.say(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})")
-        runner = CommandRunner(log=log, stream=progress.stream)
-        runner.env["UV_PYTHON_DOWNLOADS"] = "never"
-        runner.env.pop("PYTHONPATH", None)
-        ctx = StageContext(runner=runner, progress=progress, uv=uv_binary(), shared_cache=run.workspace.shared_cache)
-        run_stages(plan, ctx, run.workspace, results)
+        try:
+            run_stages(plan, _context(run, log), run.workspace, results)
+        except CellError as exc:
+            if plan.loosening is not None and results.packages is not None:
+                results.retry = _retry_with_bound(run, matrices, results, str(exc))
+            raise
+
+
+def _context(run: _Run, log: Path) -> StageContext:
+    runner = CommandRunner(log=log, stream=run.progress.stream)
+    runner.env["UV_PYTHON_DOWNLOADS"] = "never"
+    runner.env.pop("PYTHONPATH", None)
+    return StageContext(runner=runner, progress=run.progress, uv=uv_binary(), shared_cache=run.workspace.shared_cache)
+
+
+def _retry_with_bound(run: _Run, matrices: MatrixSet, results: StageResults, failure: str) -> BoundRetry | None:
+    """A loosened cell failed: when one dependency above its original bound most likely
+    caused it, build (and test) once more with only that bound restored, beside the first
+    attempt (``retry/`` in the results folder, its own build dir), and say which it was."""
+    plan, target = results.plan, results.target
+    assert plan is not None and plan.loosening is not None and target is not None and results.packages is not None
+    culprit = culprit_for(plan.loosening, results.packages, failure)
+    if culprit is None:
+        return None
+    restored = plan.loosening.original[culprit]
+    options = replace(run.options, keep_bounds=(*run.options.keep_bounds, culprit))
+    first = plan_cell(run.cell, target, run.workspace, options, matrix=matrices.matrix)
+    retry = replace(first, results_dir=plan.results_dir / "retry", build_dir=Path(f"{plan.build_dir}-retry"),
+                    test_venv=Path(f"{plan.test_venv}-retry"), loosened_source=Path(f"{plan.loosened_source}-retry"))
+    retry.results_dir.mkdir(parents=True, exist_ok=True)
+    run.progress.say(f"=== {run.cell.session_name}: most likely caused by {culprit}, above its bound; building "
+                     f"once more with {restored} restored (log: {retry.results_dir / 'cell.log'})")
+    try:
+        run_stages(retry, _context(run, retry.results_dir / "cell.log"), run.workspace,
+                   StageResults(target=target, plan=retry))
+    except CellError as exc:
+        return BoundRetry(restored=restored, status="failed", error=str(exc).splitlines()[0],
+                          verdict=f"still fails with {restored}: {culprit} is not (alone) the cause")
+    return BoundRetry(restored=restored, status="passed",
+                      verdict=f"passes with {restored}: the newer {culprit} breaks the build or its tests")
 
 
 def assemble_record(
@@ -215,6 +257,8 @@ def assemble_record(
         tests=results.tests.counts if results.tests else TestCounts(),
         blas_runtime=results.tests.blas_runtime if results.tests else None,
         toolchain=_toolchain(results, rejected=isinstance(error, ToolchainRejected)),
+        build_deps=build_deps_record(plan.loosening, results.packages, None if error is None else str(error),
+                                     results.retry) if plan and plan.loosening else None,
         durations=durations,
         log=str(results.log) if results.log else None,
     )

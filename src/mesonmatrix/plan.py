@@ -3,6 +3,7 @@ tests, and why it might not apply here — all decided before any command runs."
 
 from __future__ import annotations
 
+import datetime
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from .platforms import PLATFORMS, Platform
 from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks
 from .repairers import Repairer, repairer_for
+from .targets.loosen import Loosening, loosen
 from .targets.target import Target
 from .wheels.files import sha256_file
 
@@ -63,6 +65,10 @@ class CellPlan:
     run_tests: bool = True
     compilers: Compilers = Compilers()  # set for toolchain-min cells
     lowest_build_deps: bool = False
+    # loosened cells: the build requirements with their upper bounds dropped, and the copy
+    # of the source tree whose pyproject.toml declares them (the build checks them).
+    loosening: Loosening | None = None
+    loosened_source: Path | None = None
     build_lock: Path | None = None  # None: no lock file, resolved at run time
     repairer_locked: bool = False  # the build lock pins the repair tool (a --repair-tool override may not be)
     locks: Locks = field(default_factory=Locks)
@@ -71,6 +77,18 @@ class CellPlan:
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
+
+    @property
+    def source_dir(self) -> Path:
+        """What the build compiles: the target's tree, or a loosened cell's copy of it."""
+        return self.loosened_source or self.target.source_dir
+
+    @property
+    def checks_build_dependencies(self) -> bool:
+        """Only a loosened cell builds with ``build``'s dependency check on: its copied
+        pyproject.toml declares what its env holds. Every other cell's env holds locked
+        versions that may differ from what a bare pyproject.toml asks for."""
+        return self.loosening is not None
 
     @property
     def checks_partition(self) -> bool:
@@ -133,8 +151,10 @@ def _choose_locks(cell: Cell, target: Target, options: RunOptions) -> _LockChoic
     resolved at run time, as ``--unlocked`` asks for explicitly; the record says so.
     """
     root = options.project_root
-    # Lowest-direct resolution is what a toolchain-min cell tests: its build is never locked.
-    build_lock = None if cell.kind == "toolchain-min" else build_lock_for(root, target, cell.python, cell.blas)
+    # Lowest-direct resolution is what a toolchain-min cell tests, the newest versions what a
+    # loosened cell does: neither build is locked.
+    locked = cell.kind not in ("toolchain-min", "loosened")
+    build_lock = build_lock_for(root, target, cell.python, cell.blas) if locked else None
     test_lock = test_lock_for(root, target, cell.python)
     checks = [lock for lock in (build_lock, test_lock) if lock is not None]
     build, test = (build_lock[0] if build_lock else None), test_lock[0]
@@ -203,6 +223,14 @@ def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOption
     return reason
 
 
+def _loosening(cell: Cell, target: Target, options: RunOptions) -> Loosening | None:
+    if cell.kind != "loosened":
+        return None
+    asked = "kept on request (--keep-bound), to see whether it caused a failure"
+    keep = {**target.loosened_keep, **{name: asked for name in options.keep_bounds}}
+    return loosen(target.build_requires, keep)
+
+
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,
               matrix: Matrix | None = None) -> CellPlan:
     """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS."""
@@ -213,14 +241,14 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     repairer = repairer_for(platform, options.repair_tool)
     toolchain_min = cell.kind == "toolchain-min"
     compilers = _compilers(cell, target, options)
-    key = workspace.build_key(cell, target.name, target.source_dir) + ("-toolchain-min" if toolchain_min else "")
+    key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == "build" else f"-{cell.kind}")
+    loosening = _loosening(cell, target, options)
     blas_args, blas_reason = _blas_setup(cell, target, provider)
     setup_args = [*blas_args, *target.setup_args]
     if target.system_components is not None:
         setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
-    requirements = sorted(
-        {*BUILD_TOOLS, *target.build_requires, *provider.build_requirements(), *repairer.requirements}
-    )
+    declared = loosening.requirements if loosening else target.build_requires
+    requirements = sorted({*BUILD_TOOLS, *declared, *provider.build_requirements(), *repairer.requirements})
     locks = _choose_locks(cell, target, options)
     if toolchain_min:
         requirements = sorted({*requirements, *target.toolchain_min_requires})
@@ -229,7 +257,10 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     # so it must not depend on the checkout), and two checkouts with different locks
     # installing into one env in turn would tear it under each other's builds.
     pinned = [f"lock={locks.record.build.sha256}"] if locks.record.build else []
-    env_key = [*requirements, "resolution=lowest-direct"] if toolchain_min else [*requirements, *pinned]
+    # A loosened env asks for the newest versions: resolved again each day, not kept forever.
+    newest = f"resolution=newest-{datetime.date.today().isoformat()}"
+    resolution = {"toolchain-min": ["resolution=lowest-direct"], "loosened": [newest]}
+    env_key = [*requirements, *resolution.get(cell.kind, pinned)]
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
                    compilers)
@@ -252,6 +283,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         run_tests=options.run_tests,
         compilers=compilers,
         lowest_build_deps=toolchain_min,
+        loosening=loosening,
+        loosened_source=workspace.root / "loosened-sources" / key if loosening else None,
         build_lock=locks.build,
         repairer_locked=locks.build is not None and lock_covers(locks.build, repairer),
         locks=locks.record,

@@ -116,6 +116,28 @@ class ToolchainRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BoundRetry:
+    """A failed loosened cell built once more with the likely culprit's bound restored."""
+
+    restored: str  # the original requirement put back
+    status: str  # that build's status: "passed" means the loosened dependency broke the build
+    error: str | None = None
+    verdict: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildDepsRecord:
+    """loosened cells: which upper bounds were dropped and what resolved."""
+
+    loosened: list[str] = field(default_factory=list)  # original requirement strings whose bounds were dropped
+    kept: dict[str, str] = field(default_factory=dict)  # original requirement string -> why its bound stays
+    resolved: dict[str, str] = field(default_factory=dict)  # name -> version in the build env
+    above_bounds: dict[str, str] = field(default_factory=dict)  # name -> "version, above <original specifier>"
+    likely_culprit: str | None = None  # for a failure: the dependency most likely behind it
+    retry: BoundRetry | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ResultRecord:
     session: str
     target: str
@@ -124,7 +146,7 @@ class ResultRecord:
     platform: str
     system_libraries: str
     install_tags: str
-    kind: str = "build"  # "build" or "toolchain-min"
+    kind: str = "build"  # "build", "toolchain-min" or "loosened"
     status: str = "failed"  # "passed", "failed" or "skipped"
     error: str | None = None
     matrix_file: str = ""
@@ -147,6 +169,7 @@ class ResultRecord:
     partition: PartitionRecord | None = None
     locks: Locks = field(default_factory=Locks)  # build/test: lock file path and sha256, or None
     toolchain: ToolchainRecord | None = None
+    build_deps: BuildDepsRecord | None = None  # loosened cells
     durations: dict[str, float] = field(default_factory=dict)
     log: str | None = None
     started: str | None = None

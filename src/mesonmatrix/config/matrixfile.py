@@ -25,8 +25,12 @@ from ..providers import PROVIDERS
 from .naming import session_name, session_tags
 from .presets import TargetPreset, parse_target_preset
 
-MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include", "targets", "toolchain_min")
-TOOLCHAIN_MIN_KEYS = ("python", "blas", "platform")
+MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include", "targets", "toolchain_min",
+               "loosened")
+# [toolchain_min] and [loosened]: one cell per Python, of one BLAS and platform.
+SINGLE_CELL_KEYS = ("python", "blas", "platform")
+# The cell kinds such a table declares, and the session name's prefix for each.
+SINGLE_CELL_KINDS = {"toolchain_min": "toolchain-min", "loosened": "loosened"}
 DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags")
 BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full"}
 
@@ -202,21 +206,23 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tupl
     return cells
 
 
-def _toolchain_cells(file: Path, data: dict[str, Any], project_root: Path) -> list[Cell]:
-    """``[toolchain_min]``: one ``toolchain-min-<python>`` session per Python listed."""
-    if "toolchain_min" not in data:
+def _single_cells(file: Path, data: dict[str, Any], project_root: Path, key: str) -> list[Cell]:
+    """``[toolchain_min]`` or ``[loosened]``: one ``toolchain-min-<python>`` (or
+    ``loosened-<python>``) session per Python listed."""
+    if key not in data:
         return []
-    table = _table(file, "toolchain_min", data["toolchain_min"])
-    _check_keys(file, "toolchain_min", table, TOOLCHAIN_MIN_KEYS)
+    kind = SINGLE_CELL_KINDS[key]
+    table = _table(file, key, data[key])
+    _check_keys(file, key, table, SINGLE_CELL_KEYS)
     pythons = table.get("python")
     if not isinstance(pythons, list) or not pythons:
-        raise MatrixError(file, "toolchain_min.python", "expected a non-empty list of Python versions")
-    blas = check_axis_value(file, "toolchain_min.blas", "blas", table.get("blas", "openblas"))
-    platform = check_axis_value(file, "toolchain_min.platform", "platform", table.get("platform", "linux-x86_64"))
+        raise MatrixError(file, f"{key}.python", "expected a non-empty list of Python versions")
+    blas = check_axis_value(file, f"{key}.blas", "blas", table.get("blas", "openblas"))
+    platform = check_axis_value(file, f"{key}.platform", "platform", table.get("platform", "linux-x86_64"))
     target = data.get("target", "demo")
     cells = []
     for python in pythons:
-        check_axis_value(file, "toolchain_min.python", "python", python)
+        check_axis_value(file, f"{key}.python", "python", python)
         cells.append(
             Cell(
                 python=python,
@@ -224,11 +230,11 @@ def _toolchain_cells(file: Path, data: dict[str, Any], project_root: Path) -> li
                 platform=platform,
                 system_libraries="none",
                 install_tags="full",
-                session_name=f"toolchain-min-{python}",
+                session_name=f"{kind}-{python}",
                 matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
                 target=target if isinstance(target, str) else "demo",
-                tags=("toolchain-min", f"py{python}", blas, platform, f"matrix-{file.stem}"),
-                kind="toolchain-min",
+                tags=(kind, f"py{python}", blas, platform, f"matrix-{file.stem}"),
+                kind=kind,
             )
         )
     return cells
@@ -252,8 +258,8 @@ def load_matrices(directory: Path, project_root: Path | None = None) -> MatrixSe
                 raise MatrixError(file, f"targets.{name}", f"already declared in {preset_owner[name]}")
             presets[name] = parse_target_preset(file, name, raw, project_root)
             preset_owner[name] = file
-        toolchain = [("toolchain_min", c) for c in _toolchain_cells(file, data, project_root)]
-        for key, cell in [*_cells_of(file, data, project_root), *toolchain]:
+        single = [(key, c) for key in SINGLE_CELL_KINDS for c in _single_cells(file, data, project_root, key)]
+        for key, cell in [*_cells_of(file, data, project_root), *single]:
             if cell.session_name in owner:
                 raise MatrixError(
                     file, key, f"two cells are named {cell.session_name!r} (the other is in {owner[cell.session_name]})"

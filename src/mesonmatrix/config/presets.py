@@ -22,7 +22,8 @@ IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 # A command looked up on PATH (a compiler, gfortran): never an option, never a path.
 COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
-               "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires", "test_dir")
+               "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires", "test_dir",
+               "loosened_keep")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
@@ -54,6 +55,9 @@ class TargetPreset:
     # Requirements a toolchain-min build adds to the lowest [build-system] requires: what
     # the target's declared floors miss (each with a comment in the matrix saying why).
     toolchain_min_requires: tuple[str, ...] = ()
+    # Build requirements whose upper bounds a loosened cell keeps (numpy's always), each
+    # with the reason the record gives.
+    loosened_keep: dict[str, str] = field(default_factory=dict)
     # Where the tests are when the package does not install them (a folder of the source
     # tree, run from a copy); None: as the project describes (see targets/testsource.py).
     test_dir: str | None = None
@@ -142,6 +146,14 @@ def _toolchain_min(file: Path, where: str, value: object) -> dict[str, str]:
     return dict(value)
 
 
+def _reasons(file: Path, where: str, value: object) -> dict[str, str]:
+    """A table of name = "reason" (``loosened_keep``)."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                                              for k, v in value.items()):
+        raise MatrixError(file, where, 'expected a table of name = "the reason its bound must stay"')
+    return dict(value)
+
+
 def _source_path(file: Path, where: str, value: str, project_root: Path) -> Path:
     path = (project_root / value).resolve()
     if not path.is_dir():
@@ -181,6 +193,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         toolchain_min=_toolchain_min(file, where, raw.get("toolchain_min", {})),
         toolchain_min_requires=_string_list(file, f"{where}.toolchain_min_requires",
                                             raw.get("toolchain_min_requires", [])),
+        loosened_keep=_reasons(file, f"{where}.loosened_keep", raw.get("loosened_keep", {})),
         test_dir=raw.get("test_dir"),
         declares_suites="suites" in raw,
         declares_test_requires="test_requires" in raw,

@@ -39,9 +39,11 @@ class BuildResult:
 
 
 def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: Path, setup_args: Sequence[str],
-                  install_tags: Sequence[str]) -> list[str]:
-    """``python -m build -wnx`` with meson options passed through ``-Csetup-args``."""
-    argv = [str(python), "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check",
+                  install_tags: Sequence[str], check_dependencies: bool = False) -> list[str]:
+    """``python -m build -wnx`` with meson options passed through ``-Csetup-args``; ``-x``
+    (skip the dependency check) only when ``check_dependencies`` is False."""
+    skip = [] if check_dependencies else ["--skip-dependency-check"]
+    argv = [str(python), "-m", "build", "--wheel", "--no-isolation", *skip,
             "--outdir", str(out_dir), f"-Cbuild-dir={build_dir}"]
     argv += [f"-Csetup-args={arg}" for arg in setup_args]
     if install_tags:
@@ -50,17 +52,22 @@ def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: P
     return argv
 
 
-def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_store: Path) -> BuildResult:
-    """Every role's wheel: built, cut from the full wheel, or reused. ``wheel_store``
-    holds a folder per role for this build key."""
-    env = {**ctx.runner.env, **build_env.env}
+def build_env_packages(ctx: StageContext, build_env: BuildEnv) -> list[str]:
+    """``name==version`` of every package in the build env (``uv pip freeze``)."""
     freeze = ctx.runner.run(freeze_command(ctx.uv, build_env.env_python), label="build env packages")
-    packages = freeze.stdout.split()
+    return freeze.stdout.split()
+
+
+def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_store: Path,
+                 packages: list[str]) -> BuildResult:
+    """Every role's wheel: built, cut from the full wheel, or reused. ``wheel_store``
+    holds a folder per role for this build key; ``packages`` are the build env's."""
+    env = {**ctx.runner.env, **build_env.env}
     built: dict[str, Path] = {}
     rebuilt: list[str] = []
     stats_log = plan.results_dir / "ccache-stats.log"
     with ctx.progress.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
-        source_digest = source_tree_digest(plan.target.source_dir)
+        source_digest = source_tree_digest(plan.source_dir)
         with exclusive_lock(plan.build_dir, ctx.say):
             configure = configure_fingerprint(setup_args=plan.setup_args, env=env, build_env_packages=packages)
             _reset_if_reconfigured(plan.build_dir, configure, ctx)
@@ -70,9 +77,10 @@ def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_s
                 if role != "full" and plan.tag_wheels == "install-plan":
                     built[role] = cut_role(role, built["full"], store, ctx)
                     continue
-                argv = build_command(build_env.env_python, plan.target.source_dir, build_dir=plan.build_dir,
+                argv = build_command(build_env.env_python, plan.source_dir, build_dir=plan.build_dir,
                                      out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
-                                     install_tags=INSTALL_TAGS_BY_ROLE[role])
+                                     install_tags=INSTALL_TAGS_BY_ROLE[role],
+                                     check_dependencies=plan.checks_build_dependencies)
                 fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, configure=configure, env=env)
                 wheel = stored_wheel(store, fingerprint, ctx.say)
                 if wheel is not None and (role != "full" or (store / MEMBER_TAGS_FILE).is_file()):

@@ -53,6 +53,7 @@ class Target:
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     toolchain_min: dict[str, str] = field(default_factory=dict)
     toolchain_min_requires: tuple[str, ...] = ()
+    loosened_keep: dict[str, str] = field(default_factory=dict)  # name -> why a loosened cell keeps its bound
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite
