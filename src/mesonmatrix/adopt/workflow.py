@@ -124,8 +124,6 @@ def _matrix_job(style: WorkflowStyle) -> str:
 
 
 def _cell_job(style: WorkflowStyle) -> str:
-    target = "${{ inputs.target || 'default' }}"
-    shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
     return f"""\
   cell:
     name: ${{{{ matrix.session }}}}
@@ -161,6 +159,13 @@ def _cell_job(style: WorkflowStyle) -> str:
       - name: Install ccache (macOS)
         if: runner.os == 'macOS'
         run: brew install ccache
+{_cache_steps(style)}{_cell_run_steps(style)}"""
+
+
+def _cache_steps(style: WorkflowStyle) -> str:
+    target = "${{ inputs.target || 'default' }}"
+    shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
+    return f"""\
       # Compile work shared between cells: every cell of one platform, Python and target
       # restores the newest compiler cache and build envs any of them saved (restore-keys
       # match by prefix), and saves its own under a key of this run.
@@ -185,6 +190,11 @@ def _cell_job(style: WorkflowStyle) -> str:
           key: cell-${{{{ matrix.session }}}}-{target}-${{{{ hashFiles({style.cache_inputs}) }}}}
           restore-keys: |
             cell-${{{{ matrix.session }}}}-{target}-
+"""
+
+
+def _cell_run_steps(style: WorkflowStyle) -> str:
+    return f"""\
       - run: {style.install}
       - name: Run the cell (its first line is the command that reproduces it anywhere)
         env:
