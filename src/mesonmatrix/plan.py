@@ -231,6 +231,24 @@ def _loosening(cell: Cell, target: Target, options: RunOptions) -> Loosening | N
     return loosen(target.build_requires, keep)
 
 
+def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosening: Loosening | None,
+                      locks: _LockChoice) -> tuple[list[str], list[str]]:
+    """The build env's requirements, and the key of its path."""
+    declared = loosening.requirements if loosening else target.build_requires
+    requirements = sorted({*BUILD_TOOLS, *declared, *tools})
+    if cell.kind == "toolchain-min":
+        requirements = sorted({*requirements, *target.toolchain_min_requires})
+    # The env's path is keyed by what is asked for and by the lock that pins it: envs are
+    # shared by every checkout on the machine (their path is in each extension's RUNPATH,
+    # so it must not depend on the checkout), and two checkouts with different locks
+    # installing into one env in turn would tear it under each other's builds.
+    pinned = [f"lock={locks.record.build.sha256}"] if locks.record.build else []
+    # A loosened env asks for the newest versions: resolved again each day, not kept forever.
+    newest = f"resolution=newest-{datetime.date.today().isoformat()}"
+    resolution = {"toolchain-min": ["resolution=lowest-direct"], "loosened": [newest]}
+    return requirements, [*requirements, *resolution.get(cell.kind, pinned)]
+
+
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,
               matrix: Matrix | None = None) -> CellPlan:
     """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS."""
@@ -247,20 +265,9 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     setup_args = [*blas_args, *target.setup_args]
     if target.system_components is not None:
         setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
-    declared = loosening.requirements if loosening else target.build_requires
-    requirements = sorted({*BUILD_TOOLS, *declared, *provider.build_requirements(), *repairer.requirements})
     locks = _choose_locks(cell, target, options)
-    if toolchain_min:
-        requirements = sorted({*requirements, *target.toolchain_min_requires})
-    # The env's path is keyed by what is asked for and by the lock that pins it: envs are
-    # shared by every checkout on the machine (their path is in each extension's RUNPATH,
-    # so it must not depend on the checkout), and two checkouts with different locks
-    # installing into one env in turn would tear it under each other's builds.
-    pinned = [f"lock={locks.record.build.sha256}"] if locks.record.build else []
-    # A loosened env asks for the newest versions: resolved again each day, not kept forever.
-    newest = f"resolution=newest-{datetime.date.today().isoformat()}"
-    resolution = {"toolchain-min": ["resolution=lowest-direct"], "loosened": [newest]}
-    env_key = [*requirements, *resolution.get(cell.kind, pinned)]
+    requirements, env_key = _build_env_inputs(cell, target, (*provider.build_requirements(), *repairer.requirements),
+                                              loosening, locks)
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
                    compilers)
