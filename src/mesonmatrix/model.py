@@ -8,7 +8,10 @@ from pathlib import Path
 
 from .errors import SystemLibrariesError
 
-AXES = ("python", "blas", "platform", "system_libraries", "install_tags")
+AXES = ("python", "blas", "platform", "system_libraries", "install_tags", "package")
+# What a cell ships: the repaired wheel, or (a distro packager's cells) the built wheel
+# staged and repackaged as a .deb or a .conda.
+PACKAGE_FORMATS = ("wheel", "deb", "conda")
 
 # meson install tags per install-tag set; "split" builds two wheels from one build dir.
 RUNTIME_TAGS = ("runtime", "python-runtime", "devel")
@@ -96,6 +99,7 @@ class Cell:
     target: str
     tags: tuple[str, ...] = ()
     kind: str = "build"  # "build", or "toolchain-min": oldest compilers and lowest build deps
+    package: str = "wheel"  # "wheel", "deb" or "conda"
 
     @property
     def system_libraries_spec(self) -> SystemLibraries:
@@ -114,6 +118,8 @@ class Cell:
             "runtime": "runtime-only wheel",
             "split": "runtime + tests wheels",
         }[self.install_tags]
+        if self.package != "wheel":
+            tags = f"built wheel repackaged as .{self.package}"
         return (
             f"{tags}, Python {self.python}, BLAS {self.blas}, {self.platform}, "
             f"use-system-libraries={self.system_libraries}"
@@ -132,6 +138,7 @@ class Matrix:
         """For a target without BLAS: the first cell that differs from ``cell`` at most in
         its BLAS flavour. It builds and tests what every such sibling would."""
         def others(c: Cell) -> tuple[object, ...]:
-            return (c.python, c.platform, c.system_libraries, c.install_tags, c.kind, c.matrix_file, c.target)
+            return (c.python, c.platform, c.system_libraries, c.install_tags, c.package, c.kind, c.matrix_file,
+                    c.target)
 
         return next((c for c in self.cells if others(c) == others(cell)), cell)

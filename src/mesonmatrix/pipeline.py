@@ -22,11 +22,22 @@ from .machine.workspace import Workspace
 from .model import Cell
 from .options import RunOptions
 from .plan import CellPlan, plan_cell
-from .record import BoundRetry, FloorRecord, Locks, ResultRecord, TestCounts, ToolchainRecord, write_record
+from .record import (
+    BoundRetry,
+    FloorRecord,
+    Locks,
+    PackageRecord,
+    ResultRecord,
+    TestCounts,
+    ToolchainRecord,
+    write_record,
+)
 from .stages.build import BuildResult, build_env_packages, build_wheels
 from .stages.build_env import BuildEnv, prepare_build_env
 from .stages.context import StageContext
 from .stages.loosened import build_deps_record, culprit_for, prepare_loosened_source
+from .stages.package import PackageFailed, make_package
+from .stages.packagetest import run_deb_tests
 from .stages.partition import SplitCheck, check_split
 from .stages.repair import RepairResult, ShippedWheels, repair_wheels, ship_built_wheels
 from .stages.test import TestResult, TestsFailed, run_tests
@@ -48,6 +59,7 @@ class StageResults:
     repair: RepairResult | None = None
     split: SplitCheck | None = None
     tests: TestResult | None = None
+    package: PackageRecord | None = None  # deb and conda cells
     retry: BoundRetry | None = None  # a failed loosened cell, built again with one bound restored
 
 
@@ -63,6 +75,9 @@ def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results:
         results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key,
                                      results.packages)
         results.shipped = ship_built_wheels(plan, results.build.wheels)
+        if plan.cell.package != "wheel":
+            _package(plan, ctx, workspace, results)
+            return
         results.repair = repair_wheels(plan, ctx, results.build_env, results.build, results.shipped,
                                        workspace.root / "repaired" / plan.build_key)
     if plan.checks_partition:
@@ -75,6 +90,26 @@ def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results:
         except TestsFailed as exc:
             results.tests = exc.result
             raise
+
+
+def _package(plan: CellPlan, ctx: StageContext, workspace: Workspace, results: StageResults) -> None:
+    """deb and conda cells: the built wheel repackaged (never repaired), then the .deb's tests."""
+    assert results.build_env is not None and results.shipped is not None
+    try:
+        results.package = make_package(plan, ctx, results.build_env, results.shipped.paths["full"])
+    except PackageFailed as exc:
+        results.package = exc.record
+        raise
+    if plan.run_tests and plan.cell.package == "deb":
+        # Nothing the package loads may come from where it was built.
+        forbidden = [plan.build_env, workspace.root, workspace.shared_cache]
+        try:
+            results.tests = run_deb_tests(plan, ctx, results.build_env, Path(results.package.path), forbidden)
+        except TestsFailed as exc:
+            results.tests = exc.result
+            raise
+    elif plan.cell.package == "conda":
+        ctx.say(f"    tests not run: {results.package.tests_skipped_because}")
 
 
 @dataclass(frozen=True)
@@ -254,7 +289,8 @@ def assemble_record(
         wheels=results.repair.infos if results.repair else [],
         repair=results.repair.repair if results.repair else None,
         partition=results.split.record if results.split else None,
-        tests=results.tests.counts if results.tests else TestCounts(),
+        package=results.package,
+        tests=results.tests.counts if results.tests else _no_tests(plan),
         blas_runtime=results.tests.blas_runtime if results.tests else None,
         toolchain=_toolchain(results, rejected=isinstance(error, ToolchainRejected)),
         build_deps=build_deps_record(plan.loosening, results.packages, None if error is None else str(error),
@@ -262,6 +298,11 @@ def assemble_record(
         durations=durations,
         log=str(results.log) if results.log else None,
     )
+
+
+def _no_tests(plan: CellPlan | None) -> TestCounts | None:
+    """No counts yet: zeros, or None for a cell whose package cannot be tested here (conda)."""
+    return None if plan is not None and plan.cell.package == "conda" else TestCounts()
 
 
 def _toolchain(results: StageResults, *, rejected: bool) -> ToolchainRecord | None:

@@ -116,6 +116,34 @@ class ToolchainRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LintianRecord:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RelocatedRecord:
+    file: str  # the path inside the package
+    old: str  # its RUNPATH as built
+    new: str  # as packaged ("" when removed)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PackageRecord:
+    """deb and conda cells: the package made from the built wheel."""
+
+    format: str  # "deb" or "conda"
+    path: str
+    size: int
+    sha256: str
+    depends: list[str] = field(default_factory=list)
+    lintian: LintianRecord | None = None  # deb only
+    relocated: list[RelocatedRecord] = field(default_factory=list)
+    files: int = 0  # files in the package's payload
+    tests_skipped_because: str | None = None  # why the package's tests did not run (conda: no channel here)
+
+
+@dataclass(frozen=True, kw_only=True)
 class BoundRetry:
     """A failed loosened cell built once more with the likely culprit's bound restored."""
 
@@ -156,7 +184,7 @@ class ResultRecord:
     wheels: list[WheelInfo] = field(default_factory=list)
     built_wheels: list[WheelInfo] = field(default_factory=list)
     repair: RepairInfo | None = None
-    tests: TestCounts = field(default_factory=TestCounts)
+    tests: TestCounts | None = field(default_factory=TestCounts)  # None: cannot run here (conda cells)
     blas_runtime: BlasRuntime | None = None
     system_components: dict[str, str] = field(default_factory=dict)
     build_dir: str | None = None
@@ -170,6 +198,7 @@ class ResultRecord:
     locks: Locks = field(default_factory=Locks)  # build/test: lock file path and sha256, or None
     toolchain: ToolchainRecord | None = None
     build_deps: BuildDepsRecord | None = None  # loosened cells
+    package: PackageRecord | None = None  # deb and conda cells
     durations: dict[str, float] = field(default_factory=dict)
     log: str | None = None
     started: str | None = None

@@ -1,6 +1,6 @@
 from mesonmatrix.config.naming import session_name, session_tags
 
-DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full"}
+DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full", "package": "wheel"}
 
 
 def cell(**overrides):
@@ -25,3 +25,9 @@ def test_commas_become_plus():
 def test_tags_one_per_axis_value():
     tags = session_tags(cell(install_tags="split", system_libraries="kahan,auto"))
     assert set(tags) >= {"py3.12", "openblas", "linux-x86_64", "split", "syslibs-kahan+auto"}
+
+
+def test_a_repackaged_cell_names_its_format_last():
+    name = session_name(cell(blas="system-openblas", package="deb"), DEFAULTS)
+    assert name == "build-3.12-system-openblas-deb"
+    assert "deb" in session_tags(cell(package="deb")) and "wheel" not in session_tags(cell())

@@ -19,7 +19,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from ..errors import MatrixError, SystemLibrariesError
-from ..model import AXES, INSTALL_TAG_SETS, PYTHON_VERSION, SAFE_NAME, Cell, Matrix, SystemLibraries
+from ..model import AXES, INSTALL_TAG_SETS, PACKAGE_FORMATS, PYTHON_VERSION, SAFE_NAME, Cell, Matrix, SystemLibraries
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS
 from .naming import session_name, session_tags
@@ -31,8 +31,10 @@ MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include"
 SINGLE_CELL_KEYS = ("python", "blas", "platform")
 # The cell kinds such a table declares, and the session name's prefix for each.
 SINGLE_CELL_KINDS = {"toolchain_min": "toolchain-min", "loosened": "loosened"}
-DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags")
-BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full"}
+DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags", "package")
+BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full", "package": "wheel"}
+# Axes a matrix may leave out, and the one value each then has.
+OPTIONAL_AXES = {"blas": "none", "package": "wheel"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +76,9 @@ def check_axis_value(file: Path, key: str, axis: str, value: object) -> str:
     elif axis == "install_tags":
         if value not in INSTALL_TAG_SETS:
             raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(INSTALL_TAG_SETS)}")
+    elif axis == "package":
+        if value not in PACKAGE_FORMATS:
+            raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(PACKAGE_FORMATS)}")
     return value
 
 
@@ -109,16 +114,18 @@ def load_toml(file: Path) -> dict[str, Any]:
 
 def _axis_values(file: Path, axes: dict[str, Any]) -> dict[str, list[str]]:
     """``[axes]``: every axis, each a non-empty list of valid, distinct values. ``blas``
-    may be left out, for a target without BLAS: its cells are named ``build-<python>…``."""
+    may be left out, for a target without BLAS: its cells are named ``build-<python>…``;
+    ``package`` too (every cell ships a wheel)."""
     _check_keys(file, "axes", axes, AXES)
     values: dict[str, list[str]] = {}
     for axis in AXES:
-        if axis == "blas" and axis not in axes:
-            values[axis] = ["none"]
+        if axis in OPTIONAL_AXES and axis not in axes:
+            values[axis] = [OPTIONAL_AXES[axis]]
             continue
         if axis not in axes:
             raise MatrixError(file, f"axes.{axis}", "missing; every matrix declares these axes: "
-                              + _allowed(a for a in AXES if a != "blas") + " (and blas, for a target with BLAS)")
+                              + _allowed(a for a in AXES if a not in OPTIONAL_AXES)
+                              + " (and blas, for a target with BLAS; package, for more than wheels)")
         raw = axes[axis]
         if not isinstance(raw, list):
             raise MatrixError(file, f"axes.{axis}", "expected a list of values")

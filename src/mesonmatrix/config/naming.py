@@ -2,7 +2,7 @@
 
 A cell is named ``build-<python>-<blas>`` (``build-<python>`` in a matrix without BLAS);
 each other axis whose value differs from the matrix's default appends that value, in the
-fixed order platform, system libraries, install tags: ``build-3.12-openblas-macos-arm64``,
+fixed order platform, system libraries, install tags, package: ``build-3.12-openblas-macos-arm64``,
 ``build-3.12-openblas-auto-split``, ``build-3.12-openblas-kahan+auto``. Commas in a
 system-library value become ``+`` so the name stays one shell word.
 """
@@ -24,6 +24,8 @@ def session_name(values: Mapping[str, str], defaults: Mapping[str, str]) -> str:
         parts.append(system_libraries_slug(values["system_libraries"]))
     if values["install_tags"] != defaults["install_tags"]:
         parts.append(values["install_tags"])
+    if values["package"] != defaults["package"]:
+        parts.append(values["package"])
     return "-".join(parts)
 
 
@@ -36,4 +38,5 @@ def session_tags(values: Mapping[str, str]) -> tuple[str, ...]:
         values["platform"],
         f"syslibs-{system_libraries_slug(values['system_libraries'])}",
         values["install_tags"],
+        *([values["package"]] if values["package"] != "wheel" else []),
     )

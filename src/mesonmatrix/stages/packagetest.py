@@ -1,0 +1,77 @@
+"""A deb cell's tests: the .deb unpacked into a fresh root, its installed test suite run
+with the cell's Python against that root (a fresh venv holds only the test requirements
+and a .pth file pointing at the unpacked dist-packages), the BLAS probe, and proof that
+no library resolves into the build env, the workspace or the cache."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from ..errors import CellError
+from ..machine.uv import create_venv_command, install_command
+from ..plan import CellPlan
+from ..repackage.relocate import elf_files
+from ..repackage.staging import DEBIAN
+from .build_env import BuildEnv
+from .context import StageContext
+from .test import TestResult, TestsFailed, run_installed_tests
+
+_LDD_LINE = re.compile(r"^\s*(\S+) => (\S+) \(0x[0-9a-f]+\)$")
+
+
+def _venv_with_root(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, site: Path) -> Path:
+    venv = plan.test_venv
+    venv_py = plan.platform.venv_python(venv)
+    ctx.runner.run(create_venv_command(ctx.uv, build_env.python, venv), label="create test venv")
+    if plan.tests.lock is not None:
+        ctx.runner.run([*install_command(ctx.uv, venv_py, (), ()), "--require-hashes", "-r", str(plan.tests.lock)],
+                       label=f"install test requirements from {plan.tests.lock.name}")
+    else:
+        ctx.runner.run(install_command(ctx.uv, venv_py, (), plan.tests.requirements), label="install test requirements")
+    purelib = ctx.runner.run([str(venv_py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             label="the test venv's site-packages", echo=False).stdout.strip()
+    (Path(purelib) / "mesonmatrix-unpacked-deb.pth").write_text(f"{site}\n")
+    return venv_py
+
+
+def resolved_outside(root: Path, ctx: StageContext, forbidden: list[Path], env: dict[str, str]) -> list[str]:
+    """Libraries of the unpacked extensions that the loader finds in a forbidden place."""
+    bad = []
+    for path, _ in elf_files(root):
+        out = ctx.runner.run(["ldd", str(path)], label=f"ldd {path.name}", extra_env=env, echo=False, check=False)
+        for line in out.stdout.splitlines():
+            match = _LDD_LINE.match(line)
+            if match and any(Path(match[2]).resolve().is_relative_to(f) for f in forbidden):
+                bad.append(f"{path.name}: {match[1]} => {match[2]}")
+            elif "not found" in line:
+                bad.append(f"{path.name}: {line.strip()}")
+    return bad
+
+
+def run_deb_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, deb: Path,
+                  forbidden: list[Path]) -> TestResult:
+    root = plan.results_dir / "unpacked"
+    shutil.rmtree(root, ignore_errors=True)
+    with ctx.progress.stage("test_env", f"{deb.name} unpacked into {root}; a fresh venv for its tests"):
+        ctx.runner.run(["dpkg-deb", "-x", str(deb), str(root)], label=f"unpack {deb.name}")
+        site = root / DEBIAN.site_packages.lstrip("/")
+        venv_py = _venv_with_root(plan, ctx, build_env, site)
+    # Debian chooses libblas.so.3 and libopenblas.so.0 through update-alternatives; the
+    # flavour under test is put first, as a user of that flavour would select it.
+    library_path = [str(d) for d in plan.provider.runtime_library_path()]
+    path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), os.environ.get("PATH", "")])
+    env = {"PATH": path, **({"LD_LIBRARY_PATH": os.pathsep.join(library_path)} if library_path else {})}
+    with ctx.progress.stage("test", f"the package's installed tests against {site}"):
+        bad = resolved_outside(root, ctx, forbidden, env)
+        if bad:
+            raise CellError(f"libraries of the unpacked package resolve outside the system: {'; '.join(bad[:5])}")
+        result = run_installed_tests(plan, ctx, venv_py, {}, env)
+        library = Path(result.blas_runtime.library) if result.blas_runtime and result.blas_runtime.library else None
+        if library is not None and any(library.resolve().is_relative_to(f) for f in forbidden):
+            raise CellError(f"the unpacked package loaded its BLAS from {library}, inside the build env or workspace")
+        if result.failure:
+            raise TestsFailed(result)
+    return result
