@@ -1,0 +1,46 @@
+"""A distro packager's cells on SciPy 1.17.1: its build dependencies without upper bounds,
+and a .deb that depends on Debian's qhull instead of vendoring it.
+
+Slow (a SciPy build each, about half an hour cold on 2 cores): ``python3 -m pytest -m slow``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import prerequisites
+from cells import ROOT, run_nox_cell
+
+pytestmark = pytest.mark.slow
+HOME = ROOT / ".matrix"
+
+
+def test_scipy_builds_and_passes_with_its_bounds_loosened():
+    result = run_nox_cell(HOME, "loosened-3.12", "--target", "scipy", target_name="scipy")
+    deps = result.record["build_deps"]
+    # What SciPy 1.17.1 declares: meson-python, Cython, pybind11 and pythran bounds go; numpy's stays.
+    assert sorted(r.split(">")[0].lower() for r in deps["loosened"]) == ["cython", "meson-python", "pybind11",
+                                                                         "pythran"]
+    assert list(deps["kept"]) == ["numpy>=2.0.0,<2.7"]
+    print("resolved above SciPy's bounds:", deps["above_bounds"], "; status:", result.record["status"],
+          "; retry:", deps["retry"])
+    assert result.returncode == 0 or deps["likely_culprit"] is None or deps["retry"] is not None, \
+        result.output[-3000:]
+
+
+def test_scipy_deb_depends_on_debians_qhull():
+    prerequisites.command("dpkg-deb", "lintian", fix="sudo apt-get install -y lintian libqhull-dev")
+    result = run_nox_cell(HOME, "build-3.12-system-openblas-auto-deb", "--target", "scipy", target_name="scipy")
+    assert result.returncode == 0, result.output[-3000:]
+    record = result.record
+    assert record["system_components"].get("qhull") == "system", record["system_components"]
+    depends = subprocess.run(["dpkg-deb", "-f", record["package"]["path"], "Depends"], capture_output=True,
+                             text=True, check=True).stdout
+    assert "libqhull" in depends and "libopenblas0-pthread" in depends, depends
+    unpacked = Path(record["package"]["path"]).parent / "check"
+    subprocess.run(["dpkg-deb", "-x", record["package"]["path"], str(unpacked)], check=True)
+    assert not list(unpacked.rglob("*qhull*.so*")), "qhull was bundled instead of depended on"
+    assert record["tests"]["passed"] > 100 and record["tests"]["failed"] == 0
