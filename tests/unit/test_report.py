@@ -4,7 +4,7 @@ a log becomes a link only when it is a file below the results folder."""
 import json
 
 from mesonmatrix.record import ResultRecord, TestCounts, write_record
-from mesonmatrix.sessions.report import write_report
+from mesonmatrix.report import write_report
 
 
 def record(session, **fields):

@@ -1,0 +1,68 @@
+"""``nox -s report``: result records gathered into a static HTML page, Markdown (GitHub's
+step summary) and JSON (for tools, and for the next run's history).
+
+``records`` loads them; ``junit`` reads each cell's tests; ``testdiff`` finds tests whose
+outcome differs between cells; ``history`` compares with a previous run's summary.json;
+``charts``, ``page`` and ``markdown`` write the formats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..record import write_atomically
+from .history import Previous, cell_changes, load_previous
+from .markdown import changes_section, diff_section, markdown_table, verify_table
+from .page import html_page
+from .records import count, load_records, load_verify_records
+from .testdiff import differences
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report:
+    markdown: Path
+    html: Path
+    json: Path
+    records: int
+    unreadable: int = 0
+    verified: int = 0
+    differing_tests: int = 0
+    changed_cells: int = 0
+
+
+def write_report(results_dir: Path, out_dir: Path, previous: Path | None = None) -> Report:
+    """``previous``: last run's summary.json; cells and tests that changed since are marked."""
+    records, unreadable = load_records(results_dir)
+    verified = load_verify_records(results_dir)
+    before: Previous | None = load_previous(previous) if previous else None
+    found, failing = differences(records, results_dir, before)
+    changes = cell_changes(records, before) if before else []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, page, summary = out_dir / "summary.md", out_dir / "index.html", out_dir / "summary.json"
+    markdown = "# Build matrix\n\n" + markdown_table(records, unreadable) + changes_section(changes)
+    markdown += diff_section(found)
+    if verified:
+        markdown += "\n## Verified wheels\n\n" + verify_table(verified)
+    write_atomically(md, markdown)
+    write_atomically(page, html_page(records, out_dir, results_dir, unreadable=unreadable, verified=verified,
+                                     found=found, changes=changes, previous=str(previous) if previous else None))
+    write_atomically(summary, json.dumps({
+        "cells": [asdict(r) for r in records], "counts": count(records),
+        "unreadable": [{"path": str(u.path), "reason": u.reason} for u in unreadable],
+        "verified": [asdict(r) for r in verified],
+        "failing_tests": failing,
+        "differing_tests": [{**asdict(d), "failing": d.failing} for d in found],
+        "changed_cells": [asdict(c) for c in changes],
+    }, indent=2) + "\n")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    return Report(markdown=md, html=page, json=summary, records=len(records), unreadable=len(unreadable),
+                  verified=len(verified), differing_tests=len(found), changed_cells=len(changes))
+
+
+__all__ = ["Report", "write_report"]

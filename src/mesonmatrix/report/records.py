@@ -1,0 +1,96 @@
+"""The records a report is made of: every cell's ``result.json`` (or why one cannot be
+read) and every wheel ``nox -s verify`` checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..record import RecordError, ResultRecord, VerifyRecord, load_record, load_verify_record
+
+STATUS_ORDER = ("failed", "passed", "skipped")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    path: Path
+    reason: str
+
+
+def load_records(results_dir: Path) -> tuple[list[ResultRecord], list[Unreadable]]:
+    """Every ``result.json`` below ``results_dir``: the records, and the files that are not.
+    A loosened cell's ``retry/`` attempt is part of its cell's record, not a cell."""
+    records, unreadable = [], []
+    for path in sorted(results_dir.rglob("result.json")):
+        if path.parent.name == "retry":
+            continue
+        try:
+            records.append(load_record(path))
+        except RecordError as exc:
+            unreadable.append(Unreadable(path=path, reason=str(exc).removeprefix(f"{path}: ")))
+    records.sort(key=lambda r: (STATUS_ORDER.index(r.status) if r.status in STATUS_ORDER else 0, r.session))
+    return records, unreadable
+
+
+def load_verify_records(results_dir: Path) -> list[VerifyRecord]:
+    """Every wheel ``nox -s verify`` checked (``verify.json``); unreadable ones are left out."""
+    records = []
+    for path in sorted(results_dir.rglob("verify.json")):
+        try:
+            records.append(load_verify_record(path))
+        except RecordError:
+            continue
+    return records
+
+
+def count(records: Iterable[ResultRecord]) -> dict[str, int]:
+    listed = list(records)
+    return {s: sum(1 for r in listed if r.status == s) for s in STATUS_ORDER}
+
+
+def human_size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
+
+
+def sizes(record: ResultRecord) -> str:
+    return " + ".join(f"{w.role} {human_size(w.size)}" for w in record.wheels) or "–"
+
+
+def tests_text(record: ResultRecord) -> str:
+    t = record.tests
+    if t is None:
+        return "not run here"
+    if not any((t.passed, t.failed, t.errors, t.skipped)):
+        return "–"
+    return f"{t.passed} passed, {t.failed} failed" + (f", {t.errors} errors" if t.errors else "")
+
+
+def blas_text(record: ResultRecord) -> str:
+    b = record.blas_runtime
+    return f"{b.name} ({b.int_size}-bit)" if b and b.name else "–"
+
+
+def system_text(record: ResultRecord) -> str:
+    comps = record.system_components
+    from_system = [k for k, v in comps.items() if v == "system"]
+    return ", ".join(from_system) if from_system else ("none" if comps else "–")
+
+
+def time_text(record: ResultRecord) -> str:
+    d = record.durations
+    return f"{d['total']:.0f} s" if "total" in d else "–"
+
+
+def verify_blas_text(r: VerifyRecord) -> str:
+    b = r.blas
+    if not b.name:
+        return "none"
+    size = f" {b.int_size}-bit" if b.int_size else ""
+    return f"{b.name}{size}, {'bundled' if b.bundled else 'from the system'}"
+
+
+def verify_tests_text(r: VerifyRecord) -> str:
+    if r.tests is None:
+        return f"not run ({r.tests_skipped_because})" if r.tests_skipped_because else "not run"
+    return f"{r.tests.passed} passed, {r.tests.failed} failed"
