@@ -7,29 +7,13 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
-import prerequisites
+from browser import ARTIFACTS, browse, chromium
 from cells import ROOT, run_nox_cell
 
 pytestmark = pytest.mark.integration
-ARTIFACTS = ROOT / ".matrix" / "test-artifacts"
-
-
-def chromium() -> str:
-    return prerequisites.command("chromium", "chromium-browser", fix="sudo apt-get install -y chromium")
-
-
-def browse(page, *args: str) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={profile}", "--window-size=1600,1000", *args, page.as_uri()],
-            capture_output=True, text=True, timeout=120)
-
 
 def test_report_grid_in_a_browser(tmp_path):
     chromium()  # before any build: a missing browser skips (or, in CI, fails) at once
@@ -42,7 +26,8 @@ def test_report_grid_in_a_browser(tmp_path):
     page = home / "report" / "index.html"
 
     dom = browse(page, "--dump-dom").stdout
-    cells = dict(re.findall(r'<td class="cell [a-z]+" data-session="([^"]+)" data-status="([a-z]+)"', dom))
+    box = r'<td class="cell [a-z]+" id="cell-[^"]+" data-session="([^"]+)" data-status="([a-z]+)"'
+    cells = dict(re.findall(box, dom))
     assert cells == {"build-3.12-openblas": "passed", "build-3.12-openblas-all": "failed",
                      "build-3.12-openblas-windows-amd64": "skipped"}
     assert "3 cells: 1 failed, 1 passed, 1 skipped" in dom

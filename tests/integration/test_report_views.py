@@ -14,8 +14,8 @@ import sys
 
 import pytest
 
+from browser import ARTIFACTS, browse, chromium
 from cells import ROOT, run_nox_cell
-from test_report_browser import ARTIFACTS, browse, chromium
 
 pytestmark = pytest.mark.integration
 
