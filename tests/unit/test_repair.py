@@ -13,6 +13,8 @@ OUT = Path("/out")
 
 
 def test_linux_uses_auditwheel():
+    """cibuildwheel's default Linux repair (auditwheel repair -w DEST WHEEL), which NumPy
+    and SciPy keep; -v keeps the grafted libraries' sources in the log for the repair store."""
     r = repairer_for(PLATFORMS["linux-x86_64"])
     assert r.repair_command(WHEEL, OUT, platform=PLATFORMS["linux-x86_64"]) == [
         "auditwheel", "-v", "repair", "--wheel-dir", "/out", str(WHEEL)]
@@ -21,6 +23,8 @@ def test_linux_uses_auditwheel():
 
 @pytest.mark.parametrize("name, arch", [("macos-arm64", "arm64"), ("macos-x86_64", "x86_64")])
 def test_macos_uses_delocate_with_the_cell_arch(name, arch):
+    """cibuildwheel's default macOS repair command, which NumPy 2.4.6 and SciPy 1.17.1 keep
+    (their pyproject.toml set no macOS repair-wheel-command)."""
     r = repairer_for(PLATFORMS[name])
     assert r.tool == "delocate"
     assert r.repair_command(WHEEL, OUT, platform=PLATFORMS[name]) == [
@@ -29,6 +33,8 @@ def test_macos_uses_delocate_with_the_cell_arch(name, arch):
 
 
 def test_windows_uses_delvewheel_and_is_told_where_dlls_live():
+    """NumPy 2.4.6 and SciPy 1.17.1 tools/wheels/repair_windows.sh: `delvewheel repair
+    --add-path <scipy-openblas lib dir> -w DEST WHEEL` (Windows binaries carry no rpath)."""
     r = repairer_for(PLATFORMS["windows-amd64"])
     argv = r.repair_command(WHEEL, OUT, platform=PLATFORMS["windows-amd64"], lib_dirs=[Path("C:/blas/lib")])
     assert argv[:4] == ["delvewheel", "repair", "-w", "/out"]
