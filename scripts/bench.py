@@ -2,6 +2,7 @@
 """Benchmarks for the matrix's costs, printed as ratios measured in one run.
 
 Usage: python scripts/bench.py [--target demo|numpy|PATH] [--only warm,tag-sets,ccache,overhead,venv] [--out FILE]
+       python scripts/bench.py --matrix [--target T] [--python 3.12 …] [--suite S] [--sample N]
 
 Each figure runs real cells through nox in a fresh workspace, so timings are comparable
 within one run only (this machine is shared and noisy; compare ratios, not seconds):
@@ -10,6 +11,17 @@ within one run only (this machine is shared and noisy; compare ratios, not secon
   overhead       a cold cell vs the same commands typed by hand (build, repair, venv, pytest)
   ccache         a second BLAS flavour's first build (warm ccache) vs the cold build
   uv vs venv     a fresh test venv with uv vs python -m venv + pip
+
+--matrix runs every Linux wheel cell of the default matrix for the target (or the chosen
+Pythons) in one fresh workspace with empty caches (build envs, ccache), and prints the
+total wall time, the time per stage summed over the cells, and two ratios measured in the
+same run:
+  vs from scratch  the matrix against every cell run the cibuildwheel way, each from
+                   nothing (a sample of cells, each in its own empty workspace and caches,
+                   scaled to the matrix's cell count)
+  vs the floor     the matrix against what it cannot avoid: its cold compiles (the build
+                   stage of each Python's first cell and of each flavour's first cell),
+                   plus every cell's repairs and tests
 """
 
 from __future__ import annotations
@@ -212,6 +224,73 @@ MEASURES: dict[str, Callable[..., dict[str, object]]] = {
 }
 
 
+STAGE_NAMES = ("build_env", "build", "repair", "test_env", "test")
+
+
+def _isolated(home: Path) -> dict[str, str]:
+    """Environment for a workspace with its own, empty, caches."""
+    return {"MESONMATRIX_HOME": str(home), "MESONMATRIX_CACHE": str(home / "cache"),
+            "CCACHE_DIR": str(home / "ccache")}
+
+
+def _matrix_cell(home: Path, session: str, args: argparse.Namespace) -> Record:
+    saved = {k: os.environ.get(k) for k in ("MESONMATRIX_CACHE", "CCACHE_DIR")}
+    os.environ.update({k: v for k, v in _isolated(home).items() if k != "MESONMATRIX_HOME"})
+    try:
+        extra = ["--suite", args.suite] if args.suite else []
+        env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
+        start = time.monotonic()
+        print(f"... {session} --target {args.target} {' '.join(extra)}", flush=True)
+        proc = subprocess.run([sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session, "--",
+                               "--target", args.target, *extra], cwd=ROOT, env=env, capture_output=True, text=True)
+        results = sorted((home / "results").glob(f"*/{session}/result.json"))
+        if not results:
+            sys.exit(f"{session} wrote no record:\n{proc.stdout[-3000:]}")
+        record: Record = json.loads(results[0].read_text())
+        record["wall"] = time.monotonic() - start
+        return record
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def matrix_cells(args: argparse.Namespace) -> list[str]:
+    matrices = load_matrices(ROOT / "matrices", ROOT)
+    wanted = set(args.python or ())
+    return [c.session_name for c in matrices.matrix.cells
+            if c.platform == "linux-x86_64" and c.kind == "build" and c.package == "wheel"
+            and str(c.matrix_file).endswith("default.toml") and (not wanted or c.python in wanted)]
+
+
+def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
+    cells = matrix_cells(args)
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-matrix-") as tmp:
+        start = time.monotonic()
+        records = [_matrix_cell(Path(tmp) / "matrix", s, args) for s in cells]
+        wall = time.monotonic() - start
+        ran = [r for r in records if r["status"] != "skipped"]
+        sample = [r["session"] for r in ran[:: max(1, len(ran) // args.sample)]][: args.sample]
+        scratch = [_matrix_cell(Path(tmp) / f"scratch-{i}", s, args)["wall"] for i, s in enumerate(sample)]
+    stages = {k: round(sum(r["durations"].get(k, 0.0) for r in ran), 1) for k in STAGE_NAMES}
+    firsts: dict[tuple[str, str], float] = {}
+    for r in ran:  # the cold compiles: each Python's and each flavour's first build
+        firsts.setdefault((r["python"], r["blas"]), r["durations"].get("build", 0.0))
+    floor = sum(firsts.values()) + stages["repair"] + stages["test"]
+    from_scratch = statistics.mean(scratch) * len(ran) if scratch else None
+    failed = [r["session"] for r in ran if r["status"] != "passed"]
+    return {
+        "target": args.target, "cells": len(cells), "cells_run": len(ran), "cells_failed": failed,
+        "matrix_wall_s": round(wall, 1), "stage_seconds_summed": stages,
+        "from_scratch_sample": sample, "from_scratch_cell_s_mean": round(statistics.mean(scratch), 1) if scratch
+        else None, "from_scratch_estimate_s": round(from_scratch, 1) if from_scratch else None,
+        "matrix_over_from_scratch": round(wall / from_scratch, 3) if from_scratch else None,
+        "floor_s": round(floor, 1), "matrix_over_floor": round(wall / floor, 3) if floor else None,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -228,7 +307,18 @@ def main() -> None:
         default=",".join(MEASURES),
         help=f"comma list of measures to run (default: all of {','.join(MEASURES)}); the cold cell always runs",
     )
+    parser.add_argument("--matrix", action="store_true", help="the whole-matrix benchmark (see above)")
+    parser.add_argument("--python", action="append", help="--matrix: only cells of this Python (repeatable)")
+    parser.add_argument("--suite", help="--matrix: the target's test-suite preset")
+    parser.add_argument("--sample", type=int, default=2, help="--matrix: cells run from scratch (default 2)")
     args = parser.parse_args()
+    if args.matrix:
+        result = matrix_benchmark(args)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_name(f"matrix-{args.target}.json").write_text(json.dumps(result, indent=2) + "\n")
+        for key, value in result.items():
+            print(f"{key:30} {value}")
+        return
     chosen = [m.strip() for m in args.only.split(",") if m.strip()]
     unknown = sorted(set(chosen) - set(MEASURES))
     if unknown:
