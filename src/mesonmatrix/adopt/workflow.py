@@ -20,8 +20,10 @@ ACTIONS = {
     "upload-artifact": "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f  # v7.0.0",
     "download-artifact": "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c  # v8.0.1",
 }
-# The runner of the jobs that are not cells (listing cells, the report).
-TOOL_RUNNER = "ubuntu-24.04"
+# The runner of the jobs that are not cells (listing cells, the report): they need no
+# particular image; ubuntu-latest is Ubuntu 24.04 (actions/runner-images README, August
+# 2026), and every linter, old actionlint builds included, knows the label.
+TOOL_RUNNER = "ubuntu-latest"
 
 
 @dataclass(frozen=True, kw_only=True)
