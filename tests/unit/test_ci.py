@@ -88,7 +88,9 @@ def test_workflow_shares_compile_work_and_verifies_other_platforms_wheels():
     on = workflow.get("on", workflow.get(True))
     assert set(on["workflow_dispatch"]["inputs"]) == {"target", "suite", "pythons", "platforms", "matrix"}
     jobs = workflow["jobs"]
-    assert all("timeout-minutes" in job and job["permissions"] == {"contents": "read"} for job in jobs.values())
+    assert all("timeout-minutes" in job and job["permissions"]["contents"] == "read" for job in jobs.values())
+    assert [name for name, job in jobs.items() if len(job["permissions"]) > 1] == ["report"]
+    assert jobs["report"]["permissions"]["actions"] == "read"  # only to download the previous run's report
     assert jobs["cell"]["strategy"]["matrix"] == "${{ fromJSON(needs.matrix.outputs.cells) }}"
     steps = jobs["cell"]["steps"]
     caches = [s["with"] for s in steps if s.get("uses", "").startswith("actions/cache@")]
@@ -101,5 +103,5 @@ def test_workflow_shares_compile_work_and_verifies_other_platforms_wheels():
     run = next(s for s in steps if "ci-run" in s.get("run", ""))
     assert "${{" not in run["run"] and run["env"]["CELL_ARGS"] == "${{ matrix.args }}"
     report = json.dumps(jobs["report"]["steps"])
-    assert "nox -s verify -- wheelhouse" in report and "nox -s report" in report
+    assert "nox -s verify -- wheelhouse" in report and "nox -s report -- --previous" in report
     assert any("wheels-" in json.dumps(s) for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))

@@ -231,6 +231,7 @@ def _report_job(style: WorkflowStyle) -> str:
     timeout-minutes: 60
     permissions:
       contents: read
+      actions: read  # the previous run's report artifact
     steps:
 {_SETUP.format(install=style.install, **ACTIONS)}\
       - uses: {ACTIONS["download-artifact"]}
@@ -249,9 +250,25 @@ def _report_job(style: WorkflowStyle) -> str:
           else
             echo "no macOS or Windows wheels were uploaded"
           fi
+      # What changed since the last finished run of this workflow on this branch.
+      - name: The previous run's summary
+        if: always()
+        env:
+          GH_TOKEN: ${{{{ github.token }}}}
+        run: |
+          previous=$(gh run list --workflow "$GITHUB_WORKFLOW" --branch "$GITHUB_REF_NAME" --status completed \
+            --limit 1 --json databaseId --jq '.[0].databaseId' || true)
+          if [ -n "$previous" ]; then
+            gh run download "$previous" --name matrix-report --dir .matrix/previous || true
+          fi
       - name: Report (also written to the step summary)
         if: always()
-        run: python -m nox -s report
+        run: |
+          if [ -f .matrix/previous/summary.json ]; then
+            python -m nox -s report -- --previous .matrix/previous/summary.json
+          else
+            python -m nox -s report
+          fi
       - uses: {ACTIONS["upload-artifact"]}
         if: always()
         with:
