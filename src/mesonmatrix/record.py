@@ -243,6 +243,7 @@ class VerifyRecord:
     status: str = "failed"  # "passed" or "failed"
     platform_tags: list[str] = field(default_factory=list)
     problems: list[VerifyProblem] = field(default_factory=list)
+    warnings: list[VerifyProblem] = field(default_factory=list)  # found, but the wheel still loads and runs
     blas: VerifyBlas = field(default_factory=VerifyBlas)
     external_libraries: list[VerifyLibrary] = field(default_factory=list)
     binaries: int = 0

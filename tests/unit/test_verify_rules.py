@@ -174,3 +174,30 @@ def test_split_pair_must_pin_and_partition(tmp_path):
     problems = pair_problems(pair)
     assert [p.rule for p in problems] == ["split", "split"]
     assert ">=1.0" in problems[0].detail and "pkg/tests/test_b.py" in problems[1].detail
+
+
+def test_a_grafted_library_finds_its_own_dependency_through_its_loaders_rpath():
+    """SciPy 1.17.1's official manylinux wheel: libgfortran in scipy.libs has no RUNPATH and
+    needs libquadmath; the extensions that load it carry DT_RPATH $ORIGIN/../../scipy.libs,
+    which the loader also searches for their libraries' dependencies (DT_RUNPATH would not be)."""
+    from mesonmatrix.verify.inspect import _check_platform
+
+    members = {"scipy/linalg/_fblas.so", "scipy.libs/libgfortran-8f.so.5", "scipy.libs/libquadmath-82.so.0"}
+    ext = elf("scipy/linalg/_fblas.so", needed=("libgfortran-8f.so.5",), search_paths=("$ORIGIN/../../scipy.libs",),
+              inherited_paths=("$ORIGIN/../../scipy.libs",))
+    gfortran = elf("scipy.libs/libgfortran-8f.so.5", needed=("libquadmath-82.so.0",))
+    quadmath = elf("scipy.libs/libquadmath-82.so.0")
+    problems, found = _check_platform(manylinux, [ext, gfortran, quadmath], view("manylinux_2_28_x86_64", members))
+    assert problems == [] and {(r.name, r.provided_by) for r in found} == {
+        ("libgfortran-8f.so.5", "wheel"), ("libquadmath-82.so.0", "wheel")}
+    # With DT_RUNPATH instead, nothing is inherited: the dependency is missing.
+    runpath_only = elf("scipy/linalg/_fblas.so", needed=("libgfortran-8f.so.5",),
+                       search_paths=("$ORIGIN/../../scipy.libs",))
+    problems, _ = _check_platform(manylinux, [runpath_only, gfortran, quadmath], view("manylinux_2_28_x86_64", members))
+    assert [p.rule for p in problems] == ["library"] and "libquadmath-82.so.0" in problems[0].detail
+
+
+def test_a_runpath_left_outside_the_wheel_is_a_warning_not_a_failure():
+    ext = elf("scipy/special/cython_special.so", search_paths=("/opt/_internal/site-packages/scipy_openblas32/lib",))
+    (found,) = manylinux.check(ext, view("manylinux_2_28_x86_64"), set())
+    assert found.rule == "rpath" and found.warning

@@ -34,6 +34,9 @@ class Binary:
     archs: tuple[str, ...]  # in the wheel tag's spelling: x86_64, aarch64/arm64, amd64, i686 …
     needed: tuple[str, ...]  # libraries it loads, as written (DT_NEEDED, LC_LOAD_DYLIB, imports)
     search_paths: tuple[str, ...] = ()  # RUNPATH/RPATH or LC_RPATH entries, as written
+    # ELF DT_RPATH without DT_RUNPATH: the loader also searches it for the dependencies of
+    # the libraries this binary loads (DT_RUNPATH is not inherited that way).
+    inherited_paths: tuple[str, ...] = ()
     min_macos: tuple[int, int] | None = None  # LC_BUILD_VERSION / LC_VERSION_MIN_MACOSX
     symbol_versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ELF: library -> versions
     gemm_imports: tuple[str, ...] = ()  # GEMM symbols it takes from another library

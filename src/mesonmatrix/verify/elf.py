@@ -36,7 +36,8 @@ def read_elf(member: str, path: Path) -> Binary:
         elf = ELFFile(handle)
         arch = _ARCH.get(str(elf.header["e_machine"]), str(elf.header["e_machine"]))
         needed: list[str] = []
-        search: list[str] = []
+        runpath: list[str] = []
+        rpath: list[str] = []
         versions: dict[str, tuple[str, ...]] = {}
         imports: list[str] = []
         exports: list[str] = []
@@ -46,8 +47,10 @@ def read_elf(member: str, path: Path) -> Binary:
                     kind = tag.entry.d_tag
                     if kind == "DT_NEEDED":
                         needed.append(_string(tag, "needed"))
-                    elif kind in ("DT_RUNPATH", "DT_RPATH"):
-                        search += _string(tag, kind.removeprefix("DT_").lower()).split(":")
+                    elif kind == "DT_RUNPATH":
+                        runpath += _string(tag, "runpath").split(":")
+                    elif kind == "DT_RPATH":
+                        rpath += _string(tag, "rpath").split(":")
             elif isinstance(section, GNUVerNeedSection):
                 for verneed, auxiliaries in section.iter_versions():
                     if verneed.name:
@@ -55,6 +58,10 @@ def read_elf(member: str, path: Path) -> Binary:
             elif isinstance(section, SymbolTableSection) and section.name == ".dynsym":
                 for symbol in section.iter_symbols():
                     (imports if symbol["st_shndx"] == "SHN_UNDEF" else exports).append(symbol.name)
+    # With DT_RUNPATH present the loader ignores DT_RPATH (ld.so(8)).
+    search = runpath or rpath
     return Binary(member=member, format="ELF", archs=(arch,), needed=tuple(needed),
-                  search_paths=tuple(p for p in search if p), symbol_versions=versions,
+                  search_paths=tuple(p for p in search if p),
+                  inherited_paths=tuple(p for p in rpath if p and not runpath),
+                  symbol_versions=versions,
                   gemm_imports=gemm_names(imports), gemm_exports=gemm_names(exports))

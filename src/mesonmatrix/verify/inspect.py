@@ -3,6 +3,7 @@ against the platform tags, where its libraries come from, and the BLAS it binds 
 
 from __future__ import annotations
 
+import posixpath
 import re
 import tempfile
 import zipfile
@@ -15,7 +16,7 @@ from packaging.utils import parse_wheel_filename
 from . import macosx, manylinux, windows
 from .binaries import Binary, read_binary
 from .integrity import metadata_problems, record_problems
-from .libraries import ExternalLibrary, Resolution, WheelView, merge
+from .libraries import ExternalLibrary, Resolution, WheelView, merge, relative_to
 from .problems import Problem
 from .staticblas import StaticBlas, bound_blas
 
@@ -61,9 +62,10 @@ def _read_binaries(archive: zipfile.ZipFile, members: frozenset[str], scratch: P
 def _check_platform(rules: ModuleType, binaries: list[Binary],
                     view: WheelView) -> tuple[list[Problem], list[Resolution]]:
     problems: list[Problem] = []
+    resolved = _loaded_by_siblings(binaries, view, rules)
     resolutions: list[Resolution] = []
     for binary in binaries:
-        found: list[Resolution] = rules.resolve(binary, view)
+        found = resolved[binary.member]
         resolutions += found
         problems += rules.check(binary, view, {r.name for r in found if r.provided_by == "wheel"})
         problems += [Problem(member=binary.member, rule="library",
@@ -71,6 +73,37 @@ def _check_platform(rules: ModuleType, binaries: list[Binary],
                                     f"a system library on {view.platform}")
                      for r in found if r.provided_by == "missing"]
     return problems, resolutions
+
+
+def _loaded_by_siblings(binaries: list[Binary], view: WheelView, rules: ModuleType) -> dict[str, list[Resolution]]:
+    """Each binary's libraries, where one the binary cannot find itself counts as bundled
+    when another binary of the wheel loads that very file: the loader then matches the
+    name to the library already in the process (SciPy's grafted libgfortran, which has no
+    RUNPATH, gets its libquadmath this way: the extensions load both)."""
+    found = {b.member: list(rules.resolve(b, view)) for b in binaries}
+    bundled = {r.name: r.path for rs in found.values() for r in rs if r.provided_by == "wheel"}
+    by_member = {b.member: b for b in binaries}
+    loaders: dict[str, list[Binary]] = {}  # wheel member -> the binaries that load it
+    for member, rs in found.items():
+        for r in rs:
+            if r.path is not None:
+                loaders.setdefault(r.path, []).append(by_member[member])
+
+    def inherited(member: str, name: str) -> str | None:
+        """``name`` found through the DT_RPATH of a binary that loads ``member``."""
+        for loader in loaders.get(member, []):
+            for entry in loader.inherited_paths:
+                if entry.startswith(("$ORIGIN", "${ORIGIN}")):
+                    folder = relative_to(loader, "." + entry.split("}", 1)[-1].removeprefix("$ORIGIN"))
+                    if (path := posixpath.join(folder, name)) in view.members:
+                        return path
+        return None
+
+    def settled(member: str, r: Resolution) -> Resolution:
+        path = bundled.get(r.name) or inherited(member, r.name) if r.provided_by == "missing" else None
+        return Resolution(needed_by=r.needed_by, name=r.name, provided_by="wheel", path=path) if path else r
+
+    return {member: [settled(member, r) for r in rs] for member, rs in found.items()}
 
 
 def inspect_wheel(wheel: Path) -> Findings:

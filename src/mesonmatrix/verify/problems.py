@@ -10,6 +10,9 @@ class Problem:
     member: str  # the wheel member (or the wheel's own name, for rules about the whole wheel)
     rule: str  # record, tags, dist-info, arch, glibc, macos-version, library, rpath, split, blas, tests
     detail: str
+    # A warning does not fail the wheel: it loads and runs, but something is off (a RUNPATH
+    # left pointing at the machine that built it).
+    warning: bool = False
 
     def __str__(self) -> str:
         return f"{self.member}: [{self.rule}] {self.detail}"

@@ -78,6 +78,10 @@ def _run_here(wheel: Path, pair: SplitPair | None, findings: Findings, options: 
     return counts, found, None
 
 
+def _record(problem: Problem) -> VerifyProblem:
+    return VerifyProblem(member=problem.member, rule=problem.rule, detail=problem.detail)
+
+
 def verify_wheel(wheel: Path, pair: SplitPair | None, options: VerifyOptions) -> VerifyRecord:
     started = time.monotonic()
     digest = sha256_file(wheel)
@@ -90,10 +94,12 @@ def verify_wheel(wheel: Path, pair: SplitPair | None, options: VerifyOptions) ->
         problems += pair_problems(pair)
     inspected = time.monotonic()
     tests, runtime, why_not = _run_here(wheel, pair, findings, options, out, problems)
+    errors = [p for p in problems if not p.warning]
     other = None if pair is None else (pair.tests if wheel == pair.runtime else pair.runtime).name
     record = VerifyRecord(
-        wheel=wheel.name, sha256=digest, path=str(wheel), status="failed" if problems else "passed",
-        platform_tags=findings.platforms, problems=[VerifyProblem(**asdict(p)) for p in problems],
+        wheel=wheel.name, sha256=digest, path=str(wheel), status="failed" if errors else "passed",
+        platform_tags=findings.platforms, problems=[_record(p) for p in errors],
+        warnings=[_record(p) for p in problems if p.warning],
         blas=VerifyBlas(**asdict(findings.blas)),
         external_libraries=[VerifyLibrary(**asdict(lib)) for lib in findings.libraries],
         binaries=findings.binaries, split_pair=other, tests=tests, tests_skipped_because=why_not,
@@ -119,5 +125,7 @@ def verify_wheels(wheels: list[Path], options: VerifyOptions) -> list[VerifyReco
                     f"{' bundled' if blas.bundled else ''}; tests {ran}")
         for problem in record.problems[:20]:
             options.say(f"    problem: {problem.member}: [{problem.rule}] {problem.detail}")
+        for warning in record.warnings[:5]:
+            options.say(f"    warning: {warning.member}: [{warning.rule}] {warning.detail}")
         records.append(record)
     return records
