@@ -155,9 +155,11 @@ def _cell_job(style: WorkflowStyle) -> str:
           python-version: |
             ${{{{ matrix.python }}}}
             3.12
-      - name: Install ccache (Linux)
+      # ccache for every cell; lintian for the deb cells (a runner's user is not root, so
+      # a cell could only say the command).
+      - name: Install ccache and lintian (Linux)
         if: runner.os == 'Linux'
-        run: sudo apt-get update && sudo apt-get install -y ccache
+        run: sudo apt-get update && sudo apt-get install -y ccache lintian
       - name: Install ccache (macOS)
         if: runner.os == 'macOS'
         run: brew install ccache
