@@ -22,7 +22,7 @@ class CellResult:
 
 
 def run_nox_cell(home: Path, session: str, *posargs: str, env: dict[str, str] | None = None,
-                 target_name: str = "demo", project: Path = ROOT) -> CellResult:
+                 target_name: str = "demo", project: Path = ROOT, timeout: float = 1200) -> CellResult:
     """Run one cell of ``project`` (this checkout, or a copy a test edits) with its
     workspace at ``home``."""
     full_env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
@@ -30,7 +30,7 @@ def run_nox_cell(home: Path, session: str, *posargs: str, env: dict[str, str] | 
     argv = [sys.executable, "-m", "nox", "-f", str(project / "noxfile.py"), "-s", session]
     if posargs:
         argv += ["--", *posargs]
-    proc = subprocess.run(argv, cwd=project, env=full_env, capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(argv, cwd=project, env=full_env, capture_output=True, text=True, timeout=timeout)
     output = proc.stdout + proc.stderr
     record_path = home / "results" / target_name / session / "result.json"
     assert record_path.is_file(), f"no result record at {record_path}; nox said:\n{output[-3000:]}"
