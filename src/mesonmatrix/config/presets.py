@@ -23,7 +23,7 @@ IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
                "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires", "test_dir",
-               "loosened_keep")
+               "loosened_keep", "lintian_overrides")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
@@ -58,6 +58,9 @@ class TargetPreset:
     # Build requirements whose upper bounds a loosened cell keeps (numpy's always), each
     # with the reason the record gives.
     loosened_keep: dict[str, str] = field(default_factory=dict)
+    # deb cells: lintian tags this target's packages override, each with its reason
+    # (installed as usr/share/lintian/overrides/<package>, Debian's own mechanism).
+    lintian_overrides: dict[str, str] = field(default_factory=dict)
     # Where the tests are when the package does not install them (a folder of the source
     # tree, run from a copy); None: as the project describes (see targets/testsource.py).
     test_dir: str | None = None
@@ -147,7 +150,7 @@ def _toolchain_min(file: Path, where: str, value: object) -> dict[str, str]:
 
 
 def _reasons(file: Path, where: str, value: object) -> dict[str, str]:
-    """A table of name = "reason" (``loosened_keep``)."""
+    """A table of name = "reason" (``loosened_keep``, ``lintian_overrides``)."""
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip()
                                               for k, v in value.items()):
         raise MatrixError(file, where, 'expected a table of name = "the reason its bound must stay"')
@@ -194,6 +197,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         toolchain_min_requires=_string_list(file, f"{where}.toolchain_min_requires",
                                             raw.get("toolchain_min_requires", [])),
         loosened_keep=_reasons(file, f"{where}.loosened_keep", raw.get("loosened_keep", {})),
+        lintian_overrides=_reasons(file, f"{where}.lintian_overrides", raw.get("lintian_overrides", {})),
         test_dir=raw.get("test_dir"),
         declares_suites="suites" in raw,
         declares_test_requires="test_requires" in raw,

@@ -16,6 +16,8 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 from ..errors import CellError
 from ..machine.commands import CommandRunner
 from ..verify.binaries import Binary
@@ -55,13 +57,28 @@ def _loader_paths(runner: CommandRunner) -> dict[str, list[str]]:
     return {name: sorted(paths, key=lambda p: "64" not in p and "x86_64" not in p) for name, paths in found.items()}
 
 
+def _spellings(path: str) -> list[str]:
+    """``path``, the file it resolves to, and each under the other half of Debian's merged
+    /usr (dpkg records /lib/x86_64-linux-gnu/libc.so.6, the loader cache may say /usr/lib/…)."""
+    found: list[str] = []
+    for candidate in (path, os.path.realpath(path)):
+        found.append(candidate)
+        if candidate.startswith("/usr/lib/"):
+            found.append(candidate.removeprefix("/usr"))
+        elif candidate.startswith("/lib/"):
+            found.append("/usr" + candidate)
+    return list(dict.fromkeys(found))
+
+
 def owning_package(path: str, runner: CommandRunner) -> str | None:
     """The Debian package that installed ``path`` (or the file it resolves to)."""
-    for candidate in dict.fromkeys([path, os.path.realpath(path)]):
+    for candidate in _spellings(path):
         result = runner.run(["dpkg", "-S", candidate], label=f"which package owns {candidate}", check=False,
                             echo=False)
+        if result.returncode != 0:
+            continue  # "dpkg-query: no path found matching pattern …"
         for line in result.stdout.splitlines():
-            if ": " in line and not line.startswith("diversion"):
+            if ": " in line and not line.startswith(("diversion", "dpkg-query")):
                 return line.split(": ", 1)[0].split(",")[0].split(":")[0].strip()
     return None
 
@@ -107,6 +124,39 @@ def _architecture() -> str:
     """Debian's name for this machine's architecture (what ``dpkg --print-architecture`` says)."""
     machine = platform.machine()
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
+
+
+# Debian's numpy carries an epoch (1:1.24.2-1 in Debian 12): versions compared with it need it.
+EPOCHS = {"python3-numpy": "1:"}
+
+
+def python_depends(requirements: list[str]) -> list[str]:
+    """Requires-Dist as Debian relations on ``python3-<name>``, their bounds kept: a lower
+    bound becomes ``(>= v)``, an upper ``(<< v)``. Both bounds on numpy are what lintian
+    asks of a package built against numpy's C API (missing-dependency-on-numpy-abi)."""
+    relations = []
+    for text in requirements:
+        requirement = Requirement(text)
+        package = debian_package_name(requirement.name)
+        epoch = EPOCHS.get(package, "")
+        bounds = [f"{package} ({'>=' if s.operator in ('>=', '==', '~=') else '<<'} "
+                  f"{epoch}{s.version.removesuffix('.*')})"
+                  for s in requirement.specifier if s.operator in (">=", "==", "~=", "<")]
+        relations += bounds or [package]
+    return relations
+
+
+def write_lintian_overrides(root: Path, package: str, overrides: dict[str, str], *, epoch: int) -> None:
+    """usr/share/lintian/overrides/<package>: each tag overridden for the whole package,
+    with its reason as the comment lintian shows."""
+    if not overrides:
+        return
+    folder = root / "usr" / "share" / "lintian" / "overrides"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "".join(f"# {reason}\n{package}: {tag} *\n" for tag, reason in sorted(overrides.items()))
+    (folder / package).write_text(text)
+    for path in (folder / package, folder, folder.parent, folder.parent.parent):
+        os.utime(path, (epoch, epoch))
 
 
 def write_policy_files(root: Path, *, package: str, version: str, license_text: str, epoch: int) -> None:

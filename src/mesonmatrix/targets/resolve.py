@@ -106,6 +106,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         toolchain_min=preset.toolchain_min if preset else {},
         toolchain_min_requires=preset.toolchain_min_requires if preset else (),
         loosened_keep=dict(preset.loosened_keep) if preset else {},
+        lintian_overrides=dict(preset.lintian_overrides) if preset else {},
         from_preset=preset is not None,
     )
 

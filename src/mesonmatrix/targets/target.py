@@ -54,6 +54,7 @@ class Target:
     toolchain_min: dict[str, str] = field(default_factory=dict)
     toolchain_min_requires: tuple[str, ...] = ()
     loosened_keep: dict[str, str] = field(default_factory=dict)  # name -> why a loosened cell keeps its bound
+    lintian_overrides: dict[str, str] = field(default_factory=dict)  # lintian tag -> why a deb cell overrides it
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite
