@@ -72,6 +72,11 @@ class JobResult:
     misses: int
     restored: tuple[str | None, str | None]
 
+    def describe(self, caches: str) -> str:
+        restored = f"; restored {self.restored[0] or '-'}" if caches == "shared" else ""
+        return (f"  {caches + ' caches':14} {self.session:32} build {self.build_seconds:6.1f} s, ccache {self.hits} "
+                f"hits, {self.misses} misses{restored}")
+
 
 def _keys(session: str, python: str, target: str, run_id: str) -> tuple[str, list[str], str, list[str]]:
     """The workflow's keys for one job (platform linux-x86_64; hashFiles as one constant)."""
@@ -138,20 +143,12 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-nightly-") as scratch:
         workspace, store = Path(scratch) / "work", CacheStore(Path(scratch) / "cache-store")
-        shared = [run_job(c, args.target, workspace, store, run_id="1") for c in cells]
-        for job in shared:
-            print(
-                f"  shared caches  {job.session:32} build {job.build_seconds:6.1f} s, ccache {job.hits} hits, "
-                f"{job.misses} misses; restored {job.restored[0] or '-'}",
-                flush=True,
-            )
-        alone = [run_job(c, args.target, workspace, None, run_id="1") for c in cells]
-        for job in alone:
-            print(
-                f"  empty caches   {job.session:32} build {job.build_seconds:6.1f} s, ccache {job.hits} hits, "
-                f"{job.misses} misses",
-                flush=True,
-            )
+        passes: dict[str, list[JobResult]] = {}
+        for label, caches in (("shared", store), ("empty", None)):
+            passes[label] = [run_job(c, args.target, workspace, caches, run_id="1") for c in cells]
+            for job in passes[label]:
+                print(job.describe(label), flush=True)
+    shared, alone = passes["shared"], passes["empty"]
     with_cache = sum(j.build_seconds for j in shared)
     without = sum(j.build_seconds for j in alone)
     compiled = (sum(j.misses for j in shared), sum(j.misses for j in alone))

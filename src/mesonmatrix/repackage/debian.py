@@ -115,12 +115,12 @@ def strip_binaries(paths: list[Path], runner: CommandRunner) -> None:
 
 def control_file(*, package: str, version: str, depends: list[str], summary: str, installed_kib: int) -> str:
     summary = " ".join(summary.split())[:75] or package
-    return (f"Package: {package}\nVersion: {version}\nArchitecture: {_architecture()}\nMaintainer: {MAINTAINER}\n"
+    return (f"Package: {package}\nVersion: {version}\nArchitecture: {architecture()}\nMaintainer: {MAINTAINER}\n"
             f"Installed-Size: {installed_kib}\nDepends: {', '.join(depends)}\nSection: python\nPriority: optional\n"
             f"Description: {summary}\n Repackaged from its wheel by mesonmatrix, as a distro packager would.\n")
 
 
-def _architecture() -> str:
+def architecture() -> str:
     """Debian's name for this machine's architecture (what ``dpkg --print-architecture`` says)."""
     machine = platform.machine()
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)

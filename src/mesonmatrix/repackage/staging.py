@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from email.message import Message
+from email.parser import HeaderParser
 from pathlib import Path
 
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
+from packaging.requirements import Requirement
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +40,18 @@ def conda_layout(python: str) -> Layout:
     """A conda environment's prefix, relative paths: conda relocates them at install time."""
     return Layout(site_packages=f"/lib/python{python}/site-packages", scripts="/bin", data="/",
                   headers=f"/include/python{python}/{{name}}")
+
+
+def staged_metadata(root: Path) -> Message:
+    """The METADATA of the one dist-info staged below ``root``."""
+    info = next(root.rglob("*.dist-info"))
+    return HeaderParser().parsestr((info / "METADATA").read_text(encoding="utf-8"))
+
+
+def runtime_requirements(root: Path) -> list[str]:
+    """The staged package's Requires-Dist that apply without extras, markers dropped."""
+    requires = [Requirement(r) for r in staged_metadata(root).get_all("Requires-Dist") or []]
+    return [str(r).split(";")[0].strip() for r in requires if r.marker is None or r.marker.evaluate({"extra": ""})]
 
 
 def stage_wheel(wheel: Path, root: Path, layout: Layout, *, epoch: int) -> list[Path]:

@@ -7,8 +7,6 @@ from pathlib import Path
 
 from ..record import ResultRecord
 
-OUTCOMES = ("failed", "error", "skipped", "passed")
-
 
 def _outcome(case: ET.Element) -> str:
     for child in case:

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
-from email.parser import HeaderParser
 from pathlib import Path
-
-from packaging.requirements import Requirement
 
 from ..errors import CellError
 from ..machine.apt import ensure_commands
@@ -16,7 +13,7 @@ from ..plan import CellPlan
 from ..record import LintianRecord, PackageRecord, RelocatedRecord
 from ..repackage import conda, debian
 from ..repackage.relocate import elf_files, relocate
-from ..repackage.staging import DEBIAN, conda_layout, stage_wheel
+from ..repackage.staging import DEBIAN, conda_layout, runtime_requirements, stage_wheel, staged_metadata
 from ..wheels.files import sha256_file
 from .build_env import BuildEnv
 from .context import StageContext
@@ -26,9 +23,8 @@ def _metadata(root: Path) -> tuple[dict[str, str], list[str], str]:
     """The staged dist-info's METADATA (Name, Version, Summary), its run-time
     Requires-Dist (no extras) and the text of its license files."""
     info = next(root.rglob("*.dist-info"))
-    message = HeaderParser().parsestr((info / "METADATA").read_text(encoding="utf-8"))
-    requires = [Requirement(r) for r in message.get_all("Requires-Dist") or []]
-    runtime = [str(r).split(";")[0].strip() for r in requires if r.marker is None or r.marker.evaluate({"extra": ""})]
+    message = staged_metadata(root)
+    runtime = runtime_requirements(root)
     licenses = sorted(p for p in info.rglob("*") if p.is_file() and ("licen" in str(p).lower()
                                                                      or "copying" in p.name.lower()))
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in licenses)
@@ -72,7 +68,7 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     debian.write_lintian_overrides(root, package, plan.target.lintian_overrides, epoch=epoch)
     control = debian.control_file(package=package, version=version, depends=depends, summary=fields["Summary"],
                                   installed_kib=debian.installed_size_kib(root))
-    out = plan.results_dir / "package" / f"{package}_{version}_{control.split('Architecture: ')[1].split()[0]}.deb"
+    out = plan.results_dir / "package" / f"{package}_{version}_{debian.architecture()}.deb"
     shutil.rmtree(out.parent, ignore_errors=True)
     deb = debian.build_deb(root, control, out, ctx.runner, epoch=epoch)
     lint = debian.run_lintian(deb, ctx.runner)

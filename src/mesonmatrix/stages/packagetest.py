@@ -8,50 +8,26 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from email.parser import HeaderParser
 from pathlib import Path
 
-from packaging.requirements import Requirement
-
 from ..errors import CellError
-from ..machine.uv import create_venv_command, install_command
 from ..plan import CellPlan
 from ..repackage.relocate import elf_files
-from ..repackage.staging import DEBIAN
+from ..repackage.staging import DEBIAN, runtime_requirements
 from .build_env import BuildEnv
 from .context import StageContext
-from .test import TestResult, TestsFailed, run_installed_tests
+from .test import TestResult, TestsFailed, fill_test_venv, run_installed_tests
 
 _LDD_LINE = re.compile(r"^\s*(\S+) => (\S+) \(0x[0-9a-f]+\)$")
 
 
 def _venv_with_root(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, site: Path) -> Path:
-    venv = plan.test_venv
-    venv_py = plan.platform.venv_python(venv)
-    ctx.runner.run(create_venv_command(ctx.uv, build_env.python, venv), label="create test venv")
-    if plan.tests.lock is not None:
-        ctx.runner.run([*install_command(ctx.uv, venv_py, (), ()), "--require-hashes", "-r", str(plan.tests.lock)],
-                       label=f"install test requirements from {plan.tests.lock.name}")
-    else:
-        # What a distribution's packages would provide: the package's own Requires-Dist too.
-        runtime = runtime_requirements(site)
-        ctx.runner.run(install_command(ctx.uv, venv_py, (), (*plan.tests.requirements, *runtime)),
-                       label="install test requirements and the package's requirements")
+    # Unlocked, what a distribution's packages would provide comes too: the package's Requires-Dist.
+    venv_py = fill_test_venv(plan, ctx, build_env, [], tuple(runtime_requirements(site)))
     purelib = ctx.runner.run([str(venv_py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                              label="the test venv's site-packages", echo=False).stdout.strip()
     (Path(purelib) / "mesonmatrix-unpacked-deb.pth").write_text(f"{site}\n")
     return venv_py
-
-
-def runtime_requirements(site: Path) -> list[str]:
-    """Requires-Dist of the unpacked package (no extras), as written."""
-    found = []
-    for metadata in site.glob("*.dist-info/METADATA"):
-        for line in HeaderParser().parsestr(metadata.read_text(encoding="utf-8")).get_all("Requires-Dist") or []:
-            requirement = Requirement(line)
-            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
-                found.append(line)
-    return found
 
 
 def resolved_outside(root: Path, ctx: StageContext, forbidden: list[Path], env: dict[str, str]) -> list[str]:

@@ -27,23 +27,31 @@ class TestResult:
     failure: str | None = None  # the cell's error: failed tests or the wrong BLAS
 
 
-def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[str, Path]) -> Path:
-    """A fresh venv with the repaired wheels and the test requirements, locked when a lock exists."""
+def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheels: list[Path],
+                   unlocked_extra: tuple[str, ...] = ()) -> Path:
+    """A fresh venv with ``wheels`` and the test requirements, locked when a lock exists;
+    ``unlocked_extra`` joins the requirements when none is (a deb cell's Requires-Dist)."""
     venv, tests = plan.test_venv, plan.tests
     venv_py = plan.platform.venv_python(venv)
-    wheels = list(repaired.values())
-    with ctx.progress.stage("test_env", f"fresh uv venv {venv} with {', '.join(p.name for p in wheels)}"):
-        ctx.runner.run(create_venv_command(ctx.uv, build_env.python, venv), label="create test venv")
-        if tests.lock is not None:
-            # Locked test requirements (hash-checked), then the wheels under test alone.
-            ctx.runner.run([*install_command(ctx.uv, venv_py, (), ()), "--require-hashes", "-r", str(tests.lock)],
-                           label=f"install test requirements from {tests.lock.name}")
+    ctx.runner.run(create_venv_command(ctx.uv, build_env.python, venv), label="create test venv")
+    if tests.lock is not None:
+        # Locked test requirements (hash-checked), then the wheels under test alone.
+        ctx.runner.run([*install_command(ctx.uv, venv_py, (), ()), "--require-hashes", "-r", str(tests.lock)],
+                       label=f"install test requirements from {tests.lock.name}")
+        if wheels:
             ctx.runner.run([*install_command(ctx.uv, venv_py, wheels, ()), "--no-deps"],
-                           label="install the repaired wheels")
-        else:
-            ctx.runner.run(install_command(ctx.uv, venv_py, wheels, tests.requirements),
-                           label="install the repaired wheels")
+                           label="install the wheels under test")
+    else:
+        ctx.runner.run(install_command(ctx.uv, venv_py, wheels, (*tests.requirements, *unlocked_extra)),
+                       label="install the test requirements" + (" and the wheels under test" if wheels else ""))
     return venv_py
+
+
+def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[str, Path]) -> Path:
+    """A fresh venv with the repaired wheels and the test requirements."""
+    wheels = list(repaired.values())
+    with ctx.progress.stage("test_env", f"fresh uv venv {plan.test_venv} with {', '.join(p.name for p in wheels)}"):
+        return fill_test_venv(plan, ctx, build_env, wheels)
 
 
 class TestsFailed(CellError):
