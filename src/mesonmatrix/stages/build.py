@@ -55,7 +55,9 @@ def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: P
 def build_env_packages(ctx: StageContext, build_env: BuildEnv) -> list[str]:
     """``name==version`` of every package in the build env (``uv pip freeze``)."""
     freeze = ctx.runner.run(freeze_command(ctx.uv, build_env.env_python), label="build env packages")
-    return freeze.stdout.split()
+    # Only the requirement lines: uv's "Using Python … environment at: <env>" note (on
+    # stderr, which the runner merges) named the flavour's env path among the packages.
+    return [line.strip() for line in freeze.stdout.splitlines() if "==" in line or " @ " in line]
 
 
 def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_store: Path,
