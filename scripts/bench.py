@@ -3,6 +3,7 @@
 
 Usage: python scripts/bench.py [--target demo|numpy|PATH] [--only warm,tag-sets,ccache,overhead,venv] [--out FILE]
        python scripts/bench.py --matrix [--target T] [--python 3.12 …] [--suite S] [--sample N]
+       python scripts/bench.py --across-pythons [--target scipy] [--python 3.12 --python 3.13] [--suite S]
 
 Each figure runs real cells through nox in a fresh workspace, so timings are comparable
 within one run only (this machine is shared and noisy; compare ratios, not seconds):
@@ -291,6 +292,60 @@ def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
+def _python_dependent(command: str, record: Record) -> bool:
+    """Whether a compile command sees Python's headers (or NumPy's, installed per Python):
+    such an object can never come from another Python's build."""
+    include = Path(record["python_executable"]).resolve().parent.parent / "include"
+    return f"-I{include}" in command or "/site-packages/numpy/" in command or "-I/usr/include/python3" in command
+
+
+def _compile_split(record: Record) -> dict[str, float]:
+    """The cold build's compile seconds (ninja's own step times, summed) split by whether
+    the object sees Python: the most any cache shared between Pythons could save."""
+    build_dir = Path(record["build_dir"])
+    commands = {Path(c["output"]).as_posix(): c["command"]
+                for c in json.loads((build_dir / "compile_commands.json").read_text())}
+    steps: dict[str, float] = {}
+    for line in (build_dir / ".ninja_log").read_text().splitlines()[1:]:
+        start, end, _, output, _ = line.split("\t")
+        steps[output] = (int(end) - int(start)) / 1000
+    split = {"python_dependent_s": 0.0, "python_independent_s": 0.0, "other_steps_s": 0.0,
+             "python_dependent_objects": 0, "python_independent_objects": 0}
+    for output, seconds in steps.items():
+        if output not in commands:
+            split["other_steps_s"] += seconds
+        elif _python_dependent(commands[output], record):
+            split["python_dependent_s"] += seconds
+            split["python_dependent_objects"] += 1
+        else:
+            split["python_independent_s"] += seconds
+            split["python_independent_objects"] += 1
+    return {k: round(v, 1) for k, v in split.items()}
+
+
+def across_pythons(args: argparse.Namespace) -> dict[str, object]:
+    """The same flavour on two Pythons, one ccache: the second build against the cold first."""
+    first, second = (args.python or ["3.12", "3.13"])[:2]
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-pythons-") as tmp:
+        home = Path(tmp) / "home"
+        cold = _matrix_cell(home, f"build-{first}-openblas", args)
+        warm = _matrix_cell(home, f"build-{second}-openblas", args)
+        split = _compile_split(cold)
+    for record in (cold, warm):
+        if record["status"] != "passed":
+            sys.exit(f"{record['session']}: {record['status']}: {record['error']}")
+    cold_build, warm_build = cold["durations"]["build"], warm["durations"]["build"]
+    independent = split["python_independent_s"] / max(1e-9, split["python_independent_s"]
+                                                      + split["python_dependent_s"] + split["other_steps_s"])
+    return {
+        "target": args.target, "cold_python": first, "warm_python": second,
+        "cold_build_s": round(cold_build, 1), "warm_build_s": round(warm_build, 1),
+        "warm_over_cold_build": round(warm_build / cold_build, 3),
+        "warm_ccache": warm.get("compiler_cache"), "cold_ninja_steps": split,
+        "python_independent_share_of_cold_step_time": round(independent, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -308,14 +363,18 @@ def main() -> None:
         help=f"comma list of measures to run (default: all of {','.join(MEASURES)}); the cold cell always runs",
     )
     parser.add_argument("--matrix", action="store_true", help="the whole-matrix benchmark (see above)")
+    parser.add_argument("--across-pythons", action="store_true",
+                        help="the first two --python values (default 3.12, 3.13), one shared ccache: the second "
+                             "Python's build stage against the first's cold one")
     parser.add_argument("--python", action="append", help="--matrix: only cells of this Python (repeatable)")
     parser.add_argument("--suite", help="--matrix: the target's test-suite preset")
     parser.add_argument("--sample", type=int, default=2, help="--matrix: cells run from scratch (default 2)")
     args = parser.parse_args()
-    if args.matrix:
-        result = matrix_benchmark(args)
+    if args.matrix or args.across_pythons:
+        result = matrix_benchmark(args) if args.matrix else across_pythons(args)
+        name = f"{'matrix' if args.matrix else 'pythons'}-{args.target}.json"
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.with_name(f"matrix-{args.target}.json").write_text(json.dumps(result, indent=2) + "\n")
+        args.out.with_name(name).write_text(json.dumps(result, indent=2) + "\n")
         for key, value in result.items():
             print(f"{key:30} {value}")
         return
