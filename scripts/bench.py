@@ -20,9 +20,11 @@ same run:
   vs from scratch  the matrix against every cell run the cibuildwheel way, each from
                    nothing (a sample of cells, each in its own empty workspace and caches,
                    scaled to the matrix's cell count)
-  vs the floor     the matrix against what it cannot avoid: its cold compiles (the build
-                   stage of each Python's first cell and of each flavour's first cell),
-                   plus every cell's repairs and tests
+  vs the floor     the matrix against what it cannot avoid: one cold compile per Python
+                   (the build stage of its first cell), each later flavour's BLAS-touching
+                   objects (the compiles ccache missed, timed by ninja's log, as wall time
+                   on this machine's cores), and every cell's repairs and tests; also per
+                   Python
 """
 
 from __future__ import annotations
@@ -266,6 +268,49 @@ def matrix_cells(args: argparse.Namespace) -> list[str]:
             and str(c.matrix_file).endswith("default.toml") and (not wanted or c.python in wanted)]
 
 
+def _ninja_steps(build_dir: Path) -> dict[str, float]:
+    """Seconds per output of the build dir's last ninja run (its own log, newest entry wins)."""
+    steps: dict[str, float] = {}
+    for line in (build_dir / ".ninja_log").read_text().splitlines()[1:]:
+        start, end, _, output, _ = line.split("\t")
+        steps[output] = (int(end) - int(start)) / 1000
+    return steps
+
+
+def _missed_compile_s(record: Record) -> float:
+    """A later flavour's unavoidable compile: the objects ccache missed (those the BLAS
+    touches), timed by ninja, as wall time on this machine's cores."""
+    build_dir, stats = Path(record["build_dir"]), Path(record["log"]).with_name("ccache-stats.log")
+    entries: dict[str, list[bool]] = {}
+    for block in stats.read_text(errors="replace").split("# ")[1:]:
+        source, *counters = block.splitlines()
+        entries.setdefault(source.strip(), []).append("cache_miss" in counters)
+    steps = _ninja_steps(build_dir)
+    missed: list[float] = []
+    for command in json.loads((build_dir / "compile_commands.json").read_text()):
+        outcomes = entries.get(command["file"], [])
+        if outcomes and command["output"] in steps:
+            # One source compiled for several targets: its share of misses.
+            missed.append(steps[command["output"]] * sum(outcomes) / len(outcomes))
+    return max(sum(missed) / (os.cpu_count() or 1), max(missed, default=0.0))
+
+
+def matrix_floor(records: list[Record]) -> dict[str, float]:
+    """Per Python: its first cell's build stage (the cold compile), each later flavour's
+    missed objects, and every cell's repairs and tests."""
+    floors: dict[str, float] = {}
+    compiled: set[str] = set()
+    for r in records:
+        floor = r["durations"].get("repair", 0.0) + r["durations"].get("test", 0.0)
+        if r["python"] not in compiled:
+            floor += r["durations"].get("build", 0.0)
+            compiled.add(r["python"])
+        elif r.get("compiler_cache") and not r["build_reused"]:
+            floor += _missed_compile_s(r)
+        floors[r["python"]] = floors.get(r["python"], 0.0) + floor
+    return floors
+
+
 def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
     cells = matrix_cells(args)
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-matrix-") as tmp:
@@ -273,22 +318,26 @@ def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
         records = [_matrix_cell(Path(tmp) / "matrix", s, args) for s in cells]
         wall = time.monotonic() - start
         ran = [r for r in records if r["status"] != "skipped"]
+        floors = matrix_floor(ran)  # reads the build dirs and ccache logs: before they go
         sample = [r["session"] for r in ran[:: max(1, len(ran) // args.sample)]][: args.sample]
         scratch = [_matrix_cell(Path(tmp) / f"scratch-{i}", s, args)["wall"] for i, s in enumerate(sample)]
     stages = {k: round(sum(r["durations"].get(k, 0.0) for r in ran), 1) for k in STAGE_NAMES}
-    firsts: dict[tuple[str, str], float] = {}
-    for r in ran:  # the cold compiles: each Python's and each flavour's first build
-        firsts.setdefault((r["python"], r["blas"]), r["durations"].get("build", 0.0))
-    floor = sum(firsts.values()) + stages["repair"] + stages["test"]
+    floor = sum(floors.values())
     from_scratch = statistics.mean(scratch) * len(ran) if scratch else None
-    failed = [r["session"] for r in ran if r["status"] != "passed"]
+    per_python = {}
+    for python, python_floor in floors.items():
+        cells_wall = sum(r["wall"] for r in ran if r["python"] == python)
+        per_python[python] = {"cells": sum(r["python"] == python for r in ran), "wall_s": round(cells_wall, 1),
+                              "floor_s": round(python_floor, 1), "over_floor": round(cells_wall / python_floor, 3)}
     return {
-        "target": args.target, "cells": len(cells), "cells_run": len(ran), "cells_failed": failed,
+        "target": args.target, "suite": args.suite, "cells": len(cells), "cells_run": len(ran),
+        "cells_failed": [r["session"] for r in ran if r["status"] != "passed"],
         "matrix_wall_s": round(wall, 1), "stage_seconds_summed": stages,
         "from_scratch_sample": sample, "from_scratch_cell_s_mean": round(statistics.mean(scratch), 1) if scratch
         else None, "from_scratch_estimate_s": round(from_scratch, 1) if from_scratch else None,
         "matrix_over_from_scratch": round(wall / from_scratch, 3) if from_scratch else None,
         "floor_s": round(floor, 1), "matrix_over_floor": round(wall / floor, 3) if floor else None,
+        "per_python": per_python,
     }
 
 
@@ -305,10 +354,7 @@ def _compile_split(record: Record) -> dict[str, float]:
     build_dir = Path(record["build_dir"])
     commands = {Path(c["output"]).as_posix(): c["command"]
                 for c in json.loads((build_dir / "compile_commands.json").read_text())}
-    steps: dict[str, float] = {}
-    for line in (build_dir / ".ninja_log").read_text().splitlines()[1:]:
-        start, end, _, output, _ = line.split("\t")
-        steps[output] = (int(end) - int(start)) / 1000
+    steps = _ninja_steps(build_dir)
     split = {"python_dependent_s": 0.0, "python_independent_s": 0.0, "other_steps_s": 0.0,
              "python_dependent_objects": 0, "python_independent_objects": 0}
     for output, seconds in steps.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,13 +56,13 @@ else:
 
 
 @contextlib.contextmanager
-def exclusive_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
-    """Hold ``<folder>.lock``; if another process holds it, say so and wait."""
+def exclusive_lock(folder: Path, say: Callable[[str], None], why: str = "") -> Iterator[None]:
+    """Hold ``<folder>.lock``; if another process holds it, say so (and ``why``) and wait."""
     lock_path = folder.with_name(folder.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with lock_path.open("a+") as handle:
         if not _try_lock(handle):
-            say(f"waiting: {folder} is in use by {_holder(handle)}")
+            say(f"waiting: {folder} is in use by {_holder(handle)}{why}")
             _lock(handle)
         handle.seek(0)
         handle.truncate()
@@ -71,6 +72,20 @@ def exclusive_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
             yield
         finally:
             _unlock(handle)
+
+
+# Machine-wide, whatever the workspace or cache: NumPy's whole suite peaked at 17.4 GB here
+# (../shared/MEASUREMENTS.md), so two at once would not fit in 24 GB.
+TEST_SUITE_LOCK = Path(tempfile.gettempdir()) / "mesonmatrix-locks" / "test-suite"
+
+
+@contextlib.contextmanager
+def one_test_suite_at_a_time(say: Callable[[str], None], lock: Path = TEST_SUITE_LOCK) -> Iterator[None]:
+    """Run an installed test suite only while no other cell on this machine runs one:
+    what bounds a cell's memory is its own suite, never two suites together."""
+    with exclusive_lock(lock, say, why=" (its tests are running: one test suite at a time on this machine, "
+                                      "so that two large suites never share its memory)"):
+        yield
 
 
 @contextlib.contextmanager

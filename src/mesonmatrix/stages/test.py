@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CellError
+from ..machine.locking import one_test_suite_at_a_time
 from ..machine.uv import create_venv_command, install_command
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
@@ -80,6 +81,12 @@ def run_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: 
 def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[str, Path],
                    env: dict[str, str]) -> TestResult:
     """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test."""
+    with one_test_suite_at_a_time(ctx.say):
+        return _run_installed_tests(plan, ctx, venv_py, repaired, env)
+
+
+def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[str, Path],
+                         env: dict[str, str]) -> TestResult:
     tests = plan.tests
     if tests.kind == "smoke":
         stray = stray_test_files(repaired["runtime"])

@@ -15,6 +15,7 @@ from ..config.locks import TEST_TOOLS
 from ..config.presets import TargetPreset
 from ..errors import PrerequisiteMissing, TargetError
 from ..machine.commands import CommandRunner
+from ..machine.locking import one_test_suite_at_a_time
 from ..machine.pythons import find_python
 from ..machine.uv import create_venv_command, install_command, uv_binary
 from ..platforms import PLATFORMS, host_platform_name
@@ -90,7 +91,8 @@ def test_here(wheels: list[Path], choice: SuiteChoice, python: Path, runner: Com
     junit = workdir / "junit.xml"
     junit.unlink(missing_ok=True)
     try:
-        counts = run_pytest(runner, venv_py, choice.args, junit, suite=choice.suite, source="verify")
+        with one_test_suite_at_a_time(lambda message: print(message, file=runner.stream, flush=True)):
+            counts = run_pytest(runner, venv_py, choice.args, junit, suite=choice.suite, source="verify")
         found = probe_blas(runner, venv_py, choice.import_name)
     finally:
         shutil.rmtree(venv, ignore_errors=True)  # a venv per wheel would fill the results folder
