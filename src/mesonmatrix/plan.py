@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .config.locks import BUILD_TOOLS, TEST_TOOLS, build_lock_for, lock_covers, lock_problem, test_lock_for
 from .machine.toolchain import Compilers
-from .machine.workspace import Workspace
+from .machine.workspace import BuildSlot, Workspace
 from .model import ROLES_BY_TAG_SET, Cell, Matrix
 from .options import TAG_WHEEL_METHODS, RunOptions
 from .platforms import PLATFORMS, Platform
@@ -54,6 +54,8 @@ class CellPlan:
     repairer: Repairer
     build_key: str
     build_dir: Path
+    # Plain build cells: the path meson sees, shared by the flavours (stages/buildslot.py).
+    build_slot: BuildSlot | None
     build_env: Path
     pkg_config_dir: Path
     results_dir: Path
@@ -279,6 +281,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         repairer=repairer,
         build_key=key,
         build_dir=workspace.build_dir(key),
+        build_slot=workspace.build_slot(cell, target.name, target.source_dir) if cell.kind == "build" else None,
         build_env=build_env,
         pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
         results_dir=workspace.results_dir(target.name, cell),

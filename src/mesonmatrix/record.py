@@ -190,6 +190,7 @@ class ResultRecord:
     build_dir: str | None = None
     build_env: str | None = None
     build_reused: bool = False  # every wheel came from the store: nothing was compiled
+    build_seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
     compiler_cache: CompilerCache | None = None  # ccache hits/misses of this cell's compile, when meson used it
     tag_wheels: str = "install-plan"
     setup_args: list[str] = field(default_factory=list)

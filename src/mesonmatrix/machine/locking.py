@@ -74,6 +74,21 @@ def exclusive_lock(folder: Path, say: Callable[[str], None], why: str = "") -> I
             _unlock(handle)
 
 
+@contextlib.contextmanager
+def try_exclusive_lock(folder: Path) -> Iterator[bool]:
+    """Hold ``<folder>.lock`` if nobody else does; yields whether it is held (never waits)."""
+    lock_path = folder.with_name(folder.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a+") as handle:
+        if not _try_lock(handle):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            _unlock(handle)
+
+
 # Machine-wide, whatever the workspace or cache: NumPy's whole suite peaked at 17.4 GB here
 # (../shared/MEASUREMENTS.md), so two at once would not fit in 24 GB.
 TEST_SUITE_LOCK = Path(tempfile.gettempdir()) / "mesonmatrix-locks" / "test-suite"

@@ -15,6 +15,17 @@ from ..model import Cell, system_libraries_slug
 
 
 @dataclass(frozen=True)
+class BuildSlot:
+    """Where meson sees a plain build cell's build dir (shared by its BLAS flavours, see
+    ``stages/buildslot.py``), where the dir is kept between compiles, and the other
+    flavours' kept dirs, which a new one may start from."""
+
+    path: Path
+    home: Path
+    siblings: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
 class Workspace:
     root: Path
     # Content-addressed things (build envs, sdists and their unpacked sources) are shared
@@ -38,12 +49,28 @@ class Workspace:
         cells of one combination share one build dir, so only the first one compiles.
         The source path is hashed in because meson ties a build dir to one source dir.
         """
+        prefix, suffix = self._key_parts(cell, target_name, source_dir)
+        return f"{prefix}-{cell.blas}-{suffix}"
+
+    @staticmethod
+    def _key_parts(cell: Cell, target_name: str, source_dir: Path) -> tuple[str, str]:
+        """A build key around its BLAS flavour: what comes before it and after it."""
         source = hashlib.sha256(str(source_dir).encode()).hexdigest()[:8]
         slug = system_libraries_slug(cell.system_libraries)
-        return f"{target_name}-{source}-py{cell.python}-{cell.blas}-{cell.platform}-{slug}"
+        return f"{target_name}-{source}-py{cell.python}", f"{cell.platform}-{slug}"
 
     def build_dir(self, key: str) -> Path:
         return self.root / "build" / key
+
+    def build_slot(self, cell: Cell, target_name: str, source_dir: Path) -> BuildSlot:
+        """The slot every flavour of this target source, Python, platform and system-library
+        mode compiles in, this flavour's kept build dir, and the other flavours' ones."""
+        prefix, suffix = self._key_parts(cell, target_name, source_dir)
+        folder = self.root / "build"
+        home = folder / f"{prefix}-{cell.blas}-{suffix}"
+        siblings = sorted(p for p in folder.glob(f"{prefix}-*-{suffix}") if p.is_dir() and p != home) \
+            if folder.is_dir() else []
+        return BuildSlot(path=folder / f"{prefix}-{suffix}.slot", home=home, siblings=tuple(siblings))
 
     def build_env(self, python: str, blas: str, requirements: list[str]) -> Path:
         """A build env per (Python, BLAS flavour, requirement set), wherever the project is."""

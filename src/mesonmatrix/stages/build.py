@@ -3,6 +3,7 @@ role, each reused from the store while its inputs are unchanged."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ..record import CompilerCache, CompilerUsed
 from ..targets.sources import source_tree_digest
 from ..wheels.tagsets import MEMBER_TAGS_FILE, member_tags, write_member_tags
 from .build_env import BuildEnv
+from .buildslot import build_in_slot, seed_key
 from .context import StageContext
 from .cut import cut_role
 from .fingerprints import build_fingerprint, configure_fingerprint
@@ -36,16 +38,23 @@ class BuildResult:
     compilers_used: dict[str, CompilerUsed] = field(default_factory=dict)  # toolchain-min cells
     build_deps: dict[str, str] = field(default_factory=dict)  # toolchain-min: resolved build requirements
     build_env_packages: tuple[str, ...] = ()  # `uv pip freeze` of the build env (name==version)
+    seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
 
 
 def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: Path, setup_args: Sequence[str],
-                  install_tags: Sequence[str], check_dependencies: bool = False) -> list[str]:
+                  install_tags: Sequence[str], check_dependencies: bool = False,
+                  pkg_config_path: str | None = None) -> list[str]:
     """``python -m build -wnx`` with meson options passed through ``-Csetup-args``; ``-x``
-    (skip the dependency check) only when ``check_dependencies`` is False."""
+    (skip the dependency check) only when ``check_dependencies`` is False. Meson reads
+    ``PKG_CONFIG_PATH`` from the environment only at a build dir's first setup; given
+    ``pkg_config_path``, every reconfigure is told it again (a build dir started from
+    another flavour's must not keep that flavour's)."""
     skip = [] if check_dependencies else ["--skip-dependency-check"]
     argv = [str(python), "-m", "build", "--wheel", "--no-isolation", *skip,
             "--outdir", str(out_dir), f"-Cbuild-dir={build_dir}"]
     argv += [f"-Csetup-args={arg}" for arg in setup_args]
+    if pkg_config_path is not None:
+        argv.append(f"-Csetup-args=-Dpkg_config_path={pkg_config_path}")
     if install_tags:
         argv.append(f"-Cinstall-args=--tags={','.join(install_tags)}")
     argv.append(str(source_dir))
@@ -64,40 +73,66 @@ def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_s
                  packages: list[str]) -> BuildResult:
     """Every role's wheel: built, cut from the full wheel, or reused. ``wheel_store``
     holds a folder per role for this build key; ``packages`` are the build env's."""
-    env = {**ctx.runner.env, **build_env.env}
-    built: dict[str, Path] = {}
-    rebuilt: list[str] = []
-    stats_log = plan.results_dir / "ccache-stats.log"
+    roles = _Roles(plan, ctx, build_env, wheel_store, packages)
     with ctx.progress.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
-        source_digest = source_tree_digest(plan.source_dir)
         with exclusive_lock(plan.build_dir, ctx.say):
-            configure = configure_fingerprint(setup_args=plan.setup_args, env=env, build_env_packages=packages)
-            _reset_if_reconfigured(plan.build_dir, configure, ctx)
-            stats_log.unlink(missing_ok=True)  # each role's compile appends to it
-            for role in plan.build_roles():
-                store = wheel_store / role
-                if role != "full" and plan.tag_wheels == "install-plan":
-                    built[role] = cut_role(role, built["full"], store, ctx)
-                    continue
-                argv = build_command(build_env.env_python, plan.source_dir, build_dir=plan.build_dir,
-                                     out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
-                                     install_tags=INSTALL_TAGS_BY_ROLE[role],
-                                     check_dependencies=plan.checks_build_dependencies)
-                fingerprint = build_fingerprint(argv=argv, source_digest=source_digest, configure=configure, env=env)
-                wheel = stored_wheel(store, fingerprint, ctx.say)
-                if wheel is not None and (role != "full" or (store / MEMBER_TAGS_FILE).is_file()):
-                    ctx.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
-                else:
-                    wheel = _build_role(plan, ctx, build_env, role, argv, store, fingerprint, stats_log)
-                    rebuilt.append(role)
-                built[role] = wheel
+            # Where meson sees the build dir is part of how it was configured.
+            _reset_if_reconfigured(plan.build_dir, f"{roles.configure}\n{roles.meson_dir}", ctx)
+            roles.stats_log.unlink(missing_ok=True)  # each role's compile appends to it
+            with contextlib.ExitStack() as slot:
+                for role in plan.build_roles():
+                    roles.build(role, slot)
     used, deps = _toolchain_used(plan, packages, ctx)
     return BuildResult(
-        wheels=built, reused=not rebuilt,
-        compiler_cache=_compiler_cache(plan.build_dir, stats_log, ctx) if rebuilt else None,
+        wheels=roles.built, reused=not roles.rebuilt,
+        compiler_cache=_compiler_cache(plan.build_dir, roles.stats_log, ctx) if roles.rebuilt else None,
         system_components=system_components(plan.build_dir, plan.target.system_components),
-        compilers_used=used, build_deps=deps, build_env_packages=tuple(packages),
+        compilers_used=used, build_deps=deps, build_env_packages=tuple(packages), seeded_from=roles.seeded,
     )
+
+
+class _Roles:
+    """One cell's roles, built in order: each reused from the store, cut from the full
+    wheel, or compiled (in the flavours' shared slot, for a plain build cell)."""
+
+    def __init__(self, plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_store: Path,
+                 packages: list[str]) -> None:
+        self.plan, self.ctx, self.build_env, self.wheel_store = plan, ctx, build_env, wheel_store
+        self.env = {**ctx.runner.env, **build_env.env}
+        self.configure = configure_fingerprint(setup_args=plan.setup_args, env=self.env, build_env_packages=packages)
+        self.seed_key = seed_key(python=plan.cell.python, env=self.env, build_env_packages=packages,
+                                 flavour_requirements=plan.provider.build_requirements(),
+                                 setup_args=plan.setup_args)
+        self.meson_dir = plan.build_slot.path if plan.build_slot else plan.build_dir
+        self.source_digest = source_tree_digest(plan.source_dir)
+        self.stats_log = plan.results_dir / "ccache-stats.log"
+        self.built: dict[str, Path] = {}
+        self.rebuilt: list[str] = []
+        self.seeded: str | None = None
+        self._in_slot = False
+
+    def build(self, role: str, slot: contextlib.ExitStack) -> None:
+        plan, store = self.plan, self.wheel_store / role
+        if role != "full" and plan.tag_wheels == "install-plan":
+            self.built[role] = cut_role(role, self.built["full"], store, self.ctx)
+            return
+        argv = build_command(self.build_env.env_python, plan.source_dir, build_dir=self.meson_dir,
+                             out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
+                             install_tags=INSTALL_TAGS_BY_ROLE[role], check_dependencies=plan.checks_build_dependencies,
+                             pkg_config_path=self.env.get("PKG_CONFIG_PATH", ""))
+        fingerprint = build_fingerprint(argv=argv, source_digest=self.source_digest, configure=self.configure,
+                                        env=self.env)
+        wheel = stored_wheel(store, fingerprint, self.ctx.say)
+        if wheel is not None and (role != "full" or (store / MEMBER_TAGS_FILE).is_file()):
+            self.ctx.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
+        else:
+            if plan.build_slot is not None and not self._in_slot:
+                self.seeded = slot.enter_context(build_in_slot(plan.build_slot, self.seed_key, self.ctx))
+                self._in_slot = True
+            wheel = _build_role(plan, self.ctx, self.build_env, role, argv, store, fingerprint, self.stats_log,
+                                self.meson_dir)
+            self.rebuilt.append(role)
+        self.built[role] = wheel
 
 
 def _reset_if_reconfigured(build_dir: Path, wanted: str, ctx: StageContext) -> None:
@@ -109,7 +144,7 @@ def _reset_if_reconfigured(build_dir: Path, wanted: str, ctx: StageContext) -> N
 
 
 def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: str, argv: list[str], store: Path,
-                fingerprint: str, stats_log: Path) -> Path:
+                fingerprint: str, stats_log: Path, meson_dir: Path) -> Path:
     partial = Path(argv[argv.index("--outdir") + 1])
     shutil.rmtree(partial, ignore_errors=True)
     extra_env = dict(build_env.env)
@@ -131,7 +166,7 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: st
         # Which install tag each member has, read while the build dir matches the wheel:
         # the runtime and tests wheels are cut from this wheel with it.
         try:
-            write_member_tags(partial, member_tags(wheels[0], plan.build_dir))
+            write_member_tags(partial, member_tags(wheels[0], meson_dir))
         except TagSetError as exc:
             raise CellError(str(exc)) from None
     return commit_store(partial, store, fingerprint) / wheels[0].name

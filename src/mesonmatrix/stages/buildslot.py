@@ -1,0 +1,141 @@
+"""Every BLAS flavour of one target source, Python, platform and system-library mode
+compiles at one path, and a new flavour's build dir starts from a sibling flavour's.
+
+A build dir is kept per flavour (``build/<key>``), but meson sees it at one shared path,
+the slot (``build/<target>-<source>-py<python>-<platform>-<mode>.slot``): it is renamed
+there for the compile and back afterwards. Why one path: meson writes absolute paths into
+a build dir. NumPy passes ``-I<build dir>/meson_cpu`` to nearly every compile, and meson
+re-reads the native file (meson-python's, which names the build env's Python) from the
+absolute path it was first given. At one path, a copy of the openblas build dir is a
+valid build dir for netlib too: meson reconfigures it and keeps its compiler checks
+(NumPy 2.4.6: ``meson setup`` 16.4 s in a new dir, the reconfigure of a copy 2.7 s, its
+161 checks "(cached)"), and ninja reruns only the steps whose command changed, the ones
+that see the BLAS.
+
+What keeps a seeded build correct:
+- siblings must share the seed key (compilers' environment, ccache, pkg-config and the
+  build tools, all fixed at a build dir's first setup), else the cell starts afresh;
+- meson keeps an option's value until it is set again, so a sibling must not have set an
+  option this build leaves at its default (``can_seed``);
+- meson takes ``PKG_CONFIG_PATH`` from the environment only at the first setup, so the
+  build passes it as ``-Dpkg_config_path`` on every configure (``build_command``);
+- meson looks every dependency up again on reconfigure, ninja reruns every step whose
+  command changed, and the test stage's probe checks the BLAS the wheel really loads.
+A build killed while its dir is in the slot leaves an owner file there: the next build
+moves that dir back to its owner before anything else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from ..config.locks import requirement_name
+from ..machine.ccache import ccache_on_path
+from ..machine.locking import exclusive_lock, try_exclusive_lock
+from ..machine.workspace import BuildSlot
+from .context import StageContext
+from .fingerprints import FINGERPRINT_ENV
+
+SEED_KEY_SUFFIX = ".seedkey"
+OWNER_FILE = ".mesonmatrix-owner"
+# Differ between flavours by design: each flavour's own pkg-config folder.
+_FLAVOUR_ENV = ("PKG_CONFIG_PATH", "SOURCE_DATE_EPOCH")
+
+
+def seed_key(*, python: str, env: Mapping[str, str], build_env_packages: Iterable[str],
+             flavour_requirements: Iterable[str], setup_args: Iterable[str]) -> str:
+    """What two flavours' build dirs must share for one to start from the other: the
+    compilers' environment and the build tools, without the flavour's own packages; and
+    the meson options this one sets. Kept readable in ``<home>.seedkey``."""
+    flavour = {requirement_name(r) for r in flavour_requirements}
+    options = sorted({a.partition("=")[0] for a in setup_args if a.startswith("-D")})
+    payload = {
+        "python": python,
+        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k not in _FLAVOUR_ENV},
+        "ccache": ccache_on_path(env.get("PATH")) is not None,
+        "pkg_config_command": shutil.which("pkg-config", path=env.get("PATH")),
+        "build_env": sorted(p for p in build_env_packages if requirement_name(p.partition("==")[0]) not in flavour),
+    }
+    return json.dumps({"same": payload, "options": options}, sort_keys=True, indent=1)
+
+
+def can_seed(sibling_key: str | None, key: str) -> bool:
+    """Meson keeps an option's value across reconfigures until it is set again, so a
+    sibling may seed this build dir only if this build sets every option it set (netlib
+    must not inherit openblas64's ``-Duse-ilp64=true``), besides sharing the rest."""
+    if sibling_key is None:
+        return False
+    try:
+        theirs, ours = json.loads(sibling_key), json.loads(key)
+        return bool(theirs["same"] == ours["same"] and set(theirs["options"]) <= set(ours["options"]))
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+@contextlib.contextmanager
+def build_in_slot(slot: BuildSlot, key: str, ctx: StageContext) -> Iterator[str | None]:
+    """Hold the slot with this cell's build dir in it (its own, a copy of a sibling with
+    the same ``key``, or nothing yet) and put it back home afterwards, whatever happens.
+    Yields the sibling the build dir was copied from, if it was."""
+    with exclusive_lock(slot.path, ctx.say, why=" (another flavour of this Python is compiling at that path)"):
+        _return_to_owner(slot.path, ctx)
+        slot.home.with_name(slot.home.name + SEED_KEY_SUFFIX).write_text(key)
+        seeded = None
+        if slot.home.is_dir():
+            slot.home.rename(slot.path)
+        else:
+            seeded = _copy_sibling(slot, key, ctx)
+        if seeded is not None:
+            ctx.say(f"    new build dir started from {seeded} (same compilers and build tools): meson "
+                    "reconfigures it with its compiler checks kept, ninja reruns what the flavour changes")
+        slot.path.mkdir(parents=True, exist_ok=True)
+        (slot.path / OWNER_FILE).write_text(slot.home.name)
+        try:
+            yield seeded
+        finally:
+            (slot.path / OWNER_FILE).unlink(missing_ok=True)
+            slot.path.rename(slot.home)
+
+
+def _return_to_owner(path: Path, ctx: StageContext) -> None:
+    """A build killed mid-compile left its dir in the slot: home it goes (or away, if its
+    owner has a dir again), so the slot is empty before this cell uses it."""
+    if not path.exists():
+        return
+    owner_file = path / OWNER_FILE
+    owner = path.parent / owner_file.read_text().strip() if owner_file.is_file() else None
+    if owner is not None and owner.parent == path.parent and not owner.exists():
+        owner_file.unlink()
+        path.rename(owner)
+        ctx.say(f"    {path.name} still held {owner.name}'s build dir (a build was stopped): moved it back")
+    else:
+        shutil.rmtree(path)
+
+
+def _copy_sibling(slot: BuildSlot, key: str, ctx: StageContext) -> str | None:
+    """Copy the newest configured sibling with the same seed key into the slot. A sibling
+    another process holds (being reset) is passed over rather than waited for."""
+    usable = [s for s in slot.siblings if s != slot.home and _configured(s) and can_seed(_key_of(s), key)]
+    for sibling in sorted(usable, key=lambda s: (s / "build.ninja").stat().st_mtime, reverse=True):
+        with try_exclusive_lock(sibling) as held:
+            if not held:
+                continue
+            # copy2 keeps mtimes, so ninja sees each object exactly as new as the sibling did.
+            shutil.copytree(sibling, slot.path, symlinks=True)
+            return sibling.name
+    return None
+
+
+def _configured(build_dir: Path) -> bool:
+    return (build_dir / "meson-private" / "coredata.dat").is_file() and (build_dir / "build.ninja").is_file()
+
+
+def _key_of(build_dir: Path) -> str | None:
+    try:
+        return build_dir.with_name(build_dir.name + SEED_KEY_SUFFIX).read_text()
+    except OSError:
+        return None

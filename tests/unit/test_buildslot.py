@@ -1,0 +1,114 @@
+"""The flavours' shared build slot: who may seed whom, and a slot left by a stopped build."""
+
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from mesonmatrix.machine.workspace import BuildSlot
+from mesonmatrix.stages.buildslot import OWNER_FILE, SEED_KEY_SUFFIX, build_in_slot, can_seed, seed_key
+
+PACKAGES = ["meson==1.12.1", "meson-python==0.20.0", "scipy-openblas32==0.3.34", "cython==3.3.1"]
+
+
+def key(*, setup_args=("-Dblas=openblas",), env=None, packages=PACKAGES, flavour=("scipy-openblas32",)):
+    return seed_key(python="3.12", env=env or {"PATH": "/nowhere"}, build_env_packages=packages,
+                    flavour_requirements=flavour, setup_args=setup_args)
+
+
+def test_a_flavour_seeds_another_that_sets_every_option_it_set():
+    openblas = key(setup_args=("-Dblas=openblas", "-Dlapack=openblas"))
+    openblas64 = key(setup_args=("-Dblas=openblas", "-Dlapack=openblas", "-Duse-ilp64=true"),
+                     packages=[*PACKAGES[:2], "scipy-openblas64==0.3.34", PACKAGES[3]], flavour=("scipy-openblas64",))
+    netlib = key(setup_args=("-Dblas=netlib-blas", "-Dlapack=netlib-lapack"), packages=[*PACKAGES[:2], PACKAGES[3]],
+                 flavour=())
+    assert can_seed(openblas, openblas64)  # the flavour's own package aside, the same tools
+    assert can_seed(openblas, netlib)
+    # netlib would keep use-ilp64=true: meson keeps an option until it is set again.
+    assert not can_seed(openblas64, netlib)
+
+
+@pytest.mark.parametrize("change", [
+    {"env": {"PATH": "/nowhere", "CC": "clang"}},  # compilers are fixed at the first setup
+    {"packages": ["meson==1.11.0", *PACKAGES[1:]]},  # another meson
+    {"env": {"PATH": "/nowhere", "CFLAGS": "-O0"}},
+])
+def test_different_compilers_or_tools_never_seed(change):
+    assert not can_seed(key(), key(**change))
+    assert not can_seed(None, key())
+    assert not can_seed("not json", key())
+
+
+def ctx(said):
+    return SimpleNamespace(say=said.append)
+
+
+def slot_of(tmp_path: Path, flavour: str, *siblings: str) -> BuildSlot:
+    build = tmp_path / "build"
+    build.mkdir(exist_ok=True)
+    return BuildSlot(path=build / "t-py3.12-linux.slot", home=build / f"t-py3.12-{flavour}-linux",
+                     siblings=tuple(build / f"t-py3.12-{s}-linux" for s in siblings))
+
+
+def configured(folder: Path, seed: str, mtime: int = 1_000_000) -> Path:
+    (folder / "meson-private").mkdir(parents=True)
+    (folder / "meson-private" / "coredata.dat").write_text("coredata")
+    (folder / "build.ninja").write_text("rules")
+    (folder / "obj.o").write_text("object")
+    os.utime(folder / "obj.o", (mtime, mtime))
+    folder.with_name(folder.name + SEED_KEY_SUFFIX).write_text(seed)
+    return folder
+
+
+def test_a_kept_build_dir_goes_into_the_slot_and_back(tmp_path):
+    slot = slot_of(tmp_path, "openblas")
+    configured(slot.home, key())
+    with build_in_slot(slot, key(), ctx([])) as seeded:
+        assert seeded is None and not slot.home.exists()
+        assert (slot.path / "obj.o").read_text() == "object"
+        assert (slot.path / OWNER_FILE).read_text() == slot.home.name
+    assert (slot.home / "obj.o").is_file() and not slot.path.exists() and not (slot.home / OWNER_FILE).exists()
+
+
+def test_a_new_build_dir_is_a_copy_of_a_matching_sibling_with_its_mtimes(tmp_path):
+    slot = slot_of(tmp_path, "netlib", "openblas", "openblas64")
+    configured(slot.siblings[0], key(setup_args=("-Dblas=openblas",)), mtime=1_000_000)
+    configured(slot.siblings[1], key(setup_args=("-Dblas=openblas", "-Duse-ilp64=true")), mtime=2_000_000)
+    said = []
+    with build_in_slot(slot, key(setup_args=("-Dblas=netlib",)), ctx(said)) as seeded:
+        assert seeded == slot.siblings[0].name  # not openblas64, whose use-ilp64 would stay set
+        assert (slot.path / "obj.o").stat().st_mtime == 1_000_000
+    assert (slot.home / "obj.o").is_file() and (slot.siblings[0] / "obj.o").is_file()
+    assert "new build dir started from t-py3.12-openblas-linux" in said[0]
+    assert json.loads(slot.home.with_name(slot.home.name + SEED_KEY_SUFFIX).read_text())["options"] == ["-Dblas"]
+
+
+def test_a_build_dir_left_in_the_slot_by_a_stopped_build_goes_back_to_its_owner(tmp_path):
+    slot = slot_of(tmp_path, "netlib", "openblas")
+    owner = slot.siblings[0]
+    configured(slot.path, key())  # openblas's dir, left in the slot by a killed build
+    (slot.path / OWNER_FILE).write_text(owner.name)
+    owner.with_name(owner.name + SEED_KEY_SUFFIX).write_text(key())
+    said = []
+    with build_in_slot(slot, key(), ctx(said)) as seeded:
+        assert seeded == owner.name  # back home first, then a valid sibling to start from
+    assert (owner / "obj.o").is_file() and not (owner / OWNER_FILE).exists()
+    assert any("moved it back" in s for s in said)
+
+
+def test_an_unowned_slot_is_cleared(tmp_path):
+    slot = slot_of(tmp_path, "netlib")
+    (slot.path / "half-copied").mkdir(parents=True)  # a copy stopped before its owner was written
+    with build_in_slot(slot, key(), ctx([])) as seeded:
+        assert seeded is None and list(slot.path.iterdir()) == [slot.path / OWNER_FILE]
+    assert list(slot.home.iterdir()) == []
+
+
+def test_the_slot_goes_home_when_the_build_fails(tmp_path):
+    slot = slot_of(tmp_path, "openblas")
+    configured(slot.home, key())
+    with pytest.raises(RuntimeError), build_in_slot(slot, key(), ctx([])):
+        raise RuntimeError("compile failed")
+    assert (slot.home / "obj.o").is_file() and not slot.path.exists()
