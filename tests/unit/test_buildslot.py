@@ -13,19 +13,21 @@ from mesonmatrix.stages.buildslot import OWNER_FILE, SEED_KEY_SUFFIX, build_in_s
 PACKAGES = ["meson==1.12.1", "meson-python==0.20.0", "scipy-openblas32==0.3.34", "cython==3.3.1"]
 
 
-def key(*, setup_args=("-Dblas=openblas",), env=None, packages=PACKAGES, flavour=("scipy-openblas32",)):
+def key(*, setup_args=("-Dblas=openblas",), env=None, packages=PACKAGES):
     return seed_key(python="3.12", env=env or {"PATH": "/nowhere"}, build_env_packages=packages,
-                    flavour_requirements=flavour, setup_args=setup_args)
+                    setup_args=setup_args)
 
 
 def test_a_flavour_seeds_another_that_sets_every_option_it_set():
     openblas = key(setup_args=("-Dblas=openblas", "-Dlapack=openblas"))
     openblas64 = key(setup_args=("-Dblas=openblas", "-Dlapack=openblas", "-Duse-ilp64=true"),
-                     packages=[*PACKAGES[:2], "scipy-openblas64==0.3.34", PACKAGES[3]], flavour=("scipy-openblas64",))
-    netlib = key(setup_args=("-Dblas=netlib-blas", "-Dlapack=netlib-lapack"), packages=[*PACKAGES[:2], PACKAGES[3]],
-                 flavour=())
+                     packages=[*PACKAGES[:2], "scipy-openblas64==0.3.34", PACKAGES[3]])
+    netlib = key(setup_args=("-Dblas=netlib-blas", "-Dlapack=netlib-lapack"), packages=[*PACKAGES[:2], PACKAGES[3]])
+    mkl = key(setup_args=("-Dblas=mkl-dynamic-lp64-seq", "-Dlapack=mkl-dynamic-lp64-seq"),
+              packages=[*PACKAGES[:2], PACKAGES[3], "mkl-devel==2025.3.0", "tbb==2022.3.0"])
     assert can_seed(openblas, openblas64)  # the flavour's own package aside, the same tools
     assert can_seed(openblas, netlib)
+    assert can_seed(openblas, mkl)  # MKL's runtime packages are in its env only
     # netlib would keep use-ilp64=true: meson keeps an option until it is set again.
     assert not can_seed(openblas64, netlib)
 

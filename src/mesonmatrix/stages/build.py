@@ -101,7 +101,6 @@ class _Roles:
         self.env = {**ctx.runner.env, **build_env.env}
         self.configure = configure_fingerprint(setup_args=plan.setup_args, env=self.env, build_env_packages=packages)
         self.seed_key = seed_key(python=plan.cell.python, env=self.env, build_env_packages=packages,
-                                 flavour_requirements=plan.provider.build_requirements(),
                                  setup_args=plan.setup_args)
         self.meson_dir = plan.build_slot.path if plan.build_slot else plan.build_dir
         self.source_digest = source_tree_digest(plan.source_dir)

@@ -13,10 +13,11 @@ valid build dir for netlib too: meson reconfigures it and keeps its compiler che
 that see the BLAS.
 
 What keeps a seeded build correct:
-- siblings must share the seed key (compilers' environment, ccache, pkg-config and the
-  build tools, all fixed at a build dir's first setup), else the cell starts afresh;
+- siblings must share the compilers' environment, ccache and pkg-config (all fixed at a
+  build dir's first setup) and the versions of the build tools both envs hold, else the
+  cell starts afresh (``can_seed``);
 - meson keeps an option's value until it is set again, so a sibling must not have set an
-  option this build leaves at its default (``can_seed``);
+  option this build leaves at its default;
 - meson takes ``PKG_CONFIG_PATH`` from the environment only at the first setup, so the
   build passes it as ``-Dpkg_config_path`` on every configure (``build_command``);
 - meson looks every dependency up again on reconfigure, ninja reruns every step whose
@@ -33,7 +34,6 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from ..config.locks import requirement_name
 from ..machine.ccache import ccache_on_path
 from ..machine.locking import exclusive_lock, try_exclusive_lock
 from ..machine.workspace import BuildSlot
@@ -47,32 +47,37 @@ _FLAVOUR_ENV = ("PKG_CONFIG_PATH", "SOURCE_DATE_EPOCH")
 
 
 def seed_key(*, python: str, env: Mapping[str, str], build_env_packages: Iterable[str],
-             flavour_requirements: Iterable[str], setup_args: Iterable[str]) -> str:
-    """What two flavours' build dirs must share for one to start from the other: the
-    compilers' environment and the build tools, without the flavour's own packages; and
-    the meson options this one sets. Kept readable in ``<home>.seedkey``."""
-    flavour = {requirement_name(r) for r in flavour_requirements}
+             setup_args: Iterable[str]) -> str:
+    """What decides whether two flavours' build dirs may seed one another: the compilers'
+    environment, ccache and pkg-config (fixed at a build dir's first setup), the build
+    env's packages and the meson options this build sets. Kept readable in
+    ``<home>.seedkey``."""
+    packages = dict(p.partition("==")[::2] for p in build_env_packages)
     options = sorted({a.partition("=")[0] for a in setup_args if a.startswith("-D")})
-    payload = {
+    same = {
         "python": python,
         "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k not in _FLAVOUR_ENV},
         "ccache": ccache_on_path(env.get("PATH")) is not None,
         "pkg_config_command": shutil.which("pkg-config", path=env.get("PATH")),
-        "build_env": sorted(p for p in build_env_packages if requirement_name(p.partition("==")[0]) not in flavour),
     }
-    return json.dumps({"same": payload, "options": options}, sort_keys=True, indent=1)
+    return json.dumps({"same": same, "packages": packages, "options": options}, sort_keys=True, indent=1)
 
 
 def can_seed(sibling_key: str | None, key: str) -> bool:
-    """Meson keeps an option's value across reconfigures until it is set again, so a
-    sibling may seed this build dir only if this build sets every option it set (netlib
-    must not inherit openblas64's ``-Duse-ilp64=true``), besides sharing the rest."""
+    """Whether a sibling's build dir may start this one: the same compilers' environment;
+    every package both build envs hold at one version (meson, Cython …; a flavour's own
+    packages, scipy-openblas64 or MKL's runtime, are in one env only); and every option
+    the sibling set is set by this build too, since meson keeps an option's value across
+    reconfigures until it is set again (netlib must not inherit openblas64's
+    ``-Duse-ilp64=true``)."""
     if sibling_key is None:
         return False
     try:
         theirs, ours = json.loads(sibling_key), json.loads(key)
-        return bool(theirs["same"] == ours["same"] and set(theirs["options"]) <= set(ours["options"]))
-    except (ValueError, KeyError, TypeError):
+        common = set(theirs["packages"]) & set(ours["packages"])
+        return bool(theirs["same"] == ours["same"] and set(theirs["options"]) <= set(ours["options"])
+                    and all(theirs["packages"][n] == ours["packages"][n] for n in common))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return False
 
 
