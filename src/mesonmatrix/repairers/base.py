@@ -14,6 +14,12 @@ class Repairer(Protocol):
     def tool(self) -> str: ...
 
     @property
+    def derives_cut_wheels(self) -> bool:
+        """Whether runtime and tests wheels may be cut from the repaired full wheel (proven
+        for auditwheel by tests/integration/test_derive.py; the others repair each)."""
+        ...
+
+    @property
     def requirements(self) -> tuple[str, ...]:
         """PyPI requirements installed into the build env."""
         ...

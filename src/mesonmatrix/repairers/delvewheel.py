@@ -12,6 +12,8 @@ from ..platforms import Platform
 @dataclass(frozen=True, kw_only=True)
 class Delvewheel:
     tool: str = "delvewheel"
+    # Not proven without Windows (it also patches the package's __init__.py): each is repaired.
+    derives_cut_wheels: bool = False
     requirements: tuple[str, ...] = ("delvewheel",)
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,

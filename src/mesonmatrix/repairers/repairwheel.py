@@ -12,6 +12,8 @@ from ..platforms import Platform
 @dataclass(frozen=True, kw_only=True)
 class Repairwheel:
     tool: str = "repairwheel"
+    # Not proven: each cut wheel is repaired on its own.
+    derives_cut_wheels: bool = False
     requirements: tuple[str, ...] = ("repairwheel",)
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,

@@ -13,9 +13,11 @@ from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
 from ..wheels.files import grafted_libraries, has_native_code, sha256_file
 from ..wheels.rename import rename_wheel
+from ..wheels.tagsets import read_member_tags
 from .build import BuildResult
 from .build_env import BuildEnv
 from .context import StageContext
+from .derive import derive_repaired
 from .repairstore import repair_key, reusable_repair, store_repair
 
 
@@ -58,7 +60,9 @@ def ship_built_wheels(plan: CellPlan, built: dict[str, Path]) -> ShippedWheels:
 def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult,
                   shipped: ShippedWheels, store_root: Path) -> RepairResult:
     """Each shipped wheel repaired (or taken from ``store_root``, a folder per role, while
-    nothing that decides the repair changed), then checked against its platform policy."""
+    nothing that decides the repair changed), then checked against its platform policy.
+    Where the repairer allows it, runtime and tests wheels are cut from the repaired full
+    wheel instead (``derive.py``): one repair per build."""
     dist = plan.results_dir / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     dist.mkdir(parents=True)
@@ -66,33 +70,73 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
     tag: str | None = None
     grafted: set[str] = set()
     reused: list[bool] = []
+    derived: list[str] = []
+    full: tuple[Path, bool] | None = None
     with ctx.progress.stage("repair", f"{plan.repairer.tool} for {plan.platform.name}"):
         for role, wheel in shipped.paths.items():
             if not has_native_code(wheel):
                 repaired[role] = Path(shutil.copy2(wheel, dist / wheel.name))
                 continue
-            repaired[role], was_reused = _repair_one(plan, ctx, build_env, build, shipped, role, dist,
-                                                     store_root / role)
-            reused.append(was_reused)
-            shown = None
-            if plan.verify_repair:
-                shown = ctx.runner.run(plan.repairer.show_command(repaired[role]),
-                                       label=f"verify the repaired {role} wheel", extra_env=build_env.env).stdout
-            try:
-                policy = plan.repairer.policy_tag(repaired[role], shown)
-            except ValueError as exc:
-                raise CellError(str(exc)) from None
+            if role != "full" and _derives(plan, build):
+                full = full or _repair_full(plan, ctx, build_env, build, store_root / "full")
+                repaired[role] = _derive(plan, role, full[0], build, dist)
+                reused.append(full[1])
+                derived.append(role)
+                ctx.say(f"    {role} wheel cut from the repaired full wheel: {repaired[role].name}")
+            else:
+                sha256 = next(info.sha256 for info in shipped.infos if info.role == role)
+                repaired[role], was_reused = _repair_one(plan, ctx, build_env, build, wheel, sha256, role, dist,
+                                                         store_root / role)
+                reused.append(was_reused)
+            policy = _policy(plan, ctx, build_env, role, repaired[role])
             if policy is not None and (role != "tests" or tag is None):
                 tag = policy
             grafted.update(grafted_libraries(repaired[role]))
-    info = RepairInfo(tool=plan.repairer.tool, tag=tag, grafted=sorted(grafted), reused=bool(reused) and all(reused))
+    info = RepairInfo(tool=plan.repairer.tool, tag=tag, grafted=sorted(grafted), reused=bool(reused) and all(reused),
+                      derived=derived)
     return RepairResult(paths=repaired, infos=[wheel_info(role, path) for role, path in repaired.items()], repair=info)
 
 
-def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult, shipped: ShippedWheels,
-                role: str, dist: Path, store: Path) -> tuple[Path, bool]:
+def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: str, wheel: Path) -> str | None:
+    shown = None
+    if plan.verify_repair:
+        shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"verify the repaired {role} wheel",
+                               extra_env=build_env.env).stdout
+    try:
+        return plan.repairer.policy_tag(wheel, shown)
+    except ValueError as exc:
+        raise CellError(str(exc)) from None
+
+
+def _derives(plan: CellPlan, build: BuildResult) -> bool:
+    """Cut wheels come from the repaired full wheel: for a repairer proven to allow it,
+    cut wheels that were cut (not built by meson-python) and no per-wheel check asked."""
+    return (plan.repairer.derives_cut_wheels and plan.tag_wheels == "install-plan" and not plan.repair_each
+            and not plan.verify_repair and "full" in build.wheels
+            and read_member_tags(build.wheels["full"].parent) is not None)
+
+
+def _repair_full(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult,
+                 store: Path) -> tuple[Path, bool]:
+    """The build's repaired full wheel (from the store when the full cell repaired it),
+    kept beside the cell's results, not in its dist."""
+    out = plan.results_dir / "repaired-full"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    wheel = build.wheels["full"]
+    return _repair_one(plan, ctx, build_env, build, wheel, sha256_file(wheel), "full", out, store)
+
+
+def _derive(plan: CellPlan, role: str, repaired_full: Path, build: BuildResult, dist: Path) -> Path:
+    tags = read_member_tags(build.wheels["full"].parent)
+    assert tags is not None  # checked by _derives
+    return derive_repaired(role, repaired_full, tags, dist, tests_project_name=plan.target.tests_project_name,
+                           tests_requires=(f"{plan.target.project_name}=={plan.target.version}",))
+
+
+def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult, wheel: Path,
+                wheel_sha256: str, role: str, dist: Path, store: Path) -> tuple[Path, bool]:
     """The repaired ``role`` wheel in ``dist``, and whether it came from the store."""
-    wheel = shipped.paths[role]
     lib_dirs = plan.provider.runtime_library_path()
     if plan.platform.repair_needs_library_dirs:
         lib_dirs += plan.provider.shared_library_dirs(ctx.runner, build_env.python)
@@ -101,8 +145,6 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     names = {requirement_name(r) for r in plan.repairer.requirements}
     versions = {name: version for name, _, version in (p.partition("==") for p in build.build_env_packages)
                 if requirement_name(name) in names}
-    # The shipped wheel was hashed for the record when it was copied out of the store.
-    wheel_sha256 = next(info.sha256 for info in shipped.infos if info.role == role)
     key = repair_key(wheel=wheel, wheel_sha256=wheel_sha256, out_dir=dist, argv=argv, env=repair_env,
                      tool=plan.repairer.tool, tool_versions=versions)
     stored = reusable_repair(store, key, ctx.say)

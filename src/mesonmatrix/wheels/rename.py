@@ -11,12 +11,14 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from .rewrite import Member, write_wheel
 
 
-def rename_wheel(wheel: Path, new_name: str, out_dir: Path, *, requires: tuple[str, ...] = ()) -> Path:
+def rename_wheel(wheel: Path, new_name: str, out_dir: Path, *, requires: tuple[str, ...] = (),
+                 drop_metadata: tuple[str, ...] = ()) -> Path:
     """Repack ``wheel`` as distribution ``new_name``; the payload is byte-for-byte the same.
 
     Meson ties a build dir to one source dir, so the tests wheel is built from the same
     build dir under the project's own name and renamed here, instead of editing the
-    user's pyproject.toml in place. ``requires`` are added as Requires-Dist.
+    user's pyproject.toml in place. ``requires`` are added as Requires-Dist; dist-info
+    files whose path inside it starts with one of ``drop_metadata`` are left out.
     """
     old_name, version, _build, _tags = parse_wheel_filename(wheel.name)
     old_info = f"{_normalised(old_name)}-{version}.dist-info/"
@@ -25,7 +27,9 @@ def rename_wheel(wheel: Path, new_name: str, out_dir: Path, *, requires: tuple[s
     target = out_dir / f"{_normalised(new_name)}-{version}-{tag}.whl"
     with zipfile.ZipFile(wheel) as src:
         record_like = src.infolist()[-1]
-        members = list(_renamed_members(src, old_info, new_info, new_name, requires))
+        members = [m for m in _renamed_members(src, old_info, new_info, new_name, requires)
+                   if not (m.arcname.startswith(new_info) and drop_metadata
+                           and m.arcname[len(new_info):].startswith(drop_metadata))]
     return write_wheel(target, members, record_name=new_info + "RECORD", record_like=record_like)
 
 

@@ -162,6 +162,10 @@ def subset_wheel(full_wheel: Path, tags: Mapping[str, str | None], keep: Collect
                 arcname = _relocate(layout, info.filename, root, new_root)
             members.append(Member(like=info, arcname=arcname, data=data))
         name_version = layout.dist_info.removesuffix(".dist-info")
+        if tag == fields["Tag"]:
+            # Unchanged: the full wheel's own tag set, which a repaired wheel may spell as
+            # several Tag lines (manylinux2014 and manylinux_2_17) and one compressed name.
+            tag = "-".join(full_wheel.name.removesuffix(".whl").split("-")[-3:])
         return write_wheel(
             out_dir / f"{name_version}-{tag}.whl", members, record_name=record_name, record_like=record_like
         )
