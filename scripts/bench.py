@@ -25,6 +25,12 @@ same run:
                    objects (the compiles ccache missed, timed by ninja's log, as wall time
                    on this machine's cores), and every cell's repairs and tests; also per
                    Python
+
+--across-pythons builds one flavour on two Pythons (default 3.12, then 3.13) in one fresh
+workspace sharing one empty ccache, and prints the second build stage against the first,
+the second's ccache hits and misses, and the first (cold) build's compile time split by
+whether an object sees Python's or NumPy's headers: the part no cache shared between
+Pythons can serve.
 """
 
 from __future__ import annotations
