@@ -216,6 +216,10 @@ def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOption
           covering: Cell, compilers: Compilers) -> str | None:
     """Why the cell does not apply here, if it does not."""
     reason = skip_reason(cell, target, provider, options.host_platform) or blas_reason
+    if reason is None and not target.admits_python(cell.python):
+        # As `nox -s lock` leaves such a Python out: the cell is not one of the target's.
+        reason = (f"{target.project_name} {target.version} requires Python {target.requires_python}: "
+                  f"Python {cell.python} is not one of its Pythons")
     if reason is None and cell.install_tags == "split" and target.tests.outside_the_package:
         reason = (f"{target.name} keeps its tests outside the package ({target.tests.origin}): a tests wheel "
                   "would hold none, so the split cell does not apply")

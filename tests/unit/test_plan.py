@@ -200,3 +200,13 @@ def test_an_ilp64_flavour_needs_the_targets_use_ilp64_option():
     target = dataclasses.replace(DEMO, meson_options=options)
     assert "declares no use-ilp64 option" in plan_cell(CELLS["build-3.12-openblas64"], target, WS, OPTIONS).skip_reason
     assert plan_cell(CELLS["build-3.12-openblas"], target, WS, OPTIONS).skip_reason is None
+
+
+def test_a_python_the_target_does_not_admit_is_skipped_not_failed():
+    """NumPy 2.4.6 requires Python >=3.11: its 3.10 cell is skipped, as `nox -s lock` leaves
+    3.10 out, instead of failing for the lock it never gets."""
+    newer_only = dataclasses.replace(DEMO, requires_python=">=3.11")
+    skipped = plan_cell(CELLS["build-3.10-openblas"], newer_only, WS, OPTIONS)
+    assert skipped.skip_reason == ("blasdemo 0.1.0 requires Python >=3.11: Python 3.10 is not one of its Pythons")
+    assert plan_cell(CELLS["build-3.11-openblas"], newer_only, WS, OPTIONS).skip_reason is None
+    assert plan_cell(CELLS["build-3.10-openblas"], DEMO, WS, OPTIONS).skip_reason is None
