@@ -334,7 +334,8 @@ def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
     for python, python_floor in floors.items():
         cells_wall = sum(r["wall"] for r in ran if r["python"] == python)
         per_python[python] = {"cells": sum(r["python"] == python for r in ran), "wall_s": round(cells_wall, 1),
-                              "floor_s": round(python_floor, 1), "over_floor": round(cells_wall / python_floor, 3)}
+                              "floor_s": round(python_floor, 1),
+                              "over_floor": round(cells_wall / python_floor, 3) if python_floor else None}
     return {
         "target": args.target, "suite": args.suite, "cells": len(cells), "cells_run": len(ran),
         "cells_failed": [r["session"] for r in ran if r["status"] != "passed"],
