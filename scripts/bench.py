@@ -287,6 +287,8 @@ def _missed_compile_s(record: Record) -> float:
     """A later flavour's unavoidable compile: the objects ccache missed (those the BLAS
     touches), timed by ninja, as wall time on this machine's cores."""
     build_dir, stats = Path(record["build_dir"]), Path(record["log"]).with_name("ccache-stats.log")
+    if not stats.is_file():
+        return 0.0  # ninja ran no compile at all (a seeded build dir that only relinked)
     entries: dict[str, list[bool]] = {}
     for block in stats.read_text(errors="replace").split("# ")[1:]:
         source, *counters = block.splitlines()
