@@ -10,7 +10,8 @@ within one run only (this machine is shared and noisy; compare ratios, not secon
   warm/cold      build stage of an unchanged cell's second run vs its cold run
   tag sets       full + runtime + split cells of one combination vs one cold full cell
   overhead       a cold cell vs the same commands typed by hand (build, repair, venv, pytest)
-  ccache         a second BLAS flavour's first build (warm ccache) vs the cold build
+  ccache         a second BLAS flavour's first build (started from the first's build dir,
+                 warm ccache) vs the cold build
   uv vs venv     a fresh test venv with uv vs python -m venv + pip
 
 --matrix runs every Linux wheel cell of the default matrix for the target (or the chosen
