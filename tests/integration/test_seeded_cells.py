@@ -4,11 +4,20 @@ compiled again."""
 
 from __future__ import annotations
 
+import configparser
+from pathlib import Path
+
 import pytest
 
 from cells import run_nox_cell
 
 pytestmark = pytest.mark.integration
+
+
+def python_meson_saw(record: dict) -> str:
+    native = configparser.ConfigParser()
+    native.read(Path(record["build_dir"]) / "meson-python-native-file.ini")
+    return native["binaries"]["python"].strip("'")
 
 
 def built_sha(record: dict) -> str:
@@ -30,6 +39,10 @@ def test_seeded_flavours_build_what_fresh_build_dirs_build(tmp_path):
         # ninja compiled only what the flavour changes: the one source that calls the BLAS.
         cache = result.record["compiler_cache"]
         assert cache is None or cache["hits"] + cache["misses"] <= 1, cache
+    # Meson saw every flavour's build env at the slot's one link (else each flavour would
+    # rerun every generator whose command names the env's Python).
+    seen = {python_meson_saw(r.record) for r in (first, wide, netlib)}
+    assert len(seen) == 1 and Path(seen.pop()).parent.parent.is_symlink(), seen
     assert wide.record["blas_runtime"]["int_size"] == 64 and "openblas64" in wide.record["blas_runtime"]["library"]
     assert netlib.record["blas_runtime"]["name"] == "netlib" and netlib.record["blas_runtime"]["int_size"] == 32
     # The same cells from fresh build dirs in another workspace: byte-identical wheels.

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,6 +12,7 @@ import pytest
 from mesonmatrix.machine.workspace import BuildSlot
 from mesonmatrix.stages.buildslot import OWNER_FILE, SEED_KEY_SUFFIX, build_in_slot, can_seed, seed_key
 
+ENV = Path("/envs/py3.12-openblas-0123")  # a flavour's build env (the link may point anywhere)
 PACKAGES = ["meson==1.12.1", "meson-python==0.20.0", "scipy-openblas32==0.3.34", "cython==3.3.1"]
 
 
@@ -51,6 +54,7 @@ def slot_of(tmp_path: Path, flavour: str, *siblings: str) -> BuildSlot:
     build = tmp_path / "build"
     build.mkdir(exist_ok=True)
     return BuildSlot(path=build / "t-py3.12-linux.slot", home=build / f"t-py3.12-{flavour}-linux",
+                     env_link=tmp_path / "envs" / "t-py3.12-linux.slot",
                      siblings=tuple(build / f"t-py3.12-{s}-linux" for s in siblings))
 
 
@@ -67,8 +71,8 @@ def configured(folder: Path, seed: str, mtime: int = 1_000_000) -> Path:
 def test_a_kept_build_dir_goes_into_the_slot_and_back(tmp_path):
     slot = slot_of(tmp_path, "openblas")
     configured(slot.home, key())
-    with build_in_slot(slot, key(), ctx([])) as seeded:
-        assert seeded is None and not slot.home.exists()
+    with build_in_slot(slot, key(), ENV, ctx([])) as use:
+        assert use.seeded_from is None and not slot.home.exists()
         assert (slot.path / "obj.o").read_text() == "object"
         assert (slot.path / OWNER_FILE).read_text() == slot.home.name
     assert (slot.home / "obj.o").is_file() and not slot.path.exists() and not (slot.home / OWNER_FILE).exists()
@@ -79,8 +83,8 @@ def test_a_new_build_dir_is_a_copy_of_a_matching_sibling_with_its_mtimes(tmp_pat
     configured(slot.siblings[0], key(setup_args=("-Dblas=openblas",)), mtime=1_000_000)
     configured(slot.siblings[1], key(setup_args=("-Dblas=openblas", "-Duse-ilp64=true")), mtime=2_000_000)
     said = []
-    with build_in_slot(slot, key(setup_args=("-Dblas=netlib",)), ctx(said)) as seeded:
-        assert seeded == slot.siblings[0].name  # not openblas64, whose use-ilp64 would stay set
+    with build_in_slot(slot, key(setup_args=("-Dblas=netlib",)), ENV, ctx(said)) as use:
+        assert use.seeded_from == slot.siblings[0].name  # not openblas64, whose use-ilp64 would stay set
         assert (slot.path / "obj.o").stat().st_mtime == 1_000_000
     assert (slot.home / "obj.o").is_file() and (slot.siblings[0] / "obj.o").is_file()
     assert "new build dir started from t-py3.12-openblas-linux" in said[0]
@@ -94,8 +98,8 @@ def test_a_build_dir_left_in_the_slot_by_a_stopped_build_goes_back_to_its_owner(
     (slot.path / OWNER_FILE).write_text(owner.name)
     owner.with_name(owner.name + SEED_KEY_SUFFIX).write_text(key())
     said = []
-    with build_in_slot(slot, key(), ctx(said)) as seeded:
-        assert seeded == owner.name  # back home first, then a valid sibling to start from
+    with build_in_slot(slot, key(), ENV, ctx(said)) as use:
+        assert use.seeded_from == owner.name  # back home first, then a valid sibling to start from
     assert (owner / "obj.o").is_file() and not (owner / OWNER_FILE).exists()
     assert any("moved it back" in s for s in said)
 
@@ -103,14 +107,44 @@ def test_a_build_dir_left_in_the_slot_by_a_stopped_build_goes_back_to_its_owner(
 def test_an_unowned_slot_is_cleared(tmp_path):
     slot = slot_of(tmp_path, "netlib")
     (slot.path / "half-copied").mkdir(parents=True)  # a copy stopped before its owner was written
-    with build_in_slot(slot, key(), ctx([])) as seeded:
-        assert seeded is None and list(slot.path.iterdir()) == [slot.path / OWNER_FILE]
+    with build_in_slot(slot, key(), ENV, ctx([])) as use:
+        assert use.seeded_from is None and list(slot.path.iterdir()) == [slot.path / OWNER_FILE]
     assert list(slot.home.iterdir()) == []
 
 
 def test_the_slot_goes_home_when_the_build_fails(tmp_path):
     slot = slot_of(tmp_path, "openblas")
     configured(slot.home, key())
-    with pytest.raises(RuntimeError), build_in_slot(slot, key(), ctx([])):
+    with pytest.raises(RuntimeError), build_in_slot(slot, key(), ENV, ctx([])):
         raise RuntimeError("compile failed")
     assert (slot.home / "obj.o").is_file() and not slot.path.exists()
+
+
+def test_every_flavour_sees_its_build_env_at_the_slots_one_link(tmp_path):
+    # A real venv reached through the link: Python takes its prefix (and so its
+    # site-packages) from the path it was started at, which is what meson records.
+    envs = {}
+    for flavour in ("openblas", "netlib"):
+        envs[flavour] = tmp_path / f"env-{flavour}"
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(envs[flavour])], check=True)
+        where = "import site; print(site.getsitepackages()[0])"
+        site = subprocess.run([str(envs[flavour] / "bin" / "python"), "-c", where],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        Path(site, "flavour_marker.py").write_text(f"NAME = {flavour!r}\n")
+    for flavour in ("openblas", "netlib"):
+        slot = slot_of(tmp_path, flavour)
+        with build_in_slot(slot, key(), envs[flavour], ctx([])) as use:
+            assert use.env == slot.env_link and os.readlink(slot.env_link) == str(envs[flavour])
+            seen = subprocess.run([str(use.env / "bin" / "python"), "-c",
+                                   "import sys, flavour_marker; print(sys.prefix, flavour_marker.NAME)"],
+                                  check=True, capture_output=True, text=True).stdout.split()
+            assert seen == [str(slot.env_link), flavour]
+
+
+def test_where_the_link_cannot_be_made_the_build_sees_the_env_itself(tmp_path):
+    slot = slot_of(tmp_path, "openblas")
+    (slot.env_link / "something").mkdir(parents=True)  # a real folder where the link goes
+    said = []
+    with build_in_slot(slot, key(), ENV, ctx(said)) as use:
+        assert use.env == ENV
+    assert any("cannot link" in s for s in said)

@@ -18,11 +18,14 @@ from ..model import Cell, system_libraries_slug
 class BuildSlot:
     """Where meson sees a plain build cell's build dir (shared by its BLAS flavours, see
     ``stages/buildslot.py``), where the dir is kept between compiles, and the other
-    flavours' kept dirs, which a new one may start from."""
+    flavours' kept dirs, which a new one may start from; and the one path every flavour's
+    build env is seen at while it compiles there (a link, in the shared cache because
+    NumPy's ``show_config`` records the build's Python in the wheel)."""
 
     path: Path
     home: Path
     siblings: tuple[Path, ...]
+    env_link: Path
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class Workspace:
         home = folder / f"{prefix}-{cell.blas}-{suffix}"
         siblings = sorted(p for p in folder.glob(f"{prefix}-*-{suffix}") if p.is_dir() and p != home) \
             if folder.is_dir() else []
-        return BuildSlot(path=folder / f"{prefix}-{suffix}.slot", home=home, siblings=tuple(siblings))
+        return BuildSlot(path=folder / f"{prefix}-{suffix}.slot", home=home, siblings=tuple(siblings),
+                         env_link=self.shared_cache / "envs" / f"{prefix}-{suffix}.slot")
 
     def build_env(self, python: str, blas: str, requirements: list[str]) -> Path:
         """A build env per (Python, BLAS flavour, requirement set), wherever the project is."""

@@ -4,9 +4,10 @@ role, each reused from the store while its inputs are unchanged."""
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config.locks import requirement_name
@@ -109,6 +110,8 @@ class _Roles:
         self.built: dict[str, Path] = {}
         self.rebuilt: list[str] = []
         self.seeded: str | None = None
+        # Where the build sees its env: the slot's one link for every flavour (see buildslot).
+        self.env_seen_at = plan.build_slot.env_link if plan.build_slot else build_env.path
         self._in_slot = False
 
     def build(self, role: str, slot: contextlib.ExitStack) -> None:
@@ -116,10 +119,7 @@ class _Roles:
         if role != "full" and plan.tag_wheels == "install-plan":
             self.built[role] = cut_role(role, self.built["full"], store, self.ctx)
             return
-        argv = build_command(self.build_env.env_python, plan.source_dir, build_dir=self.meson_dir,
-                             out_dir=store.with_name(role + ".partial"), setup_args=plan.setup_args,
-                             install_tags=INSTALL_TAGS_BY_ROLE[role], check_dependencies=plan.checks_build_dependencies,
-                             pkg_config_path=self.env.get("PKG_CONFIG_PATH", ""))
+        argv = self._argv(role)
         fingerprint = build_fingerprint(argv=argv, source_digest=self.source_digest, configure=self.configure,
                                         env=self.env)
         wheel = stored_wheel(store, fingerprint, self.ctx.say)
@@ -127,12 +127,31 @@ class _Roles:
             self.ctx.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
         else:
             if plan.build_slot is not None and not self._in_slot:
-                self.seeded = slot.enter_context(build_in_slot(plan.build_slot, self.seed_key, self.ctx))
-                self._in_slot = True
-            wheel = _build_role(plan, self.ctx, self.build_env, role, argv, store, fingerprint, self.stats_log,
-                                self.meson_dir)
+                use = slot.enter_context(build_in_slot(plan.build_slot, self.seed_key, self.build_env.path, self.ctx))
+                self.seeded, self.env_seen_at, self._in_slot = use.seeded_from, use.env, True
+                argv = self._argv(role)  # the env's own path, if the slot could not link it
+            wheel = _build_role(plan, self.ctx, _seen_at(self.build_env, self.env_seen_at, plan), role, argv, store,
+                                fingerprint, self.stats_log, self.meson_dir)
             self.rebuilt.append(role)
         self.built[role] = wheel
+
+    def _argv(self, role: str) -> list[str]:
+        return build_command(self.plan.platform.venv_python(self.env_seen_at), self.plan.source_dir,
+                             build_dir=self.meson_dir, out_dir=(self.wheel_store / role).with_name(role + ".partial"),
+                             setup_args=self.plan.setup_args, install_tags=INSTALL_TAGS_BY_ROLE[role],
+                             check_dependencies=self.plan.checks_build_dependencies,
+                             pkg_config_path=self.env.get("PKG_CONFIG_PATH", ""))
+
+
+def _seen_at(build_env: BuildEnv, path: Path, plan: CellPlan) -> BuildEnv:
+    """The build env as a build sees it from ``path`` (the slot's link to it): its Python
+    and its tools' folder on PATH at that path."""
+    if path == build_env.path:
+        return build_env
+    own_bin, seen_bin = str(plan.platform.venv_bin(build_env.path)), str(plan.platform.venv_bin(path))
+    entries = [seen_bin if entry == own_bin else entry for entry in build_env.env.get("PATH", "").split(os.pathsep)]
+    return replace(build_env, env_python=plan.platform.venv_python(path),
+                   env={**build_env.env, "PATH": os.pathsep.join(entries)})
 
 
 def _reset_if_reconfigured(build_dir: Path, wanted: str, ctx: StageContext) -> None:
