@@ -45,16 +45,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..machine.ccache import ccache_on_path
 from ..machine.locking import exclusive_lock, try_exclusive_lock
 from ..machine.workspace import BuildSlot
 from .context import StageContext
-from .fingerprints import FINGERPRINT_ENV
+from .fingerprints import fixed_at_first_setup
 
 SEED_KEY_SUFFIX = ".seedkey"
 OWNER_FILE = ".mesonmatrix-owner"
-# Differ between flavours by design: each flavour's own pkg-config folder.
-_FLAVOUR_ENV = ("PKG_CONFIG_PATH", "SOURCE_DATE_EPOCH")
+# Differs between flavours by design: each flavour's own pkg-config folder.
+_FLAVOUR_ENV = ("PKG_CONFIG_PATH",)
 
 
 def seed_key(*, python: str, env: Mapping[str, str], build_env_packages: Iterable[str],
@@ -65,12 +64,7 @@ def seed_key(*, python: str, env: Mapping[str, str], build_env_packages: Iterabl
     ``<home>.seedkey``."""
     packages = dict(p.partition("==")[::2] for p in build_env_packages)
     options = sorted({a.partition("=")[0] for a in setup_args if a.startswith("-D")})
-    same = {
-        "python": python,
-        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k not in _FLAVOUR_ENV},
-        "ccache": ccache_on_path(env.get("PATH")) is not None,
-        "pkg_config_command": shutil.which("pkg-config", path=env.get("PATH")),
-    }
+    same = {"python": python, **fixed_at_first_setup(env, leave_out=_FLAVOUR_ENV)}
     return json.dumps({"same": same, "packages": packages, "options": options}, sort_keys=True, indent=1)
 
 

@@ -34,6 +34,22 @@ def pkg_config_digest(search_path: str) -> str:
     return digest.hexdigest()
 
 
+def fixed_at_first_setup(env: Mapping[str, str], *, leave_out: Iterable[str] = ()) -> dict[str, object]:
+    """What meson takes from the environment at a build dir's first setup and keeps for the
+    dir's life: the compilers' variables, ccache in front of the compilers, and the
+    pkg-config it asks (both for ``configure_fingerprint`` and for which flavours' build
+    dirs may seed one another, ``buildslot.seed_key``)."""
+    skipped = {"SOURCE_DATE_EPOCH", *leave_out}
+    return {
+        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k not in skipped},
+        # Meson puts ccache in front of the compilers only at setup: a build dir set up
+        # before ccache was installed (or after it was removed) must start afresh.
+        "ccache": ccache_on_path(env.get("PATH")) is not None,
+        # Meson caches what pkg-config found: another pkg-config (or none) needs a fresh build dir.
+        "pkg_config_command": shutil.which("pkg-config", path=env.get("PATH")),
+    }
+
+
 def configure_fingerprint(
     *, setup_args: Sequence[str], env: Mapping[str, str], build_env_packages: Iterable[str]
 ) -> str:
@@ -42,14 +58,9 @@ def configure_fingerprint(
     compiler changes) the build dir must start afresh rather than be reconfigured."""
     payload = {
         "setup_args": list(setup_args),
-        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k != "SOURCE_DATE_EPOCH"},
         "pkg_config": pkg_config_digest(env.get("PKG_CONFIG_PATH", "")),
         "build_env": sorted(build_env_packages),
-        # Meson puts ccache in front of the compilers only at setup: a build dir set up
-        # before ccache was installed (or after it was removed) must start afresh.
-        "ccache": ccache_on_path(env.get("PATH")) is not None,
-        # Meson caches what pkg-config found: another pkg-config (or none) needs a fresh build dir.
-        "pkg_config_command": shutil.which("pkg-config", path=env.get("PATH")),
+        **fixed_at_first_setup(env),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
