@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mesonmatrix.sessions.ci import main  # noqa: E402
+from mesonmatrix.cli.ci import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:], ROOT))

@@ -1,31 +1,10 @@
-"""``python -m mesonmatrix init [PATH]`` adopts the matrix in a project's repository;
-``python -m mesonmatrix ci-matrix [--target T] [--suite S] [--python V] [--platform P] [--matrix M]``
-prints GitHub Actions' job matrix from ``nox -l --json``; ``python -m mesonmatrix ci-run
-SESSION ARGS_JSON`` prints the command that reproduces a CI job, then runs it."""
+"""``python -m mesonmatrix``: the same program as the command line in ``cli``."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-
-def main(argv: list[str]) -> int:
-    command, rest = (argv[0], argv[1:]) if argv else ("--help", [])
-    if command == "init":
-        from .adopt.init import main as init_main
-
-        return init_main(rest)
-    if command == "ci-matrix":
-        from .sessions.ci import main as ci_main
-
-        return ci_main(rest, Path.cwd())
-    if command == "ci-run":
-        from .sessions.ci import run_job
-
-        return run_job(rest)
-    print(__doc__.strip())
-    return 0 if command in ("-h", "--help") else 2
-
+from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

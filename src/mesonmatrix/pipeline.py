@@ -15,6 +15,7 @@ from typing import TextIO
 from .config.matrixfile import MatrixSet
 from .errors import CellError, CellSkipped, ToolchainRejected
 from .machine.commands import CommandRunner
+from .machine.context import StageContext
 from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
@@ -34,7 +35,6 @@ from .record import (
 )
 from .stages.build import BuildResult, build_env_packages, build_wheels
 from .stages.build_env import BuildEnv, prepare_build_env
-from .stages.context import StageContext
 from .stages.loosened import build_deps_record, culprit_for, prepare_loosened_source
 from .stages.package import PackageFailed, make_package
 from .stages.packagetest import run_deb_tests

@@ -8,7 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.locks import BUILD_TOOLS, TEST_TOOLS, build_lock_for, lock_covers, lock_problem, test_lock_for
+from .lockfiles.files import BUILD_TOOLS, TEST_TOOLS, build_lock_for, lock_covers, lock_problem, test_lock_for
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
 from .model import ROLES_BY_TAG_SET, Cell, Matrix

@@ -134,7 +134,7 @@ def test_a_blas_mismatch_fails_with_a_clear_message(home, headline):
     """Check the OpenBLAS cell's installed extension against what the netlib cell claims."""
     from mesonmatrix.machine.commands import CommandRunner
     from mesonmatrix.providers import PROVIDERS
-    from mesonmatrix.stages.blascheck import blas_mismatch, probe_blas
+    from mesonmatrix.testing.blascheck import blas_mismatch, probe_blas
 
     runner = CommandRunner(log=home / "probe.log", echo_output=False)
     found = probe_blas(runner, venv_python(home, "build-3.12-openblas"), "blasdemo")

@@ -19,7 +19,7 @@ def test_doctor_session_passes_on_a_prepared_machine():
 
 def test_on_a_prepared_machine_only_an_unknown_command_is_missing():
     from mesonmatrix.config.matrixfile import load_matrices
-    from mesonmatrix.sessions.doctor import run_checks
+    from mesonmatrix.doctor.checks import run_checks
 
     cells = load_matrices(ROOT / "matrices", ROOT).matrix.cells
     missing = [c for c in run_checks(cells, {"nonesuch-cc (target x)": ("nonesuch-cc", "nonesuch")}) if not c.ok]

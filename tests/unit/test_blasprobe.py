@@ -1,7 +1,7 @@
 """The run-time BLAS probe's decisions that do not need a loader: on Windows, which loaded
 module is the wheel's BLAS (the loader part runs there only; see blasprobe.py)."""
 
-from mesonmatrix.stages.blasprobe import bundled_by, choose_provider
+from mesonmatrix.testing.blasprobe import bundled_by, choose_provider
 
 
 def test_windows_keeps_the_blas_the_wheel_brings_never_another_packages(tmp_path):

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from mesonmatrix.stages.build import build_command
-from mesonmatrix.stages.fingerprints import build_fingerprint, configure_fingerprint
-from mesonmatrix.stages.wheelstore import commit_store, stored_wheel
+from mesonmatrix.store.fingerprints import build_fingerprint, configure_fingerprint
+from mesonmatrix.store.wheelstore import commit_store, stored_wheel
 from mesonmatrix.targets.sources import source_tree_digest
 
 

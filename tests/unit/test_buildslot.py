@@ -5,12 +5,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from mesonmatrix.machine.workspace import BuildSlot
-from mesonmatrix.stages.buildslot import OWNER_FILE, SEED_KEY_SUFFIX, build_in_slot, can_seed, seed_key
+from mesonmatrix.store.buildslot import OWNER_FILE, SEED_KEY_SUFFIX, build_in_slot, can_seed, seed_key
 
 ENV = Path("/envs/py3.12-openblas-0123")  # a flavour's build env (the link may point anywhere)
 PACKAGES = ["meson==1.12.1", "meson-python==0.20.0", "scipy-openblas32==0.3.34", "cython==3.3.1"]
@@ -47,7 +46,7 @@ def test_different_compilers_or_tools_never_seed(change):
 
 
 def ctx(said):
-    return SimpleNamespace(say=said.append)
+    return said.append
 
 
 def slot_of(tmp_path: Path, flavour: str, *siblings: str) -> BuildSlot:

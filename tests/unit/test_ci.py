@@ -11,7 +11,7 @@ import sys
 import yaml
 
 from mesonmatrix.adopt.workflow import OWN, render_workflow
-from mesonmatrix.sessions.ci import RUNNERS, CiChoices, github_matrix, nox_listing
+from mesonmatrix.cli.ci import RUNNERS, CiChoices, github_matrix, nox_listing
 
 from cells import ROOT
 

@@ -1,6 +1,6 @@
 import zipfile
 
-from mesonmatrix.sessions.compare import compare_wheels
+from mesonmatrix.compare.wheels import compare_wheels
 
 
 def wheel(path, members, stamp=(2024, 1, 1, 0, 0, 0)):

@@ -2,7 +2,7 @@
 
 
 from mesonmatrix.config.matrixfile import load_matrices
-from mesonmatrix.sessions.doctor import Check, format_table, run_checks
+from mesonmatrix.doctor.checks import Check, format_table, run_checks
 
 from cells import ROOT
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from mesonmatrix.config.locks import (
+from mesonmatrix.config.matrixfile import load_matrices
+from mesonmatrix.lockfiles.files import (
     build_lock_inputs,
     build_lock_path,
     compile_command,
@@ -14,7 +15,6 @@ from mesonmatrix.config.locks import (
     suite_lock_inputs,
     suite_lock_path,
 )
-from mesonmatrix.config.matrixfile import load_matrices
 from mesonmatrix.providers import PROVIDERS
 from mesonmatrix.repairers import REPAIRERS
 from mesonmatrix.targets.resolve import resolve_target

@@ -13,8 +13,8 @@ from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.options import RunOptions
 from mesonmatrix.plan import plan_cell, skip_reason
 from mesonmatrix.stages.build import build_command
-from mesonmatrix.stages.pytestrun import pytest_command
 from mesonmatrix.targets.resolve import resolve_target
+from mesonmatrix.testing.pytestrun import pytest_command
 
 ROOT = Path(__file__).resolve().parents[2]
 MATRICES = load_matrices(ROOT / "matrices", ROOT)

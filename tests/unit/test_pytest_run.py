@@ -7,7 +7,7 @@ import pytest
 
 from mesonmatrix.errors import CellError
 from mesonmatrix.machine.commands import CommandRunner
-from mesonmatrix.stages.pytestrun import run_pytest
+from mesonmatrix.testing.pytestrun import run_pytest
 
 
 def test_a_usage_error_is_reported_as_one(tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from mesonmatrix.stages.repairstore import repair_key, reusable_repair, store_repair
+from mesonmatrix.store.repairstore import repair_key, reusable_repair, store_repair
 
 WHEEL = Path("/cell/built/pkg-1.0-cp312-cp312-linux_x86_64.whl")
 OUT = Path("/cell/dist")

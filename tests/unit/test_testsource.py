@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from mesonmatrix.errors import TargetError
-from mesonmatrix.stages.outside import command_argv, copy_test_sources
 from mesonmatrix.targets.testsource import discover_tests, extra_requirements
+from mesonmatrix.testing.outside import command_argv, copy_test_sources
 
 PROJECT = {
     "name": "contourpy",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from mesonmatrix.binaries import GEMM_SYMBOL, Binary
 from mesonmatrix.verify import macosx, manylinux, windows
-from mesonmatrix.verify.binaries import GEMM_SYMBOL, Binary
 from mesonmatrix.verify.libraries import ExternalLibrary, WheelView, merge
 from mesonmatrix.verify.pairs import find_pairs, pair_problems
 from mesonmatrix.verify.staticblas import bound_blas

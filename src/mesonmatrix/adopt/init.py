@@ -8,15 +8,14 @@ repository (``.matrix/``), never in the tool's install location.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..config.matrixfile import load_matrices
 from ..errors import MesonmatrixError
+from ..lockfiles.write import lock_target
 from ..machine.workspace import Workspace
-from ..sessions.lock import lock_target
 from ..targets.resolve import read_pyproject, resolve_target, target_from_source
 from .scaffold import NOXFILE, matrix_toml, supported_pythons
 from .workflow import workflow_yaml
@@ -69,24 +68,3 @@ def init(root: Path, *, force: bool = False, tool_requirement: str = "mesonmatri
         locks = lock_target(root, target, matrices.matrix, stale_only=True, say=say).written
         say(f"wrote {locks} lock files under {root / 'locks'}")
     return InitResult(written=tuple(written), locks_written=locks)
-
-
-def main(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m mesonmatrix init", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("path", nargs="?", default=".", help="the project's root (default: the current folder)")
-    parser.add_argument("--force", action="store_true", help="overwrite files that exist")
-    parser.add_argument("--no-lock", action="store_true", help="do not write locks/ now (`nox -s lock` later)")
-    parser.add_argument("--tool-requirement", default="mesonmatrix",
-                        help="how the workflow installs mesonmatrix (a name, path or VCS URL)")
-    args = parser.parse_args(argv)
-    try:
-        init(Path(args.path).resolve(), force=args.force, tool_requirement=args.tool_requirement,
-             lock=not args.no_lock)
-    except MesonmatrixError as exc:
-        print(f"mesonmatrix init: {exc}", file=sys.stderr)
-        return 2
-    print(f"next: cd {args.path} && nox -l, then nox -s <cell> (its results go to .matrix/ there)")
-    return 0

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
+
+# Where a step's one-line messages go: a cell's Progress.say, or print.
+Say = Callable[[str], None]
 
 
 class Progress:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from ..binaries import Binary
 from ..errors import CellError
 from ..machine.commands import CommandRunner
-from ..verify.binaries import Binary
 
 MAINTAINER = "mesonmatrix <mesonmatrix@users.noreply.github.com>"
 _LDCONFIG_LINE = re.compile(r"^\s*(\S+) \(([^)]*)\) => (\S+)$")

@@ -10,8 +10,8 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..binaries import Binary, read_binary
 from ..machine.commands import CommandRunner
-from ..verify.binaries import Binary, read_binary
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..config.locks import requirement_name
 from ..errors import CellError, CommandFailed, TagSetError, ToolchainRejected
 from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
+from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
 from ..machine.mesoninfo import meson_error, system_components
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
@@ -20,14 +20,14 @@ from ..machine.uv import freeze_command
 from ..model import INSTALL_TAGS_BY_ROLE
 from ..plan import CellPlan
 from ..record import CompilerCache, CompilerUsed
+from ..store.buildslot import build_in_slot, seed_key
+from ..store.cuts import cut_role
+from ..store.fingerprints import build_fingerprint, configure_fingerprint
+from ..store.wheelstore import commit_store, stored_wheel
+from ..targets.requirements import requirement_name
 from ..targets.sources import source_tree_digest
 from ..wheels.tagsets import MEMBER_TAGS_FILE, member_tags, write_member_tags
 from .build_env import BuildEnv
-from .buildslot import build_in_slot, seed_key
-from .context import StageContext
-from .cut import cut_role
-from .fingerprints import build_fingerprint, configure_fingerprint
-from .wheelstore import commit_store, stored_wheel
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,7 +117,7 @@ class _Roles:
     def build(self, role: str, slot: contextlib.ExitStack) -> None:
         plan, store = self.plan, self.wheel_store / role
         if role != "full" and plan.tag_wheels == "install-plan":
-            self.built[role] = cut_role(role, self.built["full"], store, self.ctx)
+            self.built[role] = cut_role(role, self.built["full"], store, self.ctx.say)
             return
         argv = self._argv(role)
         fingerprint = build_fingerprint(argv=argv, source_digest=self.source_digest, configure=self.configure,
@@ -127,7 +127,8 @@ class _Roles:
             self.ctx.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
         else:
             if plan.build_slot is not None and not self._in_slot:
-                use = slot.enter_context(build_in_slot(plan.build_slot, self.seed_key, self.build_env.path, self.ctx))
+                use = slot.enter_context(build_in_slot(plan.build_slot, self.seed_key, self.build_env.path,
+                                                       self.ctx.say))
                 self.seeded, self.env_seen_at, self._in_slot = use.seeded_from, use.env, True
                 argv = self._argv(role)  # the env's own path, if the slot could not link it
             wheel = _build_role(plan, self.ctx, _seen_at(self.build_env, self.env_seen_at, plan), role, argv, store,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import CellSkipped, PrerequisiteMissing
 from ..machine.apt import ensure_commands
+from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
 from ..machine.pythons import find_python
 from ..machine.toolchain import FloorCheck, check_floor
@@ -18,7 +19,6 @@ from ..machine.uv import create_venv_command, install_command
 from ..plan import CellPlan
 from ..targets.sources import source_date_epoch
 from ..wheels.files import sha256_file
-from .context import StageContext
 from .preflight import check_requires_python
 
 

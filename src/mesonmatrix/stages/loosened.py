@@ -13,11 +13,11 @@ import tomlkit
 from packaging.utils import canonicalize_name
 
 from ..errors import CellError
+from ..machine.context import StageContext
 from ..plan import CellPlan
 from ..record import BoundRetry, BuildDepsRecord
 from ..targets.loosen import Loosening, above_bounds, likely_culprit
 from ..targets.sources import source_files
-from .context import StageContext
 
 
 def _copy_tree(source: Path, copy: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import CellError
 from ..machine.apt import ensure_commands
+from ..machine.context import StageContext
 from ..plan import CellPlan
 from ..record import LintianRecord, PackageRecord, RelocatedRecord
 from ..repackage import conda, debian
@@ -16,7 +17,6 @@ from ..repackage.relocate import elf_files, relocate
 from ..repackage.staging import DEBIAN, conda_layout, runtime_requirements, stage_wheel, staged_metadata
 from ..wheels.files import sha256_file
 from .build_env import BuildEnv
-from .context import StageContext
 
 
 def _metadata(root: Path) -> tuple[dict[str, str], list[str], str]:

@@ -11,11 +11,11 @@ import shutil
 from pathlib import Path
 
 from ..errors import CellError
+from ..machine.context import StageContext
 from ..plan import CellPlan
 from ..repackage.relocate import elf_files
 from ..repackage.staging import DEBIAN, runtime_requirements
 from .build_env import BuildEnv
-from .context import StageContext
 from .test import TestResult, TestsFailed, fill_test_venv, run_installed_tests
 
 _LDD_LINE = re.compile(r"^\s*(\S+) => (\S+) \(0x[0-9a-f]+\)$")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..machine.context import StageContext
 from ..record import PartitionRecord
 from ..wheels.partition import check_partition
-from .context import StageContext
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,18 +7,18 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config.locks import requirement_name
 from ..errors import CellError
+from ..machine.context import StageContext
 from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
+from ..store.repairstore import repair_key, reusable_repair, store_repair
+from ..targets.requirements import requirement_name
+from ..wheels.derive import derive_repaired
 from ..wheels.files import grafted_libraries, has_native_code, sha256_file
 from ..wheels.rename import rename_wheel
 from ..wheels.tagsets import read_member_tags
 from .build import BuildResult
 from .build_env import BuildEnv
-from .context import StageContext
-from .derive import derive_repaired
-from .repairstore import repair_key, reusable_repair, store_repair
 
 
 @dataclass(frozen=True, kw_only=True)

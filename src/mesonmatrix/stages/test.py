@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CellError
+from ..machine.context import StageContext
 from ..machine.locking import one_test_suite_at_a_time
 from ..machine.uv import create_venv_command, install_command
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
+from ..testing.blascheck import blas_mismatch, probe_blas
+from ..testing.outside import copy_test_sources, run_commands, run_test_dir
+from ..testing.pytestrun import run_pytest, run_smoke
 from ..wheels.files import stray_test_files
-from .blascheck import blas_mismatch, probe_blas
 from .build_env import BuildEnv
-from .context import StageContext
-from .outside import copy_test_sources, run_commands, run_test_dir
-from .pytestrun import run_pytest, run_smoke
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +104,7 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
         else:
             work = copy_test_sources(plan.target.source_dir, tests.copies, plan.results_dir / "test-sources")
             run = run_commands if tests.kind == "commands" else run_test_dir
-            counts = run(plan, ctx.runner, venv_py, work, env)
+            counts = run(tests, plan.results_dir, ctx.runner, venv_py, work, env)
             where = f" (tests from {tests.source}, run from a copy at {work})"
         ctx.say(f"    {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped, "
                 f"{counts.errors} errors{where}")

@@ -17,10 +17,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from ..config.locks import requirement_name
 from ..config.presets import TargetPreset
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
+from ..targets.requirements import requirement_name
 from .layout import import_name_of
 from .mesonoptions import read_options, system_library_components
 from .metadata import project_version

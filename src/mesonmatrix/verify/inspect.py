@@ -13,8 +13,8 @@ from types import ModuleType
 
 from packaging.utils import parse_wheel_filename
 
+from ..binaries import Binary, read_binary
 from . import macosx, manylinux, windows
-from .binaries import Binary, read_binary
 from .integrity import metadata_problems, record_problems
 from .libraries import ExternalLibrary, Resolution, WheelView, merge, relative_to
 from .problems import Problem

@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .binaries import Binary
+from ..binaries import Binary
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .binaries import Binary
+from ..binaries import Binary
 from .libraries import Resolution, WheelView, relative_to
 from .problems import Problem
 

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from .binaries import Binary
+from ..binaries import Binary
 from .libraries import Resolution, WheelView, relative_to
 from .problems import Problem
 

@@ -11,17 +11,17 @@ from pathlib import Path
 from packaging.tags import Tag, platform_tags
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ..config.locks import TEST_TOOLS
 from ..config.presets import TargetPreset
 from ..errors import PrerequisiteMissing, TargetError
+from ..lockfiles.files import TEST_TOOLS
 from ..machine.commands import CommandRunner
 from ..machine.locking import one_test_suite_at_a_time
 from ..machine.pythons import find_python
 from ..machine.uv import create_venv_command, install_command, uv_binary
 from ..platforms import PLATFORMS, host_platform_name
 from ..record import BlasRuntime, TestCounts
-from ..stages.blascheck import probe_blas
-from ..stages.pytestrun import run_pytest
+from ..testing.blascheck import probe_blas
+from ..testing.pytestrun import run_pytest
 
 _CPYTHON = re.compile(r"^cp(?P<major>\d)(?P<minor>\d+)(?P<threading>t?)$")
 # The Python an abi3 or pure wheel is tried with, when it runs here at all.

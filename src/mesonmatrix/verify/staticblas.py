@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .binaries import Binary
+from ..binaries import Binary
 from .libraries import ExternalLibrary
 
 # (pattern on the library's file name or install name, BLAS name); first match wins.

@@ -14,7 +14,7 @@ import re
 
 from delvewheel import _dll_list
 
-from .binaries import Binary
+from ..binaries import Binary
 from .libraries import Resolution, WheelView
 from .problems import Problem
 

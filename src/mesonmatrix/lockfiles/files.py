@@ -17,16 +17,12 @@ from ..machine.commands import CommandRunner
 from ..platforms import PLATFORMS
 from ..providers import BlasProvider, provider_for
 from ..repairers import REPAIRERS, Repairer
+from ..targets.requirements import requirement_name
 from ..targets.target import Target
 
 LOCK_DIR = "locks"
 BUILD_TOOLS = ("build",)
 TEST_TOOLS = ("threadpoolctl",)  # the BLAS probe's second opinion
-
-
-def requirement_name(requirement: str) -> str:
-    """The normalised project name of a requirement string (``Cython>=3.0`` → ``cython``)."""
-    return re.split(r"[<>=!~ ;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
 def repair_requirements() -> list[str]:

@@ -46,8 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..machine.locking import exclusive_lock, try_exclusive_lock
+from ..machine.progress import Say
 from ..machine.workspace import BuildSlot
-from .context import StageContext
 from .fingerprints import fixed_at_first_setup
 
 SEED_KEY_SUFFIX = ".seedkey"
@@ -93,34 +93,34 @@ class SlotUse:
 
 
 @contextlib.contextmanager
-def build_in_slot(slot: BuildSlot, key: str, build_env: Path, ctx: StageContext) -> Iterator[SlotUse]:
+def build_in_slot(slot: BuildSlot, key: str, build_env: Path, say: Say) -> Iterator[SlotUse]:
     """Hold the slot with this cell's build dir in it (its own, a copy of a sibling with
     the same ``key``, or nothing yet) and its build env at the slot's env link; put the
     dir back home afterwards, whatever happens."""
-    with exclusive_lock(slot.path, ctx.say, why=" (another flavour of this Python is compiling at that path)"):
-        _return_to_owner(slot.path, ctx)
+    with exclusive_lock(slot.path, say, why=" (another flavour of this Python is compiling at that path)"):
+        _return_to_owner(slot.path, say)
         slot.home.with_name(slot.home.name + SEED_KEY_SUFFIX).write_text(key)
         seeded = None
         if slot.home.is_dir():
             slot.home.rename(slot.path)
         else:
-            seeded = _copy_sibling(slot, key, ctx)
+            seeded = _copy_sibling(slot, key, say)
         if seeded is not None:
-            ctx.say(f"    new build dir started from {seeded} (same compilers and build tools): meson "
+            say(f"    new build dir started from {seeded} (same compilers and build tools): meson "
                     "reconfigures it with its compiler checks kept, ninja reruns what the flavour changes")
         slot.path.mkdir(parents=True, exist_ok=True)
         (slot.path / OWNER_FILE).write_text(slot.home.name)
         try:
             # The link is in the shared cache, so another workspace's build may want it too.
-            with exclusive_lock(slot.env_link, ctx.say, why=" (another workspace builds this source and Python)"):
-                linked = _point_link(slot.env_link, build_env, ctx)
+            with exclusive_lock(slot.env_link, say, why=" (another workspace builds this source and Python)"):
+                linked = _point_link(slot.env_link, build_env, say)
                 yield SlotUse(seeded_from=seeded, env=slot.env_link if linked else build_env)
         finally:
             (slot.path / OWNER_FILE).unlink(missing_ok=True)
             slot.path.rename(slot.home)
 
 
-def _point_link(link: Path, target: Path, ctx: StageContext) -> bool:
+def _point_link(link: Path, target: Path, say: Say) -> bool:
     """Make ``link`` a symlink to ``target``, replacing it atomically; False if it cannot be."""
     fresh = link.with_name(link.name + ".new")
     try:
@@ -128,13 +128,13 @@ def _point_link(link: Path, target: Path, ctx: StageContext) -> bool:
         os.symlink(target, fresh, target_is_directory=True)
         os.replace(fresh, link)
     except OSError as exc:
-        ctx.say(f"    cannot link {link} to the build env ({exc}): meson sees the env at its own path, "
+        say(f"    cannot link {link} to the build env ({exc}): meson sees the env at its own path, "
                 "so a new flavour reruns every generator")
         return False
     return True
 
 
-def _return_to_owner(path: Path, ctx: StageContext) -> None:
+def _return_to_owner(path: Path, say: Say) -> None:
     """A build killed mid-compile left its dir in the slot: home it goes (or away, if its
     owner has a dir again), so the slot is empty before this cell uses it."""
     if not path.exists():
@@ -144,12 +144,12 @@ def _return_to_owner(path: Path, ctx: StageContext) -> None:
     if owner is not None and owner.parent == path.parent and not owner.exists():
         owner_file.unlink()
         path.rename(owner)
-        ctx.say(f"    {path.name} still held {owner.name}'s build dir (a build was stopped): moved it back")
+        say(f"    {path.name} still held {owner.name}'s build dir (a build was stopped): moved it back")
     else:
         shutil.rmtree(path)
 
 
-def _copy_sibling(slot: BuildSlot, key: str, ctx: StageContext) -> str | None:
+def _copy_sibling(slot: BuildSlot, key: str, say: Say) -> str | None:
     """Copy the newest configured sibling with the same seed key into the slot. A sibling
     another process holds (being reset) is passed over rather than waited for."""
     usable = [s for s in slot.siblings if s != slot.home and _configured(s) and can_seed(_key_of(s), key)]

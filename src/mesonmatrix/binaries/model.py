@@ -1,8 +1,8 @@
-"""What a compiled member of a wheel says about itself, whatever platform it was built for.
+"""What a compiled file says about itself, whatever platform it was built for.
 
 One ``Binary`` per ELF, Mach-O or PE file, read by the well-kept parser of each format
 (pyelftools, macholib, pefile: see ``elf.py``, ``macho.py``, ``pe.py``); nothing here
-needs the platform the wheel was built for.
+needs the platform the file was built for.
 """
 
 from __future__ import annotations
@@ -54,21 +54,3 @@ def binary_format(path: Path) -> str | None:
 
 def gemm_names(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({n for n in names if GEMM_SYMBOL.match(n)}))
-
-
-def read_binary(member: str, path: Path) -> Binary | None:
-    """The binary at ``path`` (extracted from ``member``), or None when it is not one."""
-    kind = binary_format(path)
-    if kind == "ELF":
-        from .elf import read_elf
-
-        return read_elf(member, path)
-    if kind == "Mach-O":
-        from .macho import read_macho
-
-        return read_macho(member, path)
-    if kind == "PE":
-        from .pe import read_pe
-
-        return read_pe(member, path)
-    return None

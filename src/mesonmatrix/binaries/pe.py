@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pefile
 
-from .binaries import Binary, gemm_names
+from .model import Binary, gemm_names
 
 # IMAGE_FILE_HEADER.Machine -> the architecture as Windows wheel tags spell it.
 _ARCH = {0x8664: "amd64", 0xAA64: "arm64", 0x14C: "win32"}

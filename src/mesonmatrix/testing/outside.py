@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import CellError
 from ..machine.commands import CommandRunner
-from ..plan import CellPlan
 from ..record import TestCounts
 from .pytestrun import parse_junit, run_pytest
+
+if TYPE_CHECKING:
+    from ..plan import TestPlan
 
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 
@@ -34,10 +37,10 @@ def copy_test_sources(source_dir: Path, copies: tuple[str, ...], dest: Path) -> 
     return dest
 
 
-def run_test_dir(plan: CellPlan, runner: CommandRunner, venv_py: Path, work: Path, env: dict[str, str]) -> TestCounts:
+def run_test_dir(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv_py: Path, work: Path,
+                 env: dict[str, str]) -> TestCounts:
     """pytest on the copied test folders, from the copy's root."""
-    tests = plan.tests
-    junit = plan.results_dir / "junit.xml"
+    junit = results_dir / "junit.xml"
     junit.unlink(missing_ok=True)
     return run_pytest(runner, venv_py, [*(str(work / c) for c in tests.copies), *tests.suite_args], junit,
                       suite=tests.suite, source=tests.source, env=env, cwd=work, pyargs=False)
@@ -57,13 +60,13 @@ def command_argv(template: tuple[str, ...], venv_py: Path, work: Path, junit: Pa
     return argv, is_pytest
 
 
-def run_commands(plan: CellPlan, runner: CommandRunner, venv_py: Path, work: Path, env: dict[str, str]) -> TestCounts:
+def run_commands(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv_py: Path, work: Path,
+                 env: dict[str, str]) -> TestCounts:
     """Each command in turn, from the copy's root. pytest runs are counted from their
     junit files; any other command that succeeds counts as one passed check."""
-    tests = plan.tests
     totals = TestCounts(suite="cibuildwheel test-command", source=tests.source)
     for index, template in enumerate(tests.commands):
-        junit = plan.results_dir / f"junit-{index}.xml"
+        junit = results_dir / f"junit-{index}.xml"
         junit.unlink(missing_ok=True)
         argv, is_pytest = command_argv(template, venv_py, work, junit)
         result = runner.run(argv, label=f"test command {index + 1} of {len(tests.commands)}", cwd=work,

@@ -10,7 +10,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.gnuversions import GNUVerNeedSection
 from elftools.elf.sections import SymbolTableSection
 
-from .binaries import Binary, gemm_names
+from .model import Binary, gemm_names
 
 # e_machine -> the architecture as wheel tags spell it (PEP 600 / auditwheel's policies).
 _ARCH = {

@@ -9,7 +9,7 @@ from macholib import mach_o
 from macholib.MachO import MachO
 from macholib.SymbolTable import SymbolTable
 
-from .binaries import Binary, gemm_names
+from .model import Binary, gemm_names
 
 # cputype -> the architecture as macOS wheel tags spell it.
 _ARCH = {"x86_64": "x86_64", "ARM64": "arm64", "i386": "i386", "PowerPC": "ppc", "PowerPC64": "ppc64"}

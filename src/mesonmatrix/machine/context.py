@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..machine.commands import CommandRunner
-from ..machine.progress import Progress
+from .commands import CommandRunner
+from .progress import Progress
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..model import INSTALL_TAGS_BY_ROLE
-from ..wheels.rename import rename_wheel
-from ..wheels.tagsets import subset_wheel
+from .rename import rename_wheel
+from .tagsets import subset_wheel
 
 # The tag a repaired full wheel's added members get: the grafted libraries (auditwheel's
 # ``<name>.libs/``) are what the runtime wheel's extensions load.
