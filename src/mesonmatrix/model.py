@@ -5,29 +5,71 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final, Literal, get_args
 
 from .errors import SystemLibrariesError
 
 AXES = ("python", "blas", "platform", "system_libraries", "install_tags", "package")
+
+# The closed sets of names a cell, its plan and its record use, each declared once as a
+# type (mypy then finds every place a new value must be handled) with its values as
+# constants; every other module names a value through its constant.
+
+# What a cell is: a plain build, the oldest declared compilers and lowest build deps
+# (toolchain-min), or build requirements without upper bounds (loosened).
+CellKind = Literal["build", "toolchain-min", "loosened"]
+BUILD: Final = "build"
+TOOLCHAIN_MIN: Final = "toolchain-min"
+LOOSENED: Final = "loosened"
+
 # What a cell ships: the repaired wheel, or (a distro packager's cells) the built wheel
 # staged and repackaged as a .deb or a .conda.
-PACKAGE_FORMATS = ("wheel", "deb", "conda")
+PackageFormat = Literal["wheel", "deb", "conda"]
+WHEEL: Final = "wheel"
+DEB: Final = "deb"
+CONDA: Final = "conda"
+PACKAGE_FORMATS: tuple[PackageFormat, ...] = get_args(PackageFormat)
 
 # meson install tags per install-tag set; "split" builds two wheels from one build dir.
+InstallTagSet = Literal["full", "runtime", "split"]
+# The wheels a cell builds ("roles"): the full wheel, the runtime wheel, the tests wheel.
+Role = Literal["full", "runtime", "tests"]
+FULL: Final = "full"
+RUNTIME: Final = "runtime"
+TESTS: Final = "tests"
+SPLIT: Final = "split"
+INSTALL_TAG_SETS: tuple[InstallTagSet, ...] = get_args(InstallTagSet)
 RUNTIME_TAGS = ("runtime", "python-runtime", "devel")
 TESTS_TAGS = ("tests",)
-INSTALL_TAG_SETS = ("full", "runtime", "split")
 # The wheels ("roles") each install-tag set ships, and the meson install tags of each.
-ROLES_BY_TAG_SET: dict[str, tuple[str, ...]] = {
-    "full": ("full",),
-    "runtime": ("runtime",),
-    "split": ("runtime", "tests"),
+ROLES_BY_TAG_SET: dict[InstallTagSet, tuple[Role, ...]] = {
+    FULL: (FULL,),
+    RUNTIME: (RUNTIME,),
+    SPLIT: (RUNTIME, TESTS),
 }
-INSTALL_TAGS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    "full": (),
-    "runtime": RUNTIME_TAGS,
-    "tests": TESTS_TAGS,
+INSTALL_TAGS_BY_ROLE: dict[Role, tuple[str, ...]] = {
+    FULL: (),
+    RUNTIME: RUNTIME_TAGS,
+    TESTS: TESTS_TAGS,
 }
+
+# How runtime and tests wheels are made: cut from the full wheel by meson's install plan
+# (one configure and compile for every tag set), or one meson-python --tags build each
+# (meson-python reconfigures every time; see wheels/tagsets.py for why the first is the default).
+TagWheelMethod = Literal["install-plan", "meson-python"]
+INSTALL_PLAN: Final = "install-plan"
+MESON_PYTHON: Final = "meson-python"
+TAG_WHEEL_METHODS: tuple[TagWheelMethod, ...] = get_args(TagWheelMethod)
+
+# How a cell ended.
+Status = Literal["passed", "failed", "skipped"]
+PASSED: Final = "passed"
+FAILED: Final = "failed"
+SKIPPED: Final = "skipped"
+
+# How the installed wheels are tested: the installed suite with ``pytest --pyargs``, the
+# project's test folder run from a copy, its cibuildwheel test commands, or an import.
+TestMode = Literal["pytest", "pytest-dir", "commands", "smoke"]
 
 SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
 # Names that become session names or path components must stay shell- and path-safe.
@@ -93,13 +135,13 @@ class Cell:
     blas: str
     platform: str
     system_libraries: str
-    install_tags: str
+    install_tags: InstallTagSet
     session_name: str
     matrix_file: Path
     target: str
     tags: tuple[str, ...] = ()
-    kind: str = "build"  # "build", or "toolchain-min": oldest compilers and lowest build deps
-    package: str = "wheel"  # "wheel", "deb" or "conda"
+    kind: CellKind = BUILD
+    package: PackageFormat = WHEEL
 
     @property
     def system_libraries_spec(self) -> SystemLibraries:
@@ -107,18 +149,18 @@ class Cell:
 
     def describe(self) -> str:
         """The one line ``nox -l`` shows for this cell."""
-        if self.kind == "loosened":
+        if self.kind == LOOSENED:
             return (f"build requirements without upper bounds (numpy's kept), newest versions, Python {self.python}, "
                     f"BLAS {self.blas}, {self.platform} (-- --keep-bound NAME keeps one)")
-        if self.kind == "toolchain-min":
+        if self.kind == TOOLCHAIN_MIN:
             return (f"oldest declared compilers and lowest build dependencies, Python {self.python}, "
                     f"BLAS {self.blas}, {self.platform} (-- --cc/--cxx/--fc to propose a new minimum)")
         tags = {
-            "full": "full wheel",
-            "runtime": "runtime-only wheel",
-            "split": "runtime + tests wheels",
+            FULL: "full wheel",
+            RUNTIME: "runtime-only wheel",
+            SPLIT: "runtime + tests wheels",
         }[self.install_tags]
-        if self.package != "wheel":
+        if self.package != WHEEL:
             tags = f"built wheel repackaged as .{self.package}"
         return (
             f"{tags}, Python {self.python}, BLAS {self.blas}, {self.platform}, "

@@ -13,12 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .model import INSTALL_PLAN, TAG_WHEEL_METHODS, TagWheelMethod
 from .platforms import host_platform_name
 from .repairers import REPAIRERS
-
-# How runtime and tests wheels are made: cut from the full wheel by install tag, or built
-# by meson-python with --tags (see wheels/tagsets.py for why the first is the default).
-TAG_WHEEL_METHODS = ("install-plan", "meson-python")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +33,7 @@ class RunOptions:
     # How runtime and tests wheels are made: cut from the full wheel by meson's install
     # plan (one configure and compile for every tag set), or one meson-python --tags
     # build each (meson-python reconfigures every time; NumPy then recompiles a quarter).
-    tag_wheels: str = "install-plan"
+    tag_wheels: TagWheelMethod = INSTALL_PLAN
     # Run the repairer's "show" on each repaired wheel and cross-check it (auditwheel: the
     # policy it reports must be the one in the name). Off by default: about 1 s a wheel.
     verify_repair: bool = False
@@ -65,7 +62,7 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     parser.add_argument(
         "--tag-wheels",
         choices=TAG_WHEEL_METHODS,
-        default="install-plan",
+        default=INSTALL_PLAN,
         help="runtime/tests wheels: cut from the full wheel by meson's install plan (default, one "
         "compile) or built by meson-python with --tags (reconfigures for each)",
     )

@@ -20,7 +20,7 @@ from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
 from .machine.workspace import Workspace
-from .model import Cell
+from .model import CONDA, DEB, FAILED, FULL, INSTALL_PLAN, PASSED, SKIPPED, TESTS, WHEEL, Cell, Status
 from .options import RunOptions
 from .plan import CellPlan, plan_cell
 from .record import (
@@ -75,13 +75,13 @@ def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results:
         results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key,
                                      results.packages)
         results.shipped = ship_built_wheels(plan, results.build.wheels)
-        if plan.cell.package != "wheel":
+        if plan.cell.package != WHEEL:
             _package(plan, ctx, workspace, results)
             return
         results.repair = repair_wheels(plan, ctx, results.build_env, results.build, results.shipped,
                                        workspace.root / "repaired" / plan.build_key)
     if plan.checks_partition:
-        results.split = check_split(results.build.wheels, results.shipped.paths["tests"], ctx)
+        results.split = check_split(results.build.wheels, results.shipped.paths[TESTS], ctx)
         if results.split.failure:
             raise CellError(results.split.failure)
     if plan.run_tests:
@@ -96,11 +96,11 @@ def _package(plan: CellPlan, ctx: StageContext, workspace: Workspace, results: S
     """deb and conda cells: the built wheel repackaged (never repaired), then the .deb's tests."""
     assert results.build_env is not None and results.shipped is not None
     try:
-        results.package = make_package(plan, ctx, results.build_env, results.shipped.paths["full"])
+        results.package = make_package(plan, ctx, results.build_env, results.shipped.paths[FULL])
     except PackageFailed as exc:
         results.package = exc.record
         raise
-    if plan.run_tests and plan.cell.package == "deb":
+    if plan.run_tests and plan.cell.package == DEB:
         # Nothing the package loads may come from where it was built.
         forbidden = [plan.build_env, workspace.root, workspace.shared_cache]
         try:
@@ -108,7 +108,7 @@ def _package(plan: CellPlan, ctx: StageContext, workspace: Workspace, results: S
         except TestsFailed as exc:
             results.tests = exc.result
             raise
-    elif plan.cell.package == "conda":
+    elif plan.cell.package == CONDA:
         ctx.say(f"    tests not run: {results.package.tests_skipped_because}")
 
 
@@ -123,7 +123,7 @@ class _Run:
     started: str  # wall-clock start, for the record
     start: float  # monotonic start, for the total duration
 
-    def record(self, results: StageResults, status: str, error: BaseException | str | None) -> ResultRecord:
+    def record(self, results: StageResults, status: Status, error: BaseException | str | None) -> ResultRecord:
         durations = {**self.progress.durations, "total": round(time.monotonic() - self.start, 3)}
         return assemble_record(self.cell, self.options, results, status=status, error=error, started=self.started,
                                durations=durations)
@@ -149,19 +149,19 @@ def run_cell(
     run = _Run(cell=cell, options=options, workspace=workspace, progress=Progress(stream),
                started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), start=time.monotonic())
     results = StageResults()
-    status = "failed"
+    status: Status = FAILED
     # The exception itself, not only its message: the record tells some kinds apart
     # (a ToolchainRejected sets toolchain.rejected).
     error: BaseException | str | None = None
     try:
         _run_locked(run, matrices, results)
-        status = "passed"
+        status = PASSED
     except CellSkipped as exc:
-        status, error = "skipped", exc
+        status, error = SKIPPED, exc
     except CellError as exc:
         error = exc
     except KeyboardInterrupt:
-        _write(run, results, run.record(results, "failed", "interrupted"))
+        _write(run, results, run.record(results, FAILED, "interrupted"))
         raise
     except Exception as exc:  # an honest record, not a bare traceback, whatever broke
         error = _unexpected(run, results, exc)
@@ -201,7 +201,7 @@ def _run_locked(run: _Run, matrices: MatrixSet, results: StageResults) -> None:
     with exclusive_lock(plan.results_dir, progress.say):
         # The previous run's record goes first: a run killed from here on (kill -9 leaves
         # no chance to write) must not leave an old "passed" behind.
-        _write(run, results, run.record(results, "failed", f"unfinished: the run started at {run.started} "
+        _write(run, results, run.record(results, FAILED, f"unfinished: the run started at {run.started} "
                                                            f"(pid {os.getpid()}) has not ended, or was killed"))
         log = results.log = plan.results_dir / "cell.log"
         log.write_text("")
@@ -242,9 +242,9 @@ def _retry_with_bound(run: _Run, matrices: MatrixSet, results: StageResults, fai
         run_stages(retry, _context(run, retry.results_dir / "cell.log"), run.workspace,
                    StageResults(target=target, plan=retry))
     except CellError as exc:
-        return BoundRetry(restored=restored, status="failed", error=str(exc).splitlines()[0],
+        return BoundRetry(restored=restored, status=FAILED, error=str(exc).splitlines()[0],
                           verdict=f"still fails with {restored}: {culprit} is not (alone) the cause")
-    return BoundRetry(restored=restored, status="passed",
+    return BoundRetry(restored=restored, status=PASSED,
                       verdict=f"passes with {restored}: the newer {culprit} breaks the build or its tests")
 
 
@@ -253,7 +253,7 @@ def assemble_record(
     options: RunOptions,
     results: StageResults,
     *,
-    status: str,
+    status: Status,
     error: BaseException | str | None,
     started: str,
     durations: dict[str, float],
@@ -285,7 +285,7 @@ def assemble_record(
         build_seeded_from=build.seeded_from if build else None,
         compiler_cache=build.compiler_cache if build else None,
         system_components=build.system_components if build else {},
-        tag_wheels=plan.tag_wheels if plan and build else "install-plan",
+        tag_wheels=plan.tag_wheels if plan and build else INSTALL_PLAN,
         built_wheels=results.shipped.infos if results.shipped else [],
         wheels=results.repair.infos if results.repair else [],
         repair=results.repair.repair if results.repair else None,
@@ -303,7 +303,7 @@ def assemble_record(
 
 def _no_tests(plan: CellPlan | None) -> TestCounts | None:
     """No counts yet: zeros, or None for a cell whose package cannot be tested here (conda)."""
-    return None if plan is not None and plan.cell.package == "conda" else TestCounts()
+    return None if plan is not None and plan.cell.package == CONDA else TestCounts()
 
 
 def _toolchain(results: StageResults, *, rejected: bool) -> ToolchainRecord | None:

@@ -11,8 +11,23 @@ from pathlib import Path
 from .lockfiles.files import BUILD_TOOLS, TEST_TOOLS, build_lock_for, lock_covers, lock_problem, test_lock_for
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
-from .model import ROLES_BY_TAG_SET, Cell, Matrix
-from .options import TAG_WHEEL_METHODS, RunOptions
+from .model import (
+    BUILD,
+    FULL,
+    INSTALL_PLAN,
+    LOOSENED,
+    ROLES_BY_TAG_SET,
+    RUNTIME,
+    SPLIT,
+    TAG_WHEEL_METHODS,
+    TOOLCHAIN_MIN,
+    Cell,
+    Matrix,
+    Role,
+    TagWheelMethod,
+    TestMode,
+)
+from .options import RunOptions
 from .platforms import PLATFORMS, Platform
 from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks
@@ -30,7 +45,7 @@ class TestPlan:
     no tests) an import smoke test."""
 
     __test__ = False  # a plan, not a test class for pytest to collect
-    kind: str  # "pytest", "pytest-dir", "commands" or "smoke"
+    kind: TestMode
     suite: str
     suite_args: tuple[str, ...] = ()
     smoke: str = ""
@@ -62,7 +77,7 @@ class CellPlan:
     test_venv: Path
     setup_args: tuple[str, ...]
     build_requirements: tuple[str, ...]
-    roles: tuple[str, ...]  # wheels the cell ships: full, or runtime (+ tests)
+    roles: tuple[Role, ...]  # wheels the cell ships: full, or runtime (+ tests)
     tests: TestPlan
     run_tests: bool = True
     compilers: Compilers = Compilers()  # set for toolchain-min cells
@@ -74,7 +89,7 @@ class CellPlan:
     build_lock: Path | None = None  # None: no lock file, resolved at run time
     repairer_locked: bool = False  # the build lock pins the repair tool (a --repair-tool override may not be)
     locks: Locks = field(default_factory=Locks)
-    tag_wheels: str = "install-plan"
+    tag_wheels: TagWheelMethod = INSTALL_PLAN
     verify_repair: bool = False
     repair_each: bool = False  # cut wheels repaired one by one, not cut from the repaired full wheel
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
@@ -96,12 +111,12 @@ class CellPlan:
     @property
     def checks_partition(self) -> bool:
         """A split cell must prove its two wheels hold exactly the full wheel's files."""
-        return self.cell.install_tags == "split"
+        return self.cell.install_tags == SPLIT
 
-    def build_roles(self) -> tuple[str, ...]:
+    def build_roles(self) -> tuple[Role, ...]:
         """Wheels to build, in order. A cut tag set needs the full wheel first."""
-        needs_full = self.checks_partition or self.tag_wheels == "install-plan"
-        return ("full", *(r for r in self.roles if r != "full")) if needs_full else self.roles
+        needs_full = self.checks_partition or self.tag_wheels == INSTALL_PLAN
+        return (FULL, *(r for r in self.roles if r != FULL)) if needs_full else self.roles
 
 
 def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -> str | None:
@@ -125,7 +140,7 @@ def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -
 
 def _compilers(cell: Cell, target: Target, options: RunOptions) -> Compilers:
     """toolchain-min cells: the compilers proposed on the command line, else the target's declared floor."""
-    if cell.kind != "toolchain-min":
+    if cell.kind != TOOLCHAIN_MIN:
         return Compilers()
     declared = target.toolchain_min
     return Compilers(
@@ -156,7 +171,7 @@ def _choose_locks(cell: Cell, target: Target, options: RunOptions) -> _LockChoic
     root = options.project_root
     # Lowest-direct resolution is what a toolchain-min cell tests, the newest versions what a
     # loosened cell does: neither build is locked.
-    locked = cell.kind not in ("toolchain-min", "loosened")
+    locked = cell.kind not in (TOOLCHAIN_MIN, LOOSENED)
     build_lock = build_lock_for(root, target, cell.python, cell.blas) if locked else None
     test_lock = test_lock_for(root, target, cell.python)
     checks = [lock for lock in (build_lock, test_lock) if lock is not None]
@@ -178,7 +193,7 @@ def _choose_locks(cell: Cell, target: Target, options: RunOptions) -> _LockChoic
 def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | None) -> TestPlan:
     suite = options.suite or target.default_suite
     suite_args = target.suite_args(options.suite)  # an unknown --suite is an error for every cell
-    if cell.install_tags == "runtime":
+    if cell.install_tags == RUNTIME:
         return TestPlan(
             kind="smoke", suite=suite, smoke=target.smoke, source="smoke", requirements=TEST_TOOLS, lock=lock
         )
@@ -189,7 +204,7 @@ def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | Non
                         source=found.origin, requirements=requirements, lock=lock, copies=found.copies,
                         commands=found.commands)
     return TestPlan(kind="pytest", suite=suite, suite_args=suite_args,
-                    source="tests-wheel" if cell.install_tags == "split" else "shipped",
+                    source="tests-wheel" if cell.install_tags == SPLIT else "shipped",
                     requirements=requirements, lock=lock)
 
 
@@ -220,18 +235,18 @@ def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOption
         # As `nox -s lock` leaves such a Python out: the cell is not one of the target's.
         reason = (f"{target.project_name} {target.version} requires Python {target.requires_python}: "
                   f"Python {cell.python} is not one of its Pythons")
-    if reason is None and cell.install_tags == "split" and target.tests.outside_the_package:
+    if reason is None and cell.install_tags == SPLIT and target.tests.outside_the_package:
         reason = (f"{target.name} keeps its tests outside the package ({target.tests.origin}): a tests wheel "
                   "would hold none, so the split cell does not apply")
     if reason is None and not target.declares_blas and covering.session_name != cell.session_name:
         reason = f"{target.name} declares no BLAS option: {covering.session_name} builds and tests the same wheel"
-    if reason is None and cell.kind == "toolchain-min" and not compilers.commands():
+    if reason is None and cell.kind == TOOLCHAIN_MIN and not compilers.commands():
         reason = f"target {target.name} declares no toolchain_min and no --cc/--cxx/--fc was given"
     return reason
 
 
 def _loosening(cell: Cell, target: Target, options: RunOptions) -> Loosening | None:
-    if cell.kind != "loosened":
+    if cell.kind != LOOSENED:
         return None
     asked = "kept on request (--keep-bound), to see whether it caused a failure"
     keep = {**target.loosened_keep, **{name: asked for name in options.keep_bounds}}
@@ -243,7 +258,7 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     """The build env's requirements, and the key of its path."""
     declared = loosening.requirements if loosening else target.build_requires
     requirements = sorted({*BUILD_TOOLS, *declared, *tools})
-    if cell.kind == "toolchain-min":
+    if cell.kind == TOOLCHAIN_MIN:
         requirements = sorted({*requirements, *target.toolchain_min_requires})
     # The env's path is keyed by what is asked for and by the lock that pins it: envs are
     # shared by every checkout on the machine (their path is in each extension's RUNPATH,
@@ -252,7 +267,7 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     pinned = [f"lock={locks.record.build.sha256}"] if locks.record.build else []
     # A loosened env asks for the newest versions: resolved again each day, not kept forever.
     newest = f"resolution=newest-{datetime.date.today().isoformat()}"
-    resolution = {"toolchain-min": ["resolution=lowest-direct"], "loosened": [newest]}
+    resolution = {TOOLCHAIN_MIN: ["resolution=lowest-direct"], LOOSENED: [newest]}
     return requirements, [*requirements, *resolution.get(cell.kind, pinned)]
 
 
@@ -264,9 +279,9 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     provider = provider_for(cell.blas, target_declares_blas=target.declares_blas)
     platform = PLATFORMS[cell.platform]
     repairer = repairer_for(platform, options.repair_tool)
-    toolchain_min = cell.kind == "toolchain-min"
+    toolchain_min = cell.kind == TOOLCHAIN_MIN
     compilers = _compilers(cell, target, options)
-    key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == "build" else f"-{cell.kind}")
+    key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == BUILD else f"-{cell.kind}")
     loosening = _loosening(cell, target, options)
     blas_args, blas_reason = _blas_setup(cell, target, provider)
     setup_args = [*blas_args, *target.setup_args]
@@ -286,7 +301,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         repairer=repairer,
         build_key=key,
         build_dir=workspace.build_dir(key),
-        build_slot=workspace.build_slot(cell, target.name, target.source_dir) if cell.kind == "build" else None,
+        build_slot=workspace.build_slot(cell, target.name, target.source_dir) if cell.kind == BUILD else None,
         build_env=build_env,
         pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
         results_dir=workspace.results_dir(target.name, cell),

@@ -15,12 +15,14 @@ import types
 import typing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
+
+from .model import BUILD, FAILED, INSTALL_PLAN, CellKind, InstallTagSet, Role, Status, TagWheelMethod
 
 
 @dataclass(frozen=True, kw_only=True)
 class WheelInfo:
-    role: str  # "full", "runtime" or "tests"
+    role: Role
     path: str
     size: int
     sha256: str
@@ -149,7 +151,7 @@ class BoundRetry:
     """A failed loosened cell built once more with the likely culprit's bound restored."""
 
     restored: str  # the original requirement put back
-    status: str  # that build's status: "passed" means the loosened dependency broke the build
+    status: Status  # that build's status: "passed" means the loosened dependency broke the build
     error: str | None = None
     verdict: str = ""
 
@@ -174,9 +176,9 @@ class ResultRecord:
     blas: str
     platform: str
     system_libraries: str
-    install_tags: str
-    kind: str = "build"  # "build", "toolchain-min" or "loosened"
-    status: str = "failed"  # "passed", "failed" or "skipped"
+    install_tags: InstallTagSet
+    kind: CellKind = BUILD
+    status: Status = FAILED
     error: str | None = None
     matrix_file: str = ""
     target_version: str | None = None
@@ -193,7 +195,7 @@ class ResultRecord:
     build_reused: bool = False  # every wheel came from the store: nothing was compiled
     build_seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
     compiler_cache: CompilerCache | None = None  # ccache hits/misses of this cell's compile, when meson used it
-    tag_wheels: str = "install-plan"
+    tag_wheels: TagWheelMethod = INSTALL_PLAN
     setup_args: list[str] = field(default_factory=list)
     source_date_epoch: int | None = None
     partition: PartitionRecord | None = None
@@ -242,7 +244,7 @@ class VerifyRecord:
     sha256: str
     path: str
     kind: str = "verify"
-    status: str = "failed"  # "passed" or "failed"
+    status: Status = FAILED  # "passed" or "failed"
     platform_tags: list[str] = field(default_factory=list)
     problems: list[VerifyProblem] = field(default_factory=list)
     warnings: list[VerifyProblem] = field(default_factory=list)  # found, but the wheel still loads and runs
@@ -337,6 +339,10 @@ def _convert(hint: object, value: object) -> object:
         return _build(hint, _checked(value, dict))
     if hint is float:
         return float(_checked(value, (int, float)))
+    if origin is Literal:
+        # A closed set of names (kind, status, role …): one of its type, whatever its value,
+        # so that a record written by a newer version with a new value still loads.
+        return _checked(value, type(typing.get_args(hint)[0]))
     if isinstance(hint, type):
         return _checked(value, hint)
     return value

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -19,7 +19,21 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 from ..errors import MatrixError, SystemLibrariesError
-from ..model import AXES, INSTALL_TAG_SETS, PACKAGE_FORMATS, PYTHON_VERSION, SAFE_NAME, Cell, Matrix, SystemLibraries
+from ..model import (
+    AXES,
+    FULL,
+    INSTALL_TAG_SETS,
+    LOOSENED,
+    PACKAGE_FORMATS,
+    PYTHON_VERSION,
+    SAFE_NAME,
+    TOOLCHAIN_MIN,
+    WHEEL,
+    Cell,
+    CellKind,
+    Matrix,
+    SystemLibraries,
+)
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS
 from .naming import session_name, session_tags
@@ -30,11 +44,11 @@ MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include"
 # [toolchain_min] and [loosened]: one cell per Python, of one BLAS and platform.
 SINGLE_CELL_KEYS = ("python", "blas", "platform")
 # The cell kinds such a table declares, and the session name's prefix for each.
-SINGLE_CELL_KINDS = {"toolchain_min": "toolchain-min", "loosened": "loosened"}
+SINGLE_CELL_KINDS: dict[str, CellKind] = {"toolchain_min": TOOLCHAIN_MIN, "loosened": LOOSENED}
 DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags", "package")
-BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full", "package": "wheel"}
+BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": FULL, "package": WHEEL}
 # Axes a matrix may leave out, and the one value each then has.
-OPTIONAL_AXES = {"blas": "none", "package": "wheel"}
+OPTIONAL_AXES = {"blas": "none", "package": WHEEL}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,7 +218,8 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tupl
         if not SAFE_NAME.match(name):
             raise MatrixError(file, key, f"session name {name!r} is not shell-safe")
         cells.append((key, Cell(
-            **cell_values,
+            # Each value was checked against its axis's closed set (check_axis_value).
+            **cast("dict[str, Any]", cell_values),
             session_name=name,
             matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
             target=target,
@@ -236,7 +251,7 @@ def _single_cells(file: Path, data: dict[str, Any], project_root: Path, key: str
                 blas=blas,
                 platform=platform,
                 system_libraries="none",
-                install_tags="full",
+                install_tags=FULL,
                 session_name=f"{kind}-{python}",
                 matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
                 target=target if isinstance(target, str) else "demo",

@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ..errors import MatrixError
 from ..machine.apt import PACKAGE_NAME
 from ..model import SAFE_NAME
 from ..providers import PROVIDERS
+
+# The test-suite preset a target runs when no --suite is given and the preset names none:
+# the whole installed suite.
+DEFAULT_SUITE: Final = "full"
 
 # A module an import statement can name: identifiers joined by dots, nothing else.
 IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -44,7 +48,7 @@ class TargetPreset:
     test_requires: tuple[str, ...] = ("pytest",)
     # Test-suite presets: the arguments after ``pytest --pyargs`` (modules, -m markers …).
     suites: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    default_suite: str = "full"
+    default_suite: str = DEFAULT_SUITE
     smoke: str | None = None
     setup_args: tuple[str, ...] = ()  # meson options every cell of this target adds
     system_requires: dict[str, str] = field(default_factory=dict)  # command -> Debian package
@@ -97,8 +101,8 @@ def _suites(
         raise MatrixError(file, f"{where}.suites", "expected a table of suite name = [pytest --pyargs arguments]")
     suites = {k: _string_list(file, f"{where}.suites.{k}", v) for k, v in suites_raw.items()}
     if not suites:
-        suites = {"full": (fallback_module,)}
-    default_suite = raw.get("default_suite", "full" if "full" in suites else next(iter(suites)))
+        suites = {DEFAULT_SUITE: (fallback_module,)}
+    default_suite = raw.get("default_suite", DEFAULT_SUITE if DEFAULT_SUITE in suites else next(iter(suites)))
     if default_suite not in suites:
         raise MatrixError(
             file, f"{where}.default_suite", f"{default_suite!r} is not one of the suites: {', '.join(suites)}"

@@ -17,7 +17,7 @@ from ..machine.locking import exclusive_lock
 from ..machine.mesoninfo import meson_error, system_components
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from ..machine.uv import freeze_command
-from ..model import INSTALL_TAGS_BY_ROLE
+from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, Role
 from ..plan import CellPlan
 from ..record import CompilerCache, CompilerUsed
 from ..store.buildslot import build_in_slot, seed_key
@@ -32,7 +32,7 @@ from .build_env import BuildEnv
 
 @dataclass(frozen=True, kw_only=True)
 class BuildResult:
-    wheels: dict[str, Path]  # role -> stored wheel
+    wheels: dict[Role, Path]  # role -> stored wheel
     reused: bool  # no wheel of the cell had to be built
     compiler_cache: CompilerCache | None  # this compile's ccache counts, when meson used ccache
     system_components: dict[str, str]
@@ -107,23 +107,23 @@ class _Roles:
         self.meson_dir = plan.build_slot.path if plan.build_slot else plan.build_dir
         self.source_digest = source_tree_digest(plan.source_dir)
         self.stats_log = plan.results_dir / "ccache-stats.log"
-        self.built: dict[str, Path] = {}
+        self.built: dict[Role, Path] = {}
         self.rebuilt: list[str] = []
         self.seeded: str | None = None
         # Where the build sees its env: the slot's one link for every flavour (see buildslot).
         self.env_seen_at = plan.build_slot.env_link if plan.build_slot else build_env.path
         self._in_slot = False
 
-    def build(self, role: str, slot: contextlib.ExitStack) -> None:
+    def build(self, role: Role, slot: contextlib.ExitStack) -> None:
         plan, store = self.plan, self.wheel_store / role
-        if role != "full" and plan.tag_wheels == "install-plan":
-            self.built[role] = cut_role(role, self.built["full"], store, self.ctx.say)
+        if role != FULL and plan.tag_wheels == INSTALL_PLAN:
+            self.built[role] = cut_role(role, self.built[FULL], store, self.ctx.say)
             return
         argv = self._argv(role)
         fingerprint = build_fingerprint(argv=argv, source_digest=self.source_digest, configure=self.configure,
                                         env=self.env)
         wheel = stored_wheel(store, fingerprint, self.ctx.say)
-        if wheel is not None and (role != "full" or (store / MEMBER_TAGS_FILE).is_file()):
+        if wheel is not None and (role != FULL or (store / MEMBER_TAGS_FILE).is_file()):
             self.ctx.say(f"    {role} wheel up to date: {wheel.name} (inputs unchanged, not rebuilt)")
         else:
             if plan.build_slot is not None and not self._in_slot:
@@ -136,7 +136,7 @@ class _Roles:
             self.rebuilt.append(role)
         self.built[role] = wheel
 
-    def _argv(self, role: str) -> list[str]:
+    def _argv(self, role: Role) -> list[str]:
         return build_command(self.plan.platform.venv_python(self.env_seen_at), self.plan.source_dir,
                              build_dir=self.meson_dir, out_dir=(self.wheel_store / role).with_name(role + ".partial"),
                              setup_args=self.plan.setup_args, install_tags=INSTALL_TAGS_BY_ROLE[role],
@@ -163,7 +163,7 @@ def _reset_if_reconfigured(build_dir: Path, wanted: str, ctx: StageContext) -> N
     stamp.write_text(wanted)
 
 
-def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: str, argv: list[str], store: Path,
+def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, argv: list[str], store: Path,
                 fingerprint: str, stats_log: Path, meson_dir: Path) -> Path:
     partial = Path(argv[argv.index("--outdir") + 1])
     shutil.rmtree(partial, ignore_errors=True)
@@ -182,7 +182,7 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: st
     wheels = sorted(partial.glob("*.whl"))
     if len(wheels) != 1:
         raise CellError(f"the {role} build produced {len(wheels)} wheels in {partial}, expected one")
-    if role == "full":
+    if role == FULL:
         # Which install tag each member has, read while the build dir matches the wheel:
         # the runtime and tests wheels are cut from this wheel with it.
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import CellError
 from ..machine.context import StageContext
+from ..model import FULL, INSTALL_PLAN, TESTS, Role
 from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
 from ..store.repairstore import repair_key, reusable_repair, store_repair
@@ -25,31 +26,31 @@ from .build_env import BuildEnv
 class ShippedWheels:
     """The wheels as built, under the names they ship with, in ``results/…/built/``."""
 
-    paths: dict[str, Path]
+    paths: dict[Role, Path]
     infos: list[WheelInfo]
 
 
 @dataclass(frozen=True, kw_only=True)
 class RepairResult:
-    paths: dict[str, Path]  # role -> repaired wheel in ``results/…/dist/``
+    paths: dict[Role, Path]  # role -> repaired wheel in ``results/…/dist/``
     infos: list[WheelInfo]
     repair: RepairInfo
 
 
-def wheel_info(role: str, path: Path) -> WheelInfo:
+def wheel_info(role: Role, path: Path) -> WheelInfo:
     return WheelInfo(role=role, path=str(path), size=path.stat().st_size, sha256=sha256_file(path))
 
 
-def ship_built_wheels(plan: CellPlan, built: dict[str, Path]) -> ShippedWheels:
+def ship_built_wheels(plan: CellPlan, built: dict[Role, Path]) -> ShippedWheels:
     """Copy each role's wheel out of the store; the tests wheel becomes ``<name>-tests``,
     which requires exactly this version of the project."""
     raw = plan.results_dir / "built"
     shutil.rmtree(raw, ignore_errors=True)
     raw.mkdir(parents=True)
-    paths: dict[str, Path] = {}
+    paths: dict[Role, Path] = {}
     for role in plan.roles:
         wheel = built[role]
-        if role == "tests":
+        if role == TESTS:
             paths[role] = rename_wheel(wheel, plan.target.tests_project_name, raw,
                                        requires=(f"{plan.target.project_name}=={plan.target.version}",))
         else:
@@ -66,7 +67,7 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
     dist = plan.results_dir / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     dist.mkdir(parents=True)
-    repaired: dict[str, Path] = {}
+    repaired: dict[Role, Path] = {}
     tag: str | None = None
     grafted: set[str] = set()
     reused: list[bool] = []
@@ -77,8 +78,8 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
             if not has_native_code(wheel):
                 repaired[role] = Path(shutil.copy2(wheel, dist / wheel.name))
                 continue
-            if role != "full" and _derives(plan, build):
-                full = full or _repair_full(plan, ctx, build_env, build, store_root / "full")
+            if role != FULL and _derives(plan, build):
+                full = full or _repair_full(plan, ctx, build_env, build, store_root / FULL)
                 repaired[role] = _derive(plan, role, full[0], build, dist)
                 reused.append(full[1])
                 derived.append(role)
@@ -89,7 +90,7 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
                                                          store_root / role)
                 reused.append(was_reused)
             policy = _policy(plan, ctx, build_env, role, repaired[role])
-            if policy is not None and (role != "tests" or tag is None):
+            if policy is not None and (role != TESTS or tag is None):
                 tag = policy
             grafted.update(grafted_libraries(repaired[role]))
     info = RepairInfo(tool=plan.repairer.tool, tag=tag, grafted=sorted(grafted), reused=bool(reused) and all(reused),
@@ -97,7 +98,7 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
     return RepairResult(paths=repaired, infos=[wheel_info(role, path) for role, path in repaired.items()], repair=info)
 
 
-def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: str, wheel: Path) -> str | None:
+def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, wheel: Path) -> str | None:
     shown = None
     if plan.verify_repair:
         shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"verify the repaired {role} wheel",
@@ -111,9 +112,9 @@ def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: str, w
 def _derives(plan: CellPlan, build: BuildResult) -> bool:
     """Cut wheels come from the repaired full wheel: for a repairer proven to allow it,
     cut wheels that were cut (not built by meson-python) and no per-wheel check asked."""
-    return (plan.repairer.derives_cut_wheels and plan.tag_wheels == "install-plan" and not plan.repair_each
-            and not plan.verify_repair and "full" in build.wheels
-            and read_member_tags(build.wheels["full"].parent) is not None)
+    return (plan.repairer.derives_cut_wheels and plan.tag_wheels == INSTALL_PLAN and not plan.repair_each
+            and not plan.verify_repair and FULL in build.wheels
+            and read_member_tags(build.wheels[FULL].parent) is not None)
 
 
 def _repair_full(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult,
@@ -123,19 +124,19 @@ def _repair_full(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: 
     out = plan.results_dir / "repaired-full"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    wheel = build.wheels["full"]
-    return _repair_one(plan, ctx, build_env, build, wheel, sha256_file(wheel), "full", out, store)
+    wheel = build.wheels[FULL]
+    return _repair_one(plan, ctx, build_env, build, wheel, sha256_file(wheel), FULL, out, store)
 
 
-def _derive(plan: CellPlan, role: str, repaired_full: Path, build: BuildResult, dist: Path) -> Path:
-    tags = read_member_tags(build.wheels["full"].parent)
+def _derive(plan: CellPlan, role: Role, repaired_full: Path, build: BuildResult, dist: Path) -> Path:
+    tags = read_member_tags(build.wheels[FULL].parent)
     assert tags is not None  # checked by _derives
     return derive_repaired(role, repaired_full, tags, dist, tests_project_name=plan.target.tests_project_name,
                            tests_requires=(f"{plan.target.project_name}=={plan.target.version}",))
 
 
 def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult, wheel: Path,
-                wheel_sha256: str, role: str, dist: Path, store: Path) -> tuple[Path, bool]:
+                wheel_sha256: str, role: Role, dist: Path, store: Path) -> tuple[Path, bool]:
     """The repaired ``role`` wheel in ``dist``, and whether it came from the store."""
     lib_dirs = plan.provider.runtime_library_path()
     if plan.platform.repair_needs_library_dirs:

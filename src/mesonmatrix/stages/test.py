@@ -11,6 +11,7 @@ from ..errors import CellError
 from ..machine.context import StageContext
 from ..machine.locking import one_test_suite_at_a_time
 from ..machine.uv import create_venv_command, install_command
+from ..model import RUNTIME, Role
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
 from ..testing.blascheck import blas_mismatch, probe_blas
@@ -48,7 +49,7 @@ def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel
     return venv_py
 
 
-def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[str, Path]) -> Path:
+def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[Role, Path]) -> Path:
     """A fresh venv with the repaired wheels and the test requirements."""
     wheels = list(repaired.values())
     with ctx.progress.stage("test_env", f"fresh uv venv {plan.test_venv} with {', '.join(p.name for p in wheels)}"):
@@ -65,7 +66,7 @@ class TestsFailed(CellError):
         super().__init__(result.failure)
 
 
-def run_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[str, Path]) -> TestResult:
+def run_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[Role, Path]) -> TestResult:
     """Raises TestsFailed (with the result) when a test fails or the loaded BLAS is not the cell's."""
     venv_py = make_test_venv(plan, ctx, build_env, repaired)
     # Tools that the tests shell out to must come from the test venv, not the build env.
@@ -78,18 +79,18 @@ def run_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: 
     return result
 
 
-def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[str, Path],
+def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],
                    env: dict[str, str]) -> TestResult:
     """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test."""
     with one_test_suite_at_a_time(ctx.say):
         return _run_installed_tests(plan, ctx, venv_py, repaired, env)
 
 
-def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[str, Path],
+def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],
                          env: dict[str, str]) -> TestResult:
     tests = plan.tests
     if tests.kind == "smoke":
-        stray = stray_test_files(repaired["runtime"])
+        stray = stray_test_files(repaired[RUNTIME])
         if stray:
             raise CellError(f"the runtime-only wheel installs test files: {', '.join(stray[:5])}")
         counts = run_smoke(ctx.runner, venv_py, tests.smoke, env=env)

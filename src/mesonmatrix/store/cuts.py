@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import CellError
 from ..machine.progress import Say
-from ..model import INSTALL_TAGS_BY_ROLE
+from ..model import INSTALL_TAGS_BY_ROLE, Role
 from ..wheels.tagsets import read_member_tags, subset_wheel
 from .wheelstore import FINGERPRINT_FILE, SHA256_FILE, commit_store, stored_wheel
 
@@ -17,7 +17,7 @@ from .wheelstore import FINGERPRINT_FILE, SHA256_FILE, commit_store, stored_whee
 TAGSETS_VERSION = "2"  # 2: the full wheel's sha256 is part of the key
 
 
-def cut_role(role: str, full: Path, store: Path, say: Say) -> Path:
+def cut_role(role: Role, full: Path, store: Path, say: Say) -> Path:
     """The ``role`` wheel cut from the full wheel, as meson-python --tags would pack it."""
     tags = read_member_tags(full.parent)
     if tags is None:

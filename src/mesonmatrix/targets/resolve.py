@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from ..config.presets import TargetPreset
+from ..config.presets import DEFAULT_SUITE, TargetPreset
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
 from ..targets.requirements import requirement_name
@@ -64,8 +64,8 @@ def _suites(preset: TargetPreset | None, tests: TestSource, import_name: str) ->
     """Suite presets: arguments after ``pytest --pyargs`` for installed tests; extra pytest
     arguments for tests run from their folder."""
     if preset is not None and (preset.declares_suites or preset.test_dir is not None):
-        return preset.suites if preset.declares_suites else {"full": ()}
-    return {"full": (import_name,)} if not tests.outside_the_package else {"full": ()}
+        return preset.suites if preset.declares_suites else {DEFAULT_SUITE: ()}
+    return {DEFAULT_SUITE: (import_name,)} if not tests.outside_the_package else {DEFAULT_SUITE: ()}
 
 
 def target_from_source(source_dir: Path, *, name: str | None = None, preset: TargetPreset | None = None) -> Target:
@@ -97,7 +97,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         meson_options=options,
         test_requires=_test_requires(preset, tests),
         suites=_suites(preset, tests, import_name),
-        default_suite=preset.default_suite if preset and preset.declares_suites else "full",
+        default_suite=preset.default_suite if preset and preset.declares_suites else DEFAULT_SUITE,
         tests=tests,
         smoke=(preset.smoke if preset else None) or f"import {import_name}",
         setup_args=preset.setup_args if preset else (),

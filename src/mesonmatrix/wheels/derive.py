@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..model import INSTALL_TAGS_BY_ROLE
+from ..model import INSTALL_TAGS_BY_ROLE, TESTS, Role
 from .rename import rename_wheel
 from .tagsets import subset_wheel
 
@@ -35,7 +35,7 @@ from .tagsets import subset_wheel
 GRAFTED_TAG = "runtime"
 
 
-def derive_repaired(role: str, repaired_full: Path, member_tags: Mapping[str, str | None], out_dir: Path, *,
+def derive_repaired(role: Role, repaired_full: Path, member_tags: Mapping[str, str | None], out_dir: Path, *,
                     tests_project_name: str, tests_requires: tuple[str, ...]) -> Path:
     """The repaired ``role`` wheel (runtime or tests), cut from ``repaired_full`` with the
     full wheel's member tags, written into ``out_dir``."""
@@ -46,7 +46,7 @@ def derive_repaired(role: str, repaired_full: Path, member_tags: Mapping[str, st
                 tags[name] = GRAFTED_TAG
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-derive-", dir=out_dir) as work:
         cut = subset_wheel(repaired_full, tags, INSTALL_TAGS_BY_ROLE[role], Path(work))
-        if role == "tests":
+        if role == TESTS:
             # auditwheel's SBOM lists the libraries it grafted, which stay in the runtime wheel.
             return rename_wheel(cut, tests_project_name, out_dir, requires=tests_requires, drop_metadata=("sboms/",))
         return Path(shutil.move(cut, out_dir / cut.name))
