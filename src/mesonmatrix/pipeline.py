@@ -8,7 +8,7 @@ import os
 import sys
 import time
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -20,96 +20,79 @@ from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
 from .machine.workspace import Workspace
-from .model import CONDA, DEB, FAILED, FULL, INSTALL_PLAN, PASSED, SKIPPED, TESTS, WHEEL, Cell, Status
+from .model import CONDA, DEB, FAILED, INSTALL_PLAN, PASSED, SKIPPED, WHEEL, Cell, Status
 from .options import RunOptions
-from .plan import CellPlan, plan_cell
+from .plan import CellPlan, plan_cell, plan_retry
 from .record import (
     BoundRetry,
     FloorRecord,
     Locks,
-    PackageRecord,
     ResultRecord,
     TestCounts,
     ToolchainRecord,
     write_record,
 )
-from .stages.build import BuildResult, build_env_packages, build_wheels
-from .stages.build_env import BuildEnv, prepare_build_env
-from .stages.loosened import build_deps_record, culprit_for, prepare_loosened_source
-from .stages.package import PackageFailed, make_package
-from .stages.packagetest import run_deb_tests
-from .stages.partition import SplitCheck, check_split
-from .stages.repair import RepairResult, ShippedWheels, repair_wheels, ship_built_wheels
-from .stages.test import TestResult, TestsFailed, run_tests
+from .stages import Stage, StageResults, build, build_env, loosened, package, packagetest, partition, repair, test
+from .stages.loosened import build_deps_record, culprit_for
+from .stages.package import PackageFailed
+from .stages.test import TestResult, TestsFailed
 from .targets.resolve import resolve_target
 from .targets.target import Target
 
 
 @dataclass
-class StageResults:
-    """What the stages have returned so far; a failed cell's record shows every part."""
+class CellState:
+    """One run of a cell so far: its target and plan once made, its log once opened, what
+    its stages returned, and a failed loosened cell's second attempt."""
 
     target: Target | None = None
     plan: CellPlan | None = None
     log: Path | None = None
-    build_env: BuildEnv | None = None
-    packages: list[str] | None = None  # the build env's, name==version
-    build: BuildResult | None = None
-    shipped: ShippedWheels | None = None
-    repair: RepairResult | None = None
-    split: SplitCheck | None = None
-    tests: TestResult | None = None
-    package: PackageRecord | None = None  # deb and conda cells
+    stages: StageResults = field(default_factory=StageResults)
     retry: BoundRetry | None = None  # a failed loosened cell, built again with one bound restored
 
 
-def run_stages(plan: CellPlan, ctx: StageContext, workspace: Workspace, results: StageResults) -> None:
-    """The stages in order; each result is kept as soon as it exists."""
-    results.build_env = prepare_build_env(plan, ctx)
+def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
+    """The stages in order; each result is kept as soon as it exists, so that a failed
+    cell's record shows everything that came before the failure."""
+    results.build_env = build_env.run(plan, ctx, results)
     if plan.loosening is not None:
-        prepare_loosened_source(plan, ctx)
+        results.loosened_source = loosened.run(plan, ctx, results)
     # The build env is shared by every cell and checkout on the machine: while this cell
     # builds and repairs with it, no other process may reinstall it.
     with shared_lock(plan.build_env, ctx.say):
-        results.packages = build_env_packages(ctx, results.build_env)
-        results.build = build_wheels(plan, ctx, results.build_env, workspace.root / "wheels" / plan.build_key,
-                                     results.packages)
-        results.shipped = ship_built_wheels(plan, results.build.wheels)
+        results.build = build.run(plan, ctx, results)
         if plan.cell.package != WHEEL:
-            _package(plan, ctx, workspace, results)
+            _package(plan, ctx, results)
             return
-        results.repair = repair_wheels(plan, ctx, results.build_env, results.build, results.shipped,
-                                       workspace.root / "repaired" / plan.build_key)
+        results.repair = repair.run(plan, ctx, results)
     if plan.checks_partition:
-        results.split = check_split(results.build.wheels, results.shipped.paths[TESTS], ctx)
+        results.split = partition.run(plan, ctx, results)
         if results.split.failure:
             raise CellError(results.split.failure)
-    if plan.run_tests:
-        try:
-            results.tests = run_tests(plan, ctx, results.build_env, results.repair.paths)
-        except TestsFailed as exc:
-            results.tests = exc.result
-            raise
+    if plan.options.run_tests:
+        _test(test.run, plan, ctx, results)
 
 
-def _package(plan: CellPlan, ctx: StageContext, workspace: Workspace, results: StageResults) -> None:
+def _package(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
     """deb and conda cells: the built wheel repackaged (never repaired), then the .deb's tests."""
-    assert results.build_env is not None and results.shipped is not None
     try:
-        results.package = make_package(plan, ctx, results.build_env, results.shipped.paths[FULL])
+        results.package = package.run(plan, ctx, results)
     except PackageFailed as exc:
         results.package = exc.record
         raise
-    if plan.run_tests and plan.cell.package == DEB:
-        # Nothing the package loads may come from where it was built.
-        forbidden = [plan.build_env, workspace.root, workspace.shared_cache]
-        try:
-            results.tests = run_deb_tests(plan, ctx, results.build_env, Path(results.package.path), forbidden)
-        except TestsFailed as exc:
-            results.tests = exc.result
-            raise
+    if plan.options.run_tests and plan.cell.package == DEB:
+        _test(packagetest.run, plan, ctx, results)
     elif plan.cell.package == CONDA:
         ctx.say(f"    tests not run: {results.package.tests_skipped_because}")
+
+
+def _test(stage: Stage[TestResult], plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
+    try:
+        results.tests = stage(plan, ctx, results)
+    except TestsFailed as exc:
+        results.tests = exc.result
+        raise
 
 
 @dataclass(frozen=True)
@@ -123,13 +106,13 @@ class _Run:
     started: str  # wall-clock start, for the record
     start: float  # monotonic start, for the total duration
 
-    def record(self, results: StageResults, status: Status, error: BaseException | str | None) -> ResultRecord:
+    def record(self, state: CellState, status: Status, error: BaseException | str | None) -> ResultRecord:
         durations = {**self.progress.durations, "total": round(time.monotonic() - self.start, 3)}
-        return assemble_record(self.cell, self.options, results, status=status, error=error, started=self.started,
+        return assemble_record(self.cell, self.options, state, status=status, error=error, started=self.started,
                                durations=durations)
 
-    def record_path(self, results: StageResults) -> Path:
-        plan = results.plan
+    def record_path(self, state: CellState) -> Path:
+        plan = state.plan
         folder = plan.results_dir if plan else self.workspace.root / "results" / "_unresolved" / self.cell.session_name
         return folder / "result.json"
 
@@ -148,37 +131,37 @@ def run_cell(
         workspace = Workspace(options.workspace_root, workspace.cache)
     run = _Run(cell=cell, options=options, workspace=workspace, progress=Progress(stream),
                started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), start=time.monotonic())
-    results = StageResults()
+    state = CellState()
     status: Status = FAILED
     # The exception itself, not only its message: the record tells some kinds apart
     # (a ToolchainRejected sets toolchain.rejected).
     error: BaseException | str | None = None
     try:
-        _run_locked(run, matrices, results)
+        _run_locked(run, matrices, state)
         status = PASSED
     except CellSkipped as exc:
         status, error = SKIPPED, exc
     except CellError as exc:
         error = exc
     except KeyboardInterrupt:
-        _write(run, results, run.record(results, FAILED, "interrupted"))
+        _write(run, state, run.record(state, FAILED, "interrupted"))
         raise
     except Exception as exc:  # an honest record, not a bare traceback, whatever broke
-        error = _unexpected(run, results, exc)
-    record = run.record(results, status, error)
-    return record, _write(run, results, record)
+        error = _unexpected(run, state, exc)
+    record = run.record(state, status, error)
+    return record, _write(run, state, record)
 
 
-def _write(run: _Run, results: StageResults, record: ResultRecord) -> Path:
-    path = run.record_path(results)
+def _write(run: _Run, state: CellState, record: ResultRecord) -> Path:
+    path = run.record_path(state)
     write_record(record, path)
     return path
 
 
-def _unexpected(run: _Run, results: StageResults, exc: Exception) -> str:
+def _unexpected(run: _Run, state: CellState, exc: Exception) -> str:
     """A one-line message for an error the tool did not expect; the traceback goes to the cell log."""
     trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    log = results.log or run.record_path(results).with_name("cell.log")
+    log = state.log or run.record_path(state).with_name("cell.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("a", encoding="utf-8") as handle:
         handle.write("\n" + trace)
@@ -186,11 +169,11 @@ def _unexpected(run: _Run, results: StageResults, exc: Exception) -> str:
     return f"unexpected error: {type(exc).__name__}: {first_line} (traceback in {log})"
 
 
-def _run_locked(run: _Run, matrices: MatrixSet, results: StageResults) -> None:
+def _run_locked(run: _Run, matrices: MatrixSet, state: CellState) -> None:
     cell, progress = run.cell, run.progress
-    target = results.target = resolve_target(run.options.target or cell.target, matrices.presets,
-                                             run.workspace.shared_cache)
-    plan = results.plan = plan_cell(cell, target, run.workspace, run.options, matrix=matrices.matrix)
+    target = state.target = resolve_target(run.options.target or cell.target, matrices.presets,
+                                           run.workspace.shared_cache)
+    plan = state.plan = plan_cell(cell, target, run.workspace, run.options, matrix=matrices.matrix)
     plan.results_dir.mkdir(parents=True, exist_ok=True)
     if plan.skip_reason:
         raise CellSkipped(plan.skip_reason)
@@ -201,16 +184,16 @@ def _run_locked(run: _Run, matrices: MatrixSet, results: StageResults) -> None:
     with exclusive_lock(plan.results_dir, progress.say):
         # The previous run's record goes first: a run killed from here on (kill -9 leaves
         # no chance to write) must not leave an old "passed" behind.
-        _write(run, results, run.record(results, FAILED, f"unfinished: the run started at {run.started} "
-                                                           f"(pid {os.getpid()}) has not ended, or was killed"))
-        log = results.log = plan.results_dir / "cell.log"
+        _write(run, state, run.record(state, FAILED, f"unfinished: the run started at {run.started} "
+                                                     f"(pid {os.getpid()}) has not ended, or was killed"))
+        log = state.log = plan.results_dir / "cell.log"
         log.write_text("")
         progress.say(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})")
         try:
-            run_stages(plan, _context(run, log), run.workspace, results)
+            run_stages(plan, _context(run, log), state.stages)
         except CellError as exc:
-            if plan.loosening is not None and results.packages is not None:
-                results.retry = _retry_with_bound(run, matrices, results, str(exc))
+            if plan.loosening is not None and state.stages.build_env is not None:
+                state.retry = _retry_with_bound(run, matrices, state, str(exc))
             raise
 
 
@@ -221,26 +204,22 @@ def _context(run: _Run, log: Path) -> StageContext:
     return StageContext(runner=runner, progress=run.progress, uv=uv_binary(), shared_cache=run.workspace.shared_cache)
 
 
-def _retry_with_bound(run: _Run, matrices: MatrixSet, results: StageResults, failure: str) -> BoundRetry | None:
+def _retry_with_bound(run: _Run, matrices: MatrixSet, state: CellState, failure: str) -> BoundRetry | None:
     """A loosened cell failed: when one dependency above its original bound most likely
     caused it, build (and test) once more with only that bound restored, beside the first
     attempt (``retry/`` in the results folder, its own build dir), and say which it was."""
-    plan, target = results.plan, results.target
-    assert plan is not None and plan.loosening is not None and target is not None and results.packages is not None
-    culprit = culprit_for(plan.loosening, results.packages, failure)
+    plan, env = state.plan, state.stages.build_env
+    assert plan is not None and plan.loosening is not None and env is not None
+    culprit = culprit_for(plan.loosening, env.packages, failure)
     if culprit is None:
         return None
     restored = plan.loosening.original[culprit]
-    options = replace(run.options, keep_bounds=(*run.options.keep_bounds, culprit))
-    first = plan_cell(run.cell, target, run.workspace, options, matrix=matrices.matrix)
-    retry = replace(first, results_dir=plan.results_dir / "retry", build_dir=Path(f"{plan.build_dir}-retry"),
-                    test_venv=Path(f"{plan.test_venv}-retry"), loosened_source=Path(f"{plan.loosened_source}-retry"))
+    retry = plan_retry(plan, culprit, matrices.matrix)
     retry.results_dir.mkdir(parents=True, exist_ok=True)
     run.progress.say(f"=== {run.cell.session_name}: most likely caused by {culprit}, above its bound; building "
                      f"once more with {restored} restored (log: {retry.results_dir / 'cell.log'})")
     try:
-        run_stages(retry, _context(run, retry.results_dir / "cell.log"), run.workspace,
-                   StageResults(target=target, plan=retry))
+        run_stages(retry, _context(run, retry.results_dir / "cell.log"), StageResults())
     except CellError as exc:
         return BoundRetry(restored=restored, status=FAILED, error=str(exc).splitlines()[0],
                           verdict=f"still fails with {restored}: {culprit} is not (alone) the cause")
@@ -251,7 +230,7 @@ def _retry_with_bound(run: _Run, matrices: MatrixSet, results: StageResults, fai
 def assemble_record(
     cell: Cell,
     options: RunOptions,
-    results: StageResults,
+    state: CellState,
     *,
     status: Status,
     error: BaseException | str | None,
@@ -259,7 +238,8 @@ def assemble_record(
     durations: dict[str, float],
 ) -> ResultRecord:
     """The cell's record, from the plan and whatever the stages returned before the end."""
-    target, plan, env, build = results.target, results.plan, results.build_env, results.build
+    target, plan, results = state.target, state.plan, state.stages
+    env, build = results.build_env, results.build
     return ResultRecord(
         session=cell.session_name,
         target=target.name if target else options.target or cell.target,
@@ -285,19 +265,20 @@ def assemble_record(
         build_seeded_from=build.seeded_from if build else None,
         compiler_cache=build.compiler_cache if build else None,
         system_components=build.system_components if build else {},
-        tag_wheels=plan.tag_wheels if plan and build else INSTALL_PLAN,
-        built_wheels=results.shipped.infos if results.shipped else [],
+        tag_wheels=plan.options.tag_wheels if plan and build else INSTALL_PLAN,
+        built_wheels=build.shipped.infos if build else [],
         wheels=results.repair.infos if results.repair else [],
         repair=results.repair.repair if results.repair else None,
         partition=results.split.record if results.split else None,
         package=results.package,
         tests=results.tests.counts if results.tests else _no_tests(plan),
         blas_runtime=results.tests.blas_runtime if results.tests else None,
-        toolchain=_toolchain(results, rejected=isinstance(error, ToolchainRejected)),
-        build_deps=build_deps_record(plan.loosening, results.packages, None if error is None else str(error),
-                                     results.retry) if plan and plan.loosening else None,
+        toolchain=_toolchain(state, rejected=isinstance(error, ToolchainRejected)),
+        build_deps=build_deps_record(plan.loosening, env.packages if env else None,
+                                     None if error is None else str(error), state.retry)
+        if plan and plan.loosening else None,
         durations=durations,
-        log=str(results.log) if results.log else None,
+        log=str(state.log) if state.log else None,
     )
 
 
@@ -306,9 +287,9 @@ def _no_tests(plan: CellPlan | None) -> TestCounts | None:
     return None if plan is not None and plan.cell.package == CONDA else TestCounts()
 
 
-def _toolchain(results: StageResults, *, rejected: bool) -> ToolchainRecord | None:
+def _toolchain(state: CellState, *, rejected: bool) -> ToolchainRecord | None:
     """toolchain-min cells: what was asked for, the floor check, and what meson used."""
-    plan, env, build = results.plan, results.build_env, results.build
+    plan, env, build = state.plan, state.stages.build_env, state.stages.build
     if plan is None or env is None or not plan.compilers.commands():
         return None
     floor = env.floor

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .lockfiles.files import BUILD_TOOLS, TEST_TOOLS, build_lock_for, lock_covers, lock_problem, test_lock_for
@@ -24,7 +24,6 @@ from .model import (
     Cell,
     Matrix,
     Role,
-    TagWheelMethod,
     TestMode,
 )
 from .options import RunOptions
@@ -67,8 +66,12 @@ class CellPlan:
     provider: BlasProvider
     platform: Platform
     repairer: Repairer
+    options: RunOptions  # what the command line asked for, held here and read by every stage
+    workspace: Workspace
     build_key: str
     build_dir: Path
+    wheel_store: Path  # built wheels, a folder per role
+    repair_store: Path  # repaired wheels, a folder per role
     # Plain build cells: the path meson sees, shared by the flavours (stages/buildslot.py).
     build_slot: BuildSlot | None
     build_env: Path
@@ -79,7 +82,6 @@ class CellPlan:
     build_requirements: tuple[str, ...]
     roles: tuple[Role, ...]  # wheels the cell ships: full, or runtime (+ tests)
     tests: TestPlan
-    run_tests: bool = True
     compilers: Compilers = Compilers()  # set for toolchain-min cells
     lowest_build_deps: bool = False
     # loosened cells: the build requirements with their upper bounds dropped, and the copy
@@ -89,9 +91,6 @@ class CellPlan:
     build_lock: Path | None = None  # None: no lock file, resolved at run time
     repairer_locked: bool = False  # the build lock pins the repair tool (a --repair-tool override may not be)
     locks: Locks = field(default_factory=Locks)
-    tag_wheels: TagWheelMethod = INSTALL_PLAN
-    verify_repair: bool = False
-    repair_each: bool = False  # cut wheels repaired one by one, not cut from the repaired full wheel
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
@@ -115,7 +114,7 @@ class CellPlan:
 
     def build_roles(self) -> tuple[Role, ...]:
         """Wheels to build, in order. A cut tag set needs the full wheel first."""
-        needs_full = self.checks_partition or self.tag_wheels == INSTALL_PLAN
+        needs_full = self.checks_partition or self.options.tag_wheels == INSTALL_PLAN
         return (FULL, *(r for r in self.roles if r != FULL)) if needs_full else self.roles
 
 
@@ -272,14 +271,15 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
 
 
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,
-              matrix: Matrix | None = None) -> CellPlan:
-    """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS."""
+              matrix: Matrix | None = None, retry: bool = False) -> CellPlan:
+    """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS.
+    ``retry``: the second attempt of a failed loosened cell (``plan_retry``), which builds
+    beside the first (its own build dir, venv, source copy and ``retry/`` results)."""
     if options.tag_wheels not in TAG_WHEEL_METHODS:
         raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
     provider = provider_for(cell.blas, target_declares_blas=target.declares_blas)
     platform = PLATFORMS[cell.platform]
     repairer = repairer_for(platform, options.repair_tool)
-    toolchain_min = cell.kind == TOOLCHAIN_MIN
     compilers = _compilers(cell, target, options)
     key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == BUILD else f"-{cell.kind}")
     loosening = _loosening(cell, target, options)
@@ -293,35 +293,44 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
                    compilers)
+    attempt = "-retry" if retry else ""
+    results_dir = workspace.results_dir(target.name, cell)
     return CellPlan(
         cell=cell,
         target=target,
+        options=options,
+        workspace=workspace,
         provider=provider,
         platform=platform,
         repairer=repairer,
         build_key=key,
-        build_dir=workspace.build_dir(key),
+        build_dir=Path(f"{workspace.build_dir(key)}{attempt}"),
+        wheel_store=workspace.wheel_store(key),
+        repair_store=workspace.repair_store(key),
         build_slot=workspace.build_slot(cell, target.name, target.source_dir) if cell.kind == BUILD else None,
         build_env=build_env,
         pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
-        results_dir=workspace.results_dir(target.name, cell),
-        test_venv=workspace.test_venv(target.name, cell),
+        results_dir=results_dir / "retry" if retry else results_dir,
+        test_venv=Path(f"{workspace.test_venv(target.name, cell)}{attempt}"),
         setup_args=tuple(setup_args),
         build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
         tests=_test_plan(cell, target, options, locks.test),
-        run_tests=options.run_tests,
         compilers=compilers,
-        lowest_build_deps=toolchain_min,
+        lowest_build_deps=cell.kind == TOOLCHAIN_MIN,
         loosening=loosening,
-        loosened_source=workspace.root / "loosened-sources" / key if loosening else None,
+        loosened_source=workspace.root / "loosened-sources" / f"{key}{attempt}" if loosening else None,
         build_lock=locks.build,
         repairer_locked=locks.build is not None and lock_covers(locks.build, repairer),
         locks=locks.record,
         lock_error=locks.error,
         lock_notice=locks.notice,
-        tag_wheels=options.tag_wheels,
-        verify_repair=options.verify_repair,
-        repair_each=options.repair_each,
         skip_reason=reason,
     )
+
+
+def plan_retry(plan: CellPlan, restore: str, matrix: Matrix | None = None) -> CellPlan:
+    """A failed loosened cell's second attempt: the same cell with ``restore``'s upper
+    bound kept as declared, built beside the first attempt."""
+    options = replace(plan.options, keep_bounds=(*plan.options.keep_bounds, restore))
+    return plan_cell(plan.cell, plan.target, plan.workspace, options, matrix=matrix, retry=True)

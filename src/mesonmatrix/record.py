@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from .model import BUILD, FAILED, INSTALL_PLAN, CellKind, InstallTagSet, Role, Status, TagWheelMethod
+from .model import BUILD, FAILED, INSTALL_PLAN, CellKind, InstallTagSet, PackageFormat, Role, Status, TagWheelMethod
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,7 +135,7 @@ class RelocatedRecord:
 class PackageRecord:
     """deb and conda cells: the package made from the built wheel."""
 
-    format: str  # "deb" or "conda"
+    format: PackageFormat  # deb or conda
     path: str
     size: int
     sha256: str

@@ -32,7 +32,7 @@ def test_an_unexpected_error_is_a_failed_record_with_one_line(tmp_path, monkeypa
 def test_a_cell_says_it_has_not_finished_while_it_runs(tmp_path, monkeypatch):
     seen = {}
 
-    def look(plan, ctx, workspace, results):
+    def look(plan, ctx, results):
         seen.update(json.loads((plan.results_dir / "result.json").read_text()))
 
     monkeypatch.setattr(pipeline, "run_stages", look)

@@ -85,8 +85,13 @@ class Workspace:
     def shared_cache(self) -> Path:
         return self.cache or self.root / "cache"
 
-    def wheel_store(self, key: str, role: str) -> Path:
-        return self.root / "wheels" / key / role
+    def wheel_store(self, key: str) -> Path:
+        """Built wheels of one build key, a folder per role (``store/wheelstore.py``)."""
+        return self.root / "wheels" / key
+
+    def repair_store(self, key: str) -> Path:
+        """Repaired wheels of one build key, a folder per role (``store/repairstore.py``)."""
+        return self.root / "repaired" / key
 
     def results_dir(self, target_name: str, cell: Cell) -> Path:
         return self.root / "results" / target_name / cell.session_name

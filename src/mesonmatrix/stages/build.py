@@ -16,29 +16,39 @@ from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
 from ..machine.mesoninfo import meson_error, system_components
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
-from ..machine.uv import freeze_command
-from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, Role
+from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, TESTS, Role
 from ..plan import CellPlan
-from ..record import CompilerCache, CompilerUsed
+from ..record import CompilerCache, CompilerUsed, WheelInfo
 from ..store.buildslot import build_in_slot, seed_key
 from ..store.cuts import cut_role
 from ..store.fingerprints import build_fingerprint, configure_fingerprint
 from ..store.wheelstore import commit_store, stored_wheel
 from ..targets.requirements import requirement_name
 from ..targets.sources import source_tree_digest
+from ..wheels.files import sha256_file
+from ..wheels.rename import rename_wheel
 from ..wheels.tagsets import MEMBER_TAGS_FILE, member_tags, write_member_tags
+from . import StageResults
 from .build_env import BuildEnv
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShippedWheels:
+    """The wheels as built, under the names they ship with, in ``results/…/built/``."""
+
+    paths: dict[Role, Path]
+    infos: list[WheelInfo]
 
 
 @dataclass(frozen=True, kw_only=True)
 class BuildResult:
     wheels: dict[Role, Path]  # role -> stored wheel
+    shipped: ShippedWheels  # the wheels the cell ships, as built
     reused: bool  # no wheel of the cell had to be built
     compiler_cache: CompilerCache | None  # this compile's ccache counts, when meson used ccache
     system_components: dict[str, str]
     compilers_used: dict[str, CompilerUsed] = field(default_factory=dict)  # toolchain-min cells
     build_deps: dict[str, str] = field(default_factory=dict)  # toolchain-min: resolved build requirements
-    build_env_packages: tuple[str, ...] = ()  # `uv pip freeze` of the build env (name==version)
     seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
 
 
@@ -62,21 +72,14 @@ def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: P
     return argv
 
 
-def build_env_packages(ctx: StageContext, build_env: BuildEnv) -> list[str]:
-    """``name==version`` of every package in the build env (``uv pip freeze``)."""
-    freeze = ctx.runner.run(freeze_command(ctx.uv, build_env.env_python), label="build env packages")
-    # Only the requirement lines: uv's "Using Python … environment at: <env>" note (on
-    # stderr, which the runner merges) named the flavour's env path among the packages.
-    return [line.strip() for line in freeze.stdout.splitlines() if "==" in line or " @ " in line]
-
-
-def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_store: Path,
-                 packages: list[str]) -> BuildResult:
-    """Every role's wheel: built, cut from the full wheel, or reused. ``wheel_store``
-    holds a folder per role for this build key; ``packages`` are the build env's."""
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildResult:
+    """Every role's wheel: built, cut from the full wheel, or reused from the plan's wheel
+    store; then each the cell ships copied out under the name it ships with."""
+    build_env = earlier.env()
+    packages = build_env.packages
     with ctx.progress.stage("build", f"{plan.target.name} in {plan.build_dir} ({', '.join(plan.build_roles())})"):
         # Inside the stage: hashing the source tree (about 0.7 s for NumPy) is build time.
-        roles = _Roles(plan, ctx, build_env, wheel_store, packages)
+        roles = _Roles(plan, ctx, build_env)
         with exclusive_lock(plan.build_dir, ctx.say):
             # Where meson sees the build dir is part of how it was configured.
             _reset_if_reconfigured(plan.build_dir, f"{roles.configure}\n{roles.meson_dir}", ctx)
@@ -86,20 +89,41 @@ def build_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_s
                     roles.build(role, slot)
     used, deps = _toolchain_used(plan, packages, ctx)
     return BuildResult(
-        wheels=roles.built, reused=not roles.rebuilt,
+        wheels=roles.built, shipped=ship_built_wheels(plan, roles.built), reused=not roles.rebuilt,
         compiler_cache=_compiler_cache(plan.build_dir, roles.stats_log, ctx) if roles.rebuilt else None,
         system_components=system_components(plan.build_dir, plan.target.system_components),
-        compilers_used=used, build_deps=deps, build_env_packages=tuple(packages), seeded_from=roles.seeded,
+        compilers_used=used, build_deps=deps, seeded_from=roles.seeded,
     )
+
+
+def wheel_info(role: Role, path: Path) -> WheelInfo:
+    return WheelInfo(role=role, path=str(path), size=path.stat().st_size, sha256=sha256_file(path))
+
+
+def ship_built_wheels(plan: CellPlan, built: dict[Role, Path]) -> ShippedWheels:
+    """Copy each role's wheel out of the store; the tests wheel becomes ``<name>-tests``,
+    which requires exactly this version of the project."""
+    raw = plan.results_dir / "built"
+    shutil.rmtree(raw, ignore_errors=True)
+    raw.mkdir(parents=True)
+    paths: dict[Role, Path] = {}
+    for role in plan.roles:
+        wheel = built[role]
+        if role == TESTS:
+            paths[role] = rename_wheel(wheel, plan.target.tests_project_name, raw,
+                                       requires=(f"{plan.target.project_name}=={plan.target.version}",))
+        else:
+            paths[role] = Path(shutil.copy2(wheel, raw / wheel.name))
+    return ShippedWheels(paths=paths, infos=[wheel_info(role, path) for role, path in paths.items()])
 
 
 class _Roles:
     """One cell's roles, built in order: each reused from the store, cut from the full
     wheel, or compiled (in the flavours' shared slot, for a plain build cell)."""
 
-    def __init__(self, plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel_store: Path,
-                 packages: list[str]) -> None:
-        self.plan, self.ctx, self.build_env, self.wheel_store = plan, ctx, build_env, wheel_store
+    def __init__(self, plan: CellPlan, ctx: StageContext, build_env: BuildEnv) -> None:
+        self.plan, self.ctx, self.build_env, self.wheel_store = plan, ctx, build_env, plan.wheel_store
+        packages = build_env.packages
         self.env = {**ctx.runner.env, **build_env.env}
         self.configure = configure_fingerprint(setup_args=plan.setup_args, env=self.env, build_env_packages=packages)
         self.seed_key = seed_key(python=plan.cell.python, env=self.env, build_env_packages=packages,
@@ -116,7 +140,7 @@ class _Roles:
 
     def build(self, role: Role, slot: contextlib.ExitStack) -> None:
         plan, store = self.plan, self.wheel_store / role
-        if role != FULL and plan.tag_wheels == INSTALL_PLAN:
+        if role != FULL and plan.options.tag_wheels == INSTALL_PLAN:
             self.built[role] = cut_role(role, self.built[FULL], store, self.ctx.say)
             return
         argv = self._argv(role)

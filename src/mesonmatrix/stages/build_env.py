@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,10 +16,10 @@ from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
 from ..machine.pythons import find_python
 from ..machine.toolchain import FloorCheck, check_floor
-from ..machine.uv import create_venv_command, install_command
+from ..machine.uv import create_venv_command, freeze_command, install_command
 from ..plan import CellPlan
 from ..targets.sources import source_date_epoch
-from ..wheels.files import sha256_file
+from . import StageResults
 from .preflight import check_requires_python
 
 
@@ -30,9 +31,14 @@ class BuildEnv:
     env: dict[str, str] = field(default_factory=dict)  # variables every build command adds (PATH, PKG_CONFIG_PATH …)
     source_date_epoch: int
     floor: FloorCheck | None = None  # toolchain-min: the proposed compiler against meson.build's floor
+    # ``name==version`` of every package in the env (``uv pip freeze``), read once after it
+    # was made or found up to date: the configure fingerprint, the seed key, the repair key
+    # and a loosened cell's resolved versions all take it from here.
+    packages: tuple[str, ...] = ()
 
 
-def prepare_build_env(plan: CellPlan, ctx: StageContext) -> BuildEnv:
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
+    """The cell's build env, made (or found up to date) under the env's exclusive lock."""
     if plan.lock_notice:
         ctx.say(f"    {plan.lock_notice}")
     ensure_commands(ctx.runner, plan.target.system_requires, f"target {plan.target.name}")
@@ -57,7 +63,7 @@ def prepare_build_env(plan: CellPlan, ctx: StageContext) -> BuildEnv:
         exclusive_lock(plan.build_env, ctx.say),
     ):
         stamp = plan.build_env / "mesonmatrix-requirements.json"
-        lock_sha = sha256_file(plan.build_lock) if plan.build_lock else None
+        lock_sha = plan.locks.build.sha256 if plan.locks.build else None
         wanted = json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "lock": lock_sha})
         if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists()):
             stamp.unlink(missing_ok=True)
@@ -70,15 +76,25 @@ def prepare_build_env(plan: CellPlan, ctx: StageContext) -> BuildEnv:
             ctx.say(f"    build env up to date: {plan.build_env}")
         plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
         plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
-    epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
+        packages = _installed_packages(ctx, env_python)
+    epoch = int(ctx.runner.env.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
     return BuildEnv(
         python=python,
         path=plan.build_env,
         env_python=env_python,
-        env=_build_variables(plan, epoch),
+        env=_build_variables(plan, ctx.runner.env, epoch),
         source_date_epoch=epoch,
         floor=floor,
+        packages=packages,
     )
+
+
+def _installed_packages(ctx: StageContext, env_python: Path) -> tuple[str, ...]:
+    """``name==version`` of every package in the build env (``uv pip freeze``)."""
+    freeze = ctx.runner.run(freeze_command(ctx.uv, env_python), label="build env packages")
+    # Only the requirement lines: uv's "Using Python … environment at: <env>" note (on
+    # stderr, which the runner merges) named the flavour's env path among the packages.
+    return tuple(line.strip() for line in freeze.stdout.splitlines() if "==" in line or " @ " in line)
 
 
 def _install_requirements(plan: CellPlan, ctx: StageContext, env_python: Path) -> None:
@@ -105,11 +121,11 @@ def _install_requirements(plan: CellPlan, ctx: StageContext, env_python: Path) -
         )
 
 
-def _build_variables(plan: CellPlan, epoch: int) -> dict[str, str]:
+def _build_variables(plan: CellPlan, environ: Mapping[str, str], epoch: int) -> dict[str, str]:
     """The build env's tools first on PATH, the provider's .pc files first for pkg-config,
     a SOURCE_DATE_EPOCH fixed by the sources, and the compilers under test."""
-    paths = [str(plan.platform.venv_bin(plan.build_env)), os.environ.get("PATH", "")]
-    pkg = [str(plan.pkg_config_dir), os.environ.get("PKG_CONFIG_PATH", "")]
+    paths = [str(plan.platform.venv_bin(plan.build_env)), environ.get("PATH", "")]
+    pkg = [str(plan.pkg_config_dir), environ.get("PKG_CONFIG_PATH", "")]
     return {
         **plan.compilers.env(),
         "PATH": os.pathsep.join(p for p in paths if p),

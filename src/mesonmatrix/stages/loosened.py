@@ -18,6 +18,7 @@ from ..plan import CellPlan
 from ..record import BoundRetry, BuildDepsRecord
 from ..targets.loosen import Loosening, above_bounds, likely_culprit
 from ..targets.sources import source_files
+from . import StageResults
 
 
 def _copy_tree(source: Path, copy: Path) -> None:
@@ -52,7 +53,8 @@ def rewrite_build_requires(pyproject: Path, requirements: tuple[str, ...]) -> No
     pyproject.write_text(tomlkit.dumps(document), encoding="utf-8")
 
 
-def prepare_loosened_source(plan: CellPlan, ctx: StageContext) -> Path:
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> Path:
+    """The copy of the source tree the loosened cell builds."""
     assert plan.loosening is not None and plan.loosened_source is not None
     loosening, copy = plan.loosening, plan.loosened_source
     ctx.say(f"    loosened: {', '.join(loosening.loosened) or 'no upper bound to drop'}"

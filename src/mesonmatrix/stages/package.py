@@ -10,12 +10,14 @@ from pathlib import Path
 from ..errors import CellError
 from ..machine.apt import ensure_commands
 from ..machine.context import StageContext
+from ..model import CONDA, DEB, FULL, PackageFormat
 from ..plan import CellPlan
 from ..record import LintianRecord, PackageRecord, RelocatedRecord
 from ..repackage import conda, debian
 from ..repackage.relocate import elf_files, relocate
 from ..repackage.staging import DEBIAN, conda_layout, runtime_requirements, stage_wheel, staged_metadata
 from ..wheels.files import sha256_file
+from . import StageResults
 from .build_env import BuildEnv
 
 
@@ -41,7 +43,7 @@ def _patchelf(build_env: BuildEnv, plan: CellPlan) -> str:
     return found
 
 
-def _record(fmt: str, path: Path, depends: list[str], **extra: object) -> PackageRecord:
+def _record(fmt: PackageFormat, path: Path, depends: list[str], **extra: object) -> PackageRecord:
     return PackageRecord(format=fmt, path=str(path), size=path.stat().st_size, sha256=sha256_file(path),
                          depends=depends, **extra)  # type: ignore[arg-type]
 
@@ -74,7 +76,7 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     lint = debian.run_lintian(deb, ctx.runner)
     ctx.say(f"    {deb.name}: Depends: {', '.join(depends)}; lintian: {len(lint.errors)} errors, "
             f"{len(lint.warnings)} warnings")
-    record = _record("deb", deb, depends, lintian=LintianRecord(errors=lint.errors, warnings=lint.warnings),
+    record = _record(DEB, deb, depends, lintian=LintianRecord(errors=lint.errors, warnings=lint.warnings),
                      relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
                      files=sum(1 for p in root.rglob("*") if p.is_file() and "DEBIAN" not in p.parts))
     if lint.errors:
@@ -98,7 +100,7 @@ def make_conda(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Pa
                              epoch=build_env.source_date_epoch)
     conda.check_conda(made.path, root, files)
     ctx.say(f"    {made.path.name}: depends: {', '.join(made.depends)}; contents match the staging root")
-    return _record("conda", made.path, made.depends, relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
+    return _record(CONDA, made.path, made.depends, relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
                    files=len(files), tests_skipped_because=conda.NO_CHANNEL)
 
 
@@ -110,7 +112,9 @@ class PackageFailed(CellError):
         super().__init__(message)
 
 
-def make_package(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
-    fmt = plan.cell.package
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> PackageRecord:
+    """The built full wheel (never the repaired one) repackaged in the cell's format;
+    raises PackageFailed, which carries the record, when the package must not ship."""
+    build_env, wheel, fmt = earlier.env(), earlier.built().shipped.paths[FULL], plan.cell.package
     with ctx.progress.stage("package", f"{wheel.name} staged and repackaged as .{fmt}"):
-        return (make_deb if fmt == "deb" else make_conda)(plan, ctx, build_env, wheel)
+        return (make_deb if fmt == DEB else make_conda)(plan, ctx, build_env, wheel)

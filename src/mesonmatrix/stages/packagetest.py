@@ -15,6 +15,7 @@ from ..machine.context import StageContext
 from ..plan import CellPlan
 from ..repackage.relocate import elf_files
 from ..repackage.staging import DEBIAN, runtime_requirements
+from . import StageResults
 from .build_env import BuildEnv
 from .test import TestResult, TestsFailed, fill_test_venv, run_installed_tests
 
@@ -44,8 +45,12 @@ def resolved_outside(root: Path, ctx: StageContext, forbidden: list[Path], env: 
     return bad
 
 
-def run_deb_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, deb: Path,
-                  forbidden: list[Path]) -> TestResult:
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
+    """The .deb unpacked, its installed tests run against that root, its BLAS proven; and
+    nothing it loads may come from where it was built (the build env, the workspace, the
+    shared cache). Raises TestsFailed (with the result) when a test or a check fails."""
+    build_env, deb = earlier.env(), Path(earlier.packaged().path)
+    forbidden = [plan.build_env, plan.workspace.root, ctx.shared_cache]
     root = plan.results_dir / "unpacked"
     shutil.rmtree(root, ignore_errors=True)
     with ctx.progress.stage("test_env", f"{deb.name} unpacked into {root}; a fresh venv for its tests"):
@@ -55,7 +60,7 @@ def run_deb_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, deb: P
     # Debian chooses libblas.so.3 and libopenblas.so.0 through update-alternatives; the
     # flavour under test is put first, as a user of that flavour would select it.
     library_path = [str(d) for d in plan.provider.runtime_library_path()]
-    path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), os.environ.get("PATH", "")])
+    path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), ctx.runner.env.get("PATH", "")])
     env = {"PATH": path, **({"LD_LIBRARY_PATH": os.pathsep.join(library_path)} if library_path else {})}
     with ctx.progress.stage("test", f"the package's installed tests against {site}"):
         bad = resolved_outside(root, ctx, forbidden, env)

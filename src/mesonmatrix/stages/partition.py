@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..machine.context import StageContext
-from ..model import FULL, RUNTIME, Role
+from ..model import FULL, RUNTIME, TESTS
+from ..plan import CellPlan
 from ..record import PartitionRecord
 from ..wheels.partition import check_partition
+from . import StageResults
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -17,9 +18,10 @@ class SplitCheck:
     failure: str | None  # the cell's error when the partition is not exact
 
 
-def check_split(built: dict[Role, Path], shipped_tests: Path, ctx: StageContext) -> SplitCheck:
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> SplitCheck:
     """Compare the full wheel with the runtime wheel and the tests wheel as shipped."""
-    partition = check_partition(built[FULL], built[RUNTIME], shipped_tests)
+    build = earlier.built()
+    partition = check_partition(build.wheels[FULL], build.wheels[RUNTIME], build.shipped.paths[TESTS])
     ctx.say(f"    {partition.describe()}")
     record = PartitionRecord(ok=partition.ok, lost=list(partition.lost), duplicated=list(partition.duplicated),
                              extra=list(partition.extra), tests_files=partition.tests_files)

@@ -4,6 +4,7 @@ repaired by the platform's tool so that it needs nothing outside its platform po
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,18 +17,10 @@ from ..store.repairstore import repair_key, reusable_repair, store_repair
 from ..targets.requirements import requirement_name
 from ..wheels.derive import derive_repaired
 from ..wheels.files import grafted_libraries, has_native_code, sha256_file
-from ..wheels.rename import rename_wheel
 from ..wheels.tagsets import read_member_tags
-from .build import BuildResult
+from . import StageResults
+from .build import BuildResult, wheel_info
 from .build_env import BuildEnv
-
-
-@dataclass(frozen=True, kw_only=True)
-class ShippedWheels:
-    """The wheels as built, under the names they ship with, in ``results/…/built/``."""
-
-    paths: dict[Role, Path]
-    infos: list[WheelInfo]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,33 +30,13 @@ class RepairResult:
     repair: RepairInfo
 
 
-def wheel_info(role: Role, path: Path) -> WheelInfo:
-    return WheelInfo(role=role, path=str(path), size=path.stat().st_size, sha256=sha256_file(path))
-
-
-def ship_built_wheels(plan: CellPlan, built: dict[Role, Path]) -> ShippedWheels:
-    """Copy each role's wheel out of the store; the tests wheel becomes ``<name>-tests``,
-    which requires exactly this version of the project."""
-    raw = plan.results_dir / "built"
-    shutil.rmtree(raw, ignore_errors=True)
-    raw.mkdir(parents=True)
-    paths: dict[Role, Path] = {}
-    for role in plan.roles:
-        wheel = built[role]
-        if role == TESTS:
-            paths[role] = rename_wheel(wheel, plan.target.tests_project_name, raw,
-                                       requires=(f"{plan.target.project_name}=={plan.target.version}",))
-        else:
-            paths[role] = Path(shutil.copy2(wheel, raw / wheel.name))
-    return ShippedWheels(paths=paths, infos=[wheel_info(role, path) for role, path in paths.items()])
-
-
-def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult,
-                  shipped: ShippedWheels, store_root: Path) -> RepairResult:
-    """Each shipped wheel repaired (or taken from ``store_root``, a folder per role, while
-    nothing that decides the repair changed), then checked against its platform policy.
-    Where the repairer allows it, runtime and tests wheels are cut from the repaired full
-    wheel instead (``derive.py``): one repair per build."""
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> RepairResult:
+    """Each shipped wheel repaired (or taken from the plan's repair store, a folder per
+    role, while nothing that decides the repair changed), then checked against its
+    platform policy. Where the repairer allows it, runtime and tests wheels are cut from
+    the repaired full wheel instead (``wheels/derive.py``): one repair per build."""
+    build_env, build = earlier.env(), earlier.built()
+    shipped, store_root = build.shipped, plan.repair_store
     dist = plan.results_dir / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     dist.mkdir(parents=True)
@@ -74,13 +47,14 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
     derived: list[str] = []
     full: tuple[Path, bool] | None = None
     with ctx.progress.stage("repair", f"{plan.repairer.tool} for {plan.platform.name}"):
+        member_tags = _cut_by_member_tags(plan, build)
         for role, wheel in shipped.paths.items():
             if not has_native_code(wheel):
                 repaired[role] = Path(shutil.copy2(wheel, dist / wheel.name))
                 continue
-            if role != FULL and _derives(plan, build):
+            if role != FULL and member_tags is not None:
                 full = full or _repair_full(plan, ctx, build_env, build, store_root / FULL)
-                repaired[role] = _derive(plan, role, full[0], build, dist)
+                repaired[role] = _derive(plan, role, full[0], member_tags, dist)
                 reused.append(full[1])
                 derived.append(role)
                 ctx.say(f"    {role} wheel cut from the repaired full wheel: {repaired[role].name}")
@@ -100,7 +74,7 @@ def repair_wheels(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build:
 
 def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, wheel: Path) -> str | None:
     shown = None
-    if plan.verify_repair:
+    if plan.options.verify_repair:
         shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"verify the repaired {role} wheel",
                                extra_env=build_env.env).stdout
     try:
@@ -109,12 +83,15 @@ def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, 
         raise CellError(str(exc)) from None
 
 
-def _derives(plan: CellPlan, build: BuildResult) -> bool:
-    """Cut wheels come from the repaired full wheel: for a repairer proven to allow it,
-    cut wheels that were cut (not built by meson-python) and no per-wheel check asked."""
-    return (plan.repairer.derives_cut_wheels and plan.tag_wheels == INSTALL_PLAN and not plan.repair_each
-            and not plan.verify_repair and FULL in build.wheels
-            and read_member_tags(build.wheels[FULL].parent) is not None)
+def _cut_by_member_tags(plan: CellPlan, build: BuildResult) -> dict[str, str | None] | None:
+    """The full wheel's member tags when cut wheels come from the repaired full wheel: for
+    a repairer proven to allow it, cut wheels that were cut (not built by meson-python) and
+    no per-wheel check asked; None when each wheel is repaired on its own."""
+    options = plan.options
+    if not (plan.repairer.derives_cut_wheels and options.tag_wheels == INSTALL_PLAN and not options.repair_each
+            and not options.verify_repair and FULL in build.wheels):
+        return None
+    return read_member_tags(build.wheels[FULL].parent)
 
 
 def _repair_full(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: BuildResult,
@@ -128,10 +105,9 @@ def _repair_full(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: 
     return _repair_one(plan, ctx, build_env, build, wheel, sha256_file(wheel), FULL, out, store)
 
 
-def _derive(plan: CellPlan, role: Role, repaired_full: Path, build: BuildResult, dist: Path) -> Path:
-    tags = read_member_tags(build.wheels[FULL].parent)
-    assert tags is not None  # checked by _derives
-    return derive_repaired(role, repaired_full, tags, dist, tests_project_name=plan.target.tests_project_name,
+def _derive(plan: CellPlan, role: Role, repaired_full: Path, member_tags: Mapping[str, str | None],
+            dist: Path) -> Path:
+    return derive_repaired(role, repaired_full, member_tags, dist, tests_project_name=plan.target.tests_project_name,
                            tests_requires=(f"{plan.target.project_name}=={plan.target.version}",))
 
 
@@ -144,7 +120,7 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     repair_env = plan.platform.repair_env(lib_dirs)
     argv = plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs)
     names = {requirement_name(r) for r in plan.repairer.requirements}
-    versions = {name: version for name, _, version in (p.partition("==") for p in build.build_env_packages)
+    versions = {name: version for name, _, version in (p.partition("==") for p in build_env.packages)
                 if requirement_name(name) in names}
     key = repair_key(wheel=wheel, wheel_sha256=wheel_sha256, out_dir=dist, argv=argv, env=repair_env,
                      tool=plan.repairer.tool, tool_versions=versions)

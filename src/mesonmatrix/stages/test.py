@@ -18,6 +18,7 @@ from ..testing.blascheck import blas_mismatch, probe_blas
 from ..testing.outside import copy_test_sources, run_commands, run_test_dir
 from ..testing.pytestrun import run_pytest, run_smoke
 from ..wheels.files import stray_test_files
+from . import StageResults
 from .build_env import BuildEnv
 
 
@@ -66,11 +67,14 @@ class TestsFailed(CellError):
         super().__init__(result.failure)
 
 
-def run_tests(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[Role, Path]) -> TestResult:
-    """Raises TestsFailed (with the result) when a test fails or the loaded BLAS is not the cell's."""
+def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
+    """The repaired wheels installed in a fresh venv, their tests run from outside any
+    source tree, and the BLAS they load proven. Raises TestsFailed (with the result) when
+    a test fails or the loaded BLAS is not the cell's."""
+    build_env, repaired = earlier.env(), earlier.repaired().paths
     venv_py = make_test_venv(plan, ctx, build_env, repaired)
     # Tools that the tests shell out to must come from the test venv, not the build env.
-    path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), os.environ.get("PATH", "")])
+    path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), ctx.runner.env.get("PATH", "")])
     env = {**build_env.env, "PATH": path}
     with ctx.progress.stage("test", f"installed {plan.target.import_name}, run from outside any source tree"):
         result = run_installed_tests(plan, ctx, venv_py, repaired, env)
