@@ -38,7 +38,7 @@ class RunOptions:
     # policy it reports must be the one in the name). Off by default: about 1 s a wheel.
     verify_repair: bool = False
     # Repair every cut (runtime, tests) wheel on its own instead of cutting it from the
-    # repaired full wheel (stages/derive.py).
+    # repaired full wheel (wheels/derive.py).
     repair_each: bool = False
     # Resolve build and test requirements at run time instead of installing lock files
     # (which must otherwise exist and match the target's inputs).

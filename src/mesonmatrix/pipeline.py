@@ -14,7 +14,7 @@ from typing import TextIO
 
 from .config.matrixfile import MatrixSet
 from .errors import CellError, CellSkipped, ToolchainRejected
-from .machine.commands import CommandRunner
+from .machine.commands import CommandRunner, probes_logged_to
 from .machine.context import StageContext
 from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
@@ -190,7 +190,8 @@ def _run_locked(run: _Run, matrices: MatrixSet, state: CellState) -> None:
         log.write_text("")
         progress.say(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})")
         try:
-            run_stages(plan, _context(run, log), state.stages)
+            with probes_logged_to(log):
+                run_stages(plan, _context(run, log), state.stages)
         except CellError as exc:
             if plan.loosening is not None and state.stages.build_env is not None:
                 state.retry = _retry_with_bound(run, matrices, state, str(exc))
@@ -219,7 +220,8 @@ def _retry_with_bound(run: _Run, matrices: MatrixSet, state: CellState, failure:
     run.progress.say(f"=== {run.cell.session_name}: most likely caused by {culprit}, above its bound; building "
                      f"once more with {restored} restored (log: {retry.results_dir / 'cell.log'})")
     try:
-        run_stages(retry, _context(run, retry.results_dir / "cell.log"), StageResults())
+        with probes_logged_to(retry.results_dir / "cell.log"):
+            run_stages(retry, _context(run, retry.results_dir / "cell.log"), StageResults())
     except CellError as exc:
         return BoundRetry(restored=restored, status=FAILED, error=str(exc).splitlines()[0],
                           verdict=f"still fails with {restored}: {culprit} is not (alone) the cause")

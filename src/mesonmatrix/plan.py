@@ -72,7 +72,7 @@ class CellPlan:
     build_dir: Path
     wheel_store: Path  # built wheels, a folder per role
     repair_store: Path  # repaired wheels, a folder per role
-    # Plain build cells: the path meson sees, shared by the flavours (stages/buildslot.py).
+    # Plain build cells: the path meson sees, shared by the flavours (store/buildslot.py).
     build_slot: BuildSlot | None
     build_env: Path
     pkg_config_dir: Path

@@ -62,7 +62,7 @@ def test_lintian_reports_an_unstripped_extension_as_an_error(tmp_path):
     """What makes a deb cell fail: lintian's errors, read from its real output."""
     prerequisites.command("lintian", "gcc", fix="sudo apt-get install -y lintian gcc")
     from mesonmatrix.machine.commands import CommandRunner
-    from mesonmatrix.repackage import debian
+    from mesonmatrix.repackage import deb as debian
 
     root = tmp_path / "root"
     site = root / "usr" / "lib" / "python3" / "dist-packages" / "tiny"

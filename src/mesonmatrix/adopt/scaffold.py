@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..platforms import PLATFORMS
-from ..providers import PROVIDERS
+from ..providers import ADOPTED_FLAVOURS, PROVIDERS
 from ..targets.target import Target
 
 # CPythons a generated matrix may name, oldest first.
@@ -27,12 +27,11 @@ def supported_pythons(target: Target, pyproject: Mapping[str, Any]) -> list[str]
 
 
 def blas_flavours(target: Target) -> list[str]:
-    """PyPI's scipy-openblas (ILP64 too when the target has use-ilp64), and Debian's."""
+    """The providers' adopted flavours; an ILP64 one only when the target has use-ilp64."""
     if not target.declares_blas:
         return []
-    flavours = ["openblas", *(["openblas64"] if "use-ilp64" in target.meson_options else []), "system-openblas",
-                "netlib"]
-    return [f for f in flavours if f in PROVIDERS]
+    ilp64 = "use-ilp64" in target.meson_options
+    return [f for f in ADOPTED_FLAVOURS if ilp64 or PROVIDERS[f].expectation.int_size != 64]
 
 
 def _toml_list(values: list[str]) -> str:

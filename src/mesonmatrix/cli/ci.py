@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..machine.commands import probe, run_attached
 from ..platforms import PLATFORMS
 
 # The runner image for each platform's cells, as each platform's module declares it.
@@ -51,8 +52,11 @@ def _words(values: Iterable[str] | None) -> tuple[str, ...]:
 
 
 def nox_listing(project_root: Path, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
-    out = subprocess.run([sys.executable, "-m", "nox", "-f", str(project_root / "noxfile.py"), "-l", "--json", *extra],
-                         cwd=project_root, capture_output=True, text=True, check=True)
+    argv = [sys.executable, "-m", "nox", "-f", str(project_root / "noxfile.py"), "-l", "--json", *extra]
+    out = probe(argv, cwd=project_root, timeout=300)
+    if out is None or out.returncode != 0:
+        raise subprocess.CalledProcessError(out.returncode if out else -1, argv, out.stdout if out else "",
+                                            out.stderr if out else "")
     listing: list[dict[str, Any]] = json.loads(out.stdout)
     return listing
 
@@ -129,4 +133,4 @@ def run_job(argv: Sequence[str]) -> int:
         print(f"ci-run: ARGS_JSON must be a JSON list of strings, got {argv[1]!r}", file=sys.stderr)
         return 2
     print(f"Reproduce this job anywhere with: {reproduce_command(session, args)}", flush=True)
-    return subprocess.call([sys.executable, "-m", "nox", "-s", session, "--", *args])
+    return run_attached([sys.executable, "-m", "nox", "-s", session, "--", *args])

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import difflib
 import shutil
-import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..machine.commands import probe
 from ..wheels.files import sha256_file
 
 
@@ -98,8 +98,8 @@ def compare_wheels(a: Path, b: Path, *, run_diffoscope: bool = True) -> WheelCom
             notes.append("members are stored in a different order")
     report = None
     if run_diffoscope and shutil.which("diffoscope"):
-        out = subprocess.run(["diffoscope", "--text", "-", str(a), str(b)], capture_output=True, text=True)
-        report = out.stdout[-20000:]
+        out = probe(["diffoscope", "--text", "-", str(a), str(b)], timeout=None)
+        report = out.stdout[-20000:] if out is not None else None
     return WheelComparison(
         a=a, b=b, sha256_a=sha_a, sha256_b=sha_b, members=members, archive_notes=notes, diffoscope=report
     )

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from .commands import probe
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,5 @@ def ccache_dir() -> Path | None:
     ccache = ccache_on_path()
     if ccache is None:
         return None
-    try:
-        out = subprocess.run([ccache, "-k", "cache_dir"], capture_output=True, text=True, timeout=30,
-                             stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+    out = probe([ccache, "-k", "cache_dir"])
+    return Path(out.stdout.strip()) if out is not None and out.returncode == 0 and out.stdout.strip() else None

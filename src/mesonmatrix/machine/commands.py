@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import shlex
 import signal
@@ -10,12 +11,57 @@ import subprocess
 import sys
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import CommandFailed, PrerequisiteMissing
+
+# Where quick queries (``probe``) are logged while a cell runs: its cell.log.
+_PROBE_LOG: contextvars.ContextVar[Path | None] = contextvars.ContextVar("probe_log", default=None)
+
+
+@contextlib.contextmanager
+def probes_logged_to(log: Path) -> Iterator[None]:
+    """Log every ``probe`` made inside the block (the interpreter and compiler queries a
+    cell makes) to ``log``, beside the commands the cell's runner runs."""
+    token = _PROBE_LOG.set(log)
+    try:
+        yield
+    finally:
+        _PROBE_LOG.reset(token)
+
+
+def probe(argv: Sequence[str | os.PathLike[str]], *, cwd: Path | None = None, env: Mapping[str, str] | None = None,
+          timeout: float | None = 30.0) -> subprocess.CompletedProcess[str] | None:
+    """A quick query whose answer is read, not shown (an interpreter's version, a
+    compiler's, ``git log``): output captured, no stdin, bounded by ``timeout``. None when
+    the command cannot start or does not finish in time; a non-zero exit is the caller's
+    to judge. Inside ``probes_logged_to`` the query and its answer go to that log."""
+    args = [os.fspath(a) for a in argv]
+    try:
+        out = subprocess.run(args, cwd=cwd, env=None if env is None else dict(env), capture_output=True, text=True,
+                             errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        _log_probe(args, f"[did not run: {exc}]\n")
+        return None
+    _log_probe(args, f"{out.stdout}{out.stderr}[exit {out.returncode}]\n")
+    return out
+
+
+def _log_probe(args: list[str], answer: str) -> None:
+    log = _PROBE_LOG.get()
+    if log is None:
+        return
+    with contextlib.suppress(OSError), log.open("a", encoding="utf-8") as handle:
+        handle.write(f"\n$ {shlex.join(args)}  (query)\n{answer}")
+
+
+def run_attached(argv: Sequence[str], *, cwd: Path | None = None) -> int:
+    """A command that takes over this terminal (its output is the user's to read, as when
+    ``mesonmatrix ci-run`` hands a CI job to nox); its exit status."""
+    return subprocess.call(list(argv), cwd=cwd)
 
 
 def in_github_actions() -> bool:

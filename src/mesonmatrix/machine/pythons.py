@@ -11,10 +11,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 from ..errors import PrerequisiteMissing
+from .commands import probe
 from .uv import uv_binary
 
 # major.minor, and "t" for a free-threaded build (Py_GIL_DISABLED), as the matrix spells it.
@@ -24,27 +24,14 @@ _VERSION_CODE = ("import sys, sysconfig; print('%d.%d' % sys.version_info[:2] "
 
 def interpreter_version(executable: Path | str) -> str | None:
     """``3.12`` (or ``3.13t``, free-threaded) of a working interpreter, or None if it does not run."""
-    try:
-        out = subprocess.run(
-            [str(executable), "-c", _VERSION_CODE],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    out = probe([str(executable), "-c", _VERSION_CODE])
+    return out.stdout.strip() if out is not None and out.returncode == 0 else None
 
 
 def full_version(executable: Path | str) -> str | None:
     """``major.minor.micro`` of a working interpreter (``3.12.1``), or None if it does not run."""
-    try:
-        out = subprocess.run([str(executable), "-c", "import platform; print(platform.python_version())"],
-                             capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
+    out = probe([str(executable), "-c", "import platform; print(platform.python_version())"])
+    return out.stdout.strip() if out is not None and out.returncode == 0 else None
 
 
 def pyenv_root() -> Path:
@@ -98,12 +85,8 @@ def own_executable(candidate: Path) -> Path:
     """The interpreter a candidate really runs (a pyenv shim execs another binary), so
     that every shell names one interpreter alike: build envs record which one made them,
     and one made by another name would be made again under a running build."""
-    try:
-        out = subprocess.run([str(candidate), "-c", "import sys; print(sys.executable)"], capture_output=True,
-                             text=True, timeout=30, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return candidate
-    named = Path(out.stdout.strip()) if out.returncode == 0 else None
+    out = probe([str(candidate), "-c", "import sys; print(sys.executable)"])
+    named = Path(out.stdout.strip()) if out is not None and out.returncode == 0 else None
     return named if named is not None and named.is_absolute() and named.is_file() else candidate
 
 
@@ -123,15 +106,9 @@ def _discover(version: str) -> Path:
             return candidate
     uv = uv_binary()
     env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
-    try:
-        out = subprocess.run(
-            [uv, "python", "find", "--no-python-downloads", version],
-            capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
-        )
-        if out.returncode == 0 and interpreter_version(out.stdout.strip()) == version:
-            return Path(out.stdout.strip())
-    except (OSError, subprocess.TimeoutExpired):
-        pass
+    out = probe([uv, "python", "find", "--no-python-downloads", version], env=env, timeout=60)
+    if out is not None and out.returncode == 0 and interpreter_version(out.stdout.strip()) == version:
+        return Path(out.stdout.strip())
     raise PrerequisiteMissing(
         f"Python {version} was not found: `python{version}` on PATH does not run and neither pyenv "
         f"({pyenv_root() / 'versions'}) nor `uv python find` has it. Make it visible with "

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
+
+from .commands import probe
 
 # meson's compiler ids for the compiler names a user passes.
 _ID_BY_NAME = (("clang", "clang"), ("gcc", "gcc"), ("g++", "gcc"), ("gfortran", "gcc"), ("icx", "intel-llvm"))
@@ -52,9 +53,8 @@ def compiler_id(command: str) -> str:
 def compiler_version(command: str) -> str | None:
     """The version a compiler reports (``-dumpfullversion`` for GCC, ``--version`` otherwise)."""
     for args in (["-dumpfullversion"], ["--version"]):
-        try:
-            out = subprocess.run([command, *args], capture_output=True, text=True, timeout=30)
-        except OSError:
+        out = probe([command, *args])
+        if out is None:
             return None
         match = re.search(r"(\d+\.\d+(?:\.\d+)?)", out.stdout)
         if out.returncode == 0 and match:

@@ -1,7 +1,11 @@
-"""Where a run keeps things: caches (build dirs, envs, wheels) and outputs (results).
+"""Where a run keeps things, in two folders.
 
-Everything lives under one folder, ``.matrix/`` in the project root by default, or
-``$MESONMATRIX_HOME``. Nothing is written anywhere else.
+The workspace, ``.matrix/`` in the project root (or ``$MESONMATRIX_HOME``), holds what
+belongs to this checkout: build dirs, stored and repaired wheels, test venvs, results and
+reports. The shared cache, ``$MESONMATRIX_CACHE`` (default ``~/.cache/mesonmatrix``), holds
+what every checkout on the machine shares because it is addressed by content: build envs
+and their links, sdists and their unpacked sources, the interpreter cache. The tool writes
+nowhere else (ccache keeps its own cache where ccache is configured to).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from ..model import Cell, system_libraries_slug
 @dataclass(frozen=True)
 class BuildSlot:
     """Where meson sees a plain build cell's build dir (shared by its BLAS flavours, see
-    ``stages/buildslot.py``), where the dir is kept between compiles, and the other
+    ``store/buildslot.py``), where the dir is kept between compiles, and the other
     flavours' kept dirs, which a new one may start from; and the one path every flavour's
     build env is seen at while it compiles there (a link, in the shared cache because
     NumPy's ``show_config`` records the build's Python in the wheel)."""

@@ -22,6 +22,11 @@ class Linux:
     def name(self) -> str:
         return f"linux-{self.arch}"
 
+    @property
+    def conda_subdir(self) -> str:
+        # conda's subdir names (linux-64 for x86_64, linux-aarch64): conda's docs, "Managing platforms".
+        return "linux-64" if self.arch in ("x86_64", "amd64") else f"linux-{self.arch}"
+
     def venv_python(self, venv: Path) -> Path:
         return posix_venv_python(venv)
 

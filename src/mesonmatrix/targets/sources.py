@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+
+from ..machine.commands import probe
 
 _SKIP_DIRS = {".git", "__pycache__", ".mesonpy", ".nox", ".matrix", "build", ".tox"}
 _SKIP_FILES = {".wraplock"}
@@ -43,13 +44,9 @@ def source_date_epoch(source_dir: Path) -> int:
     it was unpacked (meson touches ``subprojects/.wraplock`` on every setup, which made
     SciPy's epoch the time of its last build); otherwise the newest source file's mtime.
     """
-    try:
-        out = subprocess.run(["git", "log", "-1", "--format=%ct", "--", "."], cwd=source_dir,
-                             capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
-        if out.returncode == 0 and out.stdout.strip().isdigit():
-            return int(out.stdout.strip())
-    except (OSError, subprocess.TimeoutExpired):
-        pass
+    out = probe(["git", "log", "-1", "--format=%ct", "--", "."], cwd=source_dir)
+    if out is not None and out.returncode == 0 and out.stdout.strip().isdigit():
+        return int(out.stdout.strip())
     recorded = source_dir.parent / SDIST_EPOCH_FILE
     if recorded.is_file() and recorded.read_text().strip().isdigit():
         return int(recorded.read_text().strip()) or 315532800

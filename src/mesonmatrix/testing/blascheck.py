@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..machine.commands import CommandRunner
 from ..providers import BlasExpectation
+from ..providers.families import probe_table
 from ..record import BlasRuntime
 from . import blasprobe
 
@@ -18,7 +19,7 @@ def probe_blas(
     """Run ``blasprobe.py`` with the test venv's interpreter, outside any source tree."""
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-probe-") as cwd:
         result = runner.run(
-            [str(venv_py), blasprobe.__file__, import_name],
+            [str(venv_py), blasprobe.__file__, import_name, json.dumps(probe_table())],
             label="detect the BLAS loaded at run time",
             cwd=Path(cwd),
             extra_env=env,

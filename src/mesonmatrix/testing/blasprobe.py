@@ -1,7 +1,8 @@
 """Run inside a test venv: which BLAS does the installed package really call?
 
-Usage: python blasprobe.py IMPORT_NAME. Prints one JSON object. Kept free of imports
-from mesonmatrix because it runs in a venv that holds only the wheels under test.
+Usage: python blasprobe.py IMPORT_NAME FAMILIES_JSON. Prints one JSON object. Kept free of
+imports from mesonmatrix because it runs in a venv that holds only the wheels under test:
+the BLAS families it tells apart come as an argument, from ``providers/families.py``.
 
 Linux and macOS ask the dynamic linker (dlsym + dladdr, below). Windows has neither:
 there the probe asks every loaded module for the GEMM symbol, maps the address to its
@@ -21,6 +22,7 @@ import ctypes.util
 import importlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -30,8 +32,8 @@ GEMM_SYMBOLS = [
     for prefix in ("", "scipy_")
     for suffix in ("", "64_")
 ]
-OPENBLAS_CONFIG = ["openblas_get_config", "openblas_get_config64_", "scipy_openblas_get_config",
-                   "scipy_openblas_get_config64_"]
+# One family of providers/families.py: name, library_name (a pattern), exports, static_markers.
+Family = dict[str, object]
 
 
 class DlInfo(ctypes.Structure):
@@ -159,39 +161,54 @@ else:
         return None  # the Windows loader's questions have no answer elsewhere
 
 
-def static_blas_in(path: str) -> str | None:
+def static_blas_in(path: str, families: list[Family]) -> str | None:
     """Name a BLAS linked statically into ``path`` by the version strings it carries."""
     with open(path, "rb") as handle:
         data = handle.read()
-    if b"Math Kernel Library" in data or b"oneMKL" in data:
-        return "mkl"
-    if b"OpenBLAS" in data:
-        return "openblas"
+    for family in families:
+        if any(str(marker).encode() in data for marker in _strings(family, "static_markers")):
+            return str(family["name"])
     return None
+
+
+def _strings(family: Family, key: str) -> list[str]:
+    value = family.get(key)
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def has_symbol(library: ctypes.CDLL, names: list[str]) -> str | None:
     return next((n for n in names if hasattr(library, n)), None)
 
 
-def identify(path: str, symbol: str) -> tuple[str, int]:
-    """Name a BLAS library by the symbols it exports; say its integer size."""
-    if "accelerate" in path.lower() or "veclib" in path.lower():
-        return "accelerate", 32
+def identify(path: str, symbol: str, families: list[Family]) -> tuple[str, int]:
+    """Name a BLAS library by the symbols it exports; say its integer size.
+
+    A family that exports nothing of its own (Accelerate, a system framework) is known by
+    its path; the last family (the reference BLAS, netlib) is what is left."""
+    *named, fallback = families
+    for family in named:
+        if not _strings(family, "exports") and re.search(str(family["library_name"]), path, re.I):
+            return str(family["name"]), 32
     lib = ctypes.CDLL(path)
+    suffix_size = 64 if symbol.endswith("64_") else 32
     if has_symbol(lib, ["PyInit_" + Path(path).name.split(".")[0]]):
-        kind = static_blas_in(path) or "unknown"
-        return kind, 64 if symbol.endswith("64_") else 32
-    config = has_symbol(lib, OPENBLAS_CONFIG)
-    if config:
-        getter = getattr(lib, config)
+        return static_blas_in(path, families) or "unknown", suffix_size
+    for family in named:
+        found = has_symbol(lib, _strings(family, "exports"))
+        if found:
+            return str(family["name"]), _int_size(str(family["name"]), lib, found, path, suffix_size)
+    return str(fallback["name"]), suffix_size
+
+
+def _int_size(family: str, lib: ctypes.CDLL, export: str, path: str, suffix_size: int) -> int:
+    """What each family's library says of its integer size, beyond a ``64_`` symbol suffix."""
+    if family == "openblas":
+        getter = getattr(lib, export)  # openblas_get_config: its build options, USE64BITINT among them
         getter.restype = ctypes.c_char_p
-        return "openblas", 64 if b"USE64BITINT" in getter() else 32
-    if has_symbol(lib, ["bli_info_get_version_str"]):
-        return "blis", 64 if symbol.endswith("64_") else 32
-    if has_symbol(lib, ["MKL_Get_Version_String", "mkl_get_version_string"]):
-        return "mkl", 64 if "ilp64" in Path(path).name.lower() or symbol.endswith("64_") else 32
-    return "netlib", 64 if symbol.endswith("64_") else 32
+        return 64 if b"USE64BITINT" in getter() else 32
+    if family == "mkl" and "ilp64" in Path(path).name.lower():
+        return 64
+    return suffix_size
 
 
 def threadpoolctl_view() -> list[str]:
@@ -202,7 +219,7 @@ def threadpoolctl_view() -> list[str]:
     return [f"{i.get('internal_api')}:{i.get('filepath')}" for i in threadpool_info() if i.get("user_api") == "blas"]
 
 
-def main(name: str) -> dict[str, object]:
+def main(name: str, families: list[Family]) -> dict[str, object]:
     extensions = extension_modules(name)
     found: dict[str, object] = {"name": None, "library": None, "int_size": None, "symbol": None,
                                 "extension": None, "threadpoolctl": threadpoolctl_view()}
@@ -211,11 +228,11 @@ def main(name: str) -> dict[str, object]:
         hit = library_of_windows(extension, roots, name) if sys.platform == "win32" else library_of(extension)
         if hit:
             library, symbol = hit
-            kind, int_size = identify(library, symbol)
+            kind, int_size = identify(library, symbol, families)
             found.update(name=kind, library=library, int_size=int_size, symbol=symbol, extension=extension)
             break
     return found
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    print(json.dumps(main(sys.argv[1], json.loads(sys.argv[2]))))

@@ -15,16 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..binaries import Binary
+from ..providers.families import family_of_library
 from .libraries import ExternalLibrary
 
-# (pattern on the library's file name or install name, BLAS name); first match wins.
-_FAMILIES = (
-    (re.compile(r"openblas", re.I), "openblas"),
-    (re.compile(r"(Accelerate|vecLib)\.framework|libvecLib|libBLAS\.dylib", re.I), "accelerate"),
-    (re.compile(r"mkl", re.I), "mkl"),
-    (re.compile(r"blis", re.I), "blis"),
-    (re.compile(r"(^|/)(lib)?(c?blas|lapack|refblas)(64)?[._-]", re.I), "netlib"),
-)
 _ILP64_NAME = re.compile(r"(64_|_ilp64|64)(\.|-|$)", re.I)
 
 
@@ -37,7 +30,7 @@ class StaticBlas:
 
 
 def _family(name: str) -> str | None:
-    return next((family for pattern, family in _FAMILIES if pattern.search(name)), None)
+    return family_of_library(name)
 
 
 def _int_size(family: str, library: ExternalLibrary, users: Sequence[Binary], own: Binary | None) -> int | None:
