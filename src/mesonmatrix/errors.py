@@ -52,6 +52,17 @@ class CommandFailed(CellError):
         super().__init__(f"`{shlex.join(self.argv)}` exited with {returncode} (log: {log})\n{tail}")
 
 
+class CommandTimedOut(CommandFailed):
+    """A command ran past its time limit (or without output past its idle limit) and was
+    ended with everything it started."""
+
+    def __init__(self, argv: Sequence[str], seconds: float, log: Path, tail: str) -> None:
+        self.seconds = seconds
+        super().__init__(argv, -1, log, tail)
+        self.args = (f"`{shlex.join(self.argv)}` timed out after {seconds:g} s and was ended with every process it "
+                     f"started (log: {log})\n{tail}",)
+
+
 class TargetError(CellError):
     """A target that cannot be built: unknown, missing, or not a meson-python project."""
 

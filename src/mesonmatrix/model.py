@@ -71,6 +71,24 @@ SKIPPED: Final = "skipped"
 # project's test folder run from a copy, its cibuildwheel test commands, or an import.
 TestMode = Literal["pytest", "pytest-dir", "commands", "smoke"]
 
+# How long a cell's commands may run. A test suite's whole run is bounded (a hung test
+# must not hold the machine's one test-suite turn forever); a build is bounded by the
+# time it may go without a line of output (ninja prints one per step, so a build that
+# prints nothing for that long makes no progress), since a large build may rightly take
+# hours. The defaults are far above what NumPy's and SciPy's whole suites and builds take
+# on 2 cores (the README's "When things go wrong").
+DEFAULT_TEST_TIMEOUT = 3600.0
+DEFAULT_BUILD_TIMEOUT = 1800.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimeLimits:
+    """``test_timeout`` and ``build_timeout`` as a matrix file or a preset sets them (None: not set there)."""
+
+    test: float | None = None  # seconds for the whole test suite
+    build: float | None = None  # seconds a build may go without output
+
+
 SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
 # Names that become session names or path components must stay shell- and path-safe.
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
@@ -142,6 +160,7 @@ class Cell:
     tags: tuple[str, ...] = ()
     kind: CellKind = BUILD
     package: PackageFormat = WHEEL
+    time_limits: TimeLimits = TimeLimits()  # the matrix file's test_timeout and build_timeout
 
     @property
     def system_libraries_spec(self) -> SystemLibraries:

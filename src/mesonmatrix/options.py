@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import INSTALL_PLAN, TAG_WHEEL_METHODS, TagWheelMethod
+from .model import DEFAULT_BUILD_TIMEOUT, DEFAULT_TEST_TIMEOUT, INSTALL_PLAN, TAG_WHEEL_METHODS, TagWheelMethod
 from .platforms import host_platform_name
 from .repairers import REPAIRERS
 
@@ -46,6 +46,10 @@ class RunOptions:
     # loosened cells: build requirements whose upper bounds stay as declared (beyond numpy's
     # and the preset's), to test whether one of them caused a failure.
     keep_bounds: tuple[str, ...] = ()
+    # Seconds the test suite may run, and a build may go without output; None: the matrix
+    # file's, else the preset's, else the defaults (model.DEFAULT_TEST_TIMEOUT …).
+    test_timeout: float | None = None
+    build_timeout: float | None = None
 
 
 def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
@@ -78,6 +82,12 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
                         help="resolve build and test requirements now, not from locks/ (the record says so)")
     parser.add_argument("--keep-bound", action="append", default=[], metavar="NAME",
                         help="loosened cells: keep this build requirement's upper bound (repeatable)")
+    parser.add_argument("--test-timeout", type=_seconds, metavar="SECONDS",
+                        help="end the test suite (and everything it started) after this long "
+                             f"(default: the matrix's or preset's test_timeout, else {DEFAULT_TEST_TIMEOUT:g})")
+    parser.add_argument("--build-timeout", type=_seconds, metavar="SECONDS",
+                        help="end a build that prints nothing for this long (default: the matrix's or preset's "
+                             f"build_timeout, else {DEFAULT_BUILD_TIMEOUT:g})")
     args = parser.parse_args(list(posargs))
     return RunOptions(
         project_root=project_root,
@@ -92,4 +102,16 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         repair_each=args.repair_each,
         unlocked=args.unlocked,
         keep_bounds=tuple(args.keep_bound),
+        test_timeout=args.test_timeout,
+        build_timeout=args.build_timeout,
     )
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected seconds above 0")
+    return seconds

@@ -13,6 +13,8 @@ from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
 from .model import (
     BUILD,
+    DEFAULT_BUILD_TIMEOUT,
+    DEFAULT_TEST_TIMEOUT,
     FULL,
     INSTALL_PLAN,
     LOOSENED,
@@ -91,6 +93,8 @@ class CellPlan:
     build_lock: Path | None = None  # None: no lock file, resolved at run time
     repairer_locked: bool = False  # the build lock pins the repair tool (a --repair-tool override may not be)
     locks: Locks = field(default_factory=Locks)
+    test_timeout: float = DEFAULT_TEST_TIMEOUT  # seconds for the whole test suite
+    build_timeout: float = DEFAULT_BUILD_TIMEOUT  # seconds a build may go without output
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
@@ -270,6 +274,11 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     return requirements, [*requirements, *resolution.get(cell.kind, pinned)]
 
 
+def _first(*limits: float | None) -> float:
+    """The first limit set: the command line's, the matrix file's, the preset's, the default."""
+    return next(limit for limit in limits if limit is not None)
+
+
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,
               matrix: Matrix | None = None, retry: bool = False) -> CellPlan:
     """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS.
@@ -284,17 +293,15 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == BUILD else f"-{cell.kind}")
     loosening = _loosening(cell, target, options)
     blas_args, blas_reason = _blas_setup(cell, target, provider)
-    setup_args = [*blas_args, *target.setup_args]
-    if target.system_components is not None:
-        setup_args.append(f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}")
+    system = (f"-Duse-system-libraries={cell.system_libraries_spec.meson_value}",) \
+        if target.system_components is not None else ()
     locks = _choose_locks(cell, target, options)
     requirements, env_key = _build_env_inputs(cell, target, (*provider.build_requirements(), *repairer.requirements),
                                               loosening, locks)
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
                    compilers)
-    attempt = "-retry" if retry else ""
-    results_dir = workspace.results_dir(target.name, cell)
+    attempt, results_dir = ("-retry" if retry else ""), workspace.results_dir(target.name, cell)
     return CellPlan(
         cell=cell,
         target=target,
@@ -312,7 +319,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
         results_dir=results_dir / "retry" if retry else results_dir,
         test_venv=Path(f"{workspace.test_venv(target.name, cell)}{attempt}"),
-        setup_args=tuple(setup_args),
+        setup_args=(*blas_args, *target.setup_args, *system),
         build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
         tests=_test_plan(cell, target, options, locks.test),
@@ -325,6 +332,9 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         locks=locks.record,
         lock_error=locks.error,
         lock_notice=locks.notice,
+        test_timeout=_first(options.test_timeout, cell.time_limits.test, target.time_limits.test, DEFAULT_TEST_TIMEOUT),
+        build_timeout=_first(options.build_timeout, cell.time_limits.build, target.time_limits.build,
+                             DEFAULT_BUILD_TIMEOUT),
         skip_reason=reason,
     )
 

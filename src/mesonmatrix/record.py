@@ -257,6 +257,7 @@ class VerifyRecord:
     blas_runtime: BlasRuntime | None = None
     log: str | None = None
     durations: dict[str, float] = field(default_factory=dict)
+    ran_anyway: bool = False  # its static checks failed, and --run-anyway installed and tested it all the same
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"

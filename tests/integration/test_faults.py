@@ -196,3 +196,5 @@ def test_a_cell_runs_its_tests_only_when_no_other_suite_runs(tmp_path):
     released = float(other.stdout.read().split()[-1])
     junit = Path(result.record["log"]).with_name("junit.xml")
     assert junit.stat().st_mtime > released, (junit.stat().st_mtime, released)
+    # The wait for the turn is recorded on its own, not as test time.
+    assert result.record["durations"]["test_wait"] > 0

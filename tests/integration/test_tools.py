@@ -65,9 +65,34 @@ def test_clean_removes_the_workspace_and_says_how_much(home, tmp_path):
         [sys.executable, "-m", "nox", "-s", "clean"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert out.returncode == 0
-    assert not home.exists() and not env_cache.exists()
+    # Other checkouts use the shared cache: it goes only when asked for.
+    assert not home.exists() and (env_cache / "envs" / "x").exists()
+    assert "kept the shared cache" in out.stdout + out.stderr
+    out = subprocess.run([sys.executable, "-m", "nox", "-s", "clean", "--", "--shared-cache"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and not env_cache.exists()
     assert "2.0 MB" in out.stdout + out.stderr
     if shutil.which("ccache"):
         # ccache's store is shared with other projects: reported with its size, never removed.
         assert f"left alone: ccache's store {ccache_store}: 3.0 MB" in out.stdout + out.stderr
         assert (ccache_store / "0" / "obj").exists()
+
+
+def test_clean_refuses_while_a_cell_holds_its_locks(home, tmp_path):
+    results = home / "results" / "demo" / "build-3.12-openblas"
+    results.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, pathlib; sys.path.insert(0, sys.argv[1]);"
+        "from mesonmatrix.machine.locking import exclusive_lock;"
+        "cm = exclusive_lock(pathlib.Path(sys.argv[2]), print); cm.__enter__(); print('held', flush=True);"
+        "time.sleep(60)"), str(ROOT / "src"), str(results)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        env = dict(os.environ, MESONMATRIX_HOME=str(home), MESONMATRIX_CACHE=str(tmp_path / "cache"))
+        out = subprocess.run([sys.executable, "-m", "nox", "-s", "clean"], cwd=ROOT, env=env, capture_output=True,
+                             text=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert out.returncode != 0 and results.is_dir()
+    assert f"in use by pid {holder.pid}" in out.stdout + out.stderr

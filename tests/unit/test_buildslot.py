@@ -10,9 +10,11 @@ import pytest
 
 from mesonmatrix.machine.workspace import BuildSlot
 from mesonmatrix.store.buildslot import OWNER_FILE, SEED_KEY_SUFFIX, build_in_slot, can_seed, seed_key
+from mesonmatrix.store.trust import stamp_of
 
 ENV = Path("/envs/py3.12-openblas-0123")  # a flavour's build env (the link may point anywhere)
 PACKAGES = ["meson==1.12.1", "meson-python==0.20.0", "scipy-openblas32==0.3.34", "cython==3.3.1"]
+INPUTS = "configure fingerprint\n/build/t-py3.12-linux.slot"  # what a completed build's stamp names
 
 
 def key(*, setup_args=("-Dblas=openblas",), env=None, packages=PACKAGES):
@@ -57,7 +59,11 @@ def slot_of(tmp_path: Path, flavour: str, *siblings: str) -> BuildSlot:
                      siblings=tuple(build / f"t-py3.12-{s}-linux" for s in siblings))
 
 
-def configured(folder: Path, seed: str, mtime: int = 1_000_000) -> Path:
+def configured(folder: Path, seed: str, mtime: int = 1_000_000, *, completed_with: str | None = INPUTS) -> Path:
+    """A configured build dir; ``completed_with``: the inputs of the last build completed in it
+    (None: the last build in it was stopped)."""
+    if completed_with is not None:
+        stamp_of(folder).write_text(completed_with)
     (folder / "meson-private").mkdir(parents=True)
     (folder / "meson-private" / "coredata.dat").write_text("coredata")
     (folder / "build.ninja").write_text("rules")
@@ -70,7 +76,7 @@ def configured(folder: Path, seed: str, mtime: int = 1_000_000) -> Path:
 def test_a_kept_build_dir_goes_into_the_slot_and_back(tmp_path):
     slot = slot_of(tmp_path, "openblas")
     configured(slot.home, key())
-    with build_in_slot(slot, key(), ENV, ctx([])) as use:
+    with build_in_slot(slot, key(), ENV, ctx([]), inputs=INPUTS) as use:
         assert use.seeded_from is None and not slot.home.exists()
         assert (slot.path / "obj.o").read_text() == "object"
         assert (slot.path / OWNER_FILE).read_text() == slot.home.name
@@ -82,7 +88,7 @@ def test_a_new_build_dir_is_a_copy_of_a_matching_sibling_with_its_mtimes(tmp_pat
     configured(slot.siblings[0], key(setup_args=("-Dblas=openblas",)), mtime=1_000_000)
     configured(slot.siblings[1], key(setup_args=("-Dblas=openblas", "-Duse-ilp64=true")), mtime=2_000_000)
     said = []
-    with build_in_slot(slot, key(setup_args=("-Dblas=netlib",)), ENV, ctx(said)) as use:
+    with build_in_slot(slot, key(setup_args=("-Dblas=netlib",)), ENV, ctx(said), inputs=INPUTS) as use:
         assert use.seeded_from == slot.siblings[0].name  # not openblas64, whose use-ilp64 would stay set
         assert (slot.path / "obj.o").stat().st_mtime == 1_000_000
     assert (slot.home / "obj.o").is_file() and (slot.siblings[0] / "obj.o").is_file()
@@ -93,20 +99,55 @@ def test_a_new_build_dir_is_a_copy_of_a_matching_sibling_with_its_mtimes(tmp_pat
 def test_a_build_dir_left_in_the_slot_by_a_stopped_build_goes_back_to_its_owner(tmp_path):
     slot = slot_of(tmp_path, "netlib", "openblas")
     owner = slot.siblings[0]
-    configured(slot.path, key())  # openblas's dir, left in the slot by a killed build
+    configured(slot.path, key(), completed_with=None)  # openblas's dir, left in the slot by a killed build
     (slot.path / OWNER_FILE).write_text(owner.name)
     owner.with_name(owner.name + SEED_KEY_SUFFIX).write_text(key())
     said = []
-    with build_in_slot(slot, key(), ENV, ctx(said)) as use:
-        assert use.seeded_from == owner.name  # back home first, then a valid sibling to start from
+    with build_in_slot(slot, key(), ENV, ctx(said), inputs=INPUTS) as use:
+        # Back home first; no completed build vouches for it, so it seeds nothing.
+        assert use.seeded_from is None
     assert (owner / "obj.o").is_file() and not (owner / OWNER_FILE).exists()
     assert any("moved it back" in s for s in said)
+
+
+def test_a_build_dir_no_completed_build_vouches_for_starts_afresh(tmp_path):
+    # Killed mid-compile with CFLAGS=-O1: meson would keep -O1 on the rerun with -g.
+    slot = slot_of(tmp_path, "openblas")
+    configured(slot.home, key(), completed_with=None)
+    said = []
+    with build_in_slot(slot, key(), ENV, ctx(said), inputs=INPUTS) as use:
+        assert use.seeded_from is None and not (slot.path / "obj.o").exists()
+    assert any("no build in it completed" in s for s in said)
+    assert not stamp_of(slot.home).exists()  # the caller writes it once its build completes
+
+
+def test_a_build_dir_set_up_with_other_inputs_starts_afresh(tmp_path):
+    slot = slot_of(tmp_path, "openblas")
+    configured(slot.home, key(), completed_with="another fingerprint\n/build/t-py3.12-linux.slot")
+    said = []
+    with build_in_slot(slot, key(), ENV, ctx(said), inputs=INPUTS):
+        assert not (slot.path / "obj.o").exists()
+    assert any("configure inputs changed" in s for s in said)
+
+
+def test_a_trusted_build_dir_is_kept_but_untrusted_while_building(tmp_path):
+    slot = slot_of(tmp_path, "openblas")
+    configured(slot.home, key())
+    with build_in_slot(slot, key(), ENV, ctx([]), inputs=INPUTS):
+        assert (slot.path / "obj.o").is_file() and not stamp_of(slot.home).exists()
+
+
+def test_a_sibling_whose_last_build_was_stopped_seeds_nothing(tmp_path):
+    slot = slot_of(tmp_path, "netlib", "openblas")
+    configured(slot.siblings[0], key(), completed_with=None)
+    with build_in_slot(slot, key(), ENV, ctx([]), inputs=INPUTS) as use:
+        assert use.seeded_from is None
 
 
 def test_an_unowned_slot_is_cleared(tmp_path):
     slot = slot_of(tmp_path, "netlib")
     (slot.path / "half-copied").mkdir(parents=True)  # a copy stopped before its owner was written
-    with build_in_slot(slot, key(), ENV, ctx([])) as use:
+    with build_in_slot(slot, key(), ENV, ctx([]), inputs=INPUTS) as use:
         assert use.seeded_from is None and list(slot.path.iterdir()) == [slot.path / OWNER_FILE]
     assert list(slot.home.iterdir()) == []
 
@@ -114,7 +155,7 @@ def test_an_unowned_slot_is_cleared(tmp_path):
 def test_the_slot_goes_home_when_the_build_fails(tmp_path):
     slot = slot_of(tmp_path, "openblas")
     configured(slot.home, key())
-    with pytest.raises(RuntimeError), build_in_slot(slot, key(), ENV, ctx([])):
+    with pytest.raises(RuntimeError), build_in_slot(slot, key(), ENV, ctx([]), inputs=INPUTS):
         raise RuntimeError("compile failed")
     assert (slot.home / "obj.o").is_file() and not slot.path.exists()
 
@@ -132,7 +173,7 @@ def test_every_flavour_sees_its_build_env_at_the_slots_one_link(tmp_path):
         Path(site, "flavour_marker.py").write_text(f"NAME = {flavour!r}\n")
     for flavour in ("openblas", "netlib"):
         slot = slot_of(tmp_path, flavour)
-        with build_in_slot(slot, key(), envs[flavour], ctx([])) as use:
+        with build_in_slot(slot, key(), envs[flavour], ctx([]), inputs=INPUTS) as use:
             assert use.env == slot.env_link and os.readlink(slot.env_link) == str(envs[flavour])
             seen = subprocess.run([str(use.env / "bin" / "python"), "-c",
                                    "import sys, flavour_marker; print(sys.prefix, flavour_marker.NAME)"],
@@ -144,6 +185,6 @@ def test_where_the_link_cannot_be_made_the_build_sees_the_env_itself(tmp_path):
     slot = slot_of(tmp_path, "openblas")
     (slot.env_link / "something").mkdir(parents=True)  # a real folder where the link goes
     said = []
-    with build_in_slot(slot, key(), ENV, ctx(said)) as use:
+    with build_in_slot(slot, key(), ENV, ctx(said), inputs=INPUTS) as use:
         assert use.env == ENV
     assert any("cannot link" in s for s in said)

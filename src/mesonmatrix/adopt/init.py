@@ -65,6 +65,6 @@ def init(root: Path, *, force: bool = False, tool_requirement: str = "mesonmatri
         matrices = load_matrices(root / "matrices", root)
         (name,) = matrices.presets
         target = resolve_target(name, matrices.presets, Workspace.default(root).shared_cache)
-        locks = lock_target(root, target, matrices.matrix, stale_only=True, say=say).written
+        locks = lock_target(root, target, matrices.matrix, stale_only=True, say=say, keep_existing=not force).written
         say(f"wrote {locks} lock files under {root / 'locks'}")
     return InitResult(written=tuple(written), locks_written=locks)

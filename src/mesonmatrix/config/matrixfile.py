@@ -37,10 +37,10 @@ from ..model import (
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS
 from .naming import session_name, session_tags
-from .presets import TargetPreset, parse_target_preset
+from .presets import TargetPreset, parse_target_preset, time_limits
 
 MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include", "targets", "toolchain_min",
-               "loosened")
+               "loosened", "test_timeout", "build_timeout")
 # [toolchain_min] and [loosened]: one cell per Python, of one BLAS and platform.
 SINGLE_CELL_KEYS = ("python", "blas", "platform")
 # The cell kinds such a table declares, and the session name's prefix for each.
@@ -224,6 +224,7 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tupl
             matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
             target=target,
             tags=(*session_tags(cell_values), f"matrix-{file.stem}"),
+            time_limits=time_limits(file, "", data),
         )))
     return cells
 
@@ -257,6 +258,7 @@ def _single_cells(file: Path, data: dict[str, Any], project_root: Path, key: str
                 target=target if isinstance(target, str) else "demo",
                 tags=(kind, f"py{python}", blas, platform, f"matrix-{file.stem}"),
                 kind=kind,
+                time_limits=time_limits(file, "", data),
             )
         )
     return cells

@@ -8,13 +8,14 @@ Every error names the file and the key, as for the rest of a matrix file.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from ..errors import MatrixError
 from ..machine.apt import PACKAGE_NAME
-from ..model import SAFE_NAME
+from ..model import SAFE_NAME, TimeLimits
 from ..providers import PROVIDERS
 
 # The test-suite preset a target runs when no --suite is given and the preset names none:
@@ -27,7 +28,7 @@ IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
                "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires", "test_dir",
-               "loosened_keep", "lintian_overrides")
+               "loosened_keep", "lintian_overrides", "test_timeout", "build_timeout")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
@@ -68,6 +69,7 @@ class TargetPreset:
     # Where the tests are when the package does not install them (a folder of the source
     # tree, run from a copy); None: as the project describes (see targets/testsource.py).
     test_dir: str | None = None
+    time_limits: TimeLimits = TimeLimits()  # test_timeout, build_timeout
     declares_suites: bool = False  # `suites` given: the installed tests, run with --pyargs
     declares_test_requires: bool = False
 
@@ -168,6 +170,19 @@ def _source_path(file: Path, where: str, value: str, project_root: Path) -> Path
     return path
 
 
+def time_limits(file: Path, where: str, table: Mapping[str, Any]) -> TimeLimits:
+    """``test_timeout`` and ``build_timeout`` of a matrix file or a preset: seconds, above zero."""
+    found: dict[str, float] = {}
+    for key in ("test_timeout", "build_timeout"):
+        if key not in table:
+            continue
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise MatrixError(file, f"{where}.{key}" if where else key, f"expected seconds above 0, got {value!r}")
+        found[key.removesuffix("_timeout")] = float(value)
+    return TimeLimits(**found)
+
+
 def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) -> TargetPreset:
     where = f"targets.{name}"
     if not SAFE_NAME.match(name):
@@ -203,6 +218,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         loosened_keep=_reasons(file, f"{where}.loosened_keep", raw.get("loosened_keep", {})),
         lintian_overrides=_reasons(file, f"{where}.lintian_overrides", raw.get("lintian_overrides", {})),
         test_dir=raw.get("test_dir"),
+        time_limits=time_limits(file, where, raw),
         declares_suites="suites" in raw,
         declares_test_requires="test_requires" in raw,
     )

@@ -29,7 +29,7 @@ class LockCount:
 
 
 def lock_target(project_root: Path, target: Target, matrix: Matrix, *, stale_only: bool,
-                say: Say) -> LockCount:
+                say: Say, keep_existing: bool = False) -> LockCount:
     """Write ``target``'s locks for each (Python, BLAS) pair the matrix's cells name, and
     its test lock for each Python; a Python its requires-python excludes is left out."""
     cells = [c for c in matrix.cells if c.kind == "build"]
@@ -43,6 +43,11 @@ def lock_target(project_root: Path, target: Target, matrix: Matrix, *, stale_onl
             continue
         for out, inputs in wanted_locks(project_root, target, python, [b for p, b in pairs if p == python]):
             if stale_only and lock_problem(out, inputs) is None:
+                current += 1
+                continue
+            if keep_existing and out.exists():
+                say(f"kept {out}: it exists (`nox -s lock` rewrites a stale lock; init never overwrites a file "
+                    "without --force)")
                 current += 1
                 continue
             write_lock(runner, uv, inputs, out, python, project_root)

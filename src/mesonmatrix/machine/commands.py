@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import CommandFailed, PrerequisiteMissing
+from ..errors import CommandFailed, CommandTimedOut, PrerequisiteMissing
+from .processes import become_subreaper, descendants, end_leftovers
 
 # Where quick queries (``probe``) are logged while a cell runs: its cell.log.
 _PROBE_LOG: contextvars.ContextVar[Path | None] = contextvars.ContextVar("probe_log", default=None)
@@ -81,6 +83,9 @@ class CommandRunner:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     echo_output: bool = True
+    # The time limit of every command this runner runs unless one is given to ``run``:
+    # ``dataclasses.replace(runner, timeout=…)`` is the same runner with a limit.
+    timeout: float | None = None
 
     def run(
         self,
@@ -91,55 +96,123 @@ class CommandRunner:
         extra_env: Mapping[str, str] | None = None,
         check: bool = True,
         echo: bool | None = None,
+        timeout: float | None = None,
+        idle_timeout: float | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``argv``; its output goes to the log, and to the console unless ``echo`` (by
         default the runner's ``echo_output``) is False. A failure's message ends with the
-        output's last lines either way."""
+        output's last lines either way.
+
+        ``timeout`` bounds the command's whole run and ``idle_timeout`` the time it may go
+        without a line of output; past either, its whole process tree is ended and
+        CommandTimedOut raised. Whenever the command ends, whatever it started and left
+        running (a daemon that left its process group too) is ended and named in the log.
+        """
         args = [os.fspath(a) for a in argv]
         env = dict(self.env)
         if extra_env:
             env.update(extra_env)
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        tail: deque[str] = deque(maxlen=25)
-        lines: list[str] = []
         grouped = in_github_actions()
         self._say(f"::group::{label}" if grouped else f"--- {label}")
         self._say(f"$ {shlex.join(args)}" + (f"  (in {cwd})" if cwd else ""))
         start = time.monotonic()
+        become_subreaper()
+        before = frozenset(descendants())
         with self.log.open("a", encoding="utf-8") as log:
             log.write(f"\n$ {shlex.join(args)}\n")
             log.flush()
             process = _start(args, cwd=cwd, env=env)
+            output = _Output(process, log, self.stream, self.echo_output if echo is None else echo)
             try:
-                self._relay(process, log, tail, lines, self.echo_output if echo is None else echo)
-                returncode = process.wait()
+                expired = _wait(process, output, timeout or self.timeout, idle_timeout)
+                if expired:
+                    stop_process_group(process)
             except BaseException:
                 # Ctrl-C, SIGTERM or an error of ours: never leave the command, or what it
                 # started (ninja, the compilers), running behind us.
                 stop_process_group(process)
+                self._end_leftovers(before | {process.pid}, log)
                 raise
+            self._end_leftovers(before | {process.pid}, log)
+            output.finish()
+            returncode = process.wait()
             log.write(f"[exit {returncode} after {time.monotonic() - start:.1f}s]\n")
         if grouped:
             self._say("::endgroup::")
+        if expired:
+            raise CommandTimedOut(args, expired, self.log, "\n".join(output.tail))
         if check and returncode != 0:
-            raise CommandFailed(args, returncode, self.log, "\n".join(tail))
-        return subprocess.CompletedProcess(args, returncode, "".join(lines), "")
+            raise CommandFailed(args, returncode, self.log, "\n".join(output.tail))
+        return subprocess.CompletedProcess(args, returncode, "".join(output.lines), "")
 
-    def _relay(self, process: subprocess.Popen[str], log: TextIO, tail: deque[str], lines: list[str],
-               echo: bool) -> None:
-        """Copy the command's output to the log, the console and the tail kept for errors."""
-        assert process.stdout is not None
-        for line in process.stdout:
-            log.write(line)
-            tail.append(line.rstrip("\n"))
-            lines.append(line)
-            if echo:
-                self.stream.write(line)
-                self.stream.flush()
+    def _end_leftovers(self, keep: frozenset[int], log: TextIO) -> None:
+        ended = end_leftovers(keep)
+        if ended:
+            named = "; ".join(f"pid {p.pid}: {p.command[:200]}" for p in ended)
+            message = f"[ended {len(ended)} process(es) the command left running: {named}]"
+            log.write(message + "\n")
+            self._say(f"    {message}")
 
     def _say(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
+
+
+class _Output:
+    """The command's output, read on a thread of its own (line by line into the log, the
+    console and the tail kept for errors) so that waiting for the command never waits for
+    the end of its output: a process it left behind may hold the pipe open forever."""
+
+    def __init__(self, process: subprocess.Popen[str], log: TextIO, stream: TextIO, echo: bool) -> None:
+        self.tail: deque[str] = deque(maxlen=25)
+        self.lines: list[str] = []
+        self.last_line = time.monotonic()
+        self._log, self._stream, self._echo = log, stream, echo
+        self._stop = threading.Event()
+        assert process.stdout is not None
+        self._pipe = process.stdout
+        self._thread = threading.Thread(target=self._read, name="command-output", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            line = self._pipe.readline()
+            if not line or self._stop.is_set():
+                return
+            self.last_line = time.monotonic()
+            self._log.write(line)
+            self.tail.append(line.rstrip("\n"))
+            self.lines.append(line)
+            if self._echo:
+                self._stream.write(line)
+                self._stream.flush()
+
+    def finish(self, grace: float = 5.0) -> None:
+        """Wait for the rest of the output; give up after ``grace`` seconds if something
+        outside this process's reach still holds the pipe (the log says so)."""
+        self._thread.join(grace)
+        if self._thread.is_alive():
+            self._stop.set()
+            self._log.write(f"[output still open {grace:.0f}s after the command ended: no longer read]\n")
+        self._log.flush()
+
+
+def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None,
+          idle_timeout: float | None) -> float | None:
+    """Wait for the command to end; the limit it broke (seconds), or None when it ended."""
+    start = time.monotonic()
+    while True:
+        try:
+            process.wait(timeout=0.2)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if timeout is not None and now - start > timeout:
+            return timeout
+        if idle_timeout is not None and now - output.last_line > idle_timeout:
+            return idle_timeout
 
 
 def _start(args: list[str], *, cwd: Path | None, env: dict[str, str]) -> subprocess.Popen[str]:

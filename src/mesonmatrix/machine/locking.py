@@ -120,6 +120,23 @@ def shared_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
             _unlock(handle)
 
 
+def held_locks(root: Path) -> list[tuple[Path, str]]:
+    """Every lock below ``root`` that a running process holds now, with who holds it: what a
+    running cell (or a build, or an env install) is using there."""
+    held = []
+    for lock_path in sorted(root.rglob("*.lock")) if root.is_dir() else []:
+        try:
+            handle = lock_path.open("a+")
+        except OSError:
+            continue
+        with handle:
+            if _try_lock(handle, shared=False):
+                _unlock(handle)
+            else:
+                held.append((lock_path, _holder(handle)))
+    return held
+
+
 def _holder(handle: IO[str]) -> str:
     """Who holds the lock, as its holder wrote it just after taking it.
 

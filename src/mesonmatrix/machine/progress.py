@@ -20,6 +20,7 @@ class Progress:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.durations: dict[str, float] = {}
+        self._waits: dict[str, float] = {}
 
     def say(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -34,6 +35,20 @@ class Progress:
             yield
             succeeded = True
         finally:
-            elapsed = time.monotonic() - start
+            waited = self._waits.pop(name, 0.0)
+            elapsed = time.monotonic() - start - waited
             self.durations[name] = round(self.durations.get(name, 0.0) + elapsed, 3)
-            self.say(f"✓ {name} ({elapsed:.1f}s)" if succeeded else f"✗ {name} failed after {elapsed:.1f}s")
+            if waited:
+                self.durations[f"{name}_wait"] = round(self.durations.get(f"{name}_wait", 0.0) + waited, 3)
+            also = f", after waiting {waited:.1f}s" if waited >= 0.05 else ""
+            self.say(f"✓ {name} ({elapsed:.1f}s{also})" if succeeded else f"✗ {name} failed after {elapsed:.1f}s{also}")
+
+    @contextlib.contextmanager
+    def waiting(self, stage: str) -> Iterator[None]:
+        """Time spent inside ``stage`` waiting for a turn (a lock another process holds): kept
+        out of the stage's duration and recorded as ``<stage>_wait``."""
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self._waits[stage] = self._waits.get(stage, 0.0) + time.monotonic() - start

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import CellError, CommandFailed, TagSetError, ToolchainRejected
+from ..errors import CellError, CommandFailed, CommandTimedOut, TagSetError, ToolchainRejected
 from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
@@ -22,6 +22,7 @@ from ..record import CompilerCache, CompilerUsed, WheelInfo
 from ..store.buildslot import build_in_slot, seed_key
 from ..store.cuts import cut_role
 from ..store.fingerprints import build_fingerprint, configure_fingerprint
+from ..store.trust import distrust, reset_unless_trusted, trust
 from ..store.wheelstore import commit_store, stored_wheel
 from ..targets.requirements import requirement_name
 from ..targets.sources import source_tree_digest
@@ -81,12 +82,14 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildResult
         # Inside the stage: hashing the source tree (about 0.7 s for NumPy) is build time.
         roles = _Roles(plan, ctx, build_env)
         with exclusive_lock(plan.build_dir, ctx.say):
-            # Where meson sees the build dir is part of how it was configured.
-            _reset_if_reconfigured(plan.build_dir, f"{roles.configure}\n{roles.meson_dir}", ctx)
+            if plan.build_slot is None:  # a slot's build dir is checked as it enters the slot
+                reset_unless_trusted(plan.build_dir, roles.inputs, ctx.say)
             roles.stats_log.unlink(missing_ok=True)  # each role's compile appends to it
             with contextlib.ExitStack() as slot:
                 for role in plan.build_roles():
                     roles.build(role, slot)
+            if roles.rebuilt:
+                trust(plan.build_dir, roles.inputs)  # home again: the slot has returned it
     used, deps = _toolchain_used(plan, packages, ctx)
     return BuildResult(
         wheels=roles.built, shipped=ship_built_wheels(plan, roles.built), reused=not roles.rebuilt,
@@ -129,6 +132,9 @@ class _Roles:
         self.seed_key = seed_key(python=plan.cell.python, env=self.env, build_env_packages=packages,
                                  setup_args=plan.setup_args)
         self.meson_dir = plan.build_slot.path if plan.build_slot else plan.build_dir
+        # What the build dir's stamp names once a build in it completes; where meson sees
+        # the dir is part of how it was configured.
+        self.inputs = f"{self.configure}\n{self.meson_dir}"
         self.source_digest = source_tree_digest(plan.source_dir)
         self.stats_log = plan.results_dir / "ccache-stats.log"
         self.built: dict[Role, Path] = {}
@@ -152,9 +158,11 @@ class _Roles:
         else:
             if plan.build_slot is not None and not self._in_slot:
                 use = slot.enter_context(build_in_slot(plan.build_slot, self.seed_key, self.build_env.path,
-                                                       self.ctx.say))
+                                                       self.ctx.say, inputs=self.inputs))
                 self.seeded, self.env_seen_at, self._in_slot = use.seeded_from, use.env, True
                 argv = self._argv(role)  # the env's own path, if the slot could not link it
+            elif plan.build_slot is None:
+                distrust(plan.build_dir)
             wheel = _build_role(plan, self.ctx, _seen_at(self.build_env, self.env_seen_at, plan), role, argv, store,
                                 fingerprint, self.stats_log, self.meson_dir)
             self.rebuilt.append(role)
@@ -179,14 +187,6 @@ def _seen_at(build_env: BuildEnv, path: Path, plan: CellPlan) -> BuildEnv:
                    env={**build_env.env, "PATH": os.pathsep.join(entries)})
 
 
-def _reset_if_reconfigured(build_dir: Path, wanted: str, ctx: StageContext) -> None:
-    stamp = build_dir.with_name(build_dir.name + ".configure")
-    if build_dir.exists() and (not stamp.is_file() or stamp.read_text() != wanted):
-        ctx.say(f"    configure inputs changed since {build_dir.name} was set up: starting a fresh build dir")
-        shutil.rmtree(build_dir)
-    stamp.write_text(wanted)
-
-
 def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, argv: list[str], store: Path,
                 fingerprint: str, stats_log: Path, meson_dir: Path) -> Path:
     partial = Path(argv[argv.index("--outdir") + 1])
@@ -195,7 +195,11 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Ro
     if ccache_on_path(extra_env.get("PATH")):
         extra_env.update(ccache_env(stats_log, plan.build_dir.parent))
     try:
-        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env)
+        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env, idle_timeout=plan.build_timeout)
+    except CommandTimedOut as exc:
+        raise CellError(f"build of the {role} wheel printed nothing for {exc.seconds:g} s (build_timeout; "
+                        f"--build-timeout SECONDS changes it) and was ended with every process it started "
+                        f"(log: {exc.log})") from None
     except CommandFailed as exc:
         reason = meson_error(exc.tail)
         if plan.compilers.commands() and rejected_by_minimum(reason):

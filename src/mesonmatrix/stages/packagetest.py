@@ -17,7 +17,7 @@ from ..repackage.relocate import elf_files
 from ..repackage.staging import DEBIAN, runtime_requirements
 from . import StageResults
 from .build_env import BuildEnv
-from .test import TestResult, TestsFailed, fill_test_venv, run_installed_tests
+from .test import TEST_STAGE, TestResult, TestsFailed, fill_test_venv, run_installed_tests
 
 _LDD_LINE = re.compile(r"^\s*(\S+) => (\S+) \(0x[0-9a-f]+\)$")
 
@@ -62,7 +62,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
     library_path = [str(d) for d in plan.provider.runtime_library_path()]
     path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), ctx.runner.env.get("PATH", "")])
     env = {"PATH": path, **({"LD_LIBRARY_PATH": os.pathsep.join(library_path)} if library_path else {})}
-    with ctx.progress.stage("test", f"the package's installed tests against {site}"):
+    with ctx.progress.stage(TEST_STAGE, f"the package's installed tests against {site}"):
         bad = resolved_outside(root, ctx, forbidden, env)
         if bad:
             raise CellError(f"libraries of the unpacked package resolve outside the system: {'; '.join(bad[:5])}")

@@ -3,11 +3,12 @@ tests (or, for a runtime-only wheel, an import smoke test) and the BLAS check.""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import CellError
+from ..errors import CellError, CommandTimedOut
 from ..machine.context import StageContext
 from ..machine.locking import one_test_suite_at_a_time
 from ..machine.uv import create_venv_command, install_command
@@ -20,6 +21,9 @@ from ..testing.pytestrun import run_pytest, run_smoke
 from ..wheels.files import stray_test_files
 from . import StageResults
 from .build_env import BuildEnv
+
+# The test stage's name in progress output and the record's durations.
+TEST_STAGE = "test"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,7 +80,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
     # Tools that the tests shell out to must come from the test venv, not the build env.
     path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), ctx.runner.env.get("PATH", "")])
     env = {**build_env.env, "PATH": path}
-    with ctx.progress.stage("test", f"installed {plan.target.import_name}, run from outside any source tree"):
+    with ctx.progress.stage(TEST_STAGE, f"installed {plan.target.import_name}, run from outside any source tree"):
         result = run_installed_tests(plan, ctx, venv_py, repaired, env)
         if result.failure:
             raise TestsFailed(result)
@@ -85,9 +89,18 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
 
 def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],
                    env: dict[str, str]) -> TestResult:
-    """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test."""
-    with one_test_suite_at_a_time(ctx.say):
-        return _run_installed_tests(plan, ctx, venv_py, repaired, env)
+    """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test, each
+    command within the plan's test timeout. The wait for the machine's one test-suite turn
+    is recorded apart from the test time."""
+    with contextlib.ExitStack() as turn:
+        with ctx.progress.waiting(TEST_STAGE):
+            turn.enter_context(one_test_suite_at_a_time(ctx.say))
+        limited = replace(ctx, runner=replace(ctx.runner, timeout=plan.test_timeout))
+        try:
+            return _run_installed_tests(plan, limited, venv_py, repaired, env)
+        except CommandTimedOut as exc:
+            raise CellError(f"tests timed out after {exc.seconds:g} s (test_timeout; --test-timeout SECONDS changes "
+                            f"it): the suite and every process it started were ended (log: {exc.log})") from None
 
 
 def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],

@@ -49,6 +49,7 @@ from ..machine.locking import exclusive_lock, try_exclusive_lock
 from ..machine.progress import Say
 from ..machine.workspace import BuildSlot
 from .fingerprints import fixed_at_first_setup
+from .trust import completed, distrust, reset_unless_trusted
 
 SEED_KEY_SUFFIX = ".seedkey"
 OWNER_FILE = ".mesonmatrix-owner"
@@ -93,12 +94,15 @@ class SlotUse:
 
 
 @contextlib.contextmanager
-def build_in_slot(slot: BuildSlot, key: str, build_env: Path, say: Say) -> Iterator[SlotUse]:
-    """Hold the slot with this cell's build dir in it (its own, a copy of a sibling with
-    the same ``key``, or nothing yet) and its build env at the slot's env link; put the
-    dir back home afterwards, whatever happens."""
+def build_in_slot(slot: BuildSlot, key: str, build_env: Path, say: Say, *, inputs: str) -> Iterator[SlotUse]:
+    """Hold the slot with this cell's build dir in it (its own if a completed build with
+    ``inputs`` vouches for it, else a copy of a sibling with the same ``key``, or nothing
+    yet) and its build env at the slot's env link; put the dir back home afterwards,
+    whatever happens. The dir is untrusted from here until the caller's build completes."""
     with exclusive_lock(slot.path, say, why=" (another flavour of this Python is compiling at that path)"):
         _return_to_owner(slot.path, say)
+        reset_unless_trusted(slot.home, inputs, say)
+        distrust(slot.home)
         slot.home.with_name(slot.home.name + SEED_KEY_SUFFIX).write_text(key)
         seeded = None
         if slot.home.is_dir():
@@ -152,7 +156,8 @@ def _return_to_owner(path: Path, say: Say) -> None:
 def _copy_sibling(slot: BuildSlot, key: str, say: Say) -> str | None:
     """Copy the newest configured sibling with the same seed key into the slot. A sibling
     another process holds (being reset) is passed over rather than waited for."""
-    usable = [s for s in slot.siblings if s != slot.home and _configured(s) and can_seed(_key_of(s), key)]
+    usable = [s for s in slot.siblings
+              if s != slot.home and _configured(s) and completed(s) and can_seed(_key_of(s), key)]
     for sibling in sorted(usable, key=lambda s: (s / "build.ninja").stat().st_mtime, reverse=True):
         with try_exclusive_lock(sibling) as held:
             if not held:

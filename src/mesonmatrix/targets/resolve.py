@@ -20,10 +20,11 @@ else:  # pragma: no cover
 from ..config.presets import DEFAULT_SUITE, TargetPreset
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
-from ..targets.requirements import requirement_name
+from ..model import TimeLimits
 from .layout import import_name_of
 from .mesonoptions import read_options, system_library_components
 from .metadata import project_version
+from .requirements import requirement_name
 from .sdists import fetch_sdist, unpack_sdist
 from .target import Target
 from .testsource import TestSource, discover_tests
@@ -107,6 +108,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         toolchain_min_requires=preset.toolchain_min_requires if preset else (),
         loosened_keep=dict(preset.loosened_keep) if preset else {},
         lintian_overrides=dict(preset.lintian_overrides) if preset else {},
+        time_limits=preset.time_limits if preset else TimeLimits(),
         from_preset=preset is not None,
     )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..errors import TargetError
+from ..model import TimeLimits
 from .mesonoptions import MesonOption
 from .testsource import TestSource
 
@@ -55,6 +56,7 @@ class Target:
     toolchain_min_requires: tuple[str, ...] = ()
     loosened_keep: dict[str, str] = field(default_factory=dict)  # name -> why a loosened cell keeps its bound
     lintian_overrides: dict[str, str] = field(default_factory=dict)  # lintian tag -> why a deb cell overrides it
+    time_limits: TimeLimits = TimeLimits()  # the preset's test_timeout and build_timeout
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from packaging.utils import parse_wheel_filename
 
 from ..binaries import Binary, read_binary
 from . import macosx, manylinux, windows
+from .archive import readable
 from .integrity import metadata_problems, record_problems
 from .libraries import ExternalLibrary, Resolution, WheelView, merge, relative_to
 from .problems import Problem
@@ -39,7 +41,7 @@ class Findings:
 def _dll_dirs(archive: zipfile.ZipFile, members: frozenset[str]) -> frozenset[str]:
     found: set[str] = set()
     for name in members:
-        if name.endswith(".py") and name.count("/") <= 1:
+        if name.endswith(".py") and name.count("/") <= 1 and readable(archive.getinfo(name)):
             text = archive.read(name).decode("utf-8", "replace")
             if "add_dll_directory" in text:
                 found.update(m for m in _DLL_DIR.findall(text) if any(x.startswith(m + "/") for x in members))
@@ -49,10 +51,12 @@ def _dll_dirs(archive: zipfile.ZipFile, members: frozenset[str]) -> frozenset[st
 def _read_binaries(archive: zipfile.ZipFile, members: frozenset[str], scratch: Path) -> list[Binary]:
     binaries = []
     for name in sorted(members):
-        if not _BINARY_NAME.search(name):
+        if not _BINARY_NAME.search(name) or not readable(archive.getinfo(name)):
             continue
         path = scratch / "member"
-        path.write_bytes(archive.read(name))
+        # In pieces: a member is never held in memory whole (the parsers seek in the file).
+        with archive.open(name) as source, path.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
         binary = read_binary(name, path)
         if binary is not None:
             binaries.append(binary)

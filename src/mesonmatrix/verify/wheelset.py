@@ -13,10 +13,12 @@ from ..errors import CellError
 from ..machine.commands import CommandRunner
 from ..record import BlasRuntime, TestCounts, VerifyBlas, VerifyLibrary, VerifyProblem, VerifyRecord, write_atomically
 from ..wheels.files import sha256_file
+from .archive import archive_problems
 from .inspect import Findings, inspect_wheel
 from .pairs import SplitPair, find_pairs, pair_problems
 from .problems import Problem
 from .runhere import runnable_python, suite_for, test_here
+from .staticblas import StaticBlas
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +27,8 @@ class VerifyOptions:
     presets: dict[str, TargetPreset]
     suite: str | None = None  # a preset's suite instead of its default
     run_tests: bool = True
+    # Install and test a wheel even when its static checks failed (the record says so).
+    run_anyway: bool = False
     say: Callable[[str], None] = print
 
 
@@ -54,6 +58,12 @@ def _run_here(wheel: Path, pair: SplitPair | None, findings: Findings, options: 
               problems: list[Problem]) -> tuple[TestCounts | None, BlasRuntime | None, str | None]:
     if not options.run_tests:
         return None, None, "not asked to (--no-tests)"
+    failed = [p for p in problems if not p.warning]
+    if failed and not options.run_anyway:
+        return None, None, (f"its static checks failed ({failed[0].rule}: {failed[0].member}): a wheel that fails "
+                            "them is never installed or run here (--run-anyway runs it all the same)")
+    if failed:
+        options.say("    static checks failed; installed and run all the same (--run-anyway)")
     if pair is not None and wheel == pair.tests:
         # The runtime wheel's record holds the pair's run: that wheel binds the BLAS.
         return None, None, f"tested with its runtime wheel, {pair.runtime.name}"
@@ -88,8 +98,13 @@ def verify_wheel(wheel: Path, pair: SplitPair | None, options: VerifyOptions) ->
     # Two inputs can share a file name (a full wheel and the runtime wheel of a split pair).
     out = options.out_root / wheel.name.removesuffix(".whl") / digest[:12]
     out.mkdir(parents=True, exist_ok=True)
-    findings = inspect_wheel(wheel)
-    problems = list(findings.problems)
+    structure = archive_problems(wheel)
+    if any(not p.warning for p in structure):
+        findings = Findings(platforms=[], problems=[], libraries=[], blas=StaticBlas(), binaries=0)
+        pair = None  # nothing else of it is read
+    else:
+        findings = inspect_wheel(wheel)
+    problems = [*structure, *findings.problems]
     if pair is not None and wheel == pair.tests:
         problems += pair_problems(pair)
     inspected = time.monotonic()
@@ -105,19 +120,34 @@ def verify_wheel(wheel: Path, pair: SplitPair | None, options: VerifyOptions) ->
         binaries=findings.binaries, split_pair=other, tests=tests, tests_skipped_because=why_not,
         blas_runtime=runtime, log=str(out / "verify.log") if (out / "verify.log").exists() else None,
         durations={"inspect": round(inspected - started, 3), "tests": round(time.monotonic() - inspected, 3)},
+        ran_anyway=options.run_anyway and tests is not None and bool(errors),
     )
     write_atomically(out / "verify.json", record.to_json())
     return record
 
 
+def _unreadable(wheel: Path, exc: Exception) -> VerifyRecord:
+    """The record of a wheel whose checks broke on something verify did not expect."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    problem = VerifyProblem(member=wheel.name, rule="archive",
+                            detail=f"could not be read: {type(exc).__name__}: {first_line}")
+    return VerifyRecord(wheel=wheel.name, sha256=sha256_file(wheel) if wheel.is_file() else "", path=str(wheel),
+                        problems=[problem], tests_skipped_because="it could not be read")
+
+
 def verify_wheels(wheels: list[Path], options: VerifyOptions) -> list[VerifyRecord]:
-    pairs = find_pairs(wheels)
+    """Every wheel checked, whatever the others are: a file that is no wheel at all is a
+    failed record of its own, and a summary line ends the run."""
+    pairs = find_pairs([w for w in wheels if not any(not p.warning for p in archive_problems(w))])
     pair_of = {w: p for p in pairs for w in (p.runtime, p.tests)}
     full_wheels = {p.full for p in pairs if p.full is not None}
     records = []
     for index, wheel in enumerate(wheels, 1):
         options.say(f"[{index}/{len(wheels)}] verify {wheel.name}")
-        record = verify_wheel(wheel, None if wheel in full_wheels else pair_of.get(wheel), options)
+        try:
+            record = verify_wheel(wheel, None if wheel in full_wheels else pair_of.get(wheel), options)
+        except Exception as exc:  # one wheel verify cannot read must not stop the others
+            record = _unreadable(wheel, exc)
         blas, tests = record.blas, record.tests
         ran = f"{tests.passed} passed, {tests.failed} failed" if tests else f"not run: {record.tests_skipped_because}"
         options.say(f"    {record.status}: {record.binaries} binaries; BLAS {blas.name or 'none'}"
@@ -128,4 +158,7 @@ def verify_wheels(wheels: list[Path], options: VerifyOptions) -> list[VerifyReco
         for warning in record.warnings[:5]:
             options.say(f"    warning: {warning.member}: [{warning.rule}] {warning.detail}")
         records.append(record)
+    failed = [r.wheel for r in records if r.status != "passed"]
+    options.say(f"{len(records) - len(failed)} of {len(records)} wheels passed"
+                + (f"; failed: {', '.join(failed)}" if failed else ""))
     return records

@@ -1,0 +1,133 @@
+"""Every process a command started, found and ended when the command is over.
+
+A test suite may leave processes behind: a ``Popen`` it never waited for, or a daemon
+that forked twice and called ``setsid`` to leave the suite's process group (and that may
+still hold the suite's output pipe, so that reading the output never ends). On Linux this
+process makes itself a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``, see
+prctl(2)): an orphaned descendant is then re-parented to it instead of to PID 1, so it
+stays findable as a descendant here, and can be ended and reaped. Elsewhere only the
+command's own process group is reachable (``commands.stop_process_group``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+_PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class Leftover:
+    pid: int
+    command: str  # its command line, for the cell log
+
+
+_subreaper: bool | None = None
+
+
+def become_subreaper() -> bool:
+    """Make this process the subreaper of its descendants (once; Linux only). True when it is."""
+    global _subreaper
+    if _subreaper is None:
+        _subreaper = False
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+                _subreaper = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    return _subreaper
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process /proc shows (empty without /proc)."""
+    parents: dict[int, int] = {}
+    if not _PROC.is_dir():
+        return parents
+    for entry in _PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue  # it ended while we looked
+        # The command name (field 2) is in parentheses and may hold spaces: split after it.
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 1 and fields[1].isdigit():
+            parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def descendants(pid: int | None = None) -> list[int]:
+    """Every living descendant of ``pid`` (this process by default)."""
+    root = os.getpid() if pid is None else pid
+    children: dict[int, list[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
+    found, queue = [], list(children.get(root, []))
+    while queue:
+        child = queue.pop()
+        found.append(child)
+        queue.extend(children.get(child, []))
+    return found
+
+
+def _command_line(pid: int) -> str:
+    try:
+        raw = (_PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return "?"
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip() or "?"
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rfind(")") + 2:].startswith("Z")
+
+
+def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 3.0) -> list[Leftover]:
+    """End every descendant of this process except ``keep`` (and theirs): SIGTERM, then
+    SIGKILL after ``grace`` seconds, then reap those that are now this process's children.
+    Returns what was ended, for the log. Repeats while ending one frees another (a child
+    re-parented here only as its parent died)."""
+    ended: dict[int, Leftover] = {}
+    for _ in range(5):
+        alive = [pid for pid in descendants() if pid not in keep and not _is_zombie(pid)]
+        if not alive:
+            break
+        for pid in alive:
+            ended.setdefault(pid, Leftover(pid=pid, command=_command_line(pid)))
+        for sig in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
+            for pid in alive:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, sig)
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline and any(not _is_zombie(p) for p in alive if _exists(p)):
+                time.sleep(0.05)
+    _reap(keep)
+    return list(ended.values())
+
+
+def _exists(pid: int) -> bool:
+    return (_PROC / str(pid)).exists()
+
+
+def _reap(keep: set[int] | frozenset[int]) -> None:
+    """Collect the exit status of every ended child of this process that nobody waits for."""
+    if sys.platform == "win32":
+        return  # no re-parenting to reap there
+    for pid in descendants():
+        if pid in keep:
+            continue
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)

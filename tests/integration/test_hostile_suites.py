@@ -1,0 +1,82 @@
+"""Test suites that hang or leave processes behind: the cell ends, says why, frees the
+machine's test-suite turn, and leaves nothing running. Real cells of demo copies."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.machine.locking import TEST_SUITE_LOCK, try_exclusive_lock
+
+from cells import ROOT, run_nox_cell
+
+pytestmark = pytest.mark.integration
+
+
+def demo_with(tmp_path: Path, name: str, tests: str) -> Path:
+    source = tmp_path / name
+    shutil.copytree(ROOT / "demo", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    test_file = source / "src" / "blasdemo" / "tests" / "test_linalg.py"
+    test_file.write_text(test_file.read_text() + "\n\n" + tests)
+    return source
+
+
+def processes_mentioning(text: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            if text in cmdline and not stat[stat.rfind(")") + 2:].startswith("Z"):
+                found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+def test_a_hanging_test_ends_at_the_timeout_and_frees_the_turn(tmp_path):
+    source = demo_with(tmp_path, "hang", "import time\n\ndef test_hangs():\n    time.sleep(36000)\n")
+    start = time.monotonic()
+    result = run_nox_cell(tmp_path / "home", "build-3.12-openblas", "--target", str(source), "--unlocked",
+                          "--test-timeout", "15", target_name="blasdemo", timeout=900)
+    assert result.returncode != 0 and time.monotonic() - start < 600
+    record = result.record
+    assert record["status"] == "failed" and "tests timed out after 15 s" in record["error"]
+    assert "\n" not in record["error"]
+    assert record["durations"]["test"] >= 15
+    assert not processes_mentioning(str(tmp_path / "home" / "venvs"))
+    # The machine's one test-suite turn was released: free, or held by another cell's suite.
+    with try_exclusive_lock(TEST_SUITE_LOCK) as free:
+        if not free:
+            holder = TEST_SUITE_LOCK.with_name(TEST_SUITE_LOCK.name + ".lock").read_text().split()[-1]
+            assert not [p for p in processes_mentioning(str(tmp_path)) if p.startswith(f"{holder}:")]
+
+
+def test_a_daemon_and_a_stray_child_of_a_test_are_ended(tmp_path):
+    tests = (
+        "import os, subprocess, time\n\n"
+        "def test_leaves_a_daemon():\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        "            time.sleep(907)\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n\n"
+        "def test_leaves_a_child():\n"
+        "    subprocess.Popen(['sleep', '9017'])\n"
+    )
+    source = demo_with(tmp_path, "daemon", tests)
+    result = run_nox_cell(tmp_path / "home", "build-3.12-openblas", "--target", str(source), "--unlocked",
+                          target_name="blasdemo", timeout=900)
+    assert result.returncode == 0, result.output[-3000:]
+    assert result.record["tests"]["passed"] >= 2
+    time.sleep(1)
+    assert not processes_mentioning("sleep 9017")
+    assert not processes_mentioning(str(tmp_path / "home" / "venvs"))
+    log = Path(result.record["log"]).read_text()
+    assert "the command left running" in log and "sleep 9017" in log

@@ -1,0 +1,93 @@
+"""The command runner ends what a command leaves behind and what runs past its limits:
+real processes, real pipes."""
+
+import io
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mesonmatrix.errors import CommandTimedOut
+from mesonmatrix.machine.commands import CommandRunner
+from mesonmatrix.machine.processes import become_subreaper, descendants
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the subreaper and /proc are Linux's")
+
+
+def _runner(tmp_path: Path) -> CommandRunner:
+    return CommandRunner(log=tmp_path / "cell.log", stream=io.StringIO())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return not stat[stat.rfind(")") + 2:].startswith("Z")
+
+
+def test_a_command_past_its_time_limit_is_ended_with_what_it_started(tmp_path):
+    marker = tmp_path / "child.pid"
+    code = (f"import subprocess, time; p = subprocess.Popen(['sleep', '600']); "
+            f"open({str(marker)!r}, 'w').write(str(p.pid)); print('started', flush=True); time.sleep(600)")
+    start = time.monotonic()
+    with pytest.raises(CommandTimedOut) as caught:
+        _runner(tmp_path).run([sys.executable, "-c", code], label="hang", timeout=2)
+    assert time.monotonic() - start < 30
+    assert "timed out after 2 s" in str(caught.value)
+    assert not _alive(int(marker.read_text()))
+
+
+def test_a_command_silent_past_its_idle_limit_is_ended(tmp_path):
+    code = "import time; print('one line', flush=True); time.sleep(600)"
+    with pytest.raises(CommandTimedOut) as caught:
+        _runner(tmp_path).run([sys.executable, "-c", code], label="silent", idle_timeout=1.5)
+    assert caught.value.seconds == 1.5
+
+
+@linux_only
+def test_a_daemon_holding_the_output_pipe_neither_hangs_the_runner_nor_survives(tmp_path):
+    marker = tmp_path / "daemon.pid"
+    # Double fork and setsid: the daemon leaves the command's process group and keeps its stdout.
+    code = ("import os, time\n"
+            "if os.fork() == 0:\n"
+            "    os.setsid()\n"
+            "    if os.fork() == 0:\n"
+            f"        open({str(marker)!r}, 'w').write(str(os.getpid()))\n"
+            "        time.sleep(900)\n"
+            "    os._exit(0)\n"
+            "time.sleep(0.5)\n"
+            "print('done', flush=True)\n")
+    assert become_subreaper()
+    runner = _runner(tmp_path)
+    start = time.monotonic()
+    result = runner.run([sys.executable, "-c", code], label="daemon")
+    assert time.monotonic() - start < 30
+    assert result.returncode == 0 and "done" in result.stdout
+    daemon = int(marker.read_text())
+    assert not _alive(daemon)
+    assert "ended 1 process(es) the command left running" in runner.log.read_text()
+    assert daemon not in descendants()  # reaped, not a zombie child of ours
+
+
+@linux_only
+def test_a_child_left_running_is_ended_and_named(tmp_path):
+    runner = _runner(tmp_path)
+    runner.run([sys.executable, "-c", "import subprocess; subprocess.Popen(['sleep', '9017'])"], label="child")
+    time.sleep(0.2)
+    left = [pid for pid in descendants() if _alive(pid)]
+    assert not left
+    assert "sleep 9017" in runner.log.read_text()
+
+
+def test_processes_running_before_the_command_are_left_alone(tmp_path):
+    import subprocess
+
+    before = subprocess.Popen(["sleep", "30"])
+    try:
+        _runner(tmp_path).run([sys.executable, "-c", "print(1)"], label="quick")
+        assert before.poll() is None
+    finally:
+        before.kill()
+        before.wait()
