@@ -32,7 +32,9 @@ def run_nox_cell(home: Path, session: str, *posargs: str, env: dict[str, str] | 
         argv += ["--", *posargs]
     proc = subprocess.run(argv, cwd=project, env=full_env, capture_output=True, text=True, timeout=timeout)
     output = proc.stdout + proc.stderr
-    record_path = home / "results" / target_name / session / "result.json"
+    # results/<target>/, or results/<target>-<digest>/ when another source took the name first.
+    found = sorted((home / "results").glob(f"{target_name}*/{session}/result.json"), key=lambda p: p.stat().st_mtime)
+    record_path = found[-1] if found else home / "results" / target_name / session / "result.json"
     assert record_path.is_file(), f"no result record at {record_path}; nox said:\n{output[-3000:]}"
     return CellResult(proc.returncode, output, json.loads(record_path.read_text()), record_path)
 

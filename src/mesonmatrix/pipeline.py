@@ -4,6 +4,7 @@ record once, from what the stages returned. Stage logic lives in ``stages/``."""
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .config.matrixfile import MatrixSet
-from .errors import CellError, CellSkipped, ToolchainRejected
+from .errors import CellError, CellSkipped, CommandFailed, ToolchainRejected
 from .machine.commands import CommandRunner, probes_logged_to
 from .machine.context import StageContext
 from .machine.locking import exclusive_lock, shared_lock
@@ -112,8 +113,16 @@ class _Run:
                                durations=durations)
 
     def record_path(self, state: CellState) -> Path:
-        plan = state.plan
-        folder = plan.results_dir if plan else self.workspace.root / "results" / "_unresolved" / self.cell.session_name
+        """The plan's results folder; the target's, when planning itself failed (an unknown
+        ``--suite``), so the record replaces the cell's own instead of standing beside it;
+        ``_unresolved/`` only when not even the target could be resolved."""
+        plan, target, workspace = state.plan, state.target, self.workspace
+        if plan is not None:
+            folder = plan.results_dir
+        elif target is not None:
+            folder = workspace.results_dir(workspace.target_folder(target.name, target.source_dir), self.cell)
+        else:
+            folder = workspace.root / "results" / "_unresolved" / self.cell.session_name
         return folder / "result.json"
 
 
@@ -141,30 +150,59 @@ def run_cell(
         status = PASSED
     except CellSkipped as exc:
         status, error = SKIPPED, exc
+    except CommandFailed as exc:
+        # A command that died of a full disk prints its own traceback: one line instead.
+        error = _full_disk_in(exc) or exc
     except CellError as exc:
         error = exc
     except KeyboardInterrupt:
         _write(run, state, run.record(state, FAILED, "interrupted"))
         raise
     except Exception as exc:  # an honest record, not a bare traceback, whatever broke
-        error = _unexpected(run, state, exc)
+        error = _disk_full(exc) or _unexpected(run, state, exc)
     record = run.record(state, status, error)
     return record, _write(run, state, record)
 
 
 def _write(run: _Run, state: CellState, record: ResultRecord) -> Path:
     path = run.record_path(state)
-    write_record(record, path)
+    try:
+        write_record(record, path)
+    except OSError as exc:  # a full disk, most likely: say so in one line, the record is returned all the same
+        run.progress.say(f"could not write the result record {path}: {_disk_full(exc) or exc}")
     return path
+
+
+def _disk_full(exc: BaseException) -> str | None:
+    """The one-line message for a full disk (or quota): which folder, and what to do."""
+    if not isinstance(exc, OSError) or exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return None
+    where = Path(exc.filename) if isinstance(exc.filename, str) else None
+    mount = where
+    while mount is not None and mount != mount.parent and not os.path.ismount(mount):
+        mount = mount.parent
+    place = f"{mount} is full (writing {where})" if where is not None else "a disk the cell writes to is full"
+    return (f"no space left on device: {place}; free space there, or point MESONMATRIX_HOME and "
+            "MESONMATRIX_CACHE at a disk with room")
+
+
+def _full_disk_in(exc: CommandFailed) -> str | None:
+    if "No space left on device" not in exc.tail:
+        return None
+    return (f"no space left on device: `{Path(exc.argv[0]).name}` ran out of room while writing (log: {exc.log}); "
+            "free space, or point MESONMATRIX_HOME and MESONMATRIX_CACHE at a disk with room")
 
 
 def _unexpected(run: _Run, state: CellState, exc: Exception) -> str:
     """A one-line message for an error the tool did not expect; the traceback goes to the cell log."""
     trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     log = state.log or run.record_path(state).with_name("cell.log")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write("\n" + trace)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write("\n" + trace)
+    except OSError:
+        log = Path("(the log could not be written)")
     first_line = (str(exc).strip().splitlines() or [""])[0]
     return f"unexpected error: {type(exc).__name__}: {first_line} (traceback in {log})"
 

@@ -301,7 +301,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     build_env = workspace.build_env(cell.python, cell.blas, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
                    compilers)
-    attempt, results_dir = ("-retry" if retry else ""), workspace.results_dir(target.name, cell)
+    folder = workspace.target_folder(target.name, target.source_dir)
+    attempt, results_dir = ("-retry" if retry else ""), workspace.results_dir(folder, cell)
     return CellPlan(
         cell=cell,
         target=target,
@@ -318,7 +319,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         build_env=build_env,
         pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
         results_dir=results_dir / "retry" if retry else results_dir,
-        test_venv=Path(f"{workspace.test_venv(target.name, cell)}{attempt}"),
+        test_venv=Path(f"{workspace.test_venv(folder, cell)}{attempt}"),
         setup_args=(*blas_args, *target.setup_args, *system),
         build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],

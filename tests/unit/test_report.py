@@ -2,9 +2,15 @@
 a log becomes a link only when it is a file below the results folder."""
 
 import json
+import re
+from html import escape, unescape
+
+import pytest
+from markdown_it import MarkdownIt
 
 from mesonmatrix.record import ResultRecord, TestCounts, write_record
 from mesonmatrix.report import write_report
+from mesonmatrix.report.history import load_previous
 
 
 def record(session, **fields):
@@ -26,7 +32,7 @@ def test_corrupt_and_malformed_records_are_listed_as_unreadable(tmp_path):
     report = write_report(results, tmp_path / "report")
     assert (report.records, report.unreadable) == (1, 2)
     markdown = report.markdown.read_text()
-    assert "2 unreadable result records" in markdown and "corrupt/result.json" in markdown
+    assert "2 unreadable result records" in markdown and "corrupt/result.json" in rendered(markdown)
     assert "malformed/result.json" in markdown
     assert 'id="unreadable"' in report.html.read_text()
     summary = json.loads(report.json.read_text())
@@ -58,6 +64,33 @@ def test_markdown_cells_are_escaped(tmp_path):
     assert "a\\|b c" in row and row.count(" | ") == 7
 
 
+def rendered(markdown: str) -> str:
+    """The text a reader sees: rendered as CommonMark with GitHub's tables, tags stripped."""
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+HOSTILE = "test_x[`]) <img src=x onerror=alert(1)> [click](https://evil.example) *b* www.evil.example a@b.c |"
+
+
+def test_a_hostile_test_name_or_error_shows_as_text_in_the_step_summary(tmp_path):
+    results = tmp_path / "results"
+    case = f'<testcase classname="m" name="{escape(HOSTILE, quote=True)}">'
+    for blas, outcome in (("openblas", '<failure message="x"/>'), ("netlib", "")):
+        cell = results / "demo" / f"build-3.12-{blas}"
+        cell.mkdir(parents=True)
+        (cell / "junit.xml").write_text(f'<testsuite tests="1">{case}{outcome}</testcase></testsuite>')
+        write_record(record(f"build-3.12-{blas}", blas=blas, status="failed" if outcome else "passed",
+                            error=HOSTILE if outcome else None), cell / "result.json")
+    markdown = write_report(results, tmp_path / "report").markdown.read_text()
+    assert f"m::{HOSTILE}" in rendered(markdown)  # shown, as text
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    assert "<img" not in html and "<a " not in html and "<em>" not in html
+    for line in markdown.splitlines():
+        if line.startswith("| `build-3.12"):
+            assert line.count(" | ") == 7  # no column break from the text
+
+
 def test_verified_wheels_appear_in_every_format(tmp_path):
     from mesonmatrix.record import VerifyBlas, VerifyProblem, VerifyRecord, load_verify_record, write_atomically
 
@@ -74,8 +107,29 @@ def test_verified_wheels_appear_in_every_format(tmp_path):
     assert report.verified == 2 and report.records == 0
     markdown = report.markdown.read_text()
     assert "## Verified wheels" in markdown and "openblas 64-bit, bundled" in markdown
-    assert "pkg/_ext.so: [macos-version] needs macOS 14.0" in markdown
+    assert "pkg/_ext.so: [macos-version] needs macOS 14.0" in rendered(markdown)
     page = report.html.read_text()
     assert 'id="verified"' in page and '<tr class="failed"><td><code>pkg-1.0-cp312' in page
     summary = json.loads(report.json.read_text())
     assert sorted(v["wheel"] for v in summary["verified"]) == sorted([good.wheel, bad.wheel])
+
+
+@pytest.mark.parametrize("data", [
+    {"cells": [], "failing_tests": [1, 2]},
+    {"cells": [], "failing_tests": {"a": 5}},
+    {"cells": [{"session": 1, "status": "passed"}]},
+    {"cells": "all"},
+    [1, 2],
+])
+def test_a_malformed_previous_summary_is_one_clear_error(tmp_path, data):
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="is not a summary.json from `nox -s report`: ") as caught:
+        load_previous(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_good_previous_summary_loads(tmp_path):
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps({"cells": [{"session": "s", "status": "passed"}], "failing_tests": {"s": ["t"]}}))
+    assert load_previous(path).failing == {"s": {"t"}}

@@ -25,7 +25,7 @@ def _problems(wheel: Path) -> dict[str, str]:
 
 def test_duplicate_names_are_refused_by_name(tmp_path):
     wheel = _wheel(tmp_path / "dup-1.0-py3-none-any.whl", [("dup/__init__.py", "a"), ("dup/__init__.py", "b")])
-    assert "named 2 times" in _problems(wheel)["dup/__init__.py"]
+    assert "duplicate member name, 2 copies" in _problems(wheel)["dup/__init__.py"]
 
 
 def test_paths_that_escape_and_links_are_named_with_the_reason(tmp_path):

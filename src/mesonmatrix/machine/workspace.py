@@ -17,6 +17,9 @@ from pathlib import Path
 
 from ..model import Cell, system_libraries_slug
 
+# In ``results/<target>/``: the source that first used the target's name here.
+SOURCE_CLAIM = ".source"
+
 
 @dataclass(frozen=True)
 class BuildSlot:
@@ -97,9 +100,27 @@ class Workspace:
         """Repaired wheels of one build key, a folder per role (``store/repairstore.py``)."""
         return self.root / "repaired" / key
 
-    def results_dir(self, target_name: str, cell: Cell) -> Path:
-        return self.root / "results" / target_name / cell.session_name
+    def target_folder(self, target_name: str, source_dir: Path) -> str:
+        """The folder name of a target's results and test venvs: its name, unless another
+        source already uses that name here (an sdist and a source tree both called
+        ``blasdemo``), when the source's digest is added; two targets never share one.
+        The first source to use a name claims it in ``results/<name>/.source``."""
+        folder = self.root / "results" / target_name
+        claim = folder / SOURCE_CLAIM
+        source = str(source_dir.resolve())
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with claim.open("x", encoding="utf-8") as handle:
+                handle.write(source)
+        except FileExistsError:
+            pass
+        if claim.read_text(encoding="utf-8") == source:
+            return target_name
+        return f"{target_name}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
 
-    def test_venv(self, target_name: str, cell: Cell) -> Path:
-        return self.root / "venvs" / target_name / cell.session_name
+    def results_dir(self, target_folder: str, cell: Cell) -> Path:
+        return self.root / "results" / target_folder / cell.session_name
+
+    def test_venv(self, target_folder: str, cell: Cell) -> Path:
+        return self.root / "venvs" / target_folder / cell.session_name
 

@@ -32,11 +32,35 @@ def load_previous(path: Path) -> Previous:
     """Raises ValueError (with the path) when the file is not a summary this tool wrote."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        statuses = {str(c["session"]): str(c["status"]) for c in data["cells"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is not a summary.json from `nox -s report`: {exc}") from None
-    failing = {str(k): set(map(str, v)) for k, v in (data.get("failing_tests") or {}).items()}
+    problem = _shape_problem(data)
+    if problem:
+        raise ValueError(f"{path} is not a summary.json from `nox -s report`: {problem}")
+    statuses = {c["session"]: c["status"] for c in data["cells"]}
+    failing = {k: set(v) for k, v in (data.get("failing_tests") or {}).items()}
     return Previous(statuses=statuses, failing=failing)
+
+
+def _shape_problem(data: object) -> str | None:
+    """What keeps ``data`` from being a summary: ``cells`` a list of objects with string
+    ``session`` and ``status``, ``failing_tests`` (optional) an object of string lists."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object, found {type(data).__name__}"
+    cells = data.get("cells")
+    if not isinstance(cells, list):
+        return "'cells' is not a list"
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict) or not isinstance(cell.get("session"), str) \
+                or not isinstance(cell.get("status"), str):
+            return f"cells[{index}] is not an object with string 'session' and 'status'"
+    failing = data.get("failing_tests") or {}
+    if not isinstance(failing, dict):
+        return "'failing_tests' is not an object of session -> test names"
+    for session, tests in failing.items():
+        if not isinstance(tests, list) or not all(isinstance(t, str) for t in tests):
+            return f"failing_tests[{session!r}] is not a list of test names"
+    return None
 
 
 def cell_changes(records: list[ResultRecord], previous: Previous) -> list[CellChange]:

@@ -39,8 +39,8 @@ def archive_problems(wheel: Path) -> list[Problem]:
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         return [Problem(member=wheel.name, rule="archive", detail=f"not a readable zip archive: {exc}")]
     problems = [Problem(member=name, rule="archive",
-                        detail=f"named {count} times in the archive: an installer writes the last copy over "
-                               "the others, so what RECORD describes is not what would run")
+                        detail=f"duplicate member name, {count} copies in the archive: an installer writes the "
+                               "last over the others, so what RECORD describes is not what would run")
                 for name, count in Counter(info.filename for info in infos).items() if count > 1]
     for info in infos:
         why = _unsafe(info)
