@@ -234,6 +234,7 @@ class VerifyLibrary:
     provided_by: str  # "wheel", "system" or "missing"
     path: str | None = None
     needed_by: list[str] = field(default_factory=list)
+    via: str | None = None  # how a bundled library reaches the loader (a folder on the DLL path, a preload)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,7 +18,8 @@ def elf(member: str, **kw) -> Binary:
 
 
 def view(platform: str, members=(), abi: str = "cp312", dll_dirs=()) -> WheelView:
-    return WheelView(members=frozenset(members), platform=platform, abi=abi, dll_dirs=frozenset(dll_dirs))
+    return WheelView(members=frozenset(members), platform=platform, abi=abi,
+                     dll_dirs={d: "os.add_dll_directory in the test" for d in dll_dirs})
 
 
 def rules_of(problems):
@@ -102,6 +103,55 @@ def test_windows_dlls_bundled_by_delvewheel_or_provided_by_windows_and_python():
     # Without delvewheel's patch nothing puts pkg.libs on the DLL search path.
     unpatched = {r.name: r.provided_by for r in windows.resolve(ext, view("win_amd64", members))}
     assert unpatched["libopenblas-1a2b.dll"] == "missing"
+
+
+def _wheel_with(tmp_path, files: dict[str, str]):
+    import zipfile
+
+    path = tmp_path / "pkg-1.0-cp312-cp312-win_amd64.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return zipfile.ZipFile(path)
+
+
+PRELOAD = """import os, os.path as op
+from ctypes import WinDLL
+if os.name == "nt":
+    libs = op.join(op.dirname(__file__), ".libs")
+    WinDLL(op.abspath(op.join(libs, "vcomp140.dll")))
+    WinDLL(op.abspath(op.join(libs, "msvcp140.dll")))
+"""
+DELVEWHEEL = """def _delvewheel_patch():
+    import os
+    libs_dir = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, 'pkg.libs'))
+    if os.path.isdir(libs_dir):
+        os.add_dll_directory(libs_dir)
+_delvewheel_patch()
+"""
+
+
+def test_dlls_a_package_preloads_or_puts_on_the_path_are_provided_and_say_how(tmp_path):
+    from mesonmatrix.verify.loaderpath import loader_path
+
+    files = {"pkg/__init__.py": DELVEWHEEL, "pkg/_distributor_init.py": PRELOAD, "pkg/.libs/vcomp140.dll": "",
+             "pkg/.libs/msvcp140.dll": "", "pkg.libs/libopenblas-1a2b.dll": "", "pkg/sub/_ext.pyd": ""}
+    with _wheel_with(tmp_path, files) as archive:
+        loader = loader_path(archive, frozenset(files))
+    assert loader.dll_dirs == {"pkg.libs": "on the DLL search path: os.add_dll_directory in pkg/__init__.py"}
+    assert loader.preloaded["vcomp140.dll"][0] == "pkg/.libs/vcomp140.dll"
+    ext = pe("pkg/sub/_ext.pyd", needed=("VCOMP140.DLL", "MSVCP140.dll", "libopenblas-1a2b.dll", "libfoo.dll"))
+    seen = WheelView(members=frozenset(files), platform="win_amd64", abi="cp312", dll_dirs=loader.dll_dirs,
+                     preloaded=loader.preloaded)
+    found = {r.name: (r.provided_by, r.via) for r in windows.resolve(ext, seen)}
+    assert found["VCOMP140.DLL"] == ("wheel", "preloaded by pkg/_distributor_init.py (WinDLL)")
+    assert found["libopenblas-1a2b.dll"][0] == "wheel" and "add_dll_directory" in found["libopenblas-1a2b.dll"][1]
+    assert found["libfoo.dll"] == ("missing", None)  # neither bundled nor Windows'
+
+
+def test_a_missing_visual_cpp_runtime_dll_is_named_as_such():
+    assert "Visual C++ Redistributable" in windows.missing_detail("MSVCP140.dll")
+    assert windows.missing_detail("libgfortran-5.dll") is None
 
 
 def test_gemm_symbol_names_of_every_flavour():

@@ -19,14 +19,13 @@ from . import macosx, manylinux, windows
 from .archive import readable
 from .integrity import metadata_problems, record_problems
 from .libraries import ExternalLibrary, Resolution, WheelView, merge, relative_to
+from .loaderpath import loader_path
 from .problems import Problem
 from .staticblas import StaticBlas, bound_blas
 
 # One module of rules per platform family; each has applies(), resolve() and check().
 RULES: tuple[ModuleType, ...] = (manylinux, macosx, windows)
 _BINARY_NAME = re.compile(r"\.(so|pyd|dll|dylib)$|\.so\.|(^|/)\.dylibs/")
-# delvewheel's patch: os.add_dll_directory(... '<name>.libs') in a package's __init__.py.
-_DLL_DIR = re.compile(r"""['"]([^'"/\\]+\.libs)['"]""")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,16 +35,6 @@ class Findings:
     libraries: list[ExternalLibrary]
     blas: StaticBlas
     binaries: int
-
-
-def _dll_dirs(archive: zipfile.ZipFile, members: frozenset[str]) -> frozenset[str]:
-    found: set[str] = set()
-    for name in members:
-        if name.endswith(".py") and name.count("/") <= 1 and readable(archive.getinfo(name)):
-            text = archive.read(name).decode("utf-8", "replace")
-            if "add_dll_directory" in text:
-                found.update(m for m in _DLL_DIR.findall(text) if any(x.startswith(m + "/") for x in members))
-    return frozenset(found)
 
 
 def _read_binaries(archive: zipfile.ZipFile, members: frozenset[str], scratch: Path) -> list[Binary]:
@@ -73,8 +62,8 @@ def _check_platform(rules: ModuleType, binaries: list[Binary],
         resolutions += found
         problems += rules.check(binary, view, {r.name for r in found if r.provided_by == "wheel"})
         problems += [Problem(member=binary.member, rule="library",
-                             detail=f"needs {r.name}: not in the wheel where the loader looks, and not "
-                                    f"a system library on {view.platform}")
+                             detail=rules.missing_detail(r.name) or f"needs {r.name}: not in the wheel where the "
+                                    f"loader looks, and not a system library on {view.platform}")
                      for r in found if r.provided_by == "missing"]
     return problems, resolutions
 
@@ -105,7 +94,8 @@ def _loaded_by_siblings(binaries: list[Binary], view: WheelView, rules: ModuleTy
 
     def settled(member: str, r: Resolution) -> Resolution:
         path = bundled.get(r.name) or inherited(member, r.name) if r.provided_by == "missing" else None
-        return Resolution(needed_by=r.needed_by, name=r.name, provided_by="wheel", path=path) if path else r
+        return Resolution(needed_by=r.needed_by, name=r.name, provided_by="wheel", path=path,
+                          via="loaded by a sibling binary of the wheel") if path else r
 
     return {member: [settled(member, r) for r in rs] for member, rs in found.items()}
 
@@ -117,7 +107,7 @@ def inspect_wheel(wheel: Path) -> Findings:
     with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory(prefix="mesonmatrix-verify-") as scratch:
         members = frozenset(n for n in archive.namelist() if not n.endswith("/"))
         binaries = _read_binaries(archive, members, Path(scratch))
-        dll_dirs = _dll_dirs(archive, members)
+        loader = loader_path(archive, members)
     resolutions: list[Resolution] = []
     for platform in platforms:
         rules = next((r for r in RULES if r.applies(platform)), None)
@@ -127,7 +117,8 @@ def inspect_wheel(wheel: Path) -> Findings:
                                         detail=f"compiled code ({binaries[0].member} …) in a {platform} wheel"))
             continue
         abi = next(t.abi for t in tags if t.platform == platform)
-        view = WheelView(members=members, platform=platform, abi=abi, dll_dirs=dll_dirs)
+        view = WheelView(members=members, platform=platform, abi=abi, dll_dirs=loader.dll_dirs,
+                         preloaded=loader.preloaded)
         found_problems, found = _check_platform(rules, binaries, view)
         problems += [p for p in found_problems if p not in problems]
         resolutions += found

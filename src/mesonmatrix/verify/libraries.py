@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..binaries import Binary
@@ -15,6 +15,7 @@ class ExternalLibrary:
     provided_by: str  # "wheel" (bundled), "system" (the platform promises it) or "missing"
     path: str | None = None  # the wheel member, when bundled
     needed_by: list[str] = field(default_factory=list)  # wheel members that load it
+    via: str | None = None  # how a bundled library reaches the loader, when not by the binaries' own search
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +26,7 @@ class Resolution:
     name: str
     provided_by: str
     path: str | None = None
+    via: str | None = None  # how it reaches the loader (a folder put on the DLL path, a preload)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +36,10 @@ class WheelView:
     members: frozenset[str]
     platform: str  # one platform tag of the wheel's
     abi: str  # its ABI tag (cp312, abi3 …)
-    dll_dirs: frozenset[str] = frozenset()  # folders delvewheel's patch adds to the DLL search path
+    # What the package's import-time code puts on the Windows loader's path (loaderpath.py):
+    # folder -> how, and DLL name (lower-cased) -> (member, how).
+    dll_dirs: Mapping[str, str] = field(default_factory=dict)
+    preloaded: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def named(self, name: str) -> list[str]:
         """Members whose file name is ``name`` (case-insensitively: Windows names)."""
@@ -51,10 +56,10 @@ def merge(resolutions: Iterable[Resolution], binaries: Iterable[Binary]) -> list
     """One entry per library, naming every binary that needs it; libraries that are themselves
     members of the wheel appear once, as bundled."""
     members = {b.member for b in binaries}
-    by_name: dict[tuple[str, str, str | None], list[str]] = {}
+    by_name: dict[tuple[str, str, str | None, str | None], list[str]] = {}
     for found in resolutions:
         if found.path is not None and found.path not in members:
             continue
-        by_name.setdefault((found.name, found.provided_by, found.path), []).append(found.needed_by)
-    return [ExternalLibrary(name=name, provided_by=source, path=path, needed_by=sorted(set(users)))
-            for (name, source, path), users in sorted(by_name.items(), key=lambda item: (item[0][1], item[0][0]))]
+        by_name.setdefault((found.name, found.provided_by, found.path, found.via), []).append(found.needed_by)
+    return [ExternalLibrary(name=name, provided_by=source, path=path, needed_by=sorted(set(users)), via=via)
+            for (name, source, path, via), users in sorted(by_name.items(), key=lambda item: (item[0][1], item[0][0]))]

@@ -69,3 +69,8 @@ def check(binary: Binary, view: WheelView, bundled: set[str]) -> list[Problem]:
                                        "(LC_BUILD_VERSION/LC_VERSION_MIN_MACOSX); "
                                        f"the tag promises {tagged[0]}.{tagged[1]}"))
     return problems
+
+
+def missing_detail(name: str) -> str | None:
+    """Nothing to add to "not in the wheel, not a system library" on this platform."""
+    return None

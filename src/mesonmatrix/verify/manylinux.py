@@ -97,3 +97,8 @@ def check(binary: Binary, view: WheelView, bundled: set[str]) -> list[Problem]:
                                         detail=f"needs {need} from {library}; {platform} allows {prefix} up to "
                                                f"{versions[prefix][-1]}"))
     return problems
+
+
+def missing_detail(name: str) -> str | None:
+    """Nothing to add to "not in the wheel, not a system library" on this platform."""
+    return None

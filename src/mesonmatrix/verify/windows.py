@@ -19,6 +19,9 @@ from .libraries import Resolution, WheelView
 from .problems import Problem
 
 _MACHINE = {"win_amd64": "amd64", "win_arm64": "arm64", "win32": "win32"}
+# The Visual C++ runtime's DLLs besides those CPython ships (Microsoft's "Redistributing
+# Visual C++ files" lists them): msvcp140*, vcomp140, concrt140, vccorlib140, the _1 … parts.
+_VC_REDIST = re.compile(r"(msvcp140(_\w+)?|vcomp140|concrt140|vccorlib140|vcruntime140_1|vcamp140)\.dll")
 _SYSTEM_NAMES = {"amd64": _dll_list.ignore_names_x64, "arm64": _dll_list.ignore_names_arm64,
                  "win32": _dll_list.ignore_names_x86}
 
@@ -44,14 +47,36 @@ def is_system(name: str, platform: str, abi: str) -> bool:
 
 
 def resolve(binary: Binary, view: WheelView) -> list[Resolution]:
+    """Each DLL: beside the extension, in a folder the package puts on the DLL search path,
+    preloaded by the package by full path, part of Windows or the Python, or missing."""
     found = []
     here = posixpath.dirname(binary.member)
     for name in binary.needed:
-        path = next((p for p in sorted(view.named(name))
-                     if posixpath.dirname(p) == here or posixpath.dirname(p) in view.dll_dirs), None)
-        source = "wheel" if path else "system" if is_system(name, view.platform, view.abi) else "missing"
-        found.append(Resolution(needed_by=binary.member, name=name, provided_by=source, path=path))
+        beside = next((p for p in sorted(view.named(name)) if posixpath.dirname(p) == here), None)
+        on_path = next((p for p in sorted(view.named(name)) if posixpath.dirname(p) in view.dll_dirs), None)
+        preloaded = view.preloaded.get(name.lower())
+        provided: tuple[str, str | None] | None = None
+        if beside:
+            provided = beside, None
+        elif on_path:
+            provided = on_path, view.dll_dirs[posixpath.dirname(on_path)]
+        elif preloaded:
+            provided = preloaded
+        if provided is not None:
+            found.append(Resolution(needed_by=binary.member, name=name, provided_by="wheel", path=provided[0],
+                                    via=provided[1]))
+            continue
+        source = "system" if is_system(name, view.platform, view.abi) else "missing"
+        found.append(Resolution(needed_by=binary.member, name=name, provided_by=source))
     return found
+
+
+def missing_detail(name: str) -> str | None:
+    """Why a missing DLL matters on a clean Windows, when it is a known one."""
+    if _VC_REDIST.fullmatch(name.lower()):
+        return (f"needs {name}: part of the Visual C++ Redistributable, which a clean Windows lacks (Python brings "
+                "only vcruntime140); bundle it in the wheel (delvewheel does)")
+    return None
 
 
 def check(binary: Binary, view: WheelView, bundled: set[str]) -> list[Problem]:
