@@ -39,3 +39,34 @@ def test_a_missing_ninja_stops_the_cell_with_the_install_command(tmp_path, monke
     fix = r"sudo apt-get install -y --no-install-recommends ninja-build"
     with pytest.raises(PrerequisiteMissing, match=rf"ninja\).*{fix}"):
         ensure_build_commands(runner, str(bindir))
+
+
+def test_declared_languages_are_read_from_every_meson_build(tmp_path):
+    from mesonmatrix.targets.languages import declared_languages
+
+    (tmp_path / "meson.build").write_text("project('x', ['c', 'cpp'], version: '1')\nsubdir('f')\n"
+                                          "add_languages('cuda', required: false)\n")
+    (tmp_path / "f").mkdir()
+    (tmp_path / "f" / "meson.build").write_text("add_languages('fortran', native: false)\n")
+    (tmp_path / "subprojects" / "dep").mkdir(parents=True)
+    (tmp_path / "subprojects" / "dep" / "meson.build").write_text("project('dep', 'd')\n")
+    found = {lang.name: lang.where for lang in declared_languages(tmp_path)}
+    assert found == {"c": "meson.build:1", "cpp": "meson.build:1", "fortran": "f/meson.build:1"}
+
+
+def test_a_declared_language_without_a_compiler_stops_with_the_install_command(tmp_path):
+    from mesonmatrix.stages.preflight import check_compilers
+    from mesonmatrix.targets.languages import DeclaredLanguage
+
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    gcc = bindir / "gcc"
+    gcc.write_text("#!/bin/sh\n")
+    gcc.chmod(0o755)
+    c = DeclaredLanguage(name="c", where="meson.build:3")
+    fortran = DeclaredLanguage(name="fortran", where="meson.build:9")
+    check_compilers((c,), {"PATH": str(bindir)})  # gcc is one of meson's C compilers
+    with pytest.raises(PrerequisiteMissing, match=r"declares fortran \(meson.build:9\).*`apt-get install gfortran`"):
+        check_compilers((c, fortran), {"PATH": str(bindir)})
+    with pytest.raises(PrerequisiteMissing, match="FC=gfortran-99 is not on the build's PATH"):
+        check_compilers((fortran,), {"PATH": str(bindir), "FC": "gfortran-99"})

@@ -20,7 +20,7 @@ from ..machine.uv import create_venv_command, freeze_command, install_command
 from ..plan import CellPlan
 from ..targets.sources import source_date_epoch
 from . import StageResults
-from .preflight import check_requires_python
+from .preflight import check_compilers, check_requires_python, ensure_build_commands
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,11 +78,14 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
         plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
         packages = _installed_packages(ctx, env_python)
     epoch = int(ctx.runner.env.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
+    variables = _build_variables(plan, ctx.runner.env, epoch)
+    ensure_build_commands(ctx.runner, variables["PATH"])
+    check_compilers(plan.target.languages, {**ctx.runner.env, **variables})
     return BuildEnv(
         python=python,
         path=plan.build_env,
         env_python=env_python,
-        env=_build_variables(plan, ctx.runner.env, epoch),
+        env=variables,
         source_date_epoch=epoch,
         floor=floor,
         packages=packages,

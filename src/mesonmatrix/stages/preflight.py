@@ -4,14 +4,18 @@ what meson cached in an existing build dir, stops the cell here with the exact f
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
+from mesonbuild.compilers.detect import defaults as compiler_defaults
+from mesonbuild.envconfig import ENV_VAR_COMPILER_MAP
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..errors import CellError, PrerequisiteMissing
 from ..machine.apt import ensure_commands
 from ..machine.commands import CommandRunner
 from ..machine.pythons import full_version
+from ..targets.languages import DeclaredLanguage
 from ..targets.target import Target
 
 # Commands every meson-python build runs, and the Debian package of each. Meson caches
@@ -35,6 +39,36 @@ def check_requires_python(target: Target, python: Path) -> None:
             f"{target.name} {target.version} requires Python {target.requires_python}, and this cell's interpreter "
             f"{python} is {version}: drop this Python from the matrix, or build another version of the target"
         )
+
+
+# Debian's package for a compiler of each language meson compiles (its own candidates for
+# each are mesonbuild.compilers.detect.defaults, its variables envconfig.ENV_VAR_COMPILER_MAP).
+COMPILER_PACKAGES = {"c": "gcc", "cpp": "g++", "fortran": "gfortran", "d": "gdc", "rust": "rustc", "objc": "gobjc",
+                     "objcpp": "gobjc++", "cuda": "nvidia-cuda-toolkit", "vala": "valac", "java": "default-jdk",
+                     "cs": "mono-mcs", "nasm": "nasm"}
+
+
+def check_compilers(languages: tuple[DeclaredLanguage, ...], environ: Mapping[str, str]) -> None:
+    """A compiler for every language the target declares, on the build's PATH (``environ``
+    is the build's environment: its PATH, and CC, FC … when set); else the cell stops here
+    with the command that installs one. Compilers are never installed behind the user's
+    back: which compiler a build uses is part of what it tests."""
+    path = environ.get("PATH", "")
+    for language in languages:
+        variable = next(iter(ENV_VAR_COMPILER_MAP.get(language.name, [])), None)
+        chosen = environ.get(variable, "").split() if variable else []
+        candidates = chosen[:1] or compiler_defaults.get(language.name, [])
+        if not candidates or any(shutil.which(c, path=path) for c in candidates):
+            continue
+        if language.name == "cython":
+            raise PrerequisiteMissing(f"the target declares Cython ({language.where}) but the build env has no "
+                                      "cython: add cython to its [build-system] requires")
+        package = COMPILER_PACKAGES.get(language.name)
+        fix = f"install one with `apt-get install {package}`" if package else "install one"
+        how = f"{variable}={chosen[0]} is not on the build's PATH" if chosen else \
+            f"none of {', '.join(candidates)} is on the build's PATH"
+        raise PrerequisiteMissing(f"the target declares {language.name} ({language.where}) but {how}: {fix}"
+                                  + (f", or set {variable}" if variable and not chosen else ""))
 
 
 def ensure_build_commands(runner: CommandRunner, path: str) -> None:

@@ -21,6 +21,7 @@ from ..config.presets import DEFAULT_SUITE, TargetPreset
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
 from ..model import TimeLimits
+from .languages import declared_languages
 from .layout import import_name_of
 from .mesonoptions import read_options, system_library_components
 from .metadata import project_version
@@ -96,6 +97,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         requires_python=project.get("requires-python") if isinstance(project.get("requires-python"), str) else None,
         system_components=system_library_components(options),
         meson_options=options,
+        languages=declared_languages(source_dir),
         test_requires=_test_requires(preset, tests),
         suites=_suites(preset, tests, import_name),
         default_suite=preset.default_suite if preset and preset.declares_suites else DEFAULT_SUITE,

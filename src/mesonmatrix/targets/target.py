@@ -9,6 +9,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..errors import TargetError
 from ..model import TimeLimits
+from .languages import DeclaredLanguage
 from .mesonoptions import MesonOption
 from .testsource import TestSource
 
@@ -27,6 +28,7 @@ class Target:
     # with --target, which the project's locks/ may not cover yet.
     from_preset: bool = False
     meson_options: dict[str, MesonOption] = field(default_factory=dict)  # what meson.options declares
+    languages: tuple[DeclaredLanguage, ...] = ()  # what its meson.build files declare (project, add_languages)
     tests: TestSource = TestSource(origin="installed")  # where the tests are and how they run
 
     def admits_python(self, python: str) -> bool:
