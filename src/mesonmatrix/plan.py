@@ -33,8 +33,11 @@ from .platforms import PLATFORMS, Platform
 from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks
 from .repairers import Repairer, repairer_for
+from .targets.cibuildwheel import identifier, test_options
 from .targets.loosen import Loosening, loosen
+from .targets.requirements import requirement_name
 from .targets.target import Target
+from .targets.testsource import extra_requirements, group_requirements
 from .wheels.files import sha256_file
 
 
@@ -57,6 +60,12 @@ class TestPlan:
     lock: Path | None = None
     copies: tuple[str, ...] = ()  # folders of the source tree copied out to run the tests from
     commands: tuple[tuple[str, ...], ...] = ()  # cibuildwheel's test commands ({project}, {package})
+    before: tuple[tuple[str, ...], ...] = ()  # cibuildwheel's before-test commands
+    environment: tuple[tuple[str, str], ...] = ()  # cibuildwheel's environment, then test-environment
+    project_dir: Path | None = None  # {project} and {package}: the project's real source tree
+    pytest_config: str | None = None  # the project's pytest configuration file, in its root
+    honoured: tuple[str, ...] = ()  # the project's settings this plan follows
+    not_honoured: tuple[str, ...] = ()  # settings the project has that are not followed here, and why
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,13 +211,44 @@ def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | Non
         )
     requirements = (*target.test_requires, *TEST_TOOLS)
     found = target.tests
+    config = (f"{target.pytest_config} (pytest's configuration, from the project's root)",) \
+        if target.pytest_config else ()
+    if found.origin == "cibuildwheel":
+        return _cibuildwheel_plan(cell, target, suite, lock, config)
     if found.outside_the_package:
-        return TestPlan(kind="commands" if found.commands else "pytest-dir", suite=suite, suite_args=suite_args,
-                        source=found.origin, requirements=requirements, lock=lock, copies=found.copies,
-                        commands=found.commands)
+        return TestPlan(kind="pytest-dir", suite=suite, suite_args=suite_args, source=found.origin,
+                        requirements=requirements, lock=lock, copies=found.copies, project_dir=target.source_dir,
+                        pytest_config=target.pytest_config, honoured=config)
     return TestPlan(kind="pytest", suite=suite, suite_args=suite_args,
                     source="tests-wheel" if cell.install_tags == SPLIT else "shipped",
                     requirements=requirements, lock=lock)
+
+
+def _cibuildwheel_plan(cell: Cell, target: Target, suite: str, lock: Path | None,
+                       config: tuple[str, ...]) -> TestPlan:
+    """The project's cibuildwheel test settings as they apply to this cell's build identifier."""
+    platform = PLATFORMS[cell.platform]
+
+    def requirements_of(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+        if kind == "groups":
+            return group_requirements(target.dependency_groups, names)
+        project = {"name": target.project_name, "optional-dependencies": target.optional_dependencies}
+        return extra_requirements(project, names)
+
+    build = identifier(cell.python, platform.cibuildwheel_tag)
+    found = test_options(target.cibuildwheel, platform=platform.cibuildwheel_platform, build=build,
+                         requirements_of=requirements_of)
+    if found is None or found.skipped_by:
+        why = f"test-skip {found.skipped_by!r} matches {build}" if found else f"no test-command applies to {build}"
+        return TestPlan(kind="smoke", suite=suite, smoke=target.smoke, source=f"smoke ({why})",
+                        requirements=TEST_TOOLS, lock=lock)
+    requires = (*found.requires, *TEST_TOOLS)
+    return TestPlan(kind="commands", suite=suite, source="cibuildwheel", lock=lock,
+                    requirements=requires if any(requirement_name(r) == "pytest" for r in requires)
+                    else (*requires, "pytest"),
+                    copies=found.sources, commands=found.commands, before=found.before,
+                    environment=found.environment, project_dir=target.source_dir,
+                    honoured=(*found.honoured, *config), not_honoured=found.not_honoured)
 
 
 def _blas_setup(cell: Cell, target: Target, provider: BlasProvider) -> tuple[tuple[str, ...], str | None]:

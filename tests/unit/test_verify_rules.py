@@ -70,6 +70,18 @@ def test_macos_deployment_target_and_architectures_against_the_tag():
     assert macosx.check(both, view("macosx_10_13_universal2"), set()) == []
 
 
+def test_a_universal2_binary_is_checked_slice_by_slice():
+    # lxml 6.1.3's official macosx_10_13_universal2 wheel: x86_64 slices need 10.13, arm64
+    # slices 11.0, the first macOS for arm64, which the tag cannot promise less than.
+    lxml = macho("lxml/etree.so", archs=("x86_64", "arm64"), min_macos=(11, 0),
+                 min_macos_by_arch={"x86_64": (10, 13), "arm64": (11, 0)})
+    assert macosx.check(lxml, view("macosx_10_13_universal2"), set()) == []
+    late = macho("pkg/_ext.so", archs=("x86_64", "arm64"), min_macos=(12, 0),
+                 min_macos_by_arch={"x86_64": (12, 0), "arm64": (11, 0)})
+    found = macosx.check(late, view("macosx_10_13_universal2"), set())
+    assert rules_of(found) == ["macos-version"] and "its x86_64 slice" in found[0].detail
+
+
 def test_macos_libraries_through_loader_path_and_rpath():
     members = {"pkg/_ext.so", "pkg/.dylibs/libgfortran.5.dylib", "pkg/.dylibs/libopenblas.dylib"}
     ext = macho("pkg/_ext.so", search_paths=("@loader_path/.dylibs",),

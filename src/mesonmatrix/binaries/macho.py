@@ -31,9 +31,11 @@ def read_macho(member: str, path: Path) -> Binary:
     needed: list[str] = []
     rpaths: list[str] = []
     minimum: tuple[int, int] | None = None
+    by_arch: dict[str, tuple[int, int]] = {}
     for header in macho.headers:
         cpu = mach_o.CPU_TYPE_NAMES.get(header.header.cputype, str(header.header.cputype))
-        archs.append(_ARCH.get(cpu, cpu))
+        arch = _ARCH.get(cpu, cpu)
+        archs.append(arch)
         for load, command, data in header.commands:
             name = mach_o.LC_NAMES.get(load.cmd, "")
             if name in _LOADS and _text(data) not in needed:
@@ -41,12 +43,13 @@ def read_macho(member: str, path: Path) -> Binary:
             elif name == "LC_RPATH" and _text(data) not in rpaths:
                 rpaths.append(_text(data))
             elif name == "LC_BUILD_VERSION" and command.platform == 1:  # PLATFORM_MACOS
-                minimum = max(minimum or (0, 0), _version(command.minos))
+                by_arch[arch] = max(by_arch.get(arch, (0, 0)), _version(command.minos))
             elif name == "LC_VERSION_MIN_MACOSX":
-                minimum = max(minimum or (0, 0), _version(command.version))
+                by_arch[arch] = max(by_arch.get(arch, (0, 0)), _version(command.version))
+    minimum = max(by_arch.values()) if by_arch else None
     symbols = SymbolTable(macho)
     imports = [n.decode("utf-8", "replace") for _, n in symbols.undefsyms]
     exports = [n.decode("utf-8", "replace") for _, n in symbols.extdefsyms]
     return Binary(member=member, format="Mach-O", archs=tuple(archs), needed=tuple(needed),
-                  search_paths=tuple(rpaths), min_macos=minimum,
+                  search_paths=tuple(rpaths), min_macos=minimum, min_macos_by_arch=by_arch,
                   gemm_imports=gemm_names(imports), gemm_exports=gemm_names(exports))

@@ -37,7 +37,10 @@ class Binary:
     # ELF DT_RPATH without DT_RUNPATH: the loader also searches it for the dependencies of
     # the libraries this binary loads (DT_RUNPATH is not inherited that way).
     inherited_paths: tuple[str, ...] = ()
-    min_macos: tuple[int, int] | None = None  # LC_BUILD_VERSION / LC_VERSION_MIN_MACOSX
+    min_macos: tuple[int, int] | None = None  # LC_BUILD_VERSION / LC_VERSION_MIN_MACOSX, the highest slice's
+    # Each slice's own minimum: a universal2 binary's x86_64 slice may run on 10.13 while
+    # its arm64 slice needs 11.0, the first macOS for arm64.
+    min_macos_by_arch: dict[str, tuple[int, int]] = field(default_factory=dict)
     symbol_versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ELF: library -> versions
     gemm_imports: tuple[str, ...] = ()  # GEMM symbols it takes from another library
     gemm_exports: tuple[str, ...] = ()  # GEMM symbols it defines (a BLAS, or one linked in statically)

@@ -40,6 +40,18 @@ class Platform(Protocol):
         ...
 
     @property
+    def cibuildwheel_platform(self) -> str:
+        """cibuildwheel's name for the platform (``linux``, ``macos``, ``windows``): its
+        ``[tool.cibuildwheel.<platform>]`` tables and ``_LINUX``-style variables."""
+        ...
+
+    @property
+    def cibuildwheel_tag(self) -> str:
+        """The platform part of cibuildwheel's build identifiers (``manylinux_x86_64``,
+        ``macosx_arm64``, ``win_amd64``), which its ``select`` and ``test-skip`` match."""
+        ...
+
+    @property
     def conda_subdir(self) -> str:
         """The conda subdir its packages are built for (``linux-64``, ``osx-arm64`` …)."""
         ...

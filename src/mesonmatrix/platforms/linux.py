@@ -23,6 +23,15 @@ class Linux:
         return f"linux-{self.arch}"
 
     @property
+    def cibuildwheel_platform(self) -> str:
+        return "linux"
+
+    @property
+    def cibuildwheel_tag(self) -> str:
+        # cibuildwheel's identifiers (its docs, "Build selection"): cp312-manylinux_<arch>.
+        return f"manylinux_{self.arch}"
+
+    @property
     def conda_subdir(self) -> str:
         # conda's subdir names (linux-64 for x86_64, linux-aarch64): conda's docs, "Managing platforms".
         return "linux-64" if self.arch in ("x86_64", "amd64") else f"linux-{self.arch}"

@@ -22,6 +22,15 @@ class MacOS:
         return f"macos-{self.arch}"
 
     @property
+    def cibuildwheel_platform(self) -> str:
+        return "macos"
+
+    @property
+    def cibuildwheel_tag(self) -> str:
+        # cibuildwheel's identifiers (its docs, "Build selection"): cp312-macosx_<arch>.
+        return f"macosx_{self.arch}"
+
+    @property
     def conda_subdir(self) -> str:
         # conda's subdir names (osx-64 for x86_64, osx-arm64): conda's docs, "Managing platforms".
         return "osx-64" if self.arch in ("x86_64", "amd64") else f"osx-{self.arch}"

@@ -23,6 +23,15 @@ class Windows:
         return f"windows-{self.arch}"
 
     @property
+    def cibuildwheel_platform(self) -> str:
+        return "windows"
+
+    @property
+    def cibuildwheel_tag(self) -> str:
+        # cibuildwheel's identifiers (its docs, "Build selection"): cp312-win_<arch>.
+        return f"win_{self.arch}"
+
+    @property
     def conda_subdir(self) -> str:
         # conda's subdir names (win-64 for amd64): conda's docs, "Managing platforms".
         return "win-64" if self.arch in ("x86_64", "amd64") else f"win-{self.arch}"

@@ -28,7 +28,7 @@ from .metadata import project_version
 from .requirements import requirement_name
 from .sdists import fetch_sdist, unpack_sdist
 from .target import Target
-from .testsource import TestSource, discover_tests
+from .testsource import TestSource, discover_tests, pytest_config
 
 
 def read_pyproject(source_dir: Path) -> dict[str, Any]:
@@ -102,6 +102,10 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         suites=_suites(preset, tests, import_name),
         default_suite=preset.default_suite if preset and preset.declares_suites else DEFAULT_SUITE,
         tests=tests,
+        cibuildwheel=_table(data.get("tool", {}).get("cibuildwheel")),
+        optional_dependencies=_table(project.get("optional-dependencies")),
+        dependency_groups=_table(data.get("dependency-groups")),
+        pytest_config=pytest_config(source_dir),
         smoke=(preset.smoke if preset else None) or f"import {import_name}",
         setup_args=preset.setup_args if preset else (),
         system_requires=preset.system_requires if preset else {},
@@ -113,6 +117,10 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         time_limits=preset.time_limits if preset else TimeLimits(),
         from_preset=preset is not None,
     )
+
+
+def _table(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def resolve_target(value: str, presets: Mapping[str, TargetPreset], cache_dir: Path,

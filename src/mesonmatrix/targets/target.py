@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -30,6 +31,12 @@ class Target:
     meson_options: dict[str, MesonOption] = field(default_factory=dict)  # what meson.options declares
     languages: tuple[DeclaredLanguage, ...] = ()  # what its meson.build files declare (project, add_languages)
     tests: TestSource = TestSource(origin="installed")  # where the tests are and how they run
+    # What the project says of its tests: its [tool.cibuildwheel] table, the tables its
+    # extras and dependency groups are read from, and its pytest configuration file.
+    cibuildwheel: dict[str, Any] = field(default_factory=dict)
+    optional_dependencies: dict[str, Any] = field(default_factory=dict)
+    dependency_groups: dict[str, Any] = field(default_factory=dict)
+    pytest_config: str | None = None
 
     def admits_python(self, python: str) -> bool:
         """Does requires-python admit this matrix Python (``3.13t`` counts as 3.13)? An

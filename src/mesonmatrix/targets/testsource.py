@@ -83,10 +83,55 @@ def extra_requirements(project: Mapping[str, Any], extras: tuple[str, ...]) -> t
     return tuple(found)
 
 
+def group_requirements(groups: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str, ...]:
+    """The requirements of PEP 735 dependency groups, following ``{include-group = …}``."""
+    found: list[str] = []
+    pending, seen = list(names), set()
+    while pending:
+        name = str(canonicalize_name(pending.pop(0)))
+        if name in seen:
+            continue
+        seen.add(name)
+        entries = next((v for k, v in groups.items() if canonicalize_name(k) == name), None)
+        if not isinstance(entries, list):
+            raise TargetError(f"pyproject.toml dependency-groups: no group {name!r}")
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("include-group"), str):
+                pending.append(entry["include-group"])
+            elif isinstance(entry, str) and entry not in found:
+                found.append(entry)
+    return tuple(found)
+
+
+# pytest's own order for its configuration files ("Configuration file formats" in its
+# docs): the first that configures pytest is the project's configuration.
+_PYTEST_CONFIGS = (("pytest.ini", None), (".pytest.ini", None), ("pyproject.toml", "[tool.pytest"),
+                   ("tox.ini", "[pytest]"), ("setup.cfg", "[tool:pytest]"))
+
+
+def pytest_config(source_dir: Path) -> str | None:
+    """The project's pytest configuration file (relative to its root), if it has one."""
+    for name, section in _PYTEST_CONFIGS:
+        path = source_dir / name
+        if path.is_file() and (section is None or section in path.read_text(encoding="utf-8", errors="replace")):
+            return name
+    return None
+
+
+def _sets_test_command(tool: Mapping[str, Any]) -> bool:
+    """A test-command in the table, a platform's table or an override."""
+    tables = [tool, *(v for v in tool.values() if isinstance(v, dict))]
+    overrides = tool.get("overrides")
+    tables += [o for o in overrides if isinstance(o, dict)] if isinstance(overrides, list) else []
+    return any(t.get("test-command") for t in tables)
+
+
 def _cibuildwheel(project: Mapping[str, Any], tool: Mapping[str, Any]) -> TestSource | None:
     command = tool.get("test-command")
-    if not command:
+    if not _sets_test_command(tool):
         return None
+    if not command:
+        return TestSource(origin="cibuildwheel")  # set per platform or override: read for each cell
     lines = [command] if isinstance(command, str) else command
     if not isinstance(lines, list) or not all(isinstance(c, str) for c in lines):
         raise TargetError("pyproject.toml tool.cibuildwheel.test-command: expected a string or a list of strings")

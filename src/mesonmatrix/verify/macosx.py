@@ -12,6 +12,8 @@ from ..binaries import Binary
 from .libraries import Resolution, WheelView, relative_to
 from .problems import Problem
 
+# The first macOS for Apple silicon.
+_FIRST_ARM64 = (11, 0)
 _TAG = re.compile(r"^macosx_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>\w+)$")
 # Multi-architecture tags (packaging.tags.mac_platforms spells the same groups).
 _ARCH_GROUPS = {
@@ -63,11 +65,17 @@ def check(binary: Binary, view: WheelView, bundled: set[str]) -> list[Problem]:
         problems.append(Problem(member=binary.member, rule="arch",
                                 detail=f"has {', '.join(binary.archs)}; {platform} needs {', '.join(absent)} as well"))
     tagged = (int(match["major"]), int(match["minor"]))
-    if binary.min_macos is not None and binary.min_macos > tagged:
-        problems.append(Problem(member=binary.member, rule="macos-version",
-                                detail=f"needs macOS {binary.min_macos[0]}.{binary.min_macos[1]} "
-                                       "(LC_BUILD_VERSION/LC_VERSION_MIN_MACOSX); "
-                                       f"the tag promises {tagged[0]}.{tagged[1]}"))
+    slices = binary.min_macos_by_arch or ({"": binary.min_macos} if binary.min_macos is not None else {})
+    for arch, needs in slices.items():
+        # An arm64 slice can only ever run on macOS 11 or later: a universal2 or arm64 tag
+        # below 11 promises 11 for it (packaging.tags.mac_platforms counts arm64 from 11.0).
+        promised = max(tagged, _FIRST_ARM64) if arch == "arm64" else tagged
+        if needs > promised:
+            which = f" (its {arch} slice)" if len(slices) > 1 else ""
+            problems.append(Problem(member=binary.member, rule="macos-version",
+                                    detail=f"needs macOS {needs[0]}.{needs[1]}{which} "
+                                           "(LC_BUILD_VERSION/LC_VERSION_MIN_MACOSX); "
+                                           f"the tag promises {promised[0]}.{promised[1]}"))
     return problems
 
 
