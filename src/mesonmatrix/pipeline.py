@@ -30,6 +30,7 @@ from .record import (
     Locks,
     ResultRecord,
     TestCounts,
+    TestSetup,
     ToolchainRecord,
     write_record,
 )
@@ -313,6 +314,8 @@ def assemble_record(
         package=results.package,
         tests=results.tests.counts if results.tests else _no_tests(plan),
         blas_runtime=results.tests.blas_runtime if results.tests else None,
+        test_setup=TestSetup(honoured=list(plan.tests.honoured), not_honoured=list(plan.tests.not_honoured))
+        if plan and (plan.tests.honoured or plan.tests.not_honoured) else None,
         toolchain=_toolchain(state, rejected=isinstance(error, ToolchainRejected)),
         build_deps=build_deps_record(plan.loosening, env.packages if env else None,
                                      None if error is None else str(error), state.retry)

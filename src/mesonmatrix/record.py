@@ -169,6 +169,17 @@ class BuildDepsRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TestSetup:
+    """How the project's own test settings were followed: which keys (its
+    [tool.cibuildwheel] options with the table they came from, its pytest configuration)
+    and which it has that were not, with why."""
+
+    __test__ = False  # a record, not a test class for pytest to collect
+    honoured: list[str] = field(default_factory=list)
+    not_honoured: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ResultRecord:
     session: str
     target: str
@@ -189,6 +200,7 @@ class ResultRecord:
     repair: RepairInfo | None = None
     tests: TestCounts | None = field(default_factory=TestCounts)  # None: cannot run here (conda cells)
     blas_runtime: BlasRuntime | None = None
+    test_setup: TestSetup | None = None  # the project's own test settings, as followed
     system_components: dict[str, str] = field(default_factory=dict)
     build_dir: str | None = None
     build_env: str | None = None

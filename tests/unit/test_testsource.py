@@ -60,13 +60,40 @@ def test_a_malformed_cibuildwheel_setting_is_named():
         discover_tests(Path("/nowhere"), {"project": {}, "tool": {"cibuildwheel": {"test-command": {"x": 1}}}})
 
 
-def test_commands_run_with_the_test_venv_from_the_copy(tmp_path):
-    venv_py, work, junit = Path("/venv/bin/python"), tmp_path / "copy", tmp_path / "j.xml"
-    argv, is_pytest = command_argv(("pytest", "-v", "{project}/tests/test_minimal.py"), venv_py, work, junit)
-    assert is_pytest and argv[:3] == [str(venv_py), "-m", "pytest"]
-    assert f"--junitxml={junit}" in argv and argv[-1] == f"{work}/tests/test_minimal.py"
-    argv, is_pytest = command_argv(("python", "-c", "import pkg"), venv_py, work, junit)
-    assert not is_pytest and argv == [str(venv_py), "-c", "import pkg"]
+def test_commands_mean_what_cibuildwheel_says(tmp_path):
+    venv_py, project = Path("/venv/bin/python"), tmp_path / "project"
+    # {project} and {package} are the project's real tree (cibuildwheel's docs, test-command).
+    argv = command_argv(("pytest", "-v", "{project}/tests/test_minimal.py"), venv_py, project, "uv")
+    assert argv == [str(venv_py), "-m", "pytest", "-v", f"{project}/tests/test_minimal.py"]
+    assert command_argv(("bash", "{project}/tools/t.sh", "{package}"), venv_py, project, "uv") == \
+        ["bash", f"{project}/tools/t.sh", str(project)]
+    assert command_argv(("python", "-c", "import pkg"), venv_py, project, "uv") == [str(venv_py), "-c", "import pkg"]
+    # uv's venvs hold no pip: pip is uv's, aimed at the test venv.
+    assert command_argv(("python", "-m", "pip", "install", "x"), venv_py, project, "uv") == \
+        ["uv", "pip", "install", "--python", str(venv_py), "x"]
+
+
+def test_cibuildwheel_layers_platform_tables_and_overrides():
+    from mesonmatrix.targets.cibuildwheel import expand, identifier, test_options
+
+    table = {"test-command": "pytest {project}/tests", "test-requires": "pytest",
+             "environment": {"A": "1", "B": "$A-two"}, "test-skip": "*-win_amd64",
+             "linux": {"environment": 'C="x y" D=${C}!', "before-all": "yum install -y foo"},
+             "overrides": [{"select": "cp312-*", "test-environment": {"E": "$(date)"}},
+                           {"select": "cp313-*", "test-command": "never"}]}
+    none = lambda kind, names: ()  # noqa: E731
+    build = identifier("3.12", "manylinux_x86_64")
+    found = test_options(table, platform="linux", build=build, requirements_of=none)
+    assert found is not None and build == "cp312-manylinux_x86_64"
+    assert found.commands == (("pytest", "{project}/tests"),) and found.skipped_by is None
+    # The platform's table replaces the global environment (cibuildwheel's layering); test-environment follows.
+    assert found.environment == (("C", "x y"), ("D", "${C}!"), ("E", "$(date)"))
+    assert expand(found.environment, {"PATH": "/bin"}) == {"C": "x y", "D": "x y!", "E": "$(date)"}
+    assert "tool.cibuildwheel.linux.environment" in found.honoured
+    assert any("before-all" in n for n in found.not_honoured) and any("$(command)" in n for n in found.not_honoured)
+    windows = test_options(table, platform="windows", build=identifier("3.12", "win_amd64"), requirements_of=none)
+    assert windows is not None and windows.skipped_by == "*-win_amd64"
+    assert expand((("A", "1"), ("B", "$A-two"), ("C", "$UNSET.")), {}) == {"A": "1", "B": "1-two", "C": "."}
 
 
 def test_test_sources_are_copied_outside_the_tree_and_nothing_else(tmp_path):

@@ -16,7 +16,7 @@ from ..model import RUNTIME, Role
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
 from ..testing.blascheck import blas_mismatch, probe_blas
-from ..testing.outside import copy_test_sources, run_commands, run_test_dir
+from ..testing.outside import run_commands, run_test_dir
 from ..testing.pytestrun import run_pytest, run_smoke
 from ..wheels.files import stray_test_files
 from . import StageResults
@@ -106,6 +106,10 @@ def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repair
 def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],
                          env: dict[str, str]) -> TestResult:
     tests = plan.tests
+    for honoured in tests.honoured:
+        ctx.say(f"    the project's {honoured}")
+    for ignored in tests.not_honoured:
+        ctx.say(f"    not followed: {ignored}")
     if tests.kind == "smoke":
         stray = stray_test_files(repaired[RUNTIME])
         if stray:
@@ -119,11 +123,12 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
             counts = run_pytest(ctx.runner, venv_py, tests.suite_args, junit, suite=tests.suite,
                                 source=tests.source, env=env)
             where = ""
+        elif tests.kind == "commands":
+            counts = run_commands(tests, plan.results_dir, ctx.runner, venv_py, env, ctx.uv)
+            where = f" (the project's cibuildwheel test commands, {{project}} = {tests.project_dir})"
         else:
-            work = copy_test_sources(plan.target.source_dir, tests.copies, plan.results_dir / "test-sources")
-            run = run_commands if tests.kind == "commands" else run_test_dir
-            counts = run(tests, plan.results_dir, ctx.runner, venv_py, work, env)
-            where = f" (tests from {tests.source}, run from a copy at {work})"
+            counts = run_test_dir(tests, plan.results_dir, ctx.runner, venv_py, env)
+            where = f" (tests from {tests.source}, run from a copy with the project's pytest configuration)"
         ctx.say(f"    {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped, "
                 f"{counts.errors} errors{where}")
         if counts.failed or counts.errors:

@@ -1,16 +1,20 @@
-"""Tests kept outside the package: copied out of the source tree, then run against the
-installed wheel, either as a folder with pytest or with the project's own cibuildwheel
-test commands."""
+"""Tests kept outside the package, run against the installed wheel as the project's
+maintainers run them: a folder of tests with pytest and the project's own pytest
+configuration, or the project's cibuildwheel test commands with cibuildwheel's meaning
+(``targets/cibuildwheel.py``). Both run from a fresh directory outside any source tree,
+so that ``import`` resolves to the installed wheel, never to the sources."""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import CellError
 from ..machine.commands import CommandRunner
 from ..record import TestCounts
+from ..targets.cibuildwheel import expand
 from .pytestrun import parse_junit, run_pytest
 
 if TYPE_CHECKING:
@@ -31,54 +35,95 @@ def copy_test_sources(source_dir: Path, copies: tuple[str, ...], dest: Path) -> 
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if origin.is_dir():
-            shutil.copytree(origin, target, ignore=_IGNORED)
+            shutil.copytree(origin, target, ignore=_IGNORED, dirs_exist_ok=True)
         else:
             shutil.copy2(origin, target)
     return dest
 
 
-def run_test_dir(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv_py: Path, work: Path,
+def _with_project_config(tests: TestPlan, work: Path) -> list[str]:
+    """The project's pytest configuration (and a root conftest.py) copied beside its tests,
+    and the arguments that make pytest use exactly that file and root: never a file above
+    the copy (this tool's own pyproject.toml, when the workspace sits in its checkout).
+    A project without one gets an empty pytest.ini, for the same reason."""
+    assert tests.project_dir is not None
+    config = tests.pytest_config
+    if config is not None:
+        shutil.copy2(tests.project_dir / config, work / config)
+    else:
+        config = "pytest.ini"
+        (work / config).write_text("[pytest]\n")
+    if (tests.project_dir / "conftest.py").is_file():
+        shutil.copy2(tests.project_dir / "conftest.py", work / "conftest.py")
+    return ["-c", str(work / config), "--rootdir", str(work)]
+
+
+def run_test_dir(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv_py: Path,
                  env: dict[str, str]) -> TestCounts:
-    """pytest on the copied test folders, from the copy's root."""
+    """pytest on a copy of the test folders made outside any source tree, with the
+    project's pytest configuration."""
+    assert tests.project_dir is not None
     junit = results_dir / "junit.xml"
     junit.unlink(missing_ok=True)
-    return run_pytest(runner, venv_py, [*(str(work / c) for c in tests.copies), *tests.suite_args], junit,
-                      suite=tests.suite, source=tests.source, env=env, cwd=work, pyargs=False)
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-tests-") as scratch:
+        work = copy_test_sources(tests.project_dir, tests.copies, Path(scratch) / "tests-of-the-project")
+        args = [*_with_project_config(tests, work), *(str(work / c) for c in tests.copies), *tests.suite_args]
+        return run_pytest(runner, venv_py, args, junit, suite=tests.suite, source=tests.source, env=env, cwd=work,
+                          pyargs=False)
 
 
-def command_argv(template: tuple[str, ...], venv_py: Path, work: Path, junit: Path) -> tuple[list[str], bool]:
-    """A cibuildwheel test command as argv: {project}/{package} become the copy's root,
-    ``python`` the test venv's interpreter, and a pytest run also writes ``junit``."""
-    argv = [part.replace("{project}", str(work)).replace("{package}", str(work)) for part in template]
-    if argv and argv[0] in ("python", "python3"):
+def command_argv(template: tuple[str, ...], venv_py: Path, project: Path, uv: str) -> list[str]:
+    """A cibuildwheel command as argv: ``{project}`` and ``{package}`` the project's source
+    tree, ``python`` and ``pytest`` the test venv's, ``pip`` uv's pip aimed at the test venv
+    (uv's venvs hold no pip)."""
+    argv = [part.replace("{project}", str(project)).replace("{package}", str(project)) for part in template]
+    if argv[:3] in (["python", "-m", "pip"], ["python3", "-m", "pip"]):
+        argv = ["pip", *argv[3:]]
+    if argv[:1] in (["python"], ["python3"]):
         argv[0] = str(venv_py)
-    if argv[:1] == ["pytest"]:
+    elif argv[:1] == ["pytest"]:
         argv = [str(venv_py), "-m", "pytest", *argv[1:]]
-    is_pytest = argv[1:3] == ["-m", "pytest"]
-    if is_pytest:
-        argv = [*argv[:3], "-p", "no:cacheprovider", f"--junitxml={junit}", *argv[3:]]
-    return argv, is_pytest
+    elif argv[:1] == ["pip"]:
+        argv = [uv, "pip", *argv[1:2], "--python", str(venv_py), *argv[2:]]
+    return argv
 
 
-def run_commands(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv_py: Path, work: Path,
-                 env: dict[str, str]) -> TestCounts:
-    """Each command in turn, from the copy's root. pytest runs are counted from their
-    junit files; any other command that succeeds counts as one passed check."""
+def run_commands(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv_py: Path, env: dict[str, str],
+                 uv: str) -> TestCounts:
+    """cibuildwheel's way: before-test, then each test command, from a fresh temporary
+    directory holding the test-sources, with the project's environment and
+    test-environment. Every pytest the commands start (directly or from a script) writes
+    its JUnit report through ``PYTEST_ADDOPTS``, so its tests are counted; any other
+    command that succeeds counts as one passed check."""
+    assert tests.project_dir is not None
+    project = tests.project_dir
+    run_env = {**env, **expand(tests.environment, {**runner.env, **env})}
     totals = TestCounts(suite="cibuildwheel test-command", source=tests.source)
-    for index, template in enumerate(tests.commands):
-        junit = results_dir / f"junit-{index}.xml"
-        junit.unlink(missing_ok=True)
-        argv, is_pytest = command_argv(template, venv_py, work, junit)
-        result = runner.run(argv, label=f"test command {index + 1} of {len(tests.commands)}", cwd=work,
-                            extra_env=env, check=False)
-        if is_pytest and junit.is_file():
-            counts = parse_junit(junit, totals.suite, tests.source)
-        else:
-            counts = TestCounts(passed=1 if result.returncode == 0 else 0, failed=0 if result.returncode == 0 else 1)
-        if result.returncode != 0 and not (counts.failed or counts.errors):
-            counts = TestCounts(passed=counts.passed, failed=1, skipped=counts.skipped)
-        totals = TestCounts(suite=totals.suite, source=totals.source, passed=totals.passed + counts.passed,
-                            failed=totals.failed + counts.failed, skipped=totals.skipped + counts.skipped,
-                            errors=totals.errors + counts.errors)
+    with tempfile.TemporaryDirectory(prefix="mesonmatrix-tests-") as scratch:
+        work = copy_test_sources(project, tests.copies, Path(scratch) / "cwd")
+        for index, template in enumerate(tests.before):
+            runner.run(command_argv(template, venv_py, project, uv), label=f"before-test {index + 1}", cwd=work,
+                       extra_env=run_env)
+        for index, template in enumerate(tests.commands):
+            junit = results_dir / f"junit-{index}.xml"
+            junit.unlink(missing_ok=True)
+            addopts = f"{run_env.get('PYTEST_ADDOPTS', '')} -p no:cacheprovider --junitxml={junit}".strip()
+            result = runner.run(command_argv(template, venv_py, project, uv),
+                                label=f"test command {index + 1} of {len(tests.commands)}", cwd=work,
+                                extra_env={**run_env, "PYTEST_ADDOPTS": addopts}, check=False)
+            totals = _add(totals, _counted(result.returncode, junit, totals.suite, tests.source))
     return totals
 
+
+def _counted(returncode: int, junit: Path, suite: str, source: str) -> TestCounts:
+    counts = parse_junit(junit, suite, source) if junit.is_file() else \
+        TestCounts(passed=1 if returncode == 0 else 0, failed=0 if returncode == 0 else 1)
+    if returncode != 0 and not (counts.failed or counts.errors):
+        counts = TestCounts(passed=counts.passed, failed=1, skipped=counts.skipped)
+    return counts
+
+
+def _add(totals: TestCounts, counts: TestCounts) -> TestCounts:
+    return TestCounts(suite=totals.suite, source=totals.source, passed=totals.passed + counts.passed,
+                      failed=totals.failed + counts.failed, skipped=totals.skipped + counts.skipped,
+                      errors=totals.errors + counts.errors)
