@@ -23,11 +23,14 @@ TOOLCHAIN_MIN: Final = "toolchain-min"
 LOOSENED: Final = "loosened"
 
 # What a cell ships: the repaired wheel, or (a distro packager's cells) the built wheel
-# staged and repackaged as a .deb or a .conda.
-PackageFormat = Literal["wheel", "deb", "conda"]
+# staged and repackaged as a .deb, a .rpm or a .conda.
+PackageFormat = Literal["wheel", "deb", "rpm", "conda"]
 WHEEL: Final = "wheel"
 DEB: Final = "deb"
+RPM: Final = "rpm"
 CONDA: Final = "conda"
+# The formats whose package is unpacked here and tested from that root.
+UNPACKED_AND_TESTED: tuple[PackageFormat, ...] = (DEB, RPM)
 PACKAGE_FORMATS: tuple[PackageFormat, ...] = get_args(PackageFormat)
 
 # meson install tags per install-tag set; "split" builds two wheels from one build dir.

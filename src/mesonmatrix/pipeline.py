@@ -21,7 +21,7 @@ from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
 from .machine.workspace import Workspace
-from .model import CONDA, DEB, FAILED, INSTALL_PLAN, PASSED, SKIPPED, WHEEL, Cell, Status
+from .model import CONDA, FAILED, INSTALL_PLAN, PASSED, SKIPPED, UNPACKED_AND_TESTED, WHEEL, Cell, Status
 from .options import RunOptions
 from .plan import CellPlan, plan_cell, plan_retry
 from .record import (
@@ -83,7 +83,7 @@ def _package(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
     except PackageFailed as exc:
         results.package = exc.record
         raise
-    if plan.options.run_tests and plan.cell.package == DEB:
+    if plan.options.run_tests and plan.cell.package in UNPACKED_AND_TESTED:
         _test(packagetest.run, plan, ctx, results)
     elif plan.cell.package == CONDA:
         ctx.say(f"    tests not run: {results.package.tests_skipped_because}")

@@ -133,14 +133,16 @@ class RelocatedRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class PackageRecord:
-    """deb and conda cells: the package made from the built wheel."""
+    """deb, rpm and conda cells: the package made from the built wheel."""
 
-    format: PackageFormat  # deb or conda
+    format: PackageFormat  # deb, rpm or conda
     path: str
     size: int
     sha256: str
     depends: list[str] = field(default_factory=list)
     lintian: LintianRecord | None = None  # deb only
+    rpmlint: LintianRecord | None = None  # rpm only: rpmlint's errors and warnings
+    provides: list[str] = field(default_factory=list)  # rpm: what the package provides (rpm -qp --provides)
     relocated: list[RelocatedRecord] = field(default_factory=list)
     files: int = 0  # files in the package's payload
     tests_skipped_because: str | None = None  # why the package's tests did not run (conda: no channel here)

@@ -28,7 +28,7 @@ IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
 PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
                "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires", "test_dir",
-               "loosened_keep", "lintian_overrides", "test_timeout", "build_timeout")
+               "loosened_keep", "lintian_overrides", "rpmlint_filters", "test_timeout", "build_timeout")
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
@@ -66,6 +66,8 @@ class TargetPreset:
     # deb cells: lintian tags this target's packages override, each with its reason
     # (installed as usr/share/lintian/overrides/<package>, Debian's own mechanism).
     lintian_overrides: dict[str, str] = field(default_factory=dict)
+    # rpm cells: rpmlint checks this target's packages filter out, each with its reason.
+    rpmlint_filters: dict[str, str] = field(default_factory=dict)
     # Where the tests are when the package does not install them (a folder of the source
     # tree, run from a copy); None: as the project describes (see targets/testsource.py).
     test_dir: str | None = None
@@ -217,6 +219,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
                                             raw.get("toolchain_min_requires", [])),
         loosened_keep=_reasons(file, f"{where}.loosened_keep", raw.get("loosened_keep", {})),
         lintian_overrides=_reasons(file, f"{where}.lintian_overrides", raw.get("lintian_overrides", {})),
+        rpmlint_filters=_reasons(file, f"{where}.rpmlint_filters", raw.get("rpmlint_filters", {})),
         test_dir=raw.get("test_dir"),
         time_limits=time_limits(file, where, raw),
         declares_suites="suites" in raw,

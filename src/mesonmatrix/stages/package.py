@@ -10,11 +10,12 @@ from pathlib import Path
 from ..errors import CellError
 from ..machine.apt import ensure_commands
 from ..machine.context import StageContext
-from ..model import CONDA, DEB, FULL, PackageFormat
+from ..model import CONDA, DEB, FULL, RPM, PackageFormat
 from ..plan import CellPlan
 from ..record import LintianRecord, PackageRecord, RelocatedRecord
 from ..repackage import conda
 from ..repackage import deb as deb_format
+from ..repackage import rpm as rpm_format
 from ..repackage.relocate import elf_files, relocate
 from ..repackage.staging import DEBIAN, conda_layout, runtime_requirements, stage_wheel, staged_metadata
 from ..wheels.files import sha256_file
@@ -31,7 +32,7 @@ def _metadata(root: Path) -> tuple[dict[str, str], list[str], str]:
     licenses = sorted(p for p in info.rglob("*") if p.is_file() and ("licen" in str(p).lower()
                                                                      or "copying" in p.name.lower()))
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in licenses)
-    fields = {key: str(message.get(key, "")) for key in ("Name", "Version", "Summary")}
+    fields = {key: str(message.get(key, "")) for key in ("Name", "Version", "Summary", "License-Expression", "License")}
     return fields, runtime, text
 
 
@@ -86,6 +87,43 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     return record
 
 
+def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
+    ensure_commands(ctx.runner, rpm_format.RPMBUILD_COMMANDS, "the rpm cell")
+    root = plan.results_dir / "staging"
+    shutil.rmtree(root, ignore_errors=True)
+    epoch, python = build_env.source_date_epoch, plan.cell.python.rstrip("t")
+    layout = rpm_format.rpm_layout(python)
+    stage_wheel(wheel, root, layout, epoch=epoch)
+    fields, _requires, _license_text = _metadata(root)
+    elves = elf_files(root)
+    relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
+    for change in relocated:
+        ctx.say(f"    relocated {change.file}: RUNPATH {change.old} -> {change.new or '(none)'}")
+    deb_format.strip_binaries([path for path, _ in elves], ctx.runner)  # as brp-strip would
+    site = root / layout.site_packages.lstrip("/")
+    top_level = [f"{layout.site_packages}/{p.name}" for p in sorted(site.iterdir())]
+    top_level += [f"/{p.relative_to(root)}" for p in sorted(root.rglob("*")) if p.is_file()
+                  and not p.is_relative_to(site)]
+    license_name = fields["License-Expression"] or next(iter(fields["License"].splitlines()), "")
+    spec = rpm_format.spec_file(name=rpm_format.rpm_package_name(fields["Name"]),
+                                version=rpm_format.rpm_version(fields["Version"]), summary=fields["Summary"],
+                                license_name=license_name, staged=root, top_level=top_level, epoch=epoch)
+    package = rpm_format.build_rpm(spec, plan.results_dir / "rpmbuild", plan.results_dir / "package", ctx.runner,
+                                   python=build_env.env_python, epoch=epoch)
+    requires, provides = (rpm_format.query(package, what, ctx.runner) for what in ("requires", "provides"))
+    lint = rpm_format.run_rpmlint(package, ctx.runner, plan.target.rpmlint_filters, plan.results_dir)
+    ctx.say(f"    {package.name}: Requires: {', '.join(requires)}; rpmlint: {len(lint.errors)} errors, "
+            f"{len(lint.warnings)} warnings")
+    record = _record(RPM, package, requires, provides=provides,
+                     rpmlint=LintianRecord(errors=lint.errors, warnings=lint.warnings),
+                     relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
+                     files=sum(1 for p in root.rglob("*") if p.is_file()))
+    if lint.errors:
+        raise PackageFailed(record, f"rpmlint found {len(lint.errors)} errors in {package.name}: "
+                                    f"{'; '.join(lint.errors[:5])}")
+    return record
+
+
 def make_conda(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
     root = plan.results_dir / "staging"
     shutil.rmtree(root, ignore_errors=True)
@@ -119,4 +157,5 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> PackageReco
     raises PackageFailed, which carries the record, when the package must not ship."""
     build_env, wheel, fmt = earlier.env(), earlier.built().shipped.paths[FULL], plan.cell.package
     with ctx.progress.stage("package", f"{wheel.name} staged and repackaged as .{fmt}"):
-        return (make_deb if fmt == DEB else make_conda)(plan, ctx, build_env, wheel)
+        maker = {DEB: make_deb, RPM: make_rpm, CONDA: make_conda}[fmt]
+        return maker(plan, ctx, build_env, wheel)

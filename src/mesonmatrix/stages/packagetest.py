@@ -1,4 +1,4 @@
-"""A deb cell's tests: the .deb unpacked into a fresh root, its installed test suite run
+"""A deb or rpm cell's tests: the package unpacked into a fresh root, its installed test suite run
 with the cell's Python against that root (a fresh venv holds only the test requirements
 and a .pth file pointing at the unpacked dist-packages), the BLAS probe, and proof that
 no library resolves into the build env, the workspace or the cache."""
@@ -12,8 +12,10 @@ from pathlib import Path
 
 from ..errors import CellError
 from ..machine.context import StageContext
+from ..model import RPM
 from ..plan import CellPlan
 from ..repackage.relocate import elf_files
+from ..repackage.rpm import rpm_layout, unpack_rpm
 from ..repackage.staging import DEBIAN, runtime_requirements
 from . import StageResults
 from .build_env import BuildEnv
@@ -46,16 +48,22 @@ def resolved_outside(root: Path, ctx: StageContext, forbidden: list[Path], env: 
 
 
 def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
-    """The .deb unpacked, its installed tests run against that root, its BLAS proven; and
-    nothing it loads may come from where it was built (the build env, the workspace, the
-    shared cache). Raises TestsFailed (with the result) when a test or a check fails."""
-    build_env, deb = earlier.env(), Path(earlier.packaged().path)
+    """The .deb or .rpm unpacked (``dpkg-deb -x``; rpm's ``rpm2archive``), its installed
+    tests run against that root, its BLAS proven; and nothing it loads may come from where
+    it was built (the build env, the workspace, the shared cache). Raises TestsFailed (with
+    the result) when a test or a check fails."""
+    build_env, package = earlier.env(), Path(earlier.packaged().path)
     forbidden = [plan.build_env, plan.workspace.root, ctx.shared_cache]
     root = plan.results_dir / "unpacked"
     shutil.rmtree(root, ignore_errors=True)
-    with ctx.progress.stage("test_env", f"{deb.name} unpacked into {root}; a fresh venv for its tests"):
-        ctx.runner.run(["dpkg-deb", "-x", str(deb), str(root)], label=f"unpack {deb.name}")
-        site = root / DEBIAN.site_packages.lstrip("/")
+    with ctx.progress.stage("test_env", f"{package.name} unpacked into {root}; a fresh venv for its tests"):
+        if plan.cell.package == RPM:
+            unpack_rpm(package, root, ctx.runner)
+            layout = rpm_layout(plan.cell.python.rstrip("t"))
+        else:
+            ctx.runner.run(["dpkg-deb", "-x", str(package), str(root)], label=f"unpack {package.name}")
+            layout = DEBIAN
+        site = root / layout.site_packages.lstrip("/")
         venv_py = _venv_with_root(plan, ctx, build_env, site)
     # Debian chooses libblas.so.3 and libopenblas.so.0 through update-alternatives; the
     # flavour under test is put first, as a user of that flavour would select it.

@@ -114,6 +114,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         toolchain_min_requires=preset.toolchain_min_requires if preset else (),
         loosened_keep=dict(preset.loosened_keep) if preset else {},
         lintian_overrides=dict(preset.lintian_overrides) if preset else {},
+        rpmlint_filters=dict(preset.rpmlint_filters) if preset else {},
         time_limits=preset.time_limits if preset else TimeLimits(),
         from_preset=preset is not None,
     )

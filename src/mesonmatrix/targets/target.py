@@ -65,6 +65,7 @@ class Target:
     toolchain_min_requires: tuple[str, ...] = ()
     loosened_keep: dict[str, str] = field(default_factory=dict)  # name -> why a loosened cell keeps its bound
     lintian_overrides: dict[str, str] = field(default_factory=dict)  # lintian tag -> why a deb cell overrides it
+    rpmlint_filters: dict[str, str] = field(default_factory=dict)  # rpmlint check -> why an rpm cell filters it
     time_limits: TimeLimits = TimeLimits()  # the preset's test_timeout and build_timeout
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
