@@ -17,6 +17,7 @@ from ..repackage import conda
 from ..repackage import deb as deb_format
 from ..repackage import rpm as rpm_format
 from ..repackage.relocate import elf_files, relocate
+from ..repackage.rpmsign import sign as sign_rpm
 from ..repackage.staging import DEBIAN, conda_layout, runtime_requirements, stage_wheel, staged_metadata
 from ..wheels.files import sha256_file
 from . import StageResults
@@ -110,10 +111,11 @@ def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
                                 license_name=license_name, staged=root, top_level=top_level, epoch=epoch)
     package = rpm_format.build_rpm(spec, plan.results_dir / "rpmbuild", plan.results_dir / "package", ctx.runner,
                                    python=build_env.env_python, epoch=epoch)
+    signer = sign_rpm(package, ctx.runner, ctx.say, epoch=epoch)
     requires, provides = (rpm_format.query(package, what, ctx.runner) for what in ("requires", "provides"))
     lint = rpm_format.run_rpmlint(package, ctx.runner, plan.target.rpmlint_filters, plan.results_dir)
-    ctx.say(f"    {package.name}: Requires: {', '.join(requires)}; rpmlint: {len(lint.errors)} errors, "
-            f"{len(lint.warnings)} warnings")
+    ctx.say(f"    {package.name} (signed by {signer}): Requires: {', '.join(requires)}; rpmlint: "
+            f"{len(lint.errors)} errors, {len(lint.warnings)} warnings")
     record = _record(RPM, package, requires, provides=provides,
                      rpmlint=LintianRecord(errors=lint.errors, warnings=lint.warnings),
                      relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
