@@ -25,8 +25,9 @@ def test_init_then_the_first_linux_cell_passes_in_that_repository(tmp_path):
     subprocess.run([*git, "commit", "-qm", "the project"], cwd=project, check=True)
     env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
     env.pop("MESONMATRIX_HOME", None)
-    init = subprocess.run([sys.executable, "-m", "mesonmatrix", "init"], cwd=project, env=env, capture_output=True,
-                          text=True, timeout=900)
+    # This checkout is installed from its folder, which CI could not install: name what it should.
+    init = subprocess.run([sys.executable, "-m", "mesonmatrix", "init", "--tool-requirement", "mesonmatrix"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert init.returncode == 0, init.stdout[-3000:] + init.stderr[-3000:]
     assert (project / "locks" / "blasdemo" / "py3.12-build-openblas.txt").is_file()
     listing = subprocess.run([sys.executable, "-m", "nox", "-l", "--json"], cwd=project, env=env, capture_output=True,
@@ -40,6 +41,6 @@ def test_init_then_the_first_linux_cell_passes_in_that_repository(tmp_path):
                         .read_text())
     assert record["status"] == "passed" and record["tests"]["passed"] >= 10
     assert record["locks"]["build"]["path"] == "locks/blasdemo/py3.12-build-openblas.txt"
-    again = subprocess.run([sys.executable, "-m", "mesonmatrix", "init"], cwd=project, env=env, capture_output=True,
-                           text=True)
+    again = subprocess.run([sys.executable, "-m", "mesonmatrix", "init", "--tool-requirement", "mesonmatrix"],
+                           cwd=project, env=env, capture_output=True, text=True)
     assert again.returncode == 2 and "--force" in again.stderr

@@ -55,3 +55,33 @@ def test_init_refuses_to_overwrite_without_force(demo):
     result = init(demo, force=True, lock=False, say=lambda text: None)
     assert demo / "noxfile.py" in result.written and "register_cells" in (demo / "noxfile.py").read_text()
     assert ".matrix/" in (demo / ".gitignore").read_text().splitlines()
+
+
+class _Installed:
+    def __init__(self, direct_url: str | None) -> None:
+        self.version, self._direct_url = "1.2.3", direct_url
+
+    def read_text(self, name: str) -> str | None:
+        return self._direct_url if name == "direct_url.json" else None
+
+
+@pytest.mark.parametrize(("direct_url", "wanted"), [
+    (None, "mesonmatrix==1.2.3"),  # from an index: no direct_url.json (PEP 610)
+    ('{"url": "https://github.com/o/mesonmatrix", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
+     "mesonmatrix @ git+https://github.com/o/mesonmatrix@abc123"),
+])
+def test_init_pins_exactly_the_running_tool(monkeypatch, direct_url, wanted):
+    from mesonmatrix.adopt import pin
+
+    monkeypatch.setattr(pin.metadata, "distribution", lambda name: _Installed(direct_url))
+    assert pin.running_tool_requirement() == wanted
+
+
+def test_init_refuses_a_tool_installed_from_a_local_folder(monkeypatch):
+    from mesonmatrix.adopt import pin
+    from mesonmatrix.errors import MesonmatrixError
+
+    local = '{"url": "file:///home/me/mesonmatrix", "dir_info": {"editable": true}}'
+    monkeypatch.setattr(pin.metadata, "distribution", lambda name: _Installed(local))
+    with pytest.raises(MesonmatrixError, match="installed from file:///home/me/mesonmatrix.*--tool-requirement"):
+        pin.running_tool_requirement()

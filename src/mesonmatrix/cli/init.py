@@ -8,21 +8,23 @@ from pathlib import Path
 
 from ..adopt.init import __doc__ as INIT_DOC
 from ..adopt.init import init
+from ..adopt.pin import running_tool_requirement
 from ..errors import MesonmatrixError
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mesonmatrix init", description=INIT_DOC,
+    parser = argparse.ArgumentParser(prog="mesonmatrix init", description=INIT_DOC,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", default=".", help="the project's root (default: the current folder)")
     parser.add_argument("--force", action="store_true", help="overwrite files that exist")
     parser.add_argument("--no-lock", action="store_true", help="do not write locks/ now (`nox -s lock` later)")
-    parser.add_argument("--tool-requirement", default="mesonmatrix",
-                        help="how the workflow installs mesonmatrix (a name, path or VCS URL)")
+    parser.add_argument("--tool-requirement",
+                        help="what the workflow installs (default: exactly the mesonmatrix running now: "
+                             "mesonmatrix==X.Y.Z from an index, or its git URL and commit)")
     args = parser.parse_args(argv)
     try:
-        init(Path(args.path).resolve(), force=args.force, tool_requirement=args.tool_requirement,
-             lock=not args.no_lock)
+        requirement = args.tool_requirement or running_tool_requirement()
+        init(Path(args.path).resolve(), force=args.force, tool_requirement=requirement, lock=not args.no_lock)
     except MesonmatrixError as exc:
         print(f"mesonmatrix init: {exc}", file=sys.stderr)
         return 2
