@@ -304,6 +304,7 @@ def assemble_record(
         build_dir=str(plan.build_dir) if plan and build else None,
         build_reused=build.reused if build else False,
         build_seeded_from=build.seeded_from if build else None,
+        linked_blas=list(build.linked_blas) if build else [],
         compiler_cache=build.compiler_cache if build else None,
         system_components=build.system_components if build else {},
         tag_wheels=plan.options.tag_wheels if plan and build else INSTALL_PLAN,

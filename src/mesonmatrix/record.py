@@ -208,6 +208,7 @@ class ResultRecord:
     build_env: str | None = None
     build_reused: bool = False  # every wheel came from the store: nothing was compiled
     build_seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
+    linked_blas: list[str] = field(default_factory=list)  # BLAS libraries the built wheel's binaries load
     compiler_cache: CompilerCache | None = None  # ccache hits/misses of this cell's compile, when meson used it
     tag_wheels: TagWheelMethod = INSTALL_PLAN
     setup_args: list[str] = field(default_factory=list)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ..binaries import read_binary
 from ..errors import CellError, CommandFailed, CommandTimedOut, TagSetError, ToolchainRejected
 from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
 from ..machine.context import StageContext
@@ -18,6 +21,7 @@ from ..machine.mesoninfo import meson_error, system_components
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, TESTS, Role
 from ..plan import CellPlan
+from ..providers.families import family_of_library
 from ..record import CompilerCache, CompilerUsed, WheelInfo
 from ..store.buildslot import build_in_slot, seed_key
 from ..store.cuts import cut_role
@@ -51,6 +55,9 @@ class BuildResult:
     compilers_used: dict[str, CompilerUsed] = field(default_factory=dict)  # toolchain-min cells
     build_deps: dict[str, str] = field(default_factory=dict)  # toolchain-min: resolved build requirements
     seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
+    # The BLAS/LAPACK libraries the full wheel's binaries load (DT_NEEDED, with their
+    # family): what a target that finds its BLAS by library search, with no blas option, linked.
+    linked_blas: tuple[str, ...] = ()
 
 
 def build_command(python: Path, source_dir: Path, *, build_dir: Path, out_dir: Path, setup_args: Sequence[str],
@@ -96,7 +103,26 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildResult
         compiler_cache=_compiler_cache(plan.build_dir, roles.stats_log, ctx) if roles.rebuilt else None,
         system_components=system_components(plan.build_dir, plan.target.system_components),
         compilers_used=used, build_deps=deps, seeded_from=roles.seeded,
+        linked_blas=_linked_blas(roles.built[FULL]) if FULL in roles.built else (),
     )
+
+
+def _linked_blas(wheel: Path) -> tuple[str, ...]:
+    """``libopenblas.so.0 (openblas)`` for each BLAS library a binary of ``wheel`` loads."""
+    found: set[str] = set()
+    with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory(prefix="mesonmatrix-linked-") as scratch:
+        for name in archive.namelist():
+            if not name.endswith((".so", ".pyd", ".dylib")):
+                continue
+            path = Path(scratch) / "binary"
+            with archive.open(name) as source, path.open("wb") as copy:
+                shutil.copyfileobj(source, copy, 1 << 20)
+            binary = read_binary(name, path)
+            for library in binary.needed if binary else ():
+                family = family_of_library(library)
+                if family is not None:
+                    found.add(f"{library} ({family})")
+    return tuple(sorted(found))
 
 
 def wheel_info(role: Role, path: Path) -> WheelInfo:
