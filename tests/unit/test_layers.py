@@ -12,7 +12,7 @@ LAYERS = [
     ["errors"],
     ["model"],
     ["record"],
-    ["machine"],
+    ["machine", "recordschema"],
     ["platforms", "providers", "binaries", "wheels"],
     ["repairers"],
     ["config"],

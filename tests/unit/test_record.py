@@ -59,3 +59,47 @@ def test_anything_else_is_refused(tmp_path, text):
     path.write_text(text)
     with pytest.raises(RecordError):
         load_record(path)
+
+
+def test_the_shipped_schemas_are_what_the_dataclasses_give():
+    from mesonmatrix.recordschema import SCHEMAS, schema_text, shipped
+
+    for name in SCHEMAS:
+        assert shipped(name).read_text() == schema_text(name), f"run `python -m mesonmatrix.recordschema` ({name})"
+
+
+def test_a_full_record_validates_and_a_wrong_one_does_not():
+    import json
+
+    import jsonschema
+
+    from mesonmatrix.record import (
+        BlasRuntime,
+        PackageRecord,
+        RepairInfo,
+        ResultRecord,
+        TestCounts,
+        TestSetup,
+        WheelInfo,
+    )
+    from mesonmatrix.recordschema import schema
+
+    record = ResultRecord(session="build-3.12-openblas", target="demo", python="3.12", blas="openblas",
+                          platform="linux-x86_64", system_libraries="none", install_tags="split", status="passed",
+                          wheels=[WheelInfo(role="tests", path="/w/x.whl", size=1, sha256="0" * 64)],
+                          repair=RepairInfo(tool="auditwheel", tag="manylinux_2_28_x86_64", grafted=[], reused=True,
+                                            derived=["tests"]),
+                          tests=TestCounts(passed=3), blas_runtime=BlasRuntime(name="openblas", int_size=32),
+                          test_setup=TestSetup(honoured=["tool.cibuildwheel.test-command"]),
+                          package=PackageRecord(format="rpm", path="/p.rpm", size=1, sha256="1" * 64),
+                          durations={"total": 1.5})
+    data = json.loads(record.to_json())
+    jsonschema.validate(data, schema("result-record"))
+    assert data["schema_version"] == "1"
+    data["status"] = "maybe"
+    try:
+        jsonschema.validate(data, schema("result-record"))
+    except jsonschema.ValidationError as exc:
+        assert "maybe" in str(exc)
+    else:
+        raise AssertionError("a status outside the enum validated")
