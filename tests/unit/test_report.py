@@ -51,7 +51,9 @@ def test_only_a_log_file_below_the_results_folder_becomes_a_link(tmp_path):
         write_record(record(f"build-3.12-{blas}", blas=blas, log=log), results / "demo" / blas / "result.json")
     page = write_report(results, tmp_path / "report").html.read_text()
     assert page.count('class="log"') == 1
-    assert 'href="../results/demo/build-3.12-openblas/cell.log"' in page
+    # Copied into the report folder: CI uploads only that folder.
+    assert 'href="logs/demo/build-3.12-openblas.log"' in page
+    assert (tmp_path / "report" / "logs" / "demo" / "build-3.12-openblas.log").read_text() == "log"
     assert "javascript" not in page and "passwd" not in page and "elsewhere" not in page
 
 
@@ -133,3 +135,32 @@ def test_a_good_previous_summary_loads(tmp_path):
     path = tmp_path / "summary.json"
     path.write_text(json.dumps({"cells": [{"session": "s", "status": "passed"}], "failing_tests": {"s": ["t"]}}))
     assert load_previous(path).failing == {"s": {"t"}}
+
+
+def test_every_cell_of_the_matrix_appears_and_counts_are_grammatical(tmp_path):
+    results = tmp_path / "results"
+    write_record(record("build-3.12-openblas"), results / "demo" / "build-3.12-openblas" / "result.json")
+    report = write_report(results, tmp_path / "report", None, ["build-3.12-openblas", "build-3.12-netlib"])
+    markdown = report.markdown.read_text()
+    assert "2 cells: 0 failed, 1 passed, 0 skipped, 1 not run" in markdown
+    assert "| `build-3.12-netlib` | – | not run |" in markdown
+    page = report.html.read_text()
+    assert 'id="not-run"' in page and 'data-session="build-3.12-netlib" data-status="not-run"' in page
+    assert "1 cell of the matrix without a result record" in page
+    summary = json.loads(report.json.read_text())
+    assert summary["not_run"] == ["build-3.12-netlib"] and summary["schema_version"] == "1"
+    alone = write_report(results, tmp_path / "alone").markdown.read_text()
+    assert "1 cell: 0 failed, 1 passed, 0 skipped" in alone
+
+
+def test_the_step_summary_stays_within_githubs_limit(tmp_path, monkeypatch):
+    results = tmp_path / "results"
+    target = "t" * 240  # a long target name: a matrix of 3,500 cells of it passes 1 MiB of Markdown
+    for n in range(3500):
+        name = f"build-3.12-openblas-{n}"
+        write_record(record(name, target=target), results / target / name / "result.json")
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    write_report(results, tmp_path / "report")
+    written = summary.read_bytes()
+    assert len(written) <= 1024 * 1024 and b"cut at GitHub's 1 MiB step-summary limit" in written

@@ -57,7 +57,7 @@ def stage_bars(records: Iterable[ResultRecord], width: int = 600) -> str:
             f'title="{k} {r.durations[k]:.1f} s"></span>'
             for k, c in STAGES.items() if r.durations.get(k))
         total = sum(v for k, v in r.durations.items() if k in STAGES)
-        rows.append(f"<tr><td>{html.escape(r.session)}</td><td><div class=\"bar\">{parts}</div></td>"
+        rows.append(f"<tr><td>{_row_name(r)}</td><td><div class=\"bar\">{parts}</div></td>"
                     f"<td>{total:.1f} s</td></tr>")
     return (f'<section id="stage-times"><h2>Stage times</h2>{_legend(STAGES)}'
             f'<table class="chart">{"".join(rows)}</table></section>')
@@ -92,10 +92,15 @@ def cache_rates(records: Iterable[ResultRecord], width: int = 300) -> str:
     for r in compiled:
         cache = r.compiler_cache
         assert cache is not None
-        rows.append(f"<tr><td>{html.escape(r.session)}</td><td><div class=\"bar\"><span style=\"width:"
+        rows.append(f"<tr><td>{_row_name(r)}</td><td><div class=\"bar\"><span style=\"width:"
                     f"{round(width * cache.hit_rate)}px;background:#66c2a5\"></span><span style=\"width:"
                     f"{round(width * (1 - cache.hit_rate))}px;background:#eeeeee\"></span></div></td>"
                     f"<td>{cache.hits} hits, {cache.misses} misses</td></tr>")
     return (f'<section id="compiler-cache"><h2>Compiler cache</h2><p>{hits} of {calls} compiles '
             f'({100 * hits / calls:.0f}%) came from ccache.</p><table class="chart">{"".join(rows)}</table>'
             "</section>")
+
+
+def _row_name(record: ResultRecord) -> str:
+    """Target and cell: three targets' build-3.12-openblas rows must be told apart."""
+    return f"{html.escape(record.target)} · {html.escape(record.session)}"

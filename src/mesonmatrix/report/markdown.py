@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..record import ResultRecord, VerifyRecord
 from .history import CellChange
@@ -11,6 +11,7 @@ from .records import (
     Unreadable,
     blas_text,
     count,
+    plural,
     sizes,
     system_text,
     tests_text,
@@ -50,7 +51,8 @@ def code(text: object, *, in_table: bool = False) -> str:
     return f"{fence}{pad}{shown}{pad}{fence}"
 
 
-def markdown_table(records: Iterable[ResultRecord], unreadable: Iterable[Unreadable] = ()) -> str:
+def markdown_table(records: Iterable[ResultRecord], unreadable: Iterable[Unreadable] = (),
+                   not_run: Sequence[str] = ()) -> str:
     listed = list(records)
     lines = [
         "| session | target | status | wheels | tests | BLAS loaded | from system | time |",
@@ -60,8 +62,11 @@ def markdown_table(records: Iterable[ResultRecord], unreadable: Iterable[Unreada
         status = f"{ICONS.get(r.status, '')} {r.status}"
         cells = [md(c) for c in (r.target, status, sizes(r), tests_text(r), blas_text(r), system_text(r), time_text(r))]
         lines.append("| " + " | ".join([code(r.session, in_table=True), *cells]) + " |")
+    for session in not_run:
+        lines.append("| " + " | ".join([code(session, in_table=True), "–", "not run", *["–"] * 5]) + " |")
     lines.append("")
-    lines.append(", ".join(f"{n} {s}" for s, n in count(listed).items()))
+    counts = [f"{n} {s}" for s, n in count(listed).items()] + ([f"{len(not_run)} not run"] if not_run else [])
+    lines.append(f"{plural(len(listed) + len(not_run), 'cell')}: " + ", ".join(counts))
     bad = list(unreadable)
     if bad:
         lines += ["", f"{len(bad)} unreadable result records:", ""]

@@ -4,7 +4,7 @@ run, the tests that differ between cells, the charts, every cell's box, verified
 from __future__ import annotations
 
 import html
-import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..record import ResultRecord, VerifyRecord
@@ -14,6 +14,7 @@ from .records import (
     Unreadable,
     blas_text,
     count,
+    plural,
     sizes,
     system_text,
     tests_text,
@@ -37,14 +38,11 @@ def _column_key(r: ResultRecord) -> str:
     return f"{r.platform} · syslibs {r.system_libraries} · {r.install_tags}{package}"
 
 
-def _log_href(log: str | None, results_dir: Path, out_dir: Path) -> str | None:
-    """A relative link to a cell's log, only for a file below the results folder."""
-    if not log:
-        return None
-    path = Path(log)
-    if not path.is_absolute() or not path.is_file() or not path.resolve().is_relative_to(results_dir.resolve()):
-        return None
-    return os.path.relpath(path.resolve(), out_dir.resolve())
+def _log_href(r: ResultRecord, out_dir: Path) -> str | None:
+    """A link to the copy of a cell's log in the report folder (``logs.copy_logs``: only a
+    file below the results folder is copied)."""
+    copy = Path("logs") / r.target / f"{r.session}.log"
+    return copy.as_posix() if r.log and (out_dir / copy).is_file() else None
 
 
 def _box(r: ResultRecord | None, out_dir: Path, results_dir: Path) -> str:
@@ -64,7 +62,7 @@ def _box(r: ResultRecord | None, out_dir: Path, results_dir: Path) -> str:
     if r.error:
         label = "reason" if r.status == "skipped" else "error"
         parts.append(f"<details><summary>{label}</summary><pre>{esc(r.error[:4000])}</pre></details>")
-    href = _log_href(r.log, results_dir, out_dir)
+    href = _log_href(r, out_dir)
     if href is not None:
         parts.append(f'<a class="log" href="{esc(href)}">log</a>')
     return (f'<td class="cell {esc(r.status)}" id="cell-{esc(r.session)}" data-session="{esc(r.session)}" '
@@ -120,8 +118,14 @@ def _verify_section(records: list[VerifyRecord]) -> str:
 
 def html_page(records: list[ResultRecord], out_dir: Path, results_dir: Path, *, unreadable: list[Unreadable],
               verified: list[VerifyRecord], found: list[TestDifference], changes: list[CellChange],
-              previous: str | None) -> str:
+              previous: str | None, not_run: Sequence[str] = ()) -> str:
     counts = ", ".join(f"{n} {s}" for s, n in count(records).items())
+    if not_run:
+        counts += f", {len(not_run)} not run"
+    missing = "".join(f'<li data-session="{esc(s)}" data-status="not-run"><code>{esc(s)}</code></li>'
+                      for s in not_run)
+    not_run_section = (f'<section id="not-run"><h2>Not run</h2><p>{plural(len(not_run), "cell")} of the matrix '
+                       f"without a result record:</p><ul>{missing}</ul></section>") if not_run else ""
     bad = "".join(f"<li><code>{esc(str(u.path))}</code>: {esc(u.reason)}</li>" for u in unreadable)
     bad_section = f'<section id="unreadable"><h2>Unreadable result records</h2><ul>{bad}</ul></section>' if bad else ""
     since = f" (compared with {esc(previous)})" if previous else ""
@@ -146,7 +150,7 @@ pre {{ white-space: pre-wrap; max-width: 40em; }}
 </style></head>
 <body>
 <h1>Build matrix report</h1>
-<p id="summary">{len(records)} cells: {counts}{since}</p>
+<p id="summary">{plural(len(records) + len(not_run), "cell")}: {counts}{since}</p>
 {status_grid(records, {c.session for c in changes})}
 {_changes(changes, previous)}
 {_diff(found)}
@@ -155,6 +159,7 @@ pre {{ white-space: pre-wrap; max-width: 40em; }}
 {cache_rates(records)}
 <h2>Every cell</h2>
 {_grid(records, out_dir, results_dir)}
+{not_run_section}
 {bad_section}
 {_verify_section(verified)}
 </body></html>

@@ -44,6 +44,11 @@ def load_verify_records(results_dir: Path) -> list[VerifyRecord]:
     return records
 
 
+def plural(n: int, word: str) -> str:
+    """``1 cell``, ``2 cells``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def count(records: Iterable[ResultRecord]) -> dict[str, int]:
     listed = list(records)
     return {s: sum(1 for r in listed if r.status == s) for s in STATUS_ORDER}

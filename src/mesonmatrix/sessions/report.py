@@ -9,6 +9,8 @@ import nox
 
 from ..machine.workspace import Workspace
 from ..report import write_report
+from ..report.records import plural
+from .cells import load_or_exit
 
 
 def report_session(session: nox.Session, project_root: Path) -> None:
@@ -16,14 +18,17 @@ def report_session(session: nox.Session, project_root: Path) -> None:
     parser.add_argument("--previous", type=Path, help="the previous run's summary.json: mark what changed since")
     args = parser.parse_args(list(session.posargs))
     workspace = Workspace.default(project_root)
+    sessions = [cell.session_name for cell in load_or_exit(project_root).matrix.cells]
     try:
-        report = write_report(workspace.root / "results", workspace.root / "report", args.previous)
+        report = write_report(workspace.root / "results", workspace.root / "report", args.previous, sessions)
     except ValueError as exc:
         session.error(str(exc))
     if report.records == 0 and report.unreadable == 0 and report.verified == 0:
         session.error(f"no result records under {workspace.root / 'results'}: run some cells first")
     unreadable = f" ({report.unreadable} unreadable result records listed)" if report.unreadable else ""
     verified = f", {report.verified} verified wheels" if report.verified else ""
-    session.log(f"{report.records} cells{unreadable}{verified}, {report.differing_tests} tests differing between "
-                f"cells, {report.changed_cells} cells changed: {report.html}, {report.markdown}, {report.json}")
+    not_run = f", {report.not_run} not run" if report.not_run else ""
+    session.log(f"{plural(report.records, 'cell')} with a record{not_run}{unreadable}{verified}, "
+                f"{plural(report.differing_tests, 'test')} differing between cells, "
+                f"{plural(report.changed_cells, 'cell')} changed: {report.html}, {report.markdown}, {report.json}")
     session.log("\n" + report.markdown.read_text())
