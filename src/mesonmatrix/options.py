@@ -53,6 +53,27 @@ class RunOptions:
 
 
 def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
+    args = cell_args_parser(session_name).parse_args(list(posargs))
+    return RunOptions(
+        project_root=project_root,
+        target=args.target,
+        repair_tool=args.repair_tool,
+        suite=args.suite,
+        cc=args.cc,
+        cxx=args.cxx,
+        fc=args.fc,
+        tag_wheels=args.tag_wheels,
+        verify_repair=args.verify_repair,
+        repair_each=args.repair_each,
+        unlocked=args.unlocked,
+        keep_bounds=tuple(args.keep_bound),
+        test_timeout=args.test_timeout,
+        build_timeout=args.build_timeout,
+    )
+
+
+def cell_args_parser(session_name: str) -> argparse.ArgumentParser:
+    """The options of a cell after ``--``, each declared once (the reference docs list them)."""
     parser = argparse.ArgumentParser(prog=f"nox -s {session_name} --", description="Run one matrix cell.")
     parser.add_argument("--target", help="a preset from matrices/ (demo), a meson-python source directory or an sdist")
     parser.add_argument("--repair-tool", choices=sorted(REPAIRERS),
@@ -88,23 +109,7 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     parser.add_argument("--build-timeout", type=_seconds, metavar="SECONDS",
                         help="end a build that prints nothing for this long (default: the matrix's or preset's "
                              f"build_timeout, else {DEFAULT_BUILD_TIMEOUT:g})")
-    args = parser.parse_args(list(posargs))
-    return RunOptions(
-        project_root=project_root,
-        target=args.target,
-        repair_tool=args.repair_tool,
-        suite=args.suite,
-        cc=args.cc,
-        cxx=args.cxx,
-        fc=args.fc,
-        tag_wheels=args.tag_wheels,
-        verify_repair=args.verify_repair,
-        repair_each=args.repair_each,
-        unlocked=args.unlocked,
-        keep_bounds=tuple(args.keep_bound),
-        test_timeout=args.test_timeout,
-        build_timeout=args.build_timeout,
-    )
+    return parser
 
 
 def _seconds(value: str) -> float:

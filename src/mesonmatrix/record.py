@@ -190,44 +190,44 @@ class TestSetup:
 class ResultRecord:
     """One cell's result: what it built, repaired, packaged and tested, and how it ended."""
 
-    session: str
-    target: str
-    python: str
-    blas: str
-    platform: str
-    system_libraries: str
-    install_tags: InstallTagSet
-    kind: CellKind = BUILD
-    status: Status = FAILED
-    error: str | None = None
-    matrix_file: str = ""
-    target_version: str | None = None
+    session: str  # the cell's nox session, e.g. build-3.12-openblas
+    target: str  # the target's name: a preset, or the project's name
+    python: str  # the matrix's Python, e.g. 3.12 or 3.13t
+    blas: str  # the BLAS flavour
+    platform: str  # e.g. linux-x86_64
+    system_libraries: str  # the use-system-libraries value
+    install_tags: InstallTagSet  # the wheels the cell ships
+    kind: CellKind = BUILD  # a plain build, toolchain-min or loosened
+    status: Status = FAILED  # how the cell ended
+    error: str | None = None  # one line saying why it failed or was skipped
+    matrix_file: str = ""  # the matrix file that declares the cell
+    target_version: str | None = None  # the version the target declares
     target_declares_blas: bool | None = None  # False: no BLAS option, so no BLAS is built in or checked
-    python_executable: str | None = None
-    wheels: list[WheelInfo] = field(default_factory=list)
-    built_wheels: list[WheelInfo] = field(default_factory=list)
-    repair: RepairInfo | None = None
+    python_executable: str | None = None  # the interpreter the cell's venvs were made from
+    wheels: list[WheelInfo] = field(default_factory=list)  # the repaired wheels the cell ships
+    built_wheels: list[WheelInfo] = field(default_factory=list)  # the wheels as built, before repair
+    repair: RepairInfo | None = None  # what the repair tool did
     tests: TestCounts | None = field(default_factory=TestCounts)  # None: cannot run here (conda cells)
     blas_runtime: BlasRuntime | None = None
     test_setup: TestSetup | None = None  # the project's own test settings, as followed
-    system_components: dict[str, str] = field(default_factory=dict)
-    build_dir: str | None = None
-    build_env: str | None = None
+    system_components: dict[str, str] = field(default_factory=dict)  # component -> vendored or system
+    build_dir: str | None = None  # the cell's kept build dir
+    build_env: str | None = None  # the build env (shared by every checkout)
     build_reused: bool = False  # every wheel came from the store: nothing was compiled
     build_seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
     linked_blas: list[str] = field(default_factory=list)  # BLAS libraries the built wheel's binaries load
     compiler_cache: CompilerCache | None = None  # ccache hits/misses of this cell's compile, when meson used it
-    tag_wheels: TagWheelMethod = INSTALL_PLAN
-    setup_args: list[str] = field(default_factory=list)
-    source_date_epoch: int | None = None
-    partition: PartitionRecord | None = None
+    tag_wheels: TagWheelMethod = INSTALL_PLAN  # how runtime and tests wheels were made
+    setup_args: list[str] = field(default_factory=list)  # the meson options passed
+    source_date_epoch: int | None = None  # the epoch every timestamp was set to
+    partition: PartitionRecord | None = None  # split cells: the two wheels against the full one
     locks: Locks = field(default_factory=Locks)  # build/test: lock file path and sha256, or None
-    toolchain: ToolchainRecord | None = None
+    toolchain: ToolchainRecord | None = None  # toolchain-min cells: the compilers asked for and used
     build_deps: BuildDepsRecord | None = None  # loosened cells
-    package: PackageRecord | None = None  # deb and conda cells
-    durations: dict[str, float] = field(default_factory=dict)
-    log: str | None = None
-    started: str | None = None
+    package: PackageRecord | None = None  # deb, rpm and conda cells
+    durations: dict[str, float] = field(default_factory=dict)  # seconds per stage, and total
+    log: str | None = None  # the cell log
+    started: str | None = None  # when the cell started (UTC, ISO 8601)
     schema_version: str = SCHEMA_VERSION  # schemas/result-record.schema.json in the package
 
     def to_json(self) -> str:

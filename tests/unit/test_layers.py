@@ -1,4 +1,4 @@
-"""The package layers the README's Layout section draws: each package (or top-level module)
+"""The package layers the README's and the docs' layout (docs/design/layout.md) draw: each package (or top-level module)
 of ``src/mesonmatrix`` imports only from the layers below its own, never from a sibling
 in its layer, so there is no import cycle and a feature never reaches into another."""
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-# Lowest first; keep in step with the README's "Layout" section.
+# Lowest first; keep in step with the layout drawn in the README and docs/design/layout.md.
 LAYERS = [
     ["errors"],
     ["model"],
@@ -66,7 +66,7 @@ def _imports() -> list[tuple[str, str, str]]:
 def test_every_package_has_a_layer():
     units = {p.name for p in (SRC / "mesonmatrix").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     units |= {p.stem for p in (SRC / "mesonmatrix").glob("*.py") if p.stem != "__init__"}
-    assert units == set(LAYER_OF), "add the new package or module to LAYERS and to the README's Layout"
+    assert units == set(LAYER_OF), "add the new package or module to LAYERS and to the layout in the docs"
 
 
 def test_imports_point_down():

@@ -39,8 +39,22 @@ from ..providers import PROVIDERS
 from .naming import session_name, session_tags
 from .presets import TargetPreset, parse_target_preset, time_limits
 
-MATRIX_KEYS = ("description", "target", "axes", "defaults", "exclude", "include", "targets", "toolchain_min",
-               "loosened", "test_timeout", "build_timeout")
+# Every top-level key of a matrix file, with what it says (the reference docs are made from this).
+MATRIX_KEY_HELP = {
+    "description": "one line saying what the matrix is for",
+    "target": "the preset every cell builds unless `-- --target` says otherwise (default: demo)",
+    "axes": "the values of each axis (python, blas, platform, system_libraries, install_tags, package); "
+            "the cells are their product",
+    "defaults": "axis values left out of session names (platform, system_libraries, install_tags, package)",
+    "exclude": "tables of axis values: a cell matching every key of one is left out",
+    "include": "tables of axis values: each adds one cell",
+    "targets": "target presets, [targets.NAME] (see the preset keys)",
+    "toolchain_min": "toolchain-min-<python> cells: python (a list), blas, platform",
+    "loosened": "loosened-<python> cells: python (a list), blas, platform",
+    "test_timeout": "seconds a cell's test suite may run (default 3600); -- --test-timeout wins",
+    "build_timeout": "seconds a build may print nothing (default 1800); -- --build-timeout wins",
+}
+MATRIX_KEYS = tuple(MATRIX_KEY_HELP)
 # [toolchain_min] and [loosened]: one cell per Python, of one BLAS and platform.
 SINGLE_CELL_KEYS = ("python", "blas", "platform")
 # The cell kinds such a table declares, and the session name's prefix for each.

@@ -26,9 +26,29 @@ DEFAULT_SUITE: Final = "full"
 IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 # A command looked up on PATH (a compiler, gfortran): never an option, never a path.
 COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
-PRESET_KEYS = ("description", "path", "sdist", "import_name", "test_requires", "suites", "default_suite", "smoke",
-               "setup_args", "system_requires", "blas_args", "toolchain_min", "toolchain_min_requires", "test_dir",
-               "loosened_keep", "lintian_overrides", "rpmlint_filters", "test_timeout", "build_timeout")
+# Every key of a [targets.NAME] preset, with what it says (the reference docs are made from this).
+PRESET_KEY_HELP = {
+    "description": "one line saying what the target is",
+    "path": "a source tree, relative to the project root (exactly one of path and sdist)",
+    "sdist": "an sdist from PyPI: { name, version, sha256 } (exactly one of path and sdist)",
+    "import_name": "the module the package installs, when it is not the project's name",
+    "test_requires": "what the tests need installed beside the wheel",
+    "suites": "test-suite presets: name = [arguments after pytest --pyargs]",
+    "default_suite": "the suite a cell runs unless -- --suite says otherwise",
+    "smoke": "the import smoke test of a runtime-only wheel (Python code)",
+    "setup_args": "meson -D options every cell of this target adds",
+    "system_requires": "command = Debian package the build needs (installed as root, else named)",
+    "blas_args": "flavour = [meson options] where the target selects a flavour its own way",
+    "toolchain_min": "toolchain-min cells: cc, cxx, fc = the oldest compilers the target supports",
+    "toolchain_min_requires": "requirements a toolchain-min build adds to the lowest [build-system] requires",
+    "test_dir": "the folder of the source tree the tests are in, when they are not installed",
+    "loosened_keep": "loosened cells: requirement = why its upper bound stays",
+    "lintian_overrides": "deb cells: lintian tag = why it is overridden",
+    "rpmlint_filters": "rpm cells: rpmlint check = why it is filtered",
+    "test_timeout": "seconds this target's test suite may run (a matrix file's test_timeout wins)",
+    "build_timeout": "seconds this target's build may print nothing (a matrix file's build_timeout wins)",
+}
+PRESET_KEYS = tuple(PRESET_KEY_HELP)
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
