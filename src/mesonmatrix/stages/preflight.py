@@ -7,7 +7,6 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from mesonbuild.compilers.detect import defaults as compiler_defaults
 from mesonbuild.envconfig import ENV_VAR_COMPILER_MAP
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
@@ -41,8 +40,20 @@ def check_requires_python(target: Target, python: Path) -> None:
         )
 
 
-# Debian's package for a compiler of each language meson compiles (its own candidates for
-# each are mesonbuild.compilers.detect.defaults, its variables envconfig.ENV_VAR_COMPILER_MAP).
+# The compilers meson looks for, per language, on Linux and macOS: mesonbuild/compilers/
+# detect.py's ``defaults`` (meson 1.x). Not imported from there: importing that module runs
+# dpkg-architecture, which runs $CC, so a slow or broken compiler would stall every
+# ``nox -l``. Its variables (CC, FC …) come from envconfig.ENV_VAR_COMPILER_MAP, which runs nothing.
+COMPILER_CANDIDATES = {
+    "c": ["cc", "gcc", "clang", "nvc", "pgcc", "icc", "icx"],
+    "cpp": ["c++", "g++", "clang++", "nvc++", "pgc++", "icpc", "icpx"],
+    "objc": ["clang", "gcc"], "objcpp": ["clang++", "g++"],
+    "fortran": ["gfortran", "flang-new", "flang", "nvfortran", "pgfortran", "ifort", "ifx", "g95"],
+    "cs": ["mcs", "csc"], "d": ["ldc2", "ldc", "gdc", "dmd"], "java": ["javac"], "cuda": ["nvcc"],
+    "rust": ["rustc"], "swift": ["swiftc"], "vala": ["valac"], "cython": ["cython", "cython3"],
+    "nasm": ["nasm", "yasm"],
+}
+# Debian's package for a compiler of each language.
 COMPILER_PACKAGES = {"c": "gcc", "cpp": "g++", "fortran": "gfortran", "d": "gdc", "rust": "rustc", "objc": "gobjc",
                      "objcpp": "gobjc++", "cuda": "nvidia-cuda-toolkit", "vala": "valac", "java": "default-jdk",
                      "cs": "mono-mcs", "nasm": "nasm"}
@@ -57,7 +68,7 @@ def check_compilers(languages: tuple[DeclaredLanguage, ...], environ: Mapping[st
     for language in languages:
         variable = next(iter(ENV_VAR_COMPILER_MAP.get(language.name, [])), None)
         chosen = environ.get(variable, "").split() if variable else []
-        candidates = chosen[:1] or compiler_defaults.get(language.name, [])
+        candidates = chosen[:1] or COMPILER_CANDIDATES.get(language.name, [])
         if not candidates or any(shutil.which(c, path=path) for c in candidates):
             continue
         if language.name == "cython":

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mesonbuild import mparser
-from mesonbuild.ast import AstVisitor
 
 from .mesonoptions import node_name
 
@@ -25,25 +24,43 @@ class DeclaredLanguage:
     where: str  # the file and line that declares it, relative to the source tree
 
 
-class _Declarations(AstVisitor):  # type: ignore[misc]  # meson ships no type information
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.found: list[DeclaredLanguage] = []
+def _children(node: object) -> list[object]:
+    """The parts of a parser node that may hold more nodes."""
+    if isinstance(node, (list, tuple)):
+        return list(node)
+    if isinstance(node, dict):
+        return [*node.keys(), *node.values()]
+    if type(node).__module__.startswith("mesonbuild") and hasattr(node, "__dict__"):
+        return list(vars(node).values())
+    return []
 
-    def visit_FunctionNode(self, node: mparser.FunctionNode) -> None:
-        super().visit_FunctionNode(node)
-        name = node_name(node.func_name)
-        if name not in ("project", "add_languages"):
-            return
-        required = node.args.kwargs.get(next((k for k in node.args.kwargs if node_name(k) == "required"), None))
-        if name == "add_languages" and required is not None and getattr(required, "value", None) is not True:
-            return  # an optional language: meson goes on without its compiler
-        positional = node.args.arguments[1:] if name == "project" else node.args.arguments
-        for argument in positional:
-            items = argument.args.arguments if isinstance(argument, mparser.ArrayNode) else [argument]
-            for item in items:
-                if isinstance(item, mparser.StringNode):
-                    self.found.append(DeclaredLanguage(name=item.value.lower(), where=f"{self.file}:{item.lineno}"))
+
+def _calls(node: object, seen: set[int]) -> list[mparser.FunctionNode]:
+    """Every function call below ``node``, found by walking the parser's nodes (not with
+    meson's AstVisitor: importing mesonbuild.ast runs dpkg-architecture, which runs $CC)."""
+    if id(node) in seen:
+        return []
+    seen.add(id(node))
+    found = [node] if isinstance(node, mparser.FunctionNode) else []
+    for child in _children(node):
+        found += _calls(child, seen)
+    return found
+
+
+def _declared(call: mparser.FunctionNode, file: str) -> list[DeclaredLanguage]:
+    name = node_name(call.func_name)
+    if name not in ("project", "add_languages"):
+        return []
+    required = next((v for k, v in call.args.kwargs.items() if node_name(k) == "required"), None)
+    if name == "add_languages" and required is not None and getattr(required, "value", None) is not True:
+        return []  # an optional language: meson goes on without its compiler
+    positional = call.args.arguments[1:] if name == "project" else call.args.arguments
+    found = []
+    for argument in positional:
+        items = argument.args.arguments if isinstance(argument, mparser.ArrayNode) else [argument]
+        found += [DeclaredLanguage(name=item.value.lower(), where=f"{file}:{item.lineno}")
+                  for item in items if isinstance(item, mparser.StringNode)]
+    return found
 
 
 def declared_languages(source_dir: Path) -> tuple[DeclaredLanguage, ...]:
@@ -57,8 +74,7 @@ def declared_languages(source_dir: Path) -> tuple[DeclaredLanguage, ...]:
             tree = mparser.Parser(build_file.read_text(encoding="utf-8"), str(relative)).parse()
         except (mparser.ParseException, UnicodeDecodeError, OSError):
             continue  # meson itself will say what is wrong with the file
-        visitor = _Declarations(str(relative))
-        tree.accept(visitor)
-        for language in visitor.found:
+        calls = sorted(_calls(tree, set()), key=lambda c: (c.lineno, c.colno))
+        for language in (lang for call in calls for lang in _declared(call, str(relative))):
             found.setdefault(language.name, language)
     return tuple(found.values())
