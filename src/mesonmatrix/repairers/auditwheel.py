@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..platforms import Platform
+from ..wheels.files import wheel_tags
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,7 +46,7 @@ def auditwheel_consistent_tag(show_output: str) -> str | None:
 
 def _platform_tags(wheel: Path) -> list[str]:
     """The platform tags in a wheel's file name (``manylinux_2_27_x86_64.manylinux_2_28_x86_64``)."""
-    return wheel.name[:-4].split("-")[-1].split(".")
+    return list(wheel_tags(wheel.name).platforms)
 
 
 def auditwheel_tag_from_name(wheel: Path) -> str:

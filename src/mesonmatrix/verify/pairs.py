@@ -16,7 +16,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ..wheels.files import payload_files, stray_test_files
+from ..wheels.files import payload_files, stray_test_files, wheel_tags
 from ..wheels.partition import check_partition
 from .problems import Problem
 
@@ -33,7 +33,8 @@ def _key(wheel: Path) -> tuple[str, str, str]:
     chooses for each wheel of a pair by what it holds (a tests wheel with no compiled
     code of its own can get an older manylinux tag than its runtime wheel)."""
     name, version, _build, _tags = parse_wheel_filename(wheel.name)
-    return str(name), str(version), "-".join(wheel.name[:-4].split("-")[-3:-1])
+    tags = wheel_tags(wheel.name)
+    return str(name), str(version), f"{tags.python}-{tags.abi}"
 
 
 def find_pairs(wheels: list[Path]) -> list[SplitPair]:

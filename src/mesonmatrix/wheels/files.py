@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.utils import parse_wheel_filename
 
 _METADATA_DIRS = re.compile(r"^[^/]+\.(dist-info|libs)/")
 # Test modules, not every conftest.py: NumPy and SciPy tag their package-level
@@ -48,3 +51,24 @@ def stray_test_files(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
         return sorted(n for n in archive.namelist() if _TEST_FILE.search(n))
 
+
+@dataclass(frozen=True)
+class TagTriple:
+    """A wheel file name's tags as written: ``packaging.utils.parse_wheel_filename`` checks
+    the name and gives the tags as a set; the order and spelling are kept here because they
+    carry meaning (auditwheel writes the policy it repaired for as the first platform tag,
+    and a cut wheel keeps its full wheel's spelling byte for byte)."""
+
+    python: str  # cp312, or py2.py3
+    abi: str
+    platforms: tuple[str, ...]  # in the name's order
+
+    def __str__(self) -> str:
+        return f"{self.python}-{self.abi}-{'.'.join(self.platforms)}"
+
+
+def wheel_tags(name: str) -> TagTriple:
+    """The tags of a wheel file name, checked by ``packaging`` and kept as written."""
+    parse_wheel_filename(name)  # raises InvalidWheelFilename for anything else
+    python, abi, platforms = name.removesuffix(".whl").split("-")[-3:]
+    return TagTriple(python=python, abi=abi, platforms=tuple(platforms.split(".")))

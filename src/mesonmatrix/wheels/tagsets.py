@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import TagSetError
+from .files import wheel_tags
 from .rewrite import Member, write_wheel
 
 # Where meson's install locations land in a wheel (the layout meson-python documents).
@@ -165,7 +166,7 @@ def subset_wheel(full_wheel: Path, tags: Mapping[str, str | None], keep: Collect
         if tag == fields["Tag"]:
             # Unchanged: the full wheel's own tag set, which a repaired wheel may spell as
             # several Tag lines (manylinux2014 and manylinux_2_17) and one compressed name.
-            tag = "-".join(full_wheel.name.removesuffix(".whl").split("-")[-3:])
+            tag = str(wheel_tags(full_wheel.name))
         return write_wheel(
             out_dir / f"{name_version}-{tag}.whl", members, record_name=record_name, record_like=record_like
         )
