@@ -164,6 +164,7 @@ class Cell:
     kind: CellKind = BUILD
     package: PackageFormat = WHEEL
     time_limits: TimeLimits = TimeLimits()  # the matrix file's test_timeout and build_timeout
+    manylinux: str | None = None  # the matrix file's manylinux policy (2_28)
 
     @property
     def system_libraries_spec(self) -> SystemLibraries:

@@ -9,6 +9,7 @@ by ``Workspace.default``); the command line after ``--`` overrides the rest
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,9 @@ class RunOptions:
     # file's, else the preset's, else the defaults (model.DEFAULT_TEST_TIMEOUT …).
     test_timeout: float | None = None
     build_timeout: float | None = None
+    # The manylinux policy Linux wheels must meet (2_28: glibc 2.28, RHEL 8); None: the
+    # matrix file's or preset's `manylinux`, else the newest the wheel meets.
+    manylinux: str | None = None
 
 
 def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
@@ -69,6 +73,7 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         keep_bounds=tuple(args.keep_bound),
         test_timeout=args.test_timeout,
         build_timeout=args.build_timeout,
+        manylinux=args.manylinux,
     )
 
 
@@ -109,7 +114,17 @@ def cell_args_parser(session_name: str) -> argparse.ArgumentParser:
     parser.add_argument("--build-timeout", type=_seconds, metavar="SECONDS",
                         help="end a build that prints nothing for this long (default: the matrix's or preset's "
                              f"build_timeout, else {DEFAULT_BUILD_TIMEOUT:g})")
+    parser.add_argument("--manylinux", type=manylinux_policy, metavar="X_Y",
+                        help="the manylinux policy Linux wheels must meet, e.g. 2_28 (RHEL 8); a wheel that cannot "
+                             "fails the cell, naming what is too new (default: the matrix's or preset's manylinux)")
     return parser
+
+
+def manylinux_policy(value: str) -> str:
+    """A manylinux version as PEP 600 writes it in a tag: ``2_28`` (glibc 2.28)."""
+    if not re.fullmatch(r"2_[0-9]{1,2}", value):
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a glibc version like 2_28")
+    return value
 
 
 def _seconds(value: str) -> float:

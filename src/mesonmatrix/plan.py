@@ -102,6 +102,8 @@ class CellPlan:
     build_lock: Path | None = None  # None: no lock file, resolved at run time
     repairer_locked: bool = False  # the build lock pins the repair tool (a --repair-tool override may not be)
     locks: Locks = field(default_factory=Locks)
+    # The manylinux policy a Linux wheel must meet (2_28); None: the newest it meets.
+    manylinux: str | None = None
     test_timeout: float = DEFAULT_TEST_TIMEOUT  # seconds for the whole test suite
     build_timeout: float = DEFAULT_BUILD_TIMEOUT  # seconds a build may go without output
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
@@ -326,8 +328,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     beside the first (its own build dir, venv, source copy and ``retry/`` results)."""
     if options.tag_wheels not in TAG_WHEEL_METHODS:
         raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
-    provider = provider_for(cell.blas, target_declares_blas=target.declares_blas)
-    platform = PLATFORMS[cell.platform]
+    provider, platform = provider_for(cell.blas, target_declares_blas=target.declares_blas), PLATFORMS[cell.platform]
     repairer = repairer_for(platform, options.repair_tool)
     compilers = _compilers(cell, target, options)
     key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == BUILD else f"-{cell.kind}")
@@ -376,6 +377,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         test_timeout=_first(options.test_timeout, cell.time_limits.test, target.time_limits.test, DEFAULT_TEST_TIMEOUT),
         build_timeout=_first(options.build_timeout, cell.time_limits.build, target.time_limits.build,
                              DEFAULT_BUILD_TIMEOUT),
+        manylinux=options.manylinux or cell.manylinux or target.manylinux,
         skip_reason=reason,
     )
 

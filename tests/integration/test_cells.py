@@ -169,3 +169,15 @@ def test_a_failing_test_suite_fails_the_cell_with_counts(home, tmp_path):
     r = result.record
     assert r["status"] == "failed" and "tests failed: 1 failed" in r["error"]
     assert r["tests"]["failed"] == 1 and r["tests"]["passed"] >= 9
+
+
+def test_a_manylinux_policy_is_met_or_named(home, headline):
+    # RHEL 8's glibc: what NumPy and SciPy ship for. This host's gcc 12 build meets it.
+    met = run_nox_cell(home, "build-3.12-openblas", "--manylinux", "2_28")
+    assert met.returncode == 0, met.output[-3000:]
+    # auditwheel tags it with every policy it meets up to the one asked for (2_27.2_28 here).
+    assert "manylinux_2_28_x86_64" in Path(met.record["wheels"][0]["path"]).name
+    # Too old for what the build links against: the cell fails naming the symbol versions.
+    old = run_nox_cell(home, "build-3.12-openblas", "--manylinux", "2_5")
+    assert old.returncode != 0 and old.record["status"] == "failed"
+    assert "cannot meet manylinux_2_5_x86_64" in old.record["error"] and "GLIBC_2." in old.record["error"]

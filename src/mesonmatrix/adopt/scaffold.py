@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import tomlkit
-import tomlkit.items
 
+from ..model import FULL
 from ..platforms import PLATFORMS
 from ..providers import ADOPTED_FLAVOURS, PROVIDERS
 from ..targets.target import Target
@@ -37,7 +37,7 @@ def blas_flavours(target: Target) -> list[str]:
     return [f for f in ADOPTED_FLAVOURS if ilp64 or PROVIDERS[f].expectation.int_size != 64]
 
 
-def _table(entries: dict[str, object], comment: str | None = None) -> tomlkit.items.Table:
+def _table(entries: dict[str, object], comment: str | None = None) -> Any:  # a tomlkit Table
     table = tomlkit.table()
     if comment:
         table.comment(comment)
@@ -60,9 +60,9 @@ def matrix_toml(target: Target, pythons: list[str]) -> str:
     axes: dict[str, object] = {"python": pythons}
     if flavours:
         axes["blas"] = flavours
-    axes |= {"platform": list(PLATFORM_AXIS), "system_libraries": system, "install_tags": ["full"]}
+    axes |= {"platform": list(PLATFORM_AXIS), "system_libraries": system, "install_tags": [FULL]}
     document.add("axes", _table(axes, None if flavours else "No blas axis: the project declares no BLAS option."))
-    document.add("defaults", _table({"platform": "linux-x86_64", "system_libraries": "none", "install_tags": "full"}))
+    document.add("defaults", _table({"platform": "linux-x86_64", "system_libraries": "none", "install_tags": FULL}))
     excludes = tomlkit.aot()
     for flavour in flavours:
         missing = [p for p in PLATFORM_AXIS if p not in PROVIDERS[flavour].platforms]
@@ -79,7 +79,7 @@ def matrix_toml(target: Target, pythons: list[str]) -> str:
     targets.add(target.name, _table({"description": "this repository", "path": ".",
                                      "import_name": target.import_name}))
     document.add("targets", targets)
-    return tomlkit.dumps(document)
+    return str(tomlkit.dumps(document))
 
 
 NOXFILE = '''"""mesonmatrix cells for this project: `nox -l` lists them (written by `python -m mesonmatrix init`)."""

@@ -37,7 +37,7 @@ from ..model import (
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS
 from .naming import session_name, session_tags
-from .presets import TargetPreset, parse_target_preset, time_limits
+from .presets import TargetPreset, manylinux_of, parse_target_preset, time_limits
 
 # Every top-level key of a matrix file, with what it says (the reference docs are made from this).
 MATRIX_KEY_HELP = {
@@ -53,6 +53,7 @@ MATRIX_KEY_HELP = {
     "loosened": "loosened-<python> cells: python (a list), blas, platform",
     "test_timeout": "seconds a cell's test suite may run (default 3600); -- --test-timeout wins",
     "build_timeout": "seconds a build may print nothing (default 1800); -- --build-timeout wins",
+    "manylinux": "the manylinux policy Linux wheels must meet, e.g. \"2_28\" (RHEL 8); -- --manylinux wins",
 }
 MATRIX_KEYS = tuple(MATRIX_KEY_HELP)
 # [toolchain_min] and [loosened]: one cell per Python, of one BLAS and platform.
@@ -239,6 +240,7 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tupl
             target=target,
             tags=(*session_tags(cell_values), f"matrix-{file.stem}"),
             time_limits=time_limits(file, "", data),
+            manylinux=manylinux_of(file, "", data),
         )))
     return cells
 
@@ -273,6 +275,7 @@ def _single_cells(file: Path, data: dict[str, Any], project_root: Path, key: str
                 tags=(kind, f"py{python}", blas, platform, f"matrix-{file.stem}"),
                 kind=kind,
                 time_limits=time_limits(file, "", data),
+                manylinux=manylinux_of(file, "", data),
             )
         )
     return cells

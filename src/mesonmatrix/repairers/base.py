@@ -25,8 +25,10 @@ class Repairer(Protocol):
         ...
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
-                       lib_dirs: Sequence[Path] = ()) -> list[str]:
-        """The argv that writes the repaired ``wheel`` into ``out_dir``."""
+                       lib_dirs: Sequence[Path] = (), policy: str | None = None) -> list[str]:
+        """The argv that writes the repaired ``wheel`` into ``out_dir``; ``policy`` (a
+        manylinux version such as ``2_28``) is the platform policy it must meet, where the
+        tool has one."""
         ...
 
     def show_command(self, wheel: Path) -> list[str]:

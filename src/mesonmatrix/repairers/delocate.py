@@ -17,7 +17,7 @@ class Delocate:
     requirements: tuple[str, ...] = ("delocate",)
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
-                       lib_dirs: Sequence[Path] = ()) -> list[str]:
+                       lib_dirs: Sequence[Path] = (), policy: str | None = None) -> list[str]:
         # cibuildwheel's default macOS repair command, which NumPy 2.4.6 and SciPy 1.17.1 keep
         # (neither pyproject.toml overrides macos repair-wheel-command): --require-archs
         # refuses to bundle a dylib lacking the wheel's architecture. No DYLD_LIBRARY_PATH:

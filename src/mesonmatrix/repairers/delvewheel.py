@@ -17,7 +17,7 @@ class Delvewheel:
     requirements: tuple[str, ...] = ("delvewheel",)
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
-                       lib_dirs: Sequence[Path] = ()) -> list[str]:
+                       lib_dirs: Sequence[Path] = (), policy: str | None = None) -> list[str]:
         argv = ["delvewheel", "repair", "-w", str(out_dir)]
         if lib_dirs:
             # Windows has no rpath: delvewheel must be told where BLAS DLLs live, as

@@ -17,7 +17,7 @@ class Repairwheel:
     requirements: tuple[str, ...] = ("repairwheel",)
 
     def repair_command(self, wheel: Path, out_dir: Path, *, platform: Platform,
-                       lib_dirs: Sequence[Path] = ()) -> list[str]:
+                       lib_dirs: Sequence[Path] = (), policy: str | None = None) -> list[str]:
         argv = ["repairwheel", "-o", str(out_dir)]
         for lib_dir in lib_dirs:
             argv += ["-l", str(lib_dir)]

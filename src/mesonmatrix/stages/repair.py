@@ -3,18 +3,20 @@ repaired by the platform's tool so that it needs nothing outside its platform po
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CellError
+from ..errors import CellError, CommandFailed
 from ..machine.context import StageContext
 from ..model import FULL, INSTALL_PLAN, TESTS, Role
 from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
 from ..store.repairstore import repair_key, reusable_repair, store_repair
 from ..targets.requirements import requirement_name
+from ..verify.inspect import policy_problems
 from ..wheels.derive import derive_repaired
 from ..wheels.files import grafted_libraries, has_native_code, sha256_file
 from ..wheels.tagsets import read_member_tags
@@ -118,7 +120,7 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     if plan.platform.repair_needs_library_dirs:
         lib_dirs += plan.provider.shared_library_dirs(ctx.runner, build_env.python)
     repair_env = plan.platform.repair_env(lib_dirs)
-    argv = plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs)
+    argv = plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs, policy=plan.manylinux)
     names = {requirement_name(r) for r in plan.repairer.requirements}
     versions = {name: version for name, _, version in (p.partition("==") for p in build_env.packages)
                 if requirement_name(name) in names}
@@ -132,8 +134,15 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     before = set(dist.glob("*.whl"))
     # The build env's PATH holds the repair tool; the platform adds where its libraries are.
     # auditwheel -v is verbose (hundreds of lines for one wheel): the log keeps them all.
-    result = ctx.runner.run(argv, label=f"repair the {role} wheel", extra_env={**build_env.env, **repair_env},
-                            echo=False)
+    try:
+        result = ctx.runner.run(argv, label=f"repair the {role} wheel", extra_env={**build_env.env, **repair_env},
+                                echo=False)
+    except CommandFailed as exc:
+        if plan.manylinux and plan.platform.cibuildwheel_platform == "linux":
+            shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"what keeps {wheel.name} from the policy",
+                                   extra_env={**build_env.env, **repair_env}, check=False, echo=False).stdout
+            raise CellError(_beyond_policy(plan, wheel, exc, shown)) from None
+        raise
     new = sorted(set(dist.glob("*.whl")) - before)
     if len(new) != 1:
         raise CellError(f"{plan.repairer.tool} wrote {len(new)} wheels for {wheel.name}, expected one")
@@ -143,3 +152,18 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     if sources is not None:
         store_repair(new[0], store, key, sources)
     return new[0], False
+
+
+def _beyond_policy(plan: CellPlan, wheel: Path, failed: CommandFailed, shown: str) -> str:
+    """Why the wheel cannot meet the cell's manylinux policy, naming what is too new: the
+    versioned symbols ``auditwheel show`` finds in it and the libraries it would graft,
+    and anything verify's manylinux rules find in its own binaries."""
+    tag = f"manylinux_{plan.manylinux}_{plan.platform.arch}"
+    text = " ".join(shown.split())
+    symbols = re.search(r"references external versioned symbols in these system-provided shared libraries: "
+                        r"(.*?)\s*This constrains the platform tag to \"([^\"]+)\"", text)
+    found = [f"{p.member}: {p.detail}" for p in policy_problems(wheel, tag)]
+    if symbols:
+        found.append(f"it needs {symbols.group(1)}, which allows no older tag than {symbols.group(2)}")
+    named = "; ".join(found[:5]) if found else (failed.tail.strip().splitlines() or ["(no reason given)"])[-1]
+    return f"{wheel.name} cannot meet {tag} (manylinux {plan.manylinux}): {named} (log: {failed.log})"

@@ -116,6 +116,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         lintian_overrides=dict(preset.lintian_overrides) if preset else {},
         rpmlint_filters=dict(preset.rpmlint_filters) if preset else {},
         time_limits=preset.time_limits if preset else TimeLimits(),
+        manylinux=preset.manylinux if preset else None,
         from_preset=preset is not None,
     )
 

@@ -67,6 +67,7 @@ class Target:
     lintian_overrides: dict[str, str] = field(default_factory=dict)  # lintian tag -> why a deb cell overrides it
     rpmlint_filters: dict[str, str] = field(default_factory=dict)  # rpmlint check -> why an rpm cell filters it
     time_limits: TimeLimits = TimeLimits()  # the preset's test_timeout and build_timeout
+    manylinux: str | None = None  # the preset's manylinux policy
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite

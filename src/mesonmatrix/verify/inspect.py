@@ -127,6 +127,20 @@ def inspect_wheel(wheel: Path) -> Findings:
                     blas=bound_blas(binaries, libraries), binaries=len(binaries))
 
 
+def policy_problems(wheel: Path, platform_tag: str) -> list[Problem]:
+    """What keeps ``wheel``'s binaries from meeting ``platform_tag`` (a manylinux tag): the
+    same rules verify applies to a wheel that claims that tag, libraries it would bundle
+    aside."""
+    rules = next((r for r in RULES if r.applies(platform_tag)), None)
+    if rules is None:
+        return []
+    with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory(prefix="mesonmatrix-policy-") as scratch:
+        members = frozenset(n for n in archive.namelist() if not n.endswith("/"))
+        binaries = _read_binaries(archive, members, Path(scratch))
+    view = WheelView(members=members, platform=platform_tag, abi="none")
+    return [p for b in binaries for p in rules.check(b, view, set()) if not p.warning]
+
+
 def _unique(resolutions: list[Resolution]) -> list[Resolution]:
     """The same binary's same library once, however many platform tags looked at it."""
     seen: dict[tuple[str, str], Resolution] = {}
