@@ -29,6 +29,15 @@ def test_matrix_is_every_listed_cell_on_its_platforms_runner():
         assert m["platform"] in json.dumps(next(e["tags"] for e in listing if e["session"] == m["session"]))
         assert json.loads(m["args"]) == ["--verify-repair"]
         assert m["command"] == f"python -m nox -s {m['session']} -- --verify-repair"
+    by_session = {m["session"]: m for m in matrix}
+    # apt: what each Linux cell needs, packaging tools only for the cells that package.
+    assert by_session["build-3.12-openblas"]["apt"] == "ccache"
+    assert by_session["build-3.12-system-openblas-deb"]["apt"] == "ccache lintian"
+    assert by_session["build-3.12-system-openblas-rpm"]["apt"] == "ccache rpm rpmlint"
+    assert by_session["build-3.12-openblas-macos-arm64"]["apt"] == ""
+    # One cell of each platform and Python saves the shared cache.
+    savers = [(m["platform"], m["python"]) for m in matrix if m["saves_cache"] == "true"]
+    assert sorted(savers) == sorted({(m["platform"], m["python"]) for m in matrix})
 
 
 def test_matrix_per_platform_matches_nox_tags():
@@ -93,13 +102,19 @@ def test_workflow_shares_compile_work_and_verifies_other_platforms_wheels():
     assert jobs["report"]["permissions"]["actions"] == "read"  # only to download the previous run's report
     assert jobs["cell"]["strategy"]["matrix"] == "${{ fromJSON(needs.matrix.outputs.cells) }}"
     steps = jobs["cell"]["steps"]
-    caches = [s["with"] for s in steps if s.get("uses", "").startswith("actions/cache@")]
-    shared, own = caches
+    (own,) = [s["with"] for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    (shared,) = [s["with"] for s in steps if s.get("uses", "").startswith("actions/cache/restore@")]
+    (save,) = [s for s in steps if s.get("uses", "").startswith("actions/cache/save@")]
     # Neighbours (same platform, Python, target) share ccache and build envs by prefix; build dirs stay per cell.
     assert ".cache/ccache" in shared["path"] and ".matrix/build" in own["path"]
     assert shared["restore-keys"].strip().splitlines()[-1].endswith("-py${{ matrix.python }}-"
                                                                    "${{ inputs.target || 'default' }}-")
     assert "matrix.session" in own["key"] and "matrix.session" in own["restore-keys"]
+    # One entry per platform, Python and target a run, saved by one cell of each, not one per cell.
+    assert "matrix.session" not in shared["key"] and save["with"]["key"] == shared["key"]
+    assert save["if"] == "always() && matrix.saves_cache == 'true'"
+    apt = next(s for s in steps if "apt-get install" in s.get("run", ""))
+    assert apt["env"]["APT_PACKAGES"] == "${{ matrix.apt }}"
     run = next(s for s in steps if "ci-run" in s.get("run", ""))
     assert "${{" not in run["run"] and run["env"]["CELL_ARGS"] == "${{ matrix.args }}"
     report = json.dumps(jobs["report"]["steps"])

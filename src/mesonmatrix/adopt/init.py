@@ -38,7 +38,7 @@ def scaffold_files(root: Path, tool_requirement: str) -> dict[str, str]:
     return {
         "noxfile.py": NOXFILE,
         "matrices/default.toml": matrix_toml(target, pythons),
-        ".github/workflows/mesonmatrix.yml": workflow_yaml(tool_requirement),
+        ".github/workflows/mesonmatrix.yml": workflow_yaml(tool_requirement, presets=(target.name,)),
     }
 
 

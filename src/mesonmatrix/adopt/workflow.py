@@ -17,6 +17,8 @@ ACTIONS = {
     "checkout": "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1",
     "setup-python": "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0",
     "cache": "actions/cache@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5",
+    "cache-restore": "actions/cache/restore@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5",
+    "cache-save": "actions/cache/save@27d5ce7f107fe9357f9df03efb73ab90386fccae  # v5.0.5",
     "upload-artifact": "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f  # v7.0.0",
     "download-artifact": "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c  # v8.0.1",
 }
@@ -35,6 +37,7 @@ class WorkflowStyle:
     matrix_command: str  # prints cells=<json> for $GITHUB_OUTPUT
     extra_env: str = ""  # more lines for the workflow's env
     cache_inputs: str = "'matrices/**', 'locks/**', 'pyproject.toml'"  # hashFiles() of the build-dir cache key
+    presets: str = "demo, numpy, scipy"  # the presets its matrices declare, named in the dispatch input
 
 
 OWN = WorkflowStyle(
@@ -48,7 +51,7 @@ OWN = WorkflowStyle(
 )
 
 
-def init_style(tool_requirement: str) -> WorkflowStyle:
+def init_style(tool_requirement: str, presets: tuple[str, ...] = ()) -> WorkflowStyle:
     if '"' in tool_requirement or "\n" in tool_requirement or "$" in tool_requirement:
         raise ValueError(f"{tool_requirement!r} cannot be written into the workflow")
     return WorkflowStyle(
@@ -58,15 +61,16 @@ def init_style(tool_requirement: str) -> WorkflowStyle:
         cron="23 4 * * *",
         install='python -m pip install "$MESONMATRIX_REQUIREMENT"',
         matrix_command="python -m mesonmatrix ci-matrix",
-        extra_env=f'  # How CI installs mesonmatrix (a PyPI name, a path or a VCS URL).\n'
+        extra_env=f'  # How CI installs mesonmatrix: exactly the one that ran init.\n'
                   f'  MESONMATRIX_REQUIREMENT: "{tool_requirement}"\n',
+        presets=", ".join(presets) or "none yet",
     )
 
 
 _INPUTS = """\
     inputs:
       target:
-        description: "Target for every cell: a preset of matrices/ (demo, numpy, scipy) or a path. Empty: the matrix's"
+        description: "Target for every cell: a preset of matrices/ ({presets}) or a path. Empty: the matrix's"
         type: string
         default: ""
       suite:
@@ -155,11 +159,14 @@ def _cell_job(style: WorkflowStyle) -> str:
           python-version: |
             ${{{{ matrix.python }}}}
             3.12
-      # ccache for every cell; lintian for the deb cells (a runner's user is not root, so
-      # a cell could only say the command).
-      - name: Install ccache and lintian (Linux)
+      # What this cell needs from apt (ci-matrix says: ccache, and lintian or rpm and rpmlint
+      # for the cells that package; a runner's user is not root, so a cell could only say the
+      # command).
+      - name: Install the cell's Debian packages (Linux)
         if: runner.os == 'Linux'
-        run: sudo apt-get update && sudo apt-get install -y ccache lintian
+        env:
+          APT_PACKAGES: ${{{{ matrix.apt }}}}
+        run: sudo apt-get update && sudo apt-get install -y $APT_PACKAGES
       - name: Install ccache (macOS)
         if: runner.os == 'macOS'
         run: brew install ccache
@@ -171,17 +178,17 @@ def _cache_steps(style: WorkflowStyle) -> str:
     shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
     return f"""\
       # Compile work shared between cells: every cell of one platform, Python and target
-      # restores the newest compiler cache and build envs any of them saved (restore-keys
-      # match by prefix), and saves its own under a key of this run.
+      # restores the newest compiler cache and build envs saved for them (restore-keys match
+      # by prefix); one cell of each saves it again after its run (ci-matrix's saves_cache),
+      # so each run refreshes one entry per platform, Python and target, not one per cell.
       - name: Compiler cache and build envs, shared by this platform, Python and target
-        uses: {ACTIONS["cache"]}
+        uses: {ACTIONS["cache-restore"]}
         with:
           path: |
             .cache/mesonmatrix
             .cache/ccache
-          key: {shared}-${{{{ matrix.session }}}}-${{{{ github.run_id }}}}
+          key: {shared}-${{{{ github.run_id }}}}
           restore-keys: |
-            {shared}-${{{{ matrix.session }}}}-
             {shared}-
       # The meson build dir and stored wheels stay the cell's own.
       - name: This cell's build dir and stored wheels
@@ -198,6 +205,8 @@ def _cache_steps(style: WorkflowStyle) -> str:
 
 
 def _cell_run_steps(style: WorkflowStyle) -> str:
+    target = "${{ inputs.target || 'default' }}"
+    shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
     return f"""\
       - run: {style.install}
       - name: Run the cell (its first line is the command that reproduces it anywhere)
@@ -205,6 +214,14 @@ def _cell_run_steps(style: WorkflowStyle) -> str:
           SESSION: ${{{{ matrix.session }}}}
           CELL_ARGS: ${{{{ matrix.args }}}}
         run: python -m mesonmatrix ci-run "$SESSION" "$CELL_ARGS"
+      - name: Save the shared compiler cache and build envs (one cell per platform and Python)
+        if: always() && matrix.saves_cache == 'true'
+        uses: {ACTIONS["cache-save"]}
+        with:
+          path: |
+            .cache/mesonmatrix
+            .cache/ccache
+          key: {shared}-${{{{ github.run_id }}}}
       - name: Upload result record, wheels and log
         if: always()
         uses: {ACTIONS["upload-artifact"]}
@@ -288,7 +305,7 @@ on:
   schedule:
     - cron: "{style.cron}"
   workflow_dispatch:
-{_INPUTS}
+{_INPUTS.replace('{presets}', style.presets)}
 permissions: {{}}
 
 # A newer run of the same ref supersedes one still running.
@@ -306,6 +323,7 @@ jobs:
 {_report_job(style)}"""
 
 
-def workflow_yaml(tool_requirement: str) -> str:
-    """The workflow ``init`` writes into a user's repository."""
-    return render_workflow(init_style(tool_requirement))
+def workflow_yaml(tool_requirement: str, presets: tuple[str, ...] = ()) -> str:
+    """The workflow ``init`` writes into a user's repository; ``presets`` are the target
+    presets its matrices declare, named in the dispatch input."""
+    return render_workflow(init_style(tool_requirement, presets))

@@ -76,6 +76,7 @@ def github_matrix(listing: Iterable[dict[str, Any]],
     choices = choices or CiChoices()
     args = choices.cell_args()
     include = []
+    saving: set[tuple[str, str]] = set()
     for entry in listing:
         tags = entry.get("tags") or []
         platform = next((t for t in tags if t in PLATFORMS), None)
@@ -85,10 +86,24 @@ def github_matrix(listing: Iterable[dict[str, Any]],
         if (choices.pythons and python not in choices.pythons) or (choices.matrix and
                                                                    f"matrix-{choices.matrix}" not in tags):
             continue
+        # One cell per platform and Python saves the shared compiler cache, so a run adds one
+        # cache entry for each instead of one per cell (they would evict each other).
+        saves = (platform, python) not in saving
+        saving.add((platform, python))
         include.append({"session": entry["session"], "platform": platform, "runner": RUNNERS[platform],
                         "python": python, "args": json.dumps(args),
-                        "command": reproduce_command(entry["session"], args)})
+                        "command": reproduce_command(entry["session"], args),
+                        "apt": " ".join(apt_packages(platform, tags)), "saves_cache": "true" if saves else ""})
     return {"include": include}
+
+
+def apt_packages(platform: str, tags: Sequence[str]) -> list[str]:
+    """The Debian packages a cell's Linux runner installs: ccache for every cell, and the
+    packaging tools only for the cells that package (lintian for .deb, rpm and rpmlint for
+    .rpm); nothing off Linux."""
+    if PLATFORMS[platform].cibuildwheel_platform != "linux":
+        return []
+    return ["ccache", *(["lintian"] if "deb" in tags else []), *(["rpm", "rpmlint"] if "rpm" in tags else [])]
 
 
 def _parser() -> argparse.ArgumentParser:
