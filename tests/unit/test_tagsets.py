@@ -102,3 +102,14 @@ def test_a_missing_install_plan_names_the_file(tmp_path):
     full = make_full_wheel(tmp_path / "pkg-1.0-cp312-cp312-linux_x86_64.whl", {"pkg/_ext.so": b""})
     with pytest.raises(TagSetError, match="intro-install_plan.json"):
         member_tags(full, tmp_path / "nowhere")
+
+
+def test_install_locations_meson_python_leaves_out_of_the_wheel_are_passed_over(tmp_path):
+    # pyshtools 4.14.1 installs a static library (tag devel) that its own
+    # `[tool.meson-python.args] install = ['--tags=…']` keeps out of the wheel.
+    build_dir = write_plan(tmp_path / "build", {
+        "targets": {"ext.so": {"destination": "{py_platlib}/pkg/_ext.so", "tag": "runtime"},
+                    "libSHTOOLS.a": {"destination": "{libdir_static}/libSHTOOLS.a", "tag": "devel"}},
+    })
+    full = make_full_wheel(tmp_path / "pkg-1.0-cp312-cp312-linux_x86_64.whl", {"pkg/_ext.so": b"\x7fELF"})
+    assert member_tags(full, build_dir) == {"pkg/_ext.so": "runtime"}
