@@ -66,3 +66,36 @@ def test_pycairo_runs_its_top_level_tests_against_a_wheel_that_bundles_cairo():
     assert result.returncode == 0, result.output[-3000:]
     assert r["tests"]["source"] == "tests-dir" and r["tests"]["passed"] > 200 and r["tests"]["failed"] == 0
     assert any(lib.startswith("libcairo") for lib in r["repair"]["grafted"])
+
+
+def test_scs_links_openblas_by_library_search_and_keeps_its_strict_pytest_config():
+    """scs 3.3.1: no blas option (cc.find_library('openblas') / dependency('openblas')), a
+    cibuildwheel test-command `pytest {package}/test`, custom markers in its pytest config."""
+    path = sdist("scs", "3.3.1", "dd9d43c1f2f189a84e84c26721e2c5129abf921a6a8acc48c154abae993357b1")
+    result = run_nox_cell(HOME, "build-3.12-openblas", "--target", str(path), "--unlocked", target_name="scs")
+    r = result.record
+    assert result.returncode == 0, result.output[-3000:]
+    assert r["target_declares_blas"] is False and any("(openblas)" in lib for lib in r["linked_blas"])
+    assert r["tests"]["source"] == "cibuildwheel" and r["tests"]["passed"] > 300 and r["tests"]["failed"] == 0
+    assert "tool.cibuildwheel.test-command" in r["test_setup"]["honoured"]
+
+
+def test_scikit_misc_builds_fortran_and_runs_its_script_with_its_environment():
+    """scikit-misc 0.5.3: add_languages('fortran'), test-command `bash {project}/tools/wheels/
+    cibw_test_command.sh {project}`, RUNNER_OS from [tool.cibuildwheel.linux.environment]."""
+    prerequisites.command("gfortran", fix="sudo apt-get install -y gfortran")
+    path = sdist("scikit-misc", "0.5.3", "ae1bd75c9f903295dd4e90af8d28d09d31a5e6432909f89927da231b3fbcc1e1")
+    result = run_nox_cell(HOME, "build-3.12-openblas", "--target", str(path), "--unlocked",
+                          target_name="scikit-misc")
+    r = result.record
+    assert result.returncode == 0, result.output[-3000:]
+    assert r["tests"]["passed"] >= 15 and r["tests"]["failed"] == 0
+    assert "tool.cibuildwheel.linux.environment" in r["test_setup"]["honoured"]
+
+
+def test_siphash24_needs_a_download_this_machine_cannot_make_and_says_so():
+    """siphash24 1.9: its sdist fetches a meson subproject from GitHub at configure time."""
+    path = sdist("siphash24", "1.9", "0aae53d2074cdddd51d36fac05efb70aa0724654f871c3b1420ca46167b143af")
+    result = run_nox_cell(HOME, "build-3.12-openblas", "--target", str(path), "--unlocked", target_name="siphash24")
+    assert result.returncode != 0
+    assert result.record["error"].startswith("build of the full wheel failed: the build downloads https://github.com/")

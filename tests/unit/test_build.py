@@ -107,3 +107,13 @@ def test_losing_pkg_config_changes_the_configure_fingerprint(tmp_path):
     with_it = configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[])
     fake.unlink()
     assert configure_fingerprint(setup_args=(), env={"PATH": str(tmp_path)}, build_env_packages=[]) != with_it
+
+
+def test_a_download_the_build_cannot_make_is_named():
+    from mesonmatrix.machine.mesoninfo import meson_error
+
+    tail = ("fatal: unable to access 'https://github.com/c-util/c-siphash.git/': Could not resolve host: github.com\n"
+            "ERROR: Subproject libcsiphash-1 is buildable: NO\n")
+    assert meson_error(tail).startswith("the build downloads https://github.com/c-util/c-siphash.git/")
+    assert meson_error("meson.build:3:0: ERROR: Dependency x not found\n") == \
+        "meson.build:3:0: ERROR: Dependency x not found"

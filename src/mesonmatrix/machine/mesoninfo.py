@@ -7,8 +7,20 @@ import re
 from pathlib import Path
 
 
+# What git, meson's wrap downloader or curl print when a download cannot reach its host.
+_NO_NETWORK = re.compile(r"unable to access '([^']+)'|Could not resolve host: (\S+)|"
+                         r"(?:Failed to download|urlopen error).*?(https?://\S+)")
+
+
 def meson_error(output: str) -> str | None:
-    """The line where meson says why it stopped (``meson.build:14:14: ERROR: ...``)."""
+    """Why meson stopped: a download its build needs that this machine cannot make (a wrap
+    fetched at configure time), else the line where meson says why
+    (``meson.build:14:14: ERROR: ...``)."""
+    blocked = _NO_NETWORK.search(output)
+    if blocked:
+        what = next(g for g in blocked.groups() if g)
+        return (f"the build downloads {what} (a meson subproject fetched at configure time) and this machine "
+                "cannot reach it: provide that dependency as a system library (pkg-config) or in the sdist")
     for line in output.splitlines():
         if re.search(r"(^|: )ERROR: ", line) and "Backend subprocess" not in line:
             return line.strip()
