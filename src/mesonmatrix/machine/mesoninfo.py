@@ -6,7 +6,6 @@ import json
 import re
 from pathlib import Path
 
-
 # What git, meson's wrap downloader or curl print when a download cannot reach its host.
 _NO_NETWORK = re.compile(r"unable to access '([^']+)'|Could not resolve host: (\S+)|"
                          r"(?:Failed to download|urlopen error).*?(https?://\S+)")

@@ -15,8 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from conda_package_handling import api
-
 from ..errors import CellError
 
 NO_CHANNEL = ("installing a .conda needs conda and a channel for its dependencies, which this machine cannot "
@@ -67,6 +65,9 @@ def _conda_arch(subdir: str) -> str:
 def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, python: str, subdir: str,
                 requires: Sequence[str], libraries: Sequence[str], out_dir: Path, epoch: int) -> CondaPackage:
     """The .conda for ``subdir`` (the cell's platform, e.g. ``linux-64``), not this host's."""
+    # Imported here: the library takes a third of a second to import, on every `nox -l`.
+    from conda_package_handling import api
+
     relative = sorted(str(p.relative_to(root)) for p in files)
     major, minor = python.split(".")[:2]
     depends = [f"python >={major}.{minor},<{major}.{int(minor) + 1}.0a0", *sorted(r.lower() for r in requires),
@@ -95,6 +96,9 @@ def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, p
 def check_conda(package: Path, root: Path, files: Sequence[Path]) -> None:
     """Extract ``package`` and compare it with the staging root: the same files, the same
     bytes, and an ``info/`` that lists them all."""
+    # Imported here: the library takes a third of a second to import, on every `nox -l`.
+    from conda_package_handling import api
+
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-conda-") as scratch:
         api.extract(str(package), dest_dir=scratch)
         out = Path(scratch)
