@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .config.presets import MAX_SECONDS
 from .model import DEFAULT_BUILD_TIMEOUT, DEFAULT_TEST_TIMEOUT, INSTALL_PLAN, TAG_WHEEL_METHODS, TagWheelMethod
 from .platforms import host_platform_name
 from .repairers import REPAIRERS
@@ -128,10 +129,9 @@ def manylinux_policy(value: str) -> str:
 
 
 def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not seconds > 0:
-        raise argparse.ArgumentTypeError(f"{value!r}: expected seconds above 0")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds")
+    seconds = float(value)
+    if not 1 <= seconds <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected seconds from 1 to {MAX_SECONDS:g}")
     return seconds

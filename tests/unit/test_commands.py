@@ -1,6 +1,7 @@
 """The command runner ends what a command leaves behind and what runs past its limits:
 real processes, real pipes."""
 
+import dataclasses
 import io
 import sys
 import time
@@ -91,3 +92,25 @@ def test_processes_running_before_the_command_are_left_alone(tmp_path):
     finally:
         before.kill()
         before.wait()
+
+
+def test_output_is_bounded_in_memory_and_in_the_log(tmp_path, monkeypatch):
+    from mesonmatrix.machine import commands
+
+    monkeypatch.setattr(commands, "KEPT_OUTPUT_BYTES", 10_000)
+    monkeypatch.setattr(commands, "LOGGED_OUTPUT_BYTES", 50_000)
+    runner = _runner(tmp_path)
+    code = "import sys\nfor i in range(20000): print('x' * 99)\nprint('last line')"
+    result = runner.run([sys.executable, "-c", code], label="flood")
+    assert len(result.stdout) <= 10_200 and result.stdout.endswith("last line\n")
+    log = runner.log.read_text()
+    assert len(log) < 60_000 and "the rest is not logged or shown" in log
+
+
+def test_a_deadline_is_shared_by_every_command(tmp_path):
+    runner = dataclasses.replace(_runner(tmp_path), deadline=time.monotonic() + 3)
+    runner.run([sys.executable, "-c", "import time; time.sleep(2)"], label="first")
+    start = time.monotonic()
+    with pytest.raises(CommandTimedOut):
+        runner.run([sys.executable, "-c", "import time; time.sleep(30)"], label="second")
+    assert time.monotonic() - start < 10  # only what was left of the 3 s

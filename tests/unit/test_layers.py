@@ -12,7 +12,7 @@ LAYERS = [
     ["errors"],
     ["model"],
     ["record"],
-    ["machine", "recordschema"],
+    ["machine", "schemagen"],
     ["platforms", "providers", "binaries", "wheels"],
     ["repairers"],
     ["config"],

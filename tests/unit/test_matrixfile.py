@@ -135,3 +135,11 @@ def test_a_matrix_without_a_blas_axis_names_cells_by_python(project):
         'python = ["3.12"]', 'python = ["3.11", "3.12"]'))
     cells = load_matrices(project / "matrices", project).matrix.by_session()
     assert set(cells) == {"build-3.11", "build-3.12"} and cells["build-3.12"].blas == "none"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e-300, 0, -5, True, "5"])
+def test_a_time_limit_must_be_seconds_from_one_to_a_week(value):
+    from mesonmatrix.config.presets import time_limits
+
+    with pytest.raises(MatrixError, match="test_timeout: expected seconds from 1 to"):
+        time_limits(Path("m.toml"), "", {"test_timeout": value})

@@ -62,10 +62,10 @@ def test_anything_else_is_refused(tmp_path, text):
 
 
 def test_the_shipped_schemas_are_what_the_dataclasses_give():
-    from mesonmatrix.recordschema import SCHEMAS, schema_text, shipped
+    from mesonmatrix.schemagen import SCHEMAS, schema_text, shipped
 
     for name in SCHEMAS:
-        assert shipped(name).read_text() == schema_text(name), f"run `python -m mesonmatrix.recordschema` ({name})"
+        assert shipped(name).read_text() == schema_text(name), f"run `python -m mesonmatrix.schemagen` ({name})"
 
 
 def test_a_full_record_validates_and_a_wrong_one_does_not():
@@ -82,7 +82,7 @@ def test_a_full_record_validates_and_a_wrong_one_does_not():
         TestSetup,
         WheelInfo,
     )
-    from mesonmatrix.recordschema import schema
+    from mesonmatrix.schemagen import schema
 
     record = ResultRecord(session="build-3.12-openblas", target="demo", python="3.12", blas="openblas",
                           platform="linux-x86_64", system_libraries="none", install_tags="split", status="passed",

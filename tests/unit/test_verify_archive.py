@@ -5,7 +5,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
-from mesonmatrix.verify import VerifyOptions, verify_wheels
+from mesonmatrix.verify import VerifyOptions, verify_wheels, wheels_in
 from mesonmatrix.verify import archive as archive_module
 from mesonmatrix.verify.archive import archive_problems
 
@@ -69,3 +69,23 @@ def test_a_folder_with_garbage_checks_every_wheel(tmp_path):
     assert all(r.tests is None and "static checks failed" in (r.tests_skipped_because or "") for r in records
                if r.wheel.startswith("dup"))
     assert said[-1].startswith("0 of 3 wheels passed")
+
+
+def test_a_fifo_a_folder_and_a_symlink_named_as_wheels(tmp_path):
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo-1.0-py3-none-any.whl")
+    (folder / "dir-1.0-py3-none-any.whl").mkdir()
+    store = tmp_path / "store"
+    store.mkdir()
+    _wheel(store / "sha-abc123", [("dup/__init__.py", "a"), ("dup/__init__.py", "b")])
+    (folder / "dup-1.0-py3-none-any.whl").symlink_to(store / "sha-abc123")
+    records = verify_wheels(wheels_in([folder]), VerifyOptions(out_root=tmp_path / "out", presets={},
+                                                               say=lambda text: None))
+    by_name = {r.wheel: r for r in records}
+    assert set(by_name) == {"fifo-1.0-py3-none-any.whl", "dir-1.0-py3-none-any.whl", "dup-1.0-py3-none-any.whl"}
+    assert "not a regular file" in by_name["fifo-1.0-py3-none-any.whl"].problems[0].detail
+    assert "duplicate member name" in by_name["dup-1.0-py3-none-any.whl"].problems[0].detail
+    assert len(list((tmp_path / "out").rglob("verify.json"))) == 3  # every one written

@@ -91,3 +91,26 @@ def test_runtime_check_flags_test_modules_not_a_package_level_conftest(tmp_path)
         ):
             archive.writestr(name, "")
     assert stray_test_files(wheel) == ["numpy/_core/tests/test_x.py", "numpy/tests/conftest.py"]
+
+
+def test_a_staging_root_has_a_distributions_modes_whatever_the_umask(tmp_path):
+    import os
+    import stat
+    import zipfile
+
+    from mesonmatrix.repackage.staging import DEBIAN, stage_wheel
+
+    wheel = tmp_path / "pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("pkg/__init__.py", "")
+        archive.writestr("pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n")
+        archive.writestr("pkg-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: t\nRoot-Is-Purelib: true\n"
+                                                   "Tag: py3-none-any\n")
+        archive.writestr("pkg-1.0.dist-info/RECORD", "")
+    old = os.umask(0o077)
+    try:
+        files = stage_wheel(wheel, tmp_path / "root", DEBIAN, epoch=1_700_000_000)
+    finally:
+        os.umask(old)
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o644 for f in files)
+    assert all(stat.S_IMODE(d.stat().st_mode) == 0o755 for d in (tmp_path / "root").rglob("*") if d.is_dir())

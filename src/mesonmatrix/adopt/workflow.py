@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..errors import MesonmatrixError
+
 # Each action pinned to the commit of its newest release, the tag in the comment (read
 # from the actions' own repositories: git rev-list -n1 <tag>).
 ACTIONS = {
@@ -52,8 +54,11 @@ OWN = WorkflowStyle(
 
 
 def init_style(tool_requirement: str, presets: tuple[str, ...] = ()) -> WorkflowStyle:
-    if '"' in tool_requirement or "\n" in tool_requirement or "$" in tool_requirement:
-        raise ValueError(f"{tool_requirement!r} cannot be written into the workflow")
+    # Written as a double-quoted YAML string: quotes, backslashes and control characters
+    # would change it, and ${{ … }} or $VAR would be expanded by the runner.
+    if any(c in tool_requirement for c in '"\\$') or any(ord(c) < 32 for c in tool_requirement):
+        raise MesonmatrixError(f"{tool_requirement!r} cannot be written into the workflow (quotes, backslashes, $ and "
+                         "control characters are refused)")
     return WorkflowStyle(
         name="mesonmatrix",
         header="# Every mesonmatrix cell, one job each, on its platform's runner (written by\n"

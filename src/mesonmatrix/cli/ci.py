@@ -107,7 +107,8 @@ def apt_packages(platform: str, tags: Sequence[str]) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ci-matrix", description="GitHub Actions' job matrix from nox -l --json")
+    parser = argparse.ArgumentParser(prog="mesonmatrix ci-matrix",
+                                     description="GitHub Actions' job matrix from nox -l --json")
     parser.add_argument("--target", default="", help="a preset or a path every cell builds (default: the matrix's)")
     parser.add_argument("--suite", default="", help="the target's test-suite preset (default: its default suite)")
     parser.add_argument("--python", action="append", help="only cells of these Pythons (repeatable, or '3.12 3.13')")

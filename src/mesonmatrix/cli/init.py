@@ -13,7 +13,7 @@ from ..errors import MesonmatrixError
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="mesonmatrix init", description=INIT_DOC,
+    parser = argparse.ArgumentParser(prog="mesonmatrix init", description=INIT_DOC.replace("``", "`"),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", default=".", help="the project's root (default: the current folder)")
     parser.add_argument("--force", action="store_true", help="overwrite files that exist")

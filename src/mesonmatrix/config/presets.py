@@ -194,6 +194,10 @@ def _source_path(file: Path, where: str, value: str, project_root: Path) -> Path
     return path
 
 
+# A time limit is a number of seconds from 1 to a week: NaN, infinity and 1e-300 are not.
+MAX_SECONDS = 7 * 24 * 3600.0
+
+
 def time_limits(file: Path, where: str, table: Mapping[str, Any]) -> TimeLimits:
     """``test_timeout`` and ``build_timeout`` of a matrix file or a preset: seconds, above zero."""
     found: dict[str, float] = {}
@@ -201,8 +205,9 @@ def time_limits(file: Path, where: str, table: Mapping[str, Any]) -> TimeLimits:
         if key not in table:
             continue
         value = table[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise MatrixError(file, f"{where}.{key}" if where else key, f"expected seconds above 0, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= MAX_SECONDS:
+            raise MatrixError(file, f"{where}.{key}" if where else key,
+                              f"expected seconds from 1 to {MAX_SECONDS:g}, got {value!r}")
         found[key.removesuffix("_timeout")] = float(value)
     return TimeLimits(**found)
 

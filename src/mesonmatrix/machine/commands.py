@@ -83,9 +83,10 @@ class CommandRunner:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     stream: TextIO = field(default_factory=lambda: sys.stdout)
     echo_output: bool = True
-    # The time limit of every command this runner runs unless one is given to ``run``:
-    # ``dataclasses.replace(runner, timeout=…)`` is the same runner with a limit.
-    timeout: float | None = None
+    # When every command this runner runs must have ended (time.monotonic()): a limit
+    # shared by several commands (a test suite's). ``dataclasses.replace(runner,
+    # deadline=…)`` is the same runner with one.
+    deadline: float | None = None
 
     def run(
         self,
@@ -125,7 +126,7 @@ class CommandRunner:
             process = _start(args, cwd=cwd, env=env)
             output = _Output(process, log, self.stream, self.echo_output if echo is None else echo)
             try:
-                expired = _wait(process, output, timeout or self.timeout, idle_timeout)
+                expired = _wait(process, output, _limit(timeout, self.deadline), idle_timeout)
                 if expired:
                     stop_process_group(process)
             except BaseException:
@@ -159,14 +160,23 @@ class CommandRunner:
         self.stream.flush()
 
 
+# What one command's output may take: in memory (the last part is kept: callers read a
+# command's last lines), in the cell log and on the console (the rest is counted, not kept).
+KEPT_OUTPUT_BYTES = 16 * 1024 * 1024
+LOGGED_OUTPUT_BYTES = 256 * 1024 * 1024
+_LINE_BYTES = 1024 * 1024  # a line without a newline is read in pieces of this size
+
+
 class _Output:
     """The command's output, read on a thread of its own (line by line into the log, the
     console and the tail kept for errors) so that waiting for the command never waits for
-    the end of its output: a process it left behind may hold the pipe open forever."""
+    the end of its output: a process it left behind may hold the pipe open forever. Memory
+    and the log are bounded, whatever the command prints."""
 
     def __init__(self, process: subprocess.Popen[str], log: TextIO, stream: TextIO, echo: bool) -> None:
         self.tail: deque[str] = deque(maxlen=25)
-        self.lines: list[str] = []
+        self.lines: deque[str] = deque()
+        self._kept = self._logged = 0
         self.last_line = time.monotonic()
         self._log, self._stream, self._echo = log, stream, echo
         self._stop = threading.Event()
@@ -177,16 +187,25 @@ class _Output:
 
     def _read(self) -> None:
         while not self._stop.is_set():
-            line = self._pipe.readline()
+            line = self._pipe.readline(_LINE_BYTES)
             if not line or self._stop.is_set():
                 return
             self.last_line = time.monotonic()
-            self._log.write(line)
             self.tail.append(line.rstrip("\n"))
             self.lines.append(line)
-            if self._echo:
-                self._stream.write(line)
-                self._stream.flush()
+            self._kept += len(line)
+            while self._kept > KEPT_OUTPUT_BYTES and len(self.lines) > 1:
+                self._kept -= len(self.lines.popleft())
+            self._logged += len(line)
+            if self._logged <= LOGGED_OUTPUT_BYTES:
+                self._log.write(line)
+                if self._echo:
+                    self._stream.write(line)
+                    self._stream.flush()
+            elif self._logged - len(line) <= LOGGED_OUTPUT_BYTES:
+                note = f"[more than {LOGGED_OUTPUT_BYTES:,} bytes of output: the rest is not logged or shown]\n"
+                self._log.write(note)
+                self._stream.write(note)
 
     def finish(self, grace: float = 5.0) -> None:
         """Wait for the rest of the output; give up after ``grace`` seconds if something
@@ -196,6 +215,12 @@ class _Output:
             self._stop.set()
             self._log.write(f"[output still open {grace:.0f}s after the command ended: no longer read]\n")
         self._log.flush()
+
+
+def _limit(timeout: float | None, deadline: float | None) -> float | None:
+    """The seconds a command may run: its own limit, or what is left before the deadline."""
+    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+    return left if timeout is None else timeout if left is None else min(timeout, left)
 
 
 def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None,

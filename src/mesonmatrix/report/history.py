@@ -32,6 +32,8 @@ def load_previous(path: Path) -> Previous:
     """Raises ValueError (with the path) when the file is not a summary this tool wrote."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path} is not a summary.json from `nox -s report`: nested too deeply to read") from None
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path} is not a summary.json from `nox -s report`: {exc}") from None
     problem = _shape_problem(data)

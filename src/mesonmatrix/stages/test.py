@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -89,18 +90,20 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
 
 def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],
                    env: dict[str, str]) -> TestResult:
-    """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test, each
-    command within the plan's test timeout. The wait for the machine's one test-suite turn
-    is recorded apart from the test time."""
+    """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test, all
+    within the plan's test timeout. The wait for the machine's one test-suite turn is
+    recorded apart from the test time."""
     with contextlib.ExitStack() as turn:
         with ctx.progress.waiting(TEST_STAGE):
             turn.enter_context(one_test_suite_at_a_time(ctx.say))
-        limited = replace(ctx, runner=replace(ctx.runner, timeout=plan.test_timeout))
+        # One limit for the whole suite: its commands and the BLAS probe share it.
+        limited = replace(ctx, runner=replace(ctx.runner, deadline=time.monotonic() + plan.test_timeout))
         try:
             return _run_installed_tests(plan, limited, venv_py, repaired, env)
         except CommandTimedOut as exc:
-            raise CellError(f"tests timed out after {exc.seconds:g} s (test_timeout; --test-timeout SECONDS changes "
-                            f"it): the suite and every process it started were ended (log: {exc.log})") from None
+            raise CellError(f"tests timed out after {plan.test_timeout:g} s (test_timeout; --test-timeout SECONDS "
+                            f"changes it): the suite and every process it started were ended (log: {exc.log})") \
+                from None
 
 
 def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],

@@ -20,6 +20,11 @@ from ..machine.ccache import ccache_on_path
 # Environment variables that change what a build produces.
 FINGERPRINT_ENV = ("CC", "CXX", "FC", "CFLAGS", "CXXFLAGS", "FFLAGS", "LDFLAGS", "CPPFLAGS",
                    "PKG_CONFIG_PATH", "SOURCE_DATE_EPOCH", "MACOSX_DEPLOYMENT_TARGET")
+# More that meson fixes at a build dir's first setup (the archiver, the linkers, the
+# Objective-C compilers: mesonbuild/envconfig.py's ENV_VAR_PROG_MAP); counted only when
+# set, so that fingerprints made before they were counted stay valid.
+FINGERPRINT_ENV_WHEN_SET = ("AR", "CC_LD", "CXX_LD", "FC_LD", "OBJC", "OBJCXX", "OBJCFLAGS", "OBJCXXFLAGS",
+                            "RUSTC", "DC", "NM", "STRIP")
 
 
 def pkg_config_digest(search_path: str) -> str:
@@ -41,7 +46,8 @@ def fixed_at_first_setup(env: Mapping[str, str], *, leave_out: Iterable[str] = (
     dirs may seed one another, ``buildslot.seed_key``)."""
     skipped = {"SOURCE_DATE_EPOCH", *leave_out}
     return {
-        "env": {k: env.get(k, "") for k in FINGERPRINT_ENV if k not in skipped},
+        "env": {**{k: env.get(k, "") for k in FINGERPRINT_ENV if k not in skipped},
+                **{k: env[k] for k in FINGERPRINT_ENV_WHEN_SET if k in env and k not in skipped}},
         # Meson puts ccache in front of the compilers only at setup: a build dir set up
         # before ccache was installed (or after it was removed) must start afresh.
         "ccache": ccache_on_path(env.get("PATH")) is not None,

@@ -3,6 +3,7 @@ when it can be; one ``VerifyRecord`` each."""
 
 from __future__ import annotations
 
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -33,11 +34,12 @@ class VerifyOptions:
 
 
 def wheels_in(paths: list[Path]) -> list[Path]:
-    """Wheel files given directly or found below the folders given, each once."""
+    """Wheel files given directly or found below the folders given, each once, under the
+    name it was given (a symlink keeps its own name: content-addressed stores link wheels)."""
     found: dict[Path, None] = {}
     for path in paths:
         for wheel in sorted(path.rglob("*.whl")) if path.is_dir() else [path]:
-            found[wheel.resolve()] = None
+            found[wheel.absolute()] = None
     return list(found)
 
 
@@ -126,28 +128,37 @@ def verify_wheel(wheel: Path, pair: SplitPair | None, options: VerifyOptions) ->
     return record
 
 
-def _unreadable(wheel: Path, exc: Exception) -> VerifyRecord:
-    """The record of a wheel whose checks broke on something verify did not expect."""
+def _unreadable(wheel: Path, exc: Exception, out_root: Path) -> VerifyRecord:
+    """The record of a wheel whose checks broke on something verify did not expect,
+    written like any other (a file that is not a regular one is never read, so not hashed)."""
     first_line = (str(exc).strip().splitlines() or [""])[0]
     problem = VerifyProblem(member=wheel.name, rule="archive",
                             detail=f"could not be read: {type(exc).__name__}: {first_line}")
-    return VerifyRecord(wheel=wheel.name, sha256=sha256_file(wheel) if wheel.is_file() else "", path=str(wheel),
-                        problems=[problem], tests_skipped_because="it could not be read")
+    regular = wheel.is_file() and stat.S_ISREG(wheel.stat().st_mode)
+    record = VerifyRecord(wheel=wheel.name, sha256=sha256_file(wheel) if regular else "", path=str(wheel),
+                          problems=[problem], tests_skipped_because="it could not be read")
+    out = out_root / wheel.name.removesuffix(".whl") / (record.sha256[:12] or "unread")
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomically(out / "verify.json", record.to_json())
+    return record
 
 
 def verify_wheels(wheels: list[Path], options: VerifyOptions) -> list[VerifyRecord]:
     """Every wheel checked, whatever the others are: a file that is no wheel at all is a
     failed record of its own, and a summary line ends the run."""
-    pairs = find_pairs([w for w in wheels if not any(not p.warning for p in archive_problems(w))])
+    pairs = find_pairs([w for w in wheels if w.is_file() and stat.S_ISREG(w.stat().st_mode)
+                        and not any(not p.warning for p in archive_problems(w))])
     pair_of = {w: p for p in pairs for w in (p.runtime, p.tests)}
     full_wheels = {p.full for p in pairs if p.full is not None}
     records = []
     for index, wheel in enumerate(wheels, 1):
         options.say(f"[{index}/{len(wheels)}] verify {wheel.name}")
         try:
+            if not wheel.is_file() or not stat.S_ISREG(wheel.stat().st_mode):
+                raise OSError("not a regular file (a folder, a FIFO or a device is never read)")
             record = verify_wheel(wheel, None if wheel in full_wheels else pair_of.get(wheel), options)
         except Exception as exc:  # one wheel verify cannot read must not stop the others
-            record = _unreadable(wheel, exc)
+            record = _unreadable(wheel, exc, options.out_root)
         blas, tests = record.blas, record.tests
         ran = f"{tests.passed} passed, {tests.failed} failed" if tests else f"not run: {record.tests_skipped_because}"
         options.say(f"    {record.status}: {record.binaries} binaries; BLAS {blas.name or 'none'}"

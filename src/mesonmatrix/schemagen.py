@@ -2,7 +2,7 @@
 
 ``result.json`` (``ResultRecord``) and ``verify.json`` (``VerifyRecord``) each carry
 ``schema_version``; the schema of that version ships in the package under ``schemas/``
-(``python -m mesonmatrix.recordschema`` writes them, and a test checks the shipped files
+(``python -m mesonmatrix.schemagen`` writes them, and a test checks the shipped files
 are what the dataclasses give). A field's comment in ``record.py`` is its documentation;
 its type is its schema: ``str`` a string, ``X | None`` also null, a ``Literal`` an enum,
 ``list``/``dict`` arrays and objects, a dataclass an object of its own. Records written
