@@ -61,19 +61,20 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
     if plan.loosening is not None:
         results.loosened_source = loosened.run(plan, ctx, results)
     # The build env is shared by every cell and checkout on the machine: while this cell
-    # builds and repairs with it, no other process may reinstall it.
+    # builds, repairs and tests with it (its tools are on the tests' PATH), no other
+    # process may reinstall or remove it.
     with shared_lock(plan.build_env, ctx.say):
         results.build = build.run(plan, ctx, results)
         if plan.cell.package != WHEEL:
             _package(plan, ctx, results)
             return
         results.repair = repair.run(plan, ctx, results)
-    if plan.checks_partition:
-        results.split = partition.run(plan, ctx, results)
-        if results.split.failure:
-            raise CellError(results.split.failure)
-    if plan.options.run_tests:
-        _test(test.run, plan, ctx, results)
+        if plan.checks_partition:
+            results.split = partition.run(plan, ctx, results)
+            if results.split.failure:
+                raise CellError(results.split.failure)
+        if plan.options.run_tests:
+            _test(test.run, plan, ctx, results)
 
 
 def _package(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
