@@ -46,3 +46,17 @@ def test_scipy_deb_depends_on_debians_qhull():
     subprocess.run(["dpkg-deb", "-x", record["package"]["path"], str(unpacked)], check=True)
     assert not list(unpacked.rglob("libqhull*")), "qhull was bundled instead of depended on"
     assert record["tests"]["passed"] > 100 and record["tests"]["failed"] == 0
+
+
+def test_scipy_rpm_requires_the_systems_openblas_and_qhull_by_soname():
+    prerequisites.command("rpmbuild", fix="sudo apt-get install -y rpm")
+    prerequisites.command("rpmlint", fix="sudo apt-get install -y rpmlint")
+    result = run_nox_cell(HOME, "build-3.12-system-openblas-auto-rpm", "--target", "scipy", "--suite", "smoke",
+                          target_name="scipy", timeout=COLD)
+    assert result.returncode == 0, result.output[-3000:]
+    package = result.record["package"]
+    assert package["format"] == "rpm" and package["rpmlint"]["errors"] == []
+    assert "libopenblas.so.0()(64bit)" in package["depends"] and "python(abi) = 3.12" in package["depends"]
+    assert any(d.startswith("libqhull_r.so") for d in package["depends"])
+    assert any(d.startswith("python3.12dist(numpy)") for d in package["depends"])
+    assert result.record["tests"]["passed"] > 1000 and result.record["tests"]["failed"] == 0

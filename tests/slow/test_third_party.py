@@ -99,3 +99,16 @@ def test_siphash24_needs_a_download_this_machine_cannot_make_and_says_so():
     result = run_nox_cell(HOME, "build-3.12-openblas", "--target", str(path), "--unlocked", target_name="siphash24")
     assert result.returncode != 0
     assert result.record["error"].startswith("build of the full wheel failed: the build downloads https://github.com/")
+
+
+def test_pywavelets_as_an_rpm_passes_its_installed_suite():
+    prerequisites.command("rpmbuild", fix="sudo apt-get install -y rpm")
+    prerequisites.command("rpmlint", fix="sudo apt-get install -y rpmlint")
+    path = sdist("pywavelets", "1.9.0", "148d12203377772bea452a59211d98649c8ee4a05eff019a9021853a36babdc8")
+    result = run_nox_cell(HOME, "build-3.12-system-openblas-rpm", "--target", str(path), target_name="PyWavelets")
+    r = result.record
+    assert result.returncode == 0, result.output[-3000:]
+    assert r["package"]["format"] == "rpm" and r["package"]["rpmlint"]["errors"] == []
+    assert "python(abi) = 3.12" in r["package"]["depends"]
+    assert any(d.startswith("python3.12dist(numpy)") for d in r["package"]["depends"])
+    assert r["tests"]["passed"] > 1000 and r["tests"]["failed"] == 0
