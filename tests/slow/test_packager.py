@@ -58,5 +58,5 @@ def test_scipy_rpm_requires_the_systems_openblas_and_qhull_by_soname():
     assert package["format"] == "rpm" and package["rpmlint"]["errors"] == []
     assert "libopenblas.so.0()(64bit)" in package["depends"] and "python(abi) = 3.12" in package["depends"]
     assert any(d.startswith("libqhull_r.so") for d in package["depends"])
-    assert any(d.startswith("python3.12dist(numpy)") for d in package["depends"])
+    assert any("python3.12dist(numpy)" in d for d in package["depends"])
     assert result.record["tests"]["passed"] > 1000 and result.record["tests"]["failed"] == 0

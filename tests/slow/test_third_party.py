@@ -110,5 +110,5 @@ def test_pywavelets_as_an_rpm_passes_its_installed_suite():
     assert result.returncode == 0, result.output[-3000:]
     assert r["package"]["format"] == "rpm" and r["package"]["rpmlint"]["errors"] == []
     assert "python(abi) = 3.12" in r["package"]["depends"]
-    assert any(d.startswith("python3.12dist(numpy)") for d in r["package"]["depends"])
+    assert any("python3.12dist(numpy)" in d for d in r["package"]["depends"])
     assert r["tests"]["passed"] > 1000 and r["tests"]["failed"] == 0

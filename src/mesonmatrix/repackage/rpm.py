@@ -17,7 +17,11 @@ machine (debug packages, build-id links, bytecode) goes in.
 
 from __future__ import annotations
 
+import base64
+import csv
 import datetime
+import hashlib
+import io
 import os
 import re
 import shutil
@@ -72,6 +76,36 @@ def _summary(text: str, name: str) -> str:
     if len(line) > 79:
         line = line[:79].rsplit(" ", 1)[0]
     return line.rstrip(".,;: ")
+
+
+def drop_stray_shebangs(site: Path) -> list[str]:
+    """Remove the ``#!`` line of every non-executable file below ``site`` (a test module
+    with ``#!/usr/bin/env python``: rpmlint's non-executable-script error), as Fedora's
+    packaging guidelines ask, and fix the dist-info's RECORD for each changed file."""
+    changed: dict[str, bytes] = {}
+    for path in sorted(site.rglob("*")):
+        if not path.is_file() or path.is_symlink() or path.stat().st_mode & 0o111:
+            continue
+        with path.open("rb") as handle:
+            if handle.read(2) != b"#!":
+                continue
+        data = path.read_bytes()
+        stat = path.stat()
+        path.write_bytes(data.split(b"\n", 1)[1] if b"\n" in data else b"")
+        os.utime(path, (stat.st_atime, stat.st_mtime))
+        changed[path.relative_to(site).as_posix()] = path.read_bytes()
+    for record in site.glob("*.dist-info/RECORD"):
+        rows = list(csv.reader(record.read_text(encoding="utf-8").splitlines()))
+        for row in rows:
+            if row and row[0] in changed:
+                digest = base64.urlsafe_b64encode(hashlib.sha256(changed[row[0]]).digest()).rstrip(b"=").decode()
+                row[1:3] = [f"sha256={digest}", str(len(changed[row[0]]))]
+        text = io.StringIO()
+        csv.writer(text, lineterminator="\n").writerows(rows)
+        stat = record.stat()
+        record.write_text(text.getvalue(), encoding="utf-8")
+        os.utime(record, (stat.st_atime, stat.st_mtime))
+    return sorted(changed)
 
 
 def spec_file(*, name: str, version: str, summary: str, license_name: str, staged: Path, top_level: list[str],
