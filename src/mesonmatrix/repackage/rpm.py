@@ -78,6 +78,21 @@ def _summary(text: str, name: str) -> str:
     return line.rstrip(".,;: ")
 
 
+def license_tag(expression: str, license_field: str, name: str) -> str:
+    """RPM's License: a name, never a license's text. Core metadata's License-Expression
+    (PEP 639) is SPDX already; a one-line License field is taken as the name it usually
+    is ("MIT"); a longer License field is the license's full text (SciPy 1.17 ships its
+    LICENSE.txt there), so the tag points at that text, which the package ships in its
+    dist-info, as SPDX's LicenseRef- does, instead of rpmlint reading the first line of
+    the text as license names ("Copyright", "c")."""
+    if expression.strip():
+        return " ".join(expression.split())
+    lines = license_field.strip().splitlines()
+    if len(lines) == 1 and len(lines[0]) <= 80:
+        return lines[0].strip()
+    return f"LicenseRef-{re.sub(r'[^A-Za-z0-9.-]+', '-', name).strip('-') or 'Unknown'}" if lines else ""
+
+
 def drop_stray_shebangs(site: Path) -> list[str]:
     """Remove the ``#!`` line of every non-executable file below ``site`` (a test module
     with ``#!/usr/bin/env python``: rpmlint's non-executable-script error), as Fedora's

@@ -108,7 +108,7 @@ def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     top_level = [f"{layout.site_packages}/{p.name}" for p in sorted(site.iterdir())]
     top_level += [f"/{p.relative_to(root)}" for p in sorted(root.rglob("*")) if p.is_file()
                   and not p.is_relative_to(site)]
-    license_name = fields["License-Expression"] or next(iter(fields["License"].splitlines()), "")
+    license_name = rpm_format.license_tag(fields["License-Expression"], fields["License"], fields["Name"])
     spec = rpm_format.spec_file(name=rpm_format.rpm_package_name(fields["Name"]),
                                 version=rpm_format.rpm_version(fields["Version"]), summary=fields["Summary"],
                                 license_name=license_name, staged=root, top_level=top_level, epoch=epoch)
