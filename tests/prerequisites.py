@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -36,3 +37,10 @@ def command(*names: str, fix: str) -> str:
 def root_with_apt() -> None:
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None:
         missing("root with apt-get", "run the test suite as root on Debian or Ubuntu, as .ci/run does")
+
+
+def pkg_config_module(module: str, fix: str) -> None:
+    """``module`` must be known to pkg-config (a system library a cell should link, not vendor)."""
+    found = shutil.which("pkg-config") and subprocess.run(["pkg-config", "--exists", module]).returncode == 0
+    if not found:
+        missing(f"pkg-config's {module}", fix)

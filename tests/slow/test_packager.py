@@ -34,6 +34,7 @@ def test_scipy_builds_and_passes_with_its_bounds_loosened():
 
 def test_scipy_deb_depends_on_debians_qhull():
     prerequisites.command("dpkg-deb", "lintian", fix="sudo apt-get install -y lintian libqhull-dev")
+    prerequisites.pkg_config_module("qhull_r", fix="sudo apt-get install -y libqhull-dev")
     result = run_nox_cell(HOME, "build-3.12-system-openblas-auto-deb", "--target", "scipy", target_name="scipy",
                           timeout=COLD)
     assert result.returncode == 0, result.output[-3000:]
@@ -51,6 +52,7 @@ def test_scipy_deb_depends_on_debians_qhull():
 def test_scipy_rpm_requires_the_systems_openblas_and_qhull_by_soname():
     prerequisites.command("rpmbuild", fix="sudo apt-get install -y rpm")
     prerequisites.command("rpmlint", fix="sudo apt-get install -y rpmlint")
+    prerequisites.pkg_config_module("qhull_r", fix="sudo apt-get install -y libqhull-dev")  # else vendored
     result = run_nox_cell(HOME, "build-3.12-system-openblas-auto-rpm", "--target", "scipy", "--suite", "smoke",
                           target_name="scipy", timeout=COLD)
     assert result.returncode == 0, result.output[-3000:]
