@@ -62,6 +62,27 @@ def test_a_new_pc_file_changes_the_configure_fingerprint(tmp_path):
     assert configure_fingerprint(setup_args=(), env=env, build_env_packages=[]) != before
 
 
+def test_a_library_installed_where_pkg_config_looks_by_default_changes_the_configure_fingerprint(tmp_path):
+    # apt-get install libqhull-dev puts qhull_r.pc in pkg-config's default folder, named by
+    # no variable: a pkg-config on PATH that answers pc_path, as Debian's does.
+    default, bin_dir = tmp_path / "default-pc", tmp_path / "bin"
+    default.mkdir()
+    bin_dir.mkdir()
+    tool = bin_dir / "pkg-config"
+    tool.write_text(f'#!/bin/sh\n[ "$*" = "--variable pc_path pkg-config" ] && echo "{default}"\n')
+    tool.chmod(0o755)
+    env = {"PATH": str(bin_dir)}
+    before = configure_fingerprint(setup_args=(), env=env, build_env_packages=[])
+    (default / "qhull_r.pc").write_text("Version: 8.0.2\n")
+    assert configure_fingerprint(setup_args=(), env=env, build_env_packages=[]) != before
+    # PKG_CONFIG_LIBDIR replaces the default, as it does for pkg-config itself.
+    elsewhere = tmp_path / "libdir"
+    elsewhere.mkdir()
+    assert configure_fingerprint(setup_args=(), env={**env, "PKG_CONFIG_LIBDIR": str(elsewhere)},
+                                 build_env_packages=[]) != configure_fingerprint(setup_args=(), env=env,
+                                                                                 build_env_packages=[])
+
+
 def test_stored_wheel_needs_a_matching_stamp(tmp_path):
     partial, store = tmp_path / "full.partial", tmp_path / "full"
     partial.mkdir()

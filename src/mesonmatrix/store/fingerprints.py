@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from ..machine.ccache import ccache_on_path
+from ..machine.commands import probe
 
 # Environment variables that change what a build produces.
 FINGERPRINT_ENV = ("CC", "CXX", "FC", "CFLAGS", "CXXFLAGS", "FFLAGS", "LDFLAGS", "CPPFLAGS",
@@ -37,6 +38,23 @@ def pkg_config_digest(search_path: str) -> str:
             except OSError:
                 continue
     return digest.hexdigest()
+
+
+def pkg_config_search_path(env: Mapping[str, str]) -> str:
+    """Every folder the build's pkg-config reads .pc files from: PKG_CONFIG_PATH, then
+    PKG_CONFIG_LIBDIR or, unset, pkg-config's own default (``pc_path``, e.g. Debian's
+    /usr/lib/x86_64-linux-gnu/pkgconfig, where ``apt-get install libqhull-dev`` puts
+    qhull_r.pc). Without the default, installing a system library after a build left an
+    ``auto`` cell reusing the wheel that had vendored it."""
+    folders = [env.get("PKG_CONFIG_PATH", "")]
+    if env.get("PKG_CONFIG_LIBDIR") is not None:
+        folders.append(env["PKG_CONFIG_LIBDIR"])
+    else:
+        command = shutil.which("pkg-config", path=env.get("PATH"))
+        answer = probe([command, "--variable", "pc_path", "pkg-config"], env=env) if command else None
+        if answer is not None and answer.returncode == 0:
+            folders.append(answer.stdout.strip())
+    return os.pathsep.join(f for f in folders if f)
 
 
 def fixed_at_first_setup(env: Mapping[str, str], *, leave_out: Iterable[str] = ()) -> dict[str, object]:
@@ -64,7 +82,7 @@ def configure_fingerprint(
     compiler changes) the build dir must start afresh rather than be reconfigured."""
     payload = {
         "setup_args": list(setup_args),
-        "pkg_config": pkg_config_digest(env.get("PKG_CONFIG_PATH", "")),
+        "pkg_config": pkg_config_digest(pkg_config_search_path(env)),
         "build_env": sorted(build_env_packages),
         **fixed_at_first_setup(env),
     }
