@@ -49,3 +49,13 @@ def installed_build_info(home: Path, session: str) -> dict[str, Any]:
         capture_output=True, text=True, check=True, cwd="/",
     )
     return json.loads(out.stdout)
+
+
+def runpaths(folder: Path) -> list[str]:
+    """Every RPATH or RUNPATH entry of the shared objects below ``folder`` (readelf's lines):
+    a repackaged extension must find its libraries where the distribution puts them."""
+    found = []
+    for so in folder.rglob("*.so"):
+        out = subprocess.run(["readelf", "-d", str(so)], capture_output=True, text=True, check=True).stdout
+        found += [line for line in out.splitlines() if "RPATH" in line or "RUNPATH" in line]
+    return found

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import prerequisites
-from cells import run_nox_cell
+from cells import run_nox_cell, runpaths
 
 pytestmark = pytest.mark.integration
 
@@ -21,14 +21,6 @@ pytestmark = pytest.mark.integration
 def home(tmp_path_factory):
     prerequisites.command("dpkg-deb", "lintian", fix="sudo apt-get install -y lintian")
     return tmp_path_factory.mktemp("repackage-home")
-
-
-def _readelf_paths(folder: Path) -> list[str]:
-    found = []
-    for so in folder.rglob("*.so"):
-        out = subprocess.run(["readelf", "-d", str(so)], capture_output=True, text=True, check=True).stdout
-        found += [line for line in out.splitlines() if "RPATH" in line or "RUNPATH" in line]
-    return found
 
 
 def test_a_deb_depends_on_debians_openblas_lints_clean_and_passes_its_tests(home, tmp_path):
@@ -45,7 +37,7 @@ def test_a_deb_depends_on_debians_openblas_lints_clean_and_passes_its_tests(home
     assert [r["old"] for r in package["relocated"]] == ["/usr/lib/x86_64-linux-gnu/openblas-pthread"]
     unpacked = tmp_path / "x"
     subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
-    assert _readelf_paths(unpacked) == [] and not list(unpacked.rglob("*.libs"))
+    assert runpaths(unpacked) == [] and not list(unpacked.rglob("*.libs"))
     names = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True, check=True).stdout
     assert "./usr/lib/python3/dist-packages/blasdemo/_linalg.cpython-312-x86_64-linux-gnu.so" in names
     assert "./usr/share/doc/python3-blasdemo/copyright" in names and "root/root" in names

@@ -17,10 +17,8 @@ machine (debug packages, build-id links, bytecode) goes in.
 
 from __future__ import annotations
 
-import base64
 import csv
 import datetime
-import hashlib
 import io
 import os
 import re
@@ -34,6 +32,7 @@ from packaging.utils import canonicalize_name
 
 from ..errors import CellError
 from ..machine.commands import CommandRunner
+from ..wheels.rewrite import record_hash
 from .staging import Layout
 
 RPMBUILD_COMMANDS = {"rpmbuild": "rpm", "rpm": "rpm", "rpm2archive": "rpm", "rpmsign": "rpm", "rpmlint": "rpmlint",
@@ -113,8 +112,7 @@ def drop_stray_shebangs(site: Path) -> list[str]:
         rows = list(csv.reader(record.read_text(encoding="utf-8").splitlines()))
         for row in rows:
             if row and row[0] in changed:
-                digest = base64.urlsafe_b64encode(hashlib.sha256(changed[row[0]]).digest()).rstrip(b"=").decode()
-                row[1:3] = [f"sha256={digest}", str(len(changed[row[0]]))]
+                row[1:3] = [record_hash(changed[row[0]]), str(len(changed[row[0]]))]
         text = io.StringIO()
         csv.writer(text, lineterminator="\n").writerows(rows)
         stat = record.stat()
