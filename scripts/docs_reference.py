@@ -152,7 +152,10 @@ def record_page() -> str:
     lines = ["# The result record", "", GENERATED.strip(), "",
              f"Every cell writes `.matrix/results/<target>/<session>/result.json`, schema version "
              f"{record.SCHEMA_VERSION} (the JSON Schema ships in the package: "
-             "`mesonmatrix/schemas/result-record.schema.json`).", ""]
+             "`mesonmatrix/schemas/result-record.schema.json`).", "",
+             "Every path inside the project root (the default workspace `.matrix/` is there) is written "
+             "relative to that root, in POSIX form, so records gathered from CI jobs still name their files; "
+             "paths outside it (the shared cache, the Python, a `MESONMATRIX_HOME` elsewhere) stay absolute.", ""]
     seen: list[type] = []
     pending: list[type] = [record.ResultRecord]
     while pending:

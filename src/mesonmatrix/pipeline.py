@@ -169,7 +169,7 @@ def run_cell(
 def _write(run: _Run, state: CellState, record: ResultRecord) -> Path:
     path = run.record_path(state)
     try:
-        write_record(record, path)
+        write_record(record, path, run.options.project_root)
     except OSError as exc:  # a full disk, most likely: say so in one line, the record is returned all the same
         run.progress.say(f"could not write the result record {path}: {_disk_full(exc) or exc}")
     return path

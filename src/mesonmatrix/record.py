@@ -1,7 +1,8 @@
 """The result record each cell writes: typed sub-records, one JSON file, written atomically.
 
 Location: ``<workspace>/results/<target>/<session>/result.json`` (the workspace is
-``.matrix/`` in the project root unless MESONMATRIX_HOME says otherwise). The pipeline
+``.matrix/`` in the project root unless MESONMATRIX_HOME says otherwise). Paths inside
+the project root are written relative to it (``relative_to_root``). The pipeline
 assembles a record once, from its stages' results; ``load_record`` reads one back into
 the same types for the report.
 """
@@ -299,8 +300,49 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_record(record: ResultRecord, path: Path) -> None:
-    write_atomically(path, record.to_json())
+def write_record(record: ResultRecord, path: Path, root: Path | None = None) -> None:
+    """``root``: the project root; the file then names paths under it relative to it."""
+    write_atomically(path, (record if root is None else relative_to_root(record, root)).to_json())
+
+
+def _relative(value: str | None, root: Path) -> str | None:
+    """``value`` relative to ``root`` (POSIX form) when it is an absolute path inside it."""
+    if not value or not os.path.isabs(value):
+        return value
+    for base in (root, root.resolve()):
+        if Path(value).is_relative_to(base):
+            return Path(value).relative_to(base).as_posix()
+    return value  # outside the project (a shared cache, the Python, a MESONMATRIX_HOME elsewhere)
+
+
+def relative_to_root(record: ResultRecord, root: Path) -> ResultRecord:
+    """The record as its file holds it: every path inside the project root (the default
+    workspace ``.matrix/`` is there) relative to that root, like ``matrix_file`` and the lock
+    paths, so that records gathered from CI jobs or another checkout still name their
+    files; paths elsewhere stay absolute. ``recorded_path`` reads one back."""
+    def wheels(infos: list[WheelInfo]) -> list[WheelInfo]:
+        return [dataclasses.replace(w, path=_relative(w.path, root) or w.path) for w in infos]
+
+    runtime = record.blas_runtime
+    if runtime is not None:
+        runtime = dataclasses.replace(
+            runtime, library=_relative(runtime.library, root), extension=_relative(runtime.extension, root),
+            # threadpoolctl's entries are "<api>:<path>"
+            threadpoolctl=[f"{api}:{_relative(where, root)}" if sep else entry
+                           for entry in runtime.threadpoolctl for api, sep, where in [entry.partition(":")]])
+    package = record.package
+    if package is not None:
+        package = dataclasses.replace(package, path=_relative(package.path, root) or package.path)
+    return dataclasses.replace(
+        record, wheels=wheels(record.wheels), built_wheels=wheels(record.built_wheels), blas_runtime=runtime,
+        package=package, build_dir=_relative(record.build_dir, root), log=_relative(record.log, root),
+        matrix_file=_relative(record.matrix_file, root) or record.matrix_file)
+
+
+def recorded_path(value: str, root: Path) -> Path:
+    """A path as a record names it, for reading: relative ones are under the project root."""
+    path = Path(value)
+    return path if path.is_absolute() else root / path
 
 
 class RecordError(ValueError):

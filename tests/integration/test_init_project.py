@@ -41,6 +41,12 @@ def test_init_then_the_first_linux_cell_passes_in_that_repository(tmp_path):
                         .read_text())
     assert record["status"] == "passed" and record["tests"]["passed"] >= 10
     assert record["locks"]["build"]["path"] == "locks/blasdemo/py3.12-build-openblas.txt"
+    # The workspace is inside the project: its paths are relative to the project root, so the
+    # record still names its files when CI jobs' results are gathered elsewhere.
+    wheel = record["wheels"][0]["path"]
+    assert wheel.startswith(".matrix/results/blasdemo/build-3.12-openblas/") and (project / wheel).is_file()
+    assert record["log"] == ".matrix/results/blasdemo/build-3.12-openblas/cell.log"
+    assert str(project) not in json.dumps({k: v for k, v in record.items() if k != "error"})
     again = subprocess.run([sys.executable, "-m", "mesonmatrix", "init", "--tool-requirement", "mesonmatrix"],
                            cwd=project, env=env, capture_output=True, text=True)
     assert again.returncode == 2 and "--force" in again.stderr

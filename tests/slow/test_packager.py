@@ -7,7 +7,6 @@ Slow (a SciPy build each, about half an hour cold on 2 cores): ``python3 -m pyte
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -40,11 +39,12 @@ def test_scipy_deb_depends_on_debians_qhull():
     assert result.returncode == 0, result.output[-3000:]
     record = result.record
     assert record["system_components"].get("qhull") == "system", record["system_components"]
-    depends = subprocess.run(["dpkg-deb", "-f", record["package"]["path"], "Depends"], capture_output=True,
+    deb = ROOT / record["package"]["path"]  # the workspace is inside the project: relative to it
+    depends = subprocess.run(["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True,
                              text=True, check=True).stdout
     assert "libqhull" in depends and "libopenblas0-pthread" in depends, depends
-    unpacked = Path(record["package"]["path"]).parent / "check"
-    subprocess.run(["dpkg-deb", "-x", record["package"]["path"], str(unpacked)], check=True)
+    unpacked = deb.parent / "check"
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
     assert not list(unpacked.rglob("libqhull*")), "qhull was bundled instead of depended on"
     assert record["tests"]["passed"] > 100 and record["tests"]["failed"] == 0
 

@@ -1,6 +1,7 @@
 """The result record round-trips through JSON into its typed sub-records."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from mesonmatrix.record import (
     ToolchainRecord,
     WheelInfo,
     load_record,
+    recorded_path,
     write_record,
 )
 
@@ -51,6 +53,34 @@ def test_unknown_keys_from_a_newer_record_are_ignored(tmp_path):
     data["something_new"] = {"x": 1}
     path.write_text(json.dumps(data))
     assert load_record(path).session == "build-3.12-openblas-split"
+
+
+def test_paths_inside_the_project_are_written_relative_to_it(tmp_path):
+    root = tmp_path / "proj"
+    ws = root / ".matrix"
+    record = ResultRecord(
+        session="build-3.12-openblas", target="demo", python="3.12", blas="openblas", platform="linux-x86_64",
+        system_libraries="none", install_tags="full", matrix_file=str(root / "matrices" / "default.toml"),
+        wheels=[WheelInfo(role="full", path=str(ws / "results/demo/s/dist/a.whl"), size=1, sha256="ab")],
+        built_wheels=[WheelInfo(role="full", path="/elsewhere/b.whl", size=1, sha256="cd")],
+        blas_runtime=BlasRuntime(name="openblas", library=str(ws / "venvs/x/lib.so"), extension="/usr/lib/e.so",
+                                 threadpoolctl=[f"openblas:{ws}/venvs/x/lib.so", "no path here"]),
+        build_dir=str(ws / "build" / "demo-1"), build_env="/root/.cache/mesonmatrix/envs/e", log=str(ws / "cell.log"),
+    )
+    path = tmp_path / "result.json"
+    write_record(record, path, root)
+    data = json.loads(path.read_text())
+    assert data["wheels"][0]["path"] == ".matrix/results/demo/s/dist/a.whl"
+    assert data["matrix_file"] == "matrices/default.toml" and data["log"] == ".matrix/cell.log"
+    assert data["build_dir"] == ".matrix/build/demo-1"
+    assert data["blas_runtime"]["library"] == ".matrix/venvs/x/lib.so"
+    assert data["blas_runtime"]["threadpoolctl"] == ["openblas:.matrix/venvs/x/lib.so", "no path here"]
+    # Outside the project: a shared cache, another disk.
+    assert data["built_wheels"][0]["path"] == "/elsewhere/b.whl" and data["build_env"].startswith("/root/")
+    assert data["blas_runtime"]["extension"] == "/usr/lib/e.so"
+    loaded = load_record(path)
+    assert recorded_path(loaded.wheels[0].path, root) == ws / "results/demo/s/dist/a.whl"
+    assert recorded_path(loaded.built_wheels[0].path, root) == Path("/elsewhere/b.whl")
 
 
 @pytest.mark.parametrize("text", ["not json", "[1, 2]", '{"no_session": true}'])

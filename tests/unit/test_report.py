@@ -57,6 +57,19 @@ def test_only_a_log_file_below_the_results_folder_becomes_a_link(tmp_path):
     assert "javascript" not in page and "passwd" not in page and "elsewhere" not in page
 
 
+def test_a_log_named_relative_to_the_project_root_is_found(tmp_path):
+    # Records name paths inside the project relative to its root (CI gathers them elsewhere).
+    results = tmp_path / "proj" / ".matrix" / "results"
+    cell = results / "demo" / "build-3.12-openblas"
+    cell.mkdir(parents=True)
+    (cell / "cell.log").write_text("relative log")
+    write_record(record("build-3.12-openblas", log=str(cell / "cell.log")), cell / "result.json", tmp_path / "proj")
+    assert json.loads((cell / "result.json").read_text())["log"] == ".matrix/results/demo/build-3.12-openblas/cell.log"
+    page = write_report(results, tmp_path / "report").html.read_text()
+    assert 'href="logs/demo/build-3.12-openblas.log"' in page
+    assert (tmp_path / "report" / "logs" / "demo" / "build-3.12-openblas.log").read_text() == "relative log"
+
+
 def test_markdown_cells_are_escaped(tmp_path):
     results = tmp_path / "results"
     write_record(record("build-3.12-openblas", target="a|b\nc", status="failed"),

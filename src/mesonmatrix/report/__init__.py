@@ -41,10 +41,11 @@ STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096
 
 
 def write_report(results_dir: Path, out_dir: Path, previous: Path | None = None,
-                 matrix_sessions: Sequence[str] = ()) -> Report:
+                 matrix_sessions: Sequence[str] = (), project_root: Path | None = None) -> Report:
     """``previous``: last run's summary.json; cells and tests that changed since are marked.
     ``matrix_sessions``: every cell of the matrix, so that those without a record are
-    listed as not run."""
+    listed as not run. ``project_root``: what the records' relative paths start from (by
+    default the folder holding the workspace, ``<root>/.matrix/results``)."""
     records, unreadable = load_records(results_dir)
     ran = {r.session for r in records}
     not_run = [s for s in matrix_sessions if s not in ran]
@@ -59,7 +60,7 @@ def write_report(results_dir: Path, out_dir: Path, previous: Path | None = None,
     if verified:
         markdown += "\n## Verified wheels\n\n" + verify_table(verified)
     write_atomically(md, markdown)
-    copy_logs(records, results_dir, out_dir)
+    copy_logs(records, results_dir, out_dir, project_root or results_dir.parent.parent)
     write_atomically(page, html_page(records, out_dir, results_dir, unreadable=unreadable, verified=verified,
                                      found=found, changes=changes, previous=str(previous) if previous else None,
                                      not_run=not_run))

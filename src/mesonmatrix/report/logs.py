@@ -11,20 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..record import ResultRecord
+from ..record import ResultRecord, recorded_path
 
 PER_LOG_BYTES = 2 * 1024 * 1024
 
 
-def copy_logs(records: Iterable[ResultRecord], results_dir: Path, out_dir: Path) -> dict[str, str]:
-    """record.log -> its copy, relative to ``out_dir``."""
+def copy_logs(records: Iterable[ResultRecord], results_dir: Path, out_dir: Path, project_root: Path) -> dict[str, str]:
+    """record.log -> its copy, relative to ``out_dir``. A log the record names relative to
+    the project root (as records do) is found under ``project_root``."""
     copied: dict[str, str] = {}
     root = results_dir.resolve()
     for record in records:
         if not record.log:
             continue
-        log = Path(record.log)
-        if not log.is_absolute() or not log.is_file() or not log.resolve().is_relative_to(root):
+        log = recorded_path(record.log, project_root)
+        if not log.is_file() or not log.resolve().is_relative_to(root):
             continue
         relative = Path("logs") / record.target / f"{record.session}.log"
         target = out_dir / relative

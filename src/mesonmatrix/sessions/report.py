@@ -20,7 +20,8 @@ def report_session(session: nox.Session, project_root: Path) -> None:
     workspace = Workspace.default(project_root)
     sessions = [cell.session_name for cell in load_or_exit(project_root).matrix.cells]
     try:
-        report = write_report(workspace.root / "results", workspace.root / "report", args.previous, sessions)
+        report = write_report(workspace.root / "results", workspace.root / "report", args.previous, sessions,
+                              project_root)
     except ValueError as exc:
         session.error(str(exc))
     if report.records == 0 and report.unreadable == 0 and report.verified == 0:
