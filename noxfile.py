@@ -16,6 +16,10 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "src"))  # the logic lives in src/mesonmatrix, importable without installing
 
+from mesonmatrix.machine.bytecode import keep_bytecode  # noqa: E402
+
+keep_bytecode()  # under PYTHONDONTWRITEBYTECODE, the tool's bytecode goes to its cache, not nowhere
+
 from mesonmatrix.sessions import register_cells, register_tools  # noqa: E402
 
 nox.needs_version = ">=2024.3.2"

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from .config.matrixfile import MatrixSet
 from .errors import CellError, CellSkipped, CommandFailed, ToolchainRejected
+from .machine.bytecode import bytecode_env
 from .machine.commands import CommandRunner, probes_logged_to
 from .machine.context import StageContext
 from .machine.locking import exclusive_lock, shared_lock
@@ -239,7 +240,8 @@ def _run_locked(run: _Run, matrices: MatrixSet, state: CellState) -> None:
 
 
 def _context(run: _Run, log: Path) -> StageContext:
-    runner = CommandRunner(log=log, stream=run.progress.stream)
+    runner = CommandRunner(log=log, stream=run.progress.stream,
+                           env=bytecode_env(os.environ, run.workspace.shared_cache))
     runner.env["UV_PYTHON_DOWNLOADS"] = "never"
     runner.env.pop("PYTHONPATH", None)
     return StageContext(runner=runner, progress=run.progress, uv=uv_binary(), shared_cache=run.workspace.shared_cache)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from mesonmatrix.machine.cachedir import shared_cache_dir
 
 from cells import ROOT, run_nox_cell, venv_python
 
@@ -22,7 +25,10 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def headline(home):
-    return run_nox_cell(home, "build-3.12-openblas")
+    # As in many CI images: no bytecode written. The tool keeps its own in its cache instead.
+    result = run_nox_cell(home, "build-3.12-openblas", env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": ""})
+    result.started = time.time() - float(result.record["durations"]["total"])
+    return result
 
 
 def test_headline_cell_builds_repairs_installs_and_tests(headline):
@@ -43,6 +49,15 @@ def test_headline_cell_builds_repairs_installs_and_tests(headline):
     assert "$ auditwheel show" not in Path(r["log"]).read_text()  # only with --verify-repair
     # The tests ran against the installed wheel in the fresh venv, not the source tree.
     assert str(ROOT / "demo") not in Path(r["log"]).read_text().split(" -m pytest ")[-1]
+
+
+def test_bytecode_goes_to_the_cache_never_beside_sources(headline):
+    # The build env's meson was imported (meson-python, meson setup): its bytecode is in the
+    # cache's prefix tree, and nothing was written beside the target's own sources.
+    prefix = shared_cache_dir() / "pycache"
+    assert any(prefix.rglob("mesonbuild/mesonmain.cpython-312.pyc")), f"no meson bytecode under {prefix}"
+    written = [p for p in (ROOT / "demo").rglob("*.pyc") if p.stat().st_mtime >= headline.started]
+    assert not written
 
 
 def test_unchanged_cell_reuses_its_wheel(home, headline):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Cell, system_libraries_slug
+from .cachedir import shared_cache_dir
 
 # In ``results/<target>/``: the source that first used the target's name here.
 SOURCE_CLAIM = ".source"
@@ -47,10 +48,7 @@ class Workspace:
     @classmethod
     def default(cls, project_root: Path) -> Workspace:
         home = os.environ.get("MESONMATRIX_HOME")
-        cache = os.environ.get("MESONMATRIX_CACHE") or os.path.join(
-            os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "mesonmatrix"
-        )
-        return cls(Path(home).resolve() if home else project_root / ".matrix", Path(cache).resolve())
+        return cls(Path(home).resolve() if home else project_root / ".matrix", shared_cache_dir())
 
     def build_key(self, cell: Cell, target_name: str, source_dir: Path) -> str:
         """One compile per (target source, python, blas, platform, system libraries).
