@@ -18,6 +18,7 @@ from .errors import CellError, CellSkipped, CommandFailed, ToolchainRejected
 from .machine.bytecode import bytecode_env
 from .machine.commands import CommandRunner, probes_logged_to
 from .machine.context import StageContext
+from .machine.extras import require_extra
 from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
@@ -58,6 +59,8 @@ class CellState:
 def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
     """The stages in order; each result is kept as soon as it exists, so that a failed
     cell's record shows everything that came before the failure."""
+    if plan.cell.package != WHEEL:  # before the build, not after it
+        require_extra("repackage", f"a .{plan.cell.package} cell")
     results.build_env = build_env.run(plan, ctx, results)
     if plan.loosening is not None:
         results.loosened_source = loosened.run(plan, ctx, results)

@@ -66,9 +66,9 @@ class _Installed:
 
 
 @pytest.mark.parametrize(("direct_url", "wanted"), [
-    (None, "mesonmatrix==1.2.3"),  # from an index: no direct_url.json (PEP 610)
+    (None, "mesonmatrix[all]==1.2.3"),  # from an index: no direct_url.json (PEP 610)
     ('{"url": "https://github.com/o/mesonmatrix", "vcs_info": {"vcs": "git", "commit_id": "abc123"}}',
-     "mesonmatrix @ git+https://github.com/o/mesonmatrix@abc123"),
+     "mesonmatrix[all] @ git+https://github.com/o/mesonmatrix@abc123"),
 ])
 def test_init_pins_exactly_the_running_tool(monkeypatch, direct_url, wanted):
     from mesonmatrix.adopt import pin

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..machine.extras import require_extra
 from .model import GEMM_SYMBOL, Binary, binary_format, gemm_names
 
 
@@ -20,10 +21,12 @@ def read_binary(member: str, path: Path) -> Binary | None:
 
         return read_elf(member, path)
     if kind == "Mach-O":
+        require_extra("verify", "reading a Mach-O file", ("macholib",))
         from .macho import read_macho
 
         return read_macho(member, path)
     if kind == "PE":
+        require_extra("verify", "reading a PE file", ("pefile",))
         from .pe import read_pe
 
         return read_pe(member, path)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CellError
+from ..machine.extras import require_extra
 
 NO_CHANNEL = ("installing a .conda needs conda and a channel for its dependencies, which this machine cannot "
               "reach: its structure and contents were checked against the staging root instead")
@@ -65,7 +66,8 @@ def _conda_arch(subdir: str) -> str:
 def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, python: str, subdir: str,
                 requires: Sequence[str], libraries: Sequence[str], out_dir: Path, epoch: int) -> CondaPackage:
     """The .conda for ``subdir`` (the cell's platform, e.g. ``linux-64``), not this host's."""
-    # Imported here: the library takes a third of a second to import, on every `nox -l`.
+    # Imported here: part of the repackage extra, and a third of a second to import.
+    require_extra("repackage", "a conda cell", ("conda_package_handling",))
     from conda_package_handling import api
 
     relative = sorted(str(p.relative_to(root)) for p in files)
@@ -96,7 +98,8 @@ def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, p
 def check_conda(package: Path, root: Path, files: Sequence[Path]) -> None:
     """Extract ``package`` and compare it with the staging root: the same files, the same
     bytes, and an ``info/`` that lists them all."""
-    # Imported here: the library takes a third of a second to import, on every `nox -l`.
+    # Imported here: part of the repackage extra, and a third of a second to import.
+    require_extra("repackage", "a conda cell", ("conda_package_handling",))
     from conda_package_handling import api
 
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-conda-") as scratch:

@@ -10,10 +10,9 @@ from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
 
-from installer import install
-from installer.destinations import SchemeDictionaryDestination
-from installer.sources import WheelFile
 from packaging.requirements import Requirement
+
+from ..machine.extras import require_extra
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +56,11 @@ def runtime_requirements(root: Path) -> list[str]:
 def stage_wheel(wheel: Path, root: Path, layout: Layout, *, epoch: int) -> list[Path]:
     """Install ``wheel`` below ``root``; returns the files installed (no bytecode: a
     distribution compiles it on the target machine)."""
+    require_extra("repackage", "staging a wheel for a package", ("installer",))
+    from installer import install
+    from installer.destinations import SchemeDictionaryDestination
+    from installer.sources import WheelFile
+
     with WheelFile.open(wheel) as source:
         destination = SchemeDictionaryDestination(
             layout.scheme(source.distribution), interpreter="/usr/bin/python3", script_kind="posix",

@@ -8,6 +8,8 @@ from pathlib import Path
 import nox
 
 from ..config.matrixfile import load_matrices
+from ..errors import PrerequisiteMissing
+from ..machine.extras import require_extra
 from ..machine.workspace import Workspace
 from ..verify import VerifyOptions, verify_wheels, wheels_in
 
@@ -26,6 +28,10 @@ def verify_session(session: nox.Session, project_root: Path) -> None:
     if not session.posargs:
         session.error("give the wheels to check: nox -s verify -- WHEEL|DIR… [--suite NAME] [--no-tests]")
     args = _arguments(list(session.posargs))
+    try:
+        require_extra("verify", "nox -s verify")
+    except PrerequisiteMissing as exc:
+        session.error(str(exc))
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         session.error(f"no such file or folder: {', '.join(missing)}")

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CellError, CommandFailed
+from ..errors import CellError, CommandFailed, PrerequisiteMissing
 from ..machine.context import StageContext
 from ..model import FULL, INSTALL_PLAN, TESTS, Role
 from ..plan import CellPlan
@@ -162,7 +162,10 @@ def _beyond_policy(plan: CellPlan, wheel: Path, failed: CommandFailed, shown: st
     text = " ".join(shown.split())
     symbols = re.search(r"references external versioned symbols in these system-provided shared libraries: "
                         r"(.*?)\s*This constrains the platform tag to \"([^\"]+)\"", text)
-    found = [f"{p.member}: {p.detail}" for p in policy_problems(wheel, tag)]
+    try:
+        found = [f"{p.member}: {p.detail}" for p in policy_problems(wheel, tag)]
+    except PrerequisiteMissing:  # without the verify extra, auditwheel's own account below still names it
+        found = []
     if symbols:
         found.append(f"it needs {symbols.group(1)}, which allows no older tag than {symbols.group(2)}")
     named = "; ".join(found[:5]) if found else (failed.tail.strip().splitlines() or ["(no reason given)"])[-1]

@@ -8,10 +8,10 @@ import zipfile
 from email.parser import HeaderParser
 from pathlib import Path
 
-from installer.sources import WheelFile
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from ..machine.extras import require_extra
 from .problems import Problem
 
 _ISSUE_MEMBER = re.compile(r"(?:of|for) (\S+?)(?:,| didn't| not|$)")
@@ -19,6 +19,9 @@ _ISSUE_MEMBER = re.compile(r"(?:of|for) (\S+?)(?:,| didn't| not|$)")
 
 def record_problems(wheel: Path) -> list[Problem]:
     """Every member whose hash or size differs from RECORD, or that RECORD lacks."""
+    require_extra("verify", "checking a wheel's RECORD", ("installer",))
+    from installer.sources import WheelFile
+
     try:
         with WheelFile.open(wheel) as source:
             source.validate_record(validate_contents=True)

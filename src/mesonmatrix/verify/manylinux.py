@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from ..binaries import Binary
+from ..machine.extras import require_extra
 from .libraries import Resolution, WheelView, relative_to
 from .problems import Problem
 
@@ -24,6 +25,7 @@ _TAG = re.compile(r"^(?P<policy>(many|musl)linux(_\d+_\d+|1|2010|2014))_(?P<arch
 @cache
 def _policies(family: str) -> dict[str, dict[str, object]]:
     """Each policy by its name and its aliases (manylinux2014 is manylinux_2_17)."""
+    require_extra("verify", "checking a wheel against its manylinux policy", ("auditwheel",))
     text = resources.files("auditwheel.policy").joinpath(f"{family}-policy.json").read_text(encoding="utf-8")
     by_name: dict[str, dict[str, object]] = {}
     for policy in json.loads(text):

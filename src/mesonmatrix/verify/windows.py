@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import posixpath
 import re
-
-from delvewheel import _dll_list
+from functools import cache
+from types import ModuleType
 
 from ..binaries import Binary
+from ..machine.extras import require_extra
 from .libraries import Resolution, WheelView
 from .problems import Problem
 
@@ -22,8 +23,22 @@ _MACHINE = {"win_amd64": "amd64", "win_arm64": "arm64", "win32": "win32"}
 # The Visual C++ runtime's DLLs besides those CPython ships (Microsoft's "Redistributing
 # Visual C++ files" lists them): msvcp140*, vcomp140, concrt140, vccorlib140, the _1 … parts.
 _VC_REDIST = re.compile(r"(msvcp140(_\w+)?|vcomp140|concrt140|vccorlib140|vcruntime140_1|vcamp140)\.dll")
-_SYSTEM_NAMES = {"amd64": _dll_list.ignore_names_x64, "arm64": _dll_list.ignore_names_arm64,
-                 "win32": _dll_list.ignore_names_x86}
+
+
+@cache
+def _dll_lists() -> ModuleType:
+    """delvewheel's lists (part of the verify extra), imported on first use."""
+    require_extra("verify", "checking a Windows wheel's DLLs", ("delvewheel",))
+    from delvewheel import _dll_list
+
+    lists: ModuleType = _dll_list  # delvewheel has no type information
+    return lists
+
+
+def _system_names(machine: str) -> set[str]:
+    lists = _dll_lists()
+    by_machine = {"amd64": lists.ignore_names_x64, "arm64": lists.ignore_names_arm64, "win32": lists.ignore_names_x86}
+    return set(by_machine.get(machine, lists.ignore_names_x64))
 
 
 def applies(platform: str) -> bool:
@@ -33,14 +48,14 @@ def applies(platform: str) -> bool:
 def _from_python(name: str, abi_platform: str) -> bool:
     """DLLs the CPython of this tag brings (vcruntime140.dll for cp312-win_amd64, …)."""
     return any(re.fullmatch(pattern, abi_platform) and name in names
-               for pattern, names in _dll_list.ignore_by_abi_platform.items())
+               for pattern, names in _dll_lists().ignore_by_abi_platform.items())
 
 
 def is_system(name: str, platform: str, abi: str) -> bool:
     lowered = name.lower()
-    if lowered in _SYSTEM_NAMES.get(_MACHINE.get(platform, "amd64"), set()):
+    if lowered in _system_names(_MACHINE.get(platform, "amd64")):
         return True
-    if any(pattern.fullmatch(lowered) for pattern in _dll_list.ignore_regexes):
+    if any(pattern.fullmatch(lowered) for pattern in _dll_lists().ignore_regexes):
         return True
     # ucrtbase.dll is part of Windows 10 and later (the Universal CRT).
     return lowered == "ucrtbase.dll" or _from_python(lowered, f"{abi}-{platform}")
