@@ -10,10 +10,12 @@ import stat
 import pytest
 
 from mesonmatrix.errors import PrerequisiteMissing
-from mesonmatrix.machine.pythons import find_python, interpreter_version
+from mesonmatrix.machine.pythons import find_python, full_version, interpreter_version
+
+ANSWERS_312 = 'case "$2" in *python_version*) echo 3.12 3.12.1;; *) echo 3.12;; esac'
 
 
-def stand_in(path, script="echo 3.12"):
+def stand_in(path, script=ANSWERS_312):
     """An executable that answers like an interpreter (or fails, with another script)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"#!/bin/sh\n{script}\n")
@@ -73,6 +75,23 @@ def test_the_cached_answer_is_used_only_while_it_still_runs(pyenv, tmp_path):
     assert find_python("3.12", cache_file=cache) == real
     assert str(real) in cache.read_text()
     assert os.path.exists(cache)
+
+
+def test_an_unchanged_interpreter_is_not_run_again(pyenv, tmp_path):
+    root, _ = pyenv
+    runs = tmp_path / "runs"
+    real = stand_in(root / "versions" / "3.12.1" / "bin" / "python3.12", f"echo run >> {runs}; {ANSWERS_312}")
+    cache = tmp_path / "pythons.json"
+    assert find_python("3.12", cache_file=cache) == real
+    assert full_version(real, cache_file=cache) == "3.12.1"
+    before = runs.read_text().count("run")
+    for _ in range(3):  # each cell asks both: from the cache while the file is unchanged
+        assert find_python("3.12", cache_file=cache) == real
+        assert full_version(real, cache_file=cache) == "3.12.1"
+    assert runs.read_text().count("run") == before
+    # A reinstalled interpreter (another file) is asked again.
+    stand_in(real, f"echo run >> {runs}; echo 3.12 3.12.7")
+    assert full_version(real, cache_file=cache) == "3.12.7"
 
 
 def test_a_free_threaded_python_is_its_own_version(pyenv):

@@ -22,16 +22,50 @@ _VERSION_CODE = ("import sys, sysconfig; print('%d.%d' % sys.version_info[:2] "
                  "+ ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))")
 
 
+# Both answers at once: the matrix's spelling, then major.minor.micro.
+_FACTS_CODE = ("import platform, sys, sysconfig; print('%d.%d' % sys.version_info[:2] "
+               "+ ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''), platform.python_version())")
+
+
 def interpreter_version(executable: Path | str) -> str | None:
     """``3.12`` (or ``3.13t``, free-threaded) of a working interpreter, or None if it does not run."""
     out = probe([str(executable), "-c", _VERSION_CODE])
     return out.stdout.strip() if out is not None and out.returncode == 0 else None
 
 
-def full_version(executable: Path | str) -> str | None:
+def full_version(executable: Path | str, *, cache_file: Path | None = None) -> str | None:
     """``major.minor.micro`` of a working interpreter (``3.12.1``), or None if it does not run."""
-    out = probe([str(executable), "-c", "import platform; print(platform.python_version())"])
-    return out.stdout.strip() if out is not None and out.returncode == 0 else None
+    facts = _facts(Path(executable), cache_file)
+    return facts[1] if facts else None
+
+
+def _signature(executable: Path) -> str | None:
+    """What changes when the interpreter does: its resolved file's identity and mtime."""
+    try:
+        st = executable.resolve().stat()
+    except OSError:
+        return None
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _facts(executable: Path, cache_file: Path | None) -> tuple[str, str] | None:
+    """(``3.12``, ``3.12.1``) of an interpreter: run once, then remembered in ``cache_file``
+    for as long as the interpreter's file is unchanged. Each query is a Python start-up
+    (about 0.1 s), and every cell asked two of them."""
+    signature = _signature(executable)
+    known = _read_cache(cache_file)
+    key = f"facts:{executable}"
+    cached = known.get(key)
+    if signature and isinstance(cached, list) and len(cached) == 3 and cached[0] == signature:
+        return str(cached[1]), str(cached[2])
+    out = probe([str(executable), "-c", _FACTS_CODE])
+    if out is None or out.returncode != 0 or len(out.stdout.split()) != 2:
+        return None
+    tag, full = out.stdout.split()
+    if cache_file is not None and signature:
+        known[key] = [signature, tag, full]
+        _write_cache(cache_file, known)
+    return tag, full
 
 
 def pyenv_root() -> Path:
@@ -63,22 +97,29 @@ def find_python(version: str, *, cache_file: Path | None = None) -> Path:
     """A working interpreter for ``version``; ``cache_file`` remembers the answer.
 
     Discovery runs each candidate, and a failing pyenv shim alone costs about 0.1 s, on
-    every cell. The cached answer is keyed by PATH and PYENV_VERSION and still has to run
-    and report the right version before it is used.
+    every cell. The cached answer is keyed by PATH and PYENV_VERSION and still has to
+    report the right version before it is used: by running, or, while its file is
+    unchanged, from what it reported before.
     """
     key = json.dumps([version, os.environ.get("PATH", ""), os.environ.get("PYENV_VERSION", "")])
-    known = _read_cache(cache_file)
-    cached = known.get(key)
-    if isinstance(cached, str) and interpreter_version(cached) == version:
-        return Path(cached)
+    cached = _read_cache(cache_file).get(key)
+    if isinstance(cached, str):
+        facts = _facts(Path(cached), cache_file)
+        if facts is not None and facts[0] == version:
+            return Path(cached)
     found = own_executable(_discover(version))
     if cache_file is not None:
+        known = _read_cache(cache_file)
         known[key] = str(found)
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
-        partial.write_text(json.dumps(known, indent=1))
-        partial.replace(cache_file)
+        _write_cache(cache_file, known)
     return found
+
+
+def _write_cache(cache_file: Path, known: dict[str, object]) -> None:
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
+    partial.write_text(json.dumps(known, indent=1))
+    partial.replace(cache_file)
 
 
 def own_executable(candidate: Path) -> Path:

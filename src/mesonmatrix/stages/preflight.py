@@ -23,11 +23,11 @@ from ..targets.target import Target
 BUILD_COMMANDS = {"ninja": "ninja-build", "pkg-config": "pkg-config"}
 
 
-def check_requires_python(target: Target, python: Path) -> None:
+def check_requires_python(target: Target, python: Path, *, cache_file: Path | None = None) -> None:
     """The target's ``requires-python`` must admit the cell's interpreter."""
     if not target.requires_python:
         return
-    version = full_version(python)
+    version = full_version(python, cache_file=cache_file)
     try:
         allowed = SpecifierSet(target.requires_python)
     except InvalidSpecifier:
