@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import CellSkipped, PrerequisiteMissing
 from ..machine.apt import ensure_commands
+from ..machine.bytecode import seed_bytecode
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
 from ..machine.pythons import find_python
@@ -53,7 +54,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
     except PrerequisiteMissing as exc:
         # A matrix lists every Python a project supports; a machine need not have them all.
         raise CellSkipped(str(exc)) from None
-    check_requires_python(plan.target, python)
+    check_requires_python(plan.target, python, cache_file=ctx.shared_cache / "pythons.json")
     source = (
         f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(plan.build_requirements)}"
     )
@@ -63,20 +64,30 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
         exclusive_lock(plan.build_env, ctx.say),
     ):
         stamp = plan.build_env / "mesonmatrix-requirements.json"
+        # What the env holds, as `uv pip freeze` said when it was made: the env is never
+        # changed after that (it is remade when the stamp differs), so asking again on
+        # every cell only cost a uv start.
+        frozen = plan.build_env / "mesonmatrix-packages.txt"
         lock_sha = plan.locks.build.sha256 if plan.locks.build else None
         wanted = json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "lock": lock_sha})
-        if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists()):
+        if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists() and frozen.is_file()):
             stamp.unlink(missing_ok=True)
             # The provider's .pc files describe this env's packages: rewritten with it.
             shutil.rmtree(plan.pkg_config_dir, ignore_errors=True)
             ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
             _install_requirements(plan, ctx, env_python)
+            siblings = sorted(p for p in plan.build_env.parent.glob(f"py{plan.cell.python}-*") if p.is_dir()
+                              and not p.is_symlink() and p != plan.build_env)
+            linked = seed_bytecode(plan.build_env, siblings, ctx.runner.env)
+            if linked:
+                ctx.say(f"    {linked} bytecode files linked from a sibling env (Python checks each before use)")
+            frozen.write_text("".join(f"{line}\n" for line in _installed_packages(ctx, env_python)))
             stamp.write_text(wanted)
         else:
             ctx.say(f"    build env up to date: {plan.build_env}")
         plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
         plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
-        packages = _installed_packages(ctx, env_python)
+        packages = tuple(frozen.read_text().splitlines())
     epoch = int(ctx.runner.env.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
     variables = _build_variables(plan, ctx.runner.env, epoch)
     ensure_build_commands(ctx.runner, variables["PATH"])
