@@ -63,6 +63,10 @@ class CommandTimedOut(CommandFailed):
                      f"started (log: {log})\n{tail}",)
 
 
+class CommandCancelled(CommandFailed):
+    """A command stopped because its runner was cancelled (from another thread)."""
+
+
 class TargetError(CellError):
     """A target that cannot be built: unknown, missing, or not a meson-python project."""
 

@@ -114,3 +114,40 @@ def test_a_deadline_is_shared_by_every_command(tmp_path):
     with pytest.raises(CommandTimedOut):
         runner.run([sys.executable, "-c", "import time; time.sleep(30)"], label="second")
     assert time.monotonic() - start < 10  # only what was left of the 3 s
+
+
+@linux_only
+def test_a_command_on_another_thread_survives_this_ones_leftover_sweep(tmp_path):
+    """The test venv is made on a thread while the build runs: when the venv's command ends
+    and sweeps its leftovers, the build started after it (so not among what was running
+    when the venv's command began) must live on, as must a quick query of this process."""
+    import subprocess
+    import threading
+
+    def first() -> None:
+        CommandRunner(log=tmp_path / "other.log", stream=io.StringIO()).run(["sleep", "0.8"], label="first")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    time.sleep(0.3)
+    query = subprocess.Popen(["sleep", "1.2"])  # as ``probe`` runs one: in this process's own session
+    later = _runner(tmp_path).run(["sleep", "1.5"], label="started later", check=False)
+    thread.join()
+    assert later.returncode == 0
+    assert query.wait() == 0
+
+
+def test_a_cancelled_runner_stops_its_command_at_once(tmp_path):
+    import threading
+
+    from mesonmatrix.errors import CommandCancelled
+
+    cancel = threading.Event()
+    runner = dataclasses.replace(_runner(tmp_path), cancel=cancel)
+    threading.Timer(0.3, cancel.set).start()
+    start = time.monotonic()
+    with pytest.raises(CommandCancelled):
+        runner.run(["sleep", "30"], label="long")
+    assert time.monotonic() - start < 5
+    with pytest.raises(CommandCancelled):  # and starts nothing more
+        runner.run(["true"], label="next")

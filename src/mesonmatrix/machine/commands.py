@@ -17,8 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import CommandFailed, CommandTimedOut, PrerequisiteMissing
+from ..errors import CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
 from .processes import become_subreaper, descendants, end_leftovers
+
+# The commands running now, by pid. Each is the leader of a session of its own, so a
+# process whose session is one of these belongs to a command still running (one on
+# another thread, such as the test venv made while the build runs): the leftover sweep
+# after a command ends spares them.
+_RUNNING: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
+
+@contextlib.contextmanager
+def _other_commands() -> Iterator[frozenset[int]]:
+    """The sessions of the commands running now, held still (none starts) while in use,
+    and this process's own: a command's leftovers are in its session or in one of their
+    own (a daemon's setsid), never in ours, where only quick queries (``probe``) run."""
+    own = {os.getsid(0)} if hasattr(os, "getsid") else set()
+    with _RUNNING_LOCK:
+        yield frozenset(_RUNNING | own)
+
 
 # Where quick queries (``probe``) are logged while a cell runs: its cell.log.
 _PROBE_LOG: contextvars.ContextVar[Path | None] = contextvars.ContextVar("probe_log", default=None)
@@ -87,6 +104,9 @@ class CommandRunner:
     # shared by several commands (a test suite's). ``dataclasses.replace(runner,
     # deadline=…)`` is the same runner with one.
     deadline: float | None = None
+    # Set from another thread to stop the command running now (and refuse new ones):
+    # raises CommandCancelled. For commands run on a thread of their own.
+    cancel: threading.Event | None = None
 
     def run(
         self,
@@ -120,35 +140,43 @@ class CommandRunner:
         start = time.monotonic()
         become_subreaper()
         before = frozenset(descendants())
+        if self.cancel is not None and self.cancel.is_set():
+            raise CommandCancelled(args, -1, self.log, "cancelled before it started")
         with self.log.open("a", encoding="utf-8") as log:
             log.write(f"\n$ {shlex.join(args)}\n")
             log.flush()
-            process = _start(args, cwd=cwd, env=env)
+            with _RUNNING_LOCK:  # no sweep lists processes while a command starts unregistered
+                process = _start(args, cwd=cwd, env=env)
+                _RUNNING.add(process.pid)
             output = _Output(process, log, self.stream, self.echo_output if echo is None else echo)
             try:
-                expired = _wait(process, output, _limit(timeout, self.deadline), idle_timeout)
-                if expired:
+                expired = _wait(process, output, _limit(timeout, self.deadline), idle_timeout, self.cancel)
+                if expired is not None:
                     stop_process_group(process)
             except BaseException:
                 # Ctrl-C, SIGTERM or an error of ours: never leave the command, or what it
                 # started (ninja, the compilers), running behind us.
                 stop_process_group(process)
-                self._end_leftovers(before | {process.pid}, log)
+                self._end_leftovers(before | {process.pid}, process.pid, log)
                 raise
-            self._end_leftovers(before | {process.pid}, log)
+            self._end_leftovers(before | {process.pid}, process.pid, log)
             output.finish()
             returncode = process.wait()
             log.write(f"[exit {returncode} after {time.monotonic() - start:.1f}s]\n")
         if grouped:
             self._say("::endgroup::")
+        if expired == _CANCELLED:
+            raise CommandCancelled(args, returncode, self.log, "\n".join(output.tail))
         if expired:
             raise CommandTimedOut(args, expired, self.log, "\n".join(output.tail))
         if check and returncode != 0:
             raise CommandFailed(args, returncode, self.log, "\n".join(output.tail))
         return subprocess.CompletedProcess(args, returncode, "".join(output.lines), "")
 
-    def _end_leftovers(self, keep: frozenset[int], log: TextIO) -> None:
-        ended = end_leftovers(keep)
+    def _end_leftovers(self, keep: frozenset[int], pid: int, log: TextIO) -> None:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(pid)
+        ended = end_leftovers(keep, spared_sessions=_other_commands)
         if ended:
             named = "; ".join(f"pid {p.pid}: {p.command[:200]}" for p in ended)
             message = f"[ended {len(ended)} process(es) the command left running: {named}]"
@@ -223,9 +251,13 @@ def _limit(timeout: float | None, deadline: float | None) -> float | None:
     return left if timeout is None else timeout if left is None else min(timeout, left)
 
 
+_CANCELLED = -1.0  # what _wait returns when the runner's cancel event was set
+
+
 def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None,
-          idle_timeout: float | None) -> float | None:
-    """Wait for the command to end; the limit it broke (seconds), or None when it ended.
+          idle_timeout: float | None, cancel: threading.Event | None = None) -> float | None:
+    """Wait for the command to end; the limit it broke (seconds), ``_CANCELLED``, or None
+    when it ended.
 
     The exit is waited for on a thread of its own, blocked in waitpid, so it is seen the
     moment it happens: ``Popen.wait(timeout=…)`` polls with sleeps of up to 50 ms, which
@@ -242,6 +274,8 @@ def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None
     while True:
         if ended.wait(0.2):
             return None
+        if cancel is not None and cancel.is_set():
+            return _CANCELLED
         now = time.monotonic()
         if timeout is not None and now - start > timeout:
             return timeout

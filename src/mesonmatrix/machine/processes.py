@@ -18,6 +18,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,14 +97,22 @@ def _is_zombie(pid: int) -> bool:
     return stat[stat.rfind(")") + 2:].startswith("Z")
 
 
-def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 3.0) -> list[Leftover]:
-    """End every descendant of this process except ``keep`` (and theirs): SIGTERM, then
-    SIGKILL after ``grace`` seconds, then reap those that are now this process's children.
-    Returns what was ended, for the log. Repeats while ending one frees another (a child
-    re-parented here only as its parent died)."""
+def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 3.0,
+                  spared_sessions: Callable[[], AbstractContextManager[frozenset[int]]] | None = None
+                  ) -> list[Leftover]:
+    """End every descendant of this process except ``keep`` (and theirs) and those in the
+    sessions ``spared_sessions`` yields (commands still running beside this one; the
+    processes are listed inside it, so a command it guards cannot start unseen meanwhile):
+    SIGTERM, then SIGKILL after ``grace`` seconds, then reap those that are now this
+    process's children. Returns what was ended, for the log. Repeats while ending one frees
+    another (a child re-parented here only as its parent died)."""
     ended: dict[int, Leftover] = {}
+    spared: frozenset[int] = frozenset()
     for _ in range(5):
-        alive = [pid for pid in descendants() if pid not in keep and not _is_zombie(pid)]
+        with spared_sessions() if spared_sessions else contextlib.nullcontext(frozenset()) as sessions:
+            alive = [pid for pid in descendants() if pid not in keep and not _is_zombie(pid)
+                     and _session(pid) not in sessions]
+            spared = frozenset(pid for pid in descendants() if _session(pid) in sessions) if sessions else spared
         if not alive:
             break
         for pid in alive:
@@ -114,8 +124,15 @@ def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 
             deadline = time.monotonic() + grace
             while time.monotonic() < deadline and any(not _is_zombie(p) for p in alive if _exists(p)):
                 time.sleep(0.05)
-    _reap(keep)
+    _reap(frozenset(keep) | spared)
     return list(ended.values())
+
+
+def _session(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except (OSError, AttributeError):
+        return None
 
 
 def _exists(pid: int) -> bool:
