@@ -9,6 +9,7 @@ import os
 import sys
 import time
 import traceback
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -42,6 +43,7 @@ from .stages.package import PackageFailed
 from .stages.test import TestResult, TestsFailed
 from .targets.resolve import resolve_target
 from .targets.target import Target
+from .testing.earlyvenv import EarlyVenv, early_test_venv
 
 
 @dataclass
@@ -67,7 +69,7 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
     # The build env is shared by every cell and checkout on the machine: while this cell
     # builds, repairs and tests with it (its tools are on the tests' PATH), no other
     # process may reinstall or remove it.
-    with shared_lock(plan.build_env, ctx.say):
+    with shared_lock(plan.build_env, ctx.say), _early_test_venv(plan, ctx, results) as results.test_venv:
         results.build = build.run(plan, ctx, results)
         if plan.cell.package != WHEEL:
             _package(plan, ctx, results)
@@ -79,6 +81,16 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
                 raise CellError(results.split.failure)
         if plan.options.run_tests:
             _test(test.run, plan, ctx, results)
+
+
+def _early_test_venv(plan: CellPlan, ctx: StageContext, results: StageResults) -> AbstractContextManager[
+        EarlyVenv | None]:
+    """A wheel cell's test venv, made while the build runs (see testing.earlyvenv)."""
+    env = results.env()
+    lock = plan.tests.lock if plan.cell.package == WHEEL and plan.options.run_tests else None
+    return early_test_venv(plan.test_venv, plan.platform.venv_python(plan.test_venv),
+                           plan.results_dir / "test-venv.log", uv=ctx.uv, python=env.python, lock=lock,
+                           env=ctx.runner.env)
 
 
 def _package(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..machine.context import StageContext
     from ..plan import CellPlan
     from ..record import PackageRecord
+    from ..testing.earlyvenv import EarlyVenv
     from .build import BuildResult
     from .build_env import BuildEnv
     from .partition import SplitCheck
@@ -46,6 +47,7 @@ class StageResults:
     package: PackageRecord | None = None  # deb and conda cells
     split: SplitCheck | None = None  # split cells
     tests: TestResult | None = None
+    test_venv: EarlyVenv | None = None  # wheel cells: the test venv, made while the build and repair run
 
     def env(self) -> BuildEnv:
         if self.build_env is None:

@@ -17,6 +17,7 @@ from ..model import RUNTIME, Role
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
 from ..testing.blascheck import blas_mismatch, probe_blas
+from ..testing.earlyvenv import EarlyVenv
 from ..testing.outside import run_commands, run_test_dir
 from ..testing.pytestrun import run_pytest, run_smoke
 from ..wheels.files import stray_test_files
@@ -55,11 +56,29 @@ def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel
     return venv_py
 
 
-def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[Role, Path]) -> Path:
-    """A fresh venv with the repaired wheels and the test requirements."""
+def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repaired: dict[Role, Path],
+                   early: EarlyVenv | None = None) -> Path:
+    """A fresh venv with the repaired wheels and the test requirements: ``early`` made it
+    (with the requirements) while the build ran, when it is given."""
     wheels = list(repaired.values())
     with ctx.progress.stage("test_env", f"fresh uv venv {plan.test_venv} with {', '.join(p.name for p in wheels)}"):
-        return fill_test_venv(plan, ctx, build_env, wheels)
+        if early is None:
+            return fill_test_venv(plan, ctx, build_env, wheels)
+        try:
+            venv_py = early.wait()
+        finally:
+            _append_log(early.log, ctx.runner.log, early.seconds)
+            ctx.progress.durations["test_env_early"] = early.seconds
+        ctx.runner.run([*install_command(ctx.uv, venv_py, wheels, ()), "--no-deps"],
+                       label="install the wheels under test")
+        return venv_py
+
+
+def _append_log(early_log: Path, cell_log: Path, seconds: float) -> None:
+    """The early venv's commands, into the cell log where the test venv is taken."""
+    with contextlib.suppress(OSError), cell_log.open("a", encoding="utf-8") as out:
+        out.write(f"\n[the test venv was made while the build ran, in {seconds:.1f} s ({early_log.name}):]\n")
+        out.write(early_log.read_text(encoding="utf-8", errors="replace"))
 
 
 class TestsFailed(CellError):
@@ -77,7 +96,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
     source tree, and the BLAS they load proven. Raises TestsFailed (with the result) when
     a test fails or the loaded BLAS is not the cell's."""
     build_env, repaired = earlier.env(), earlier.repaired().paths
-    venv_py = make_test_venv(plan, ctx, build_env, repaired)
+    venv_py = make_test_venv(plan, ctx, build_env, repaired, earlier.test_venv)
     # Tools that the tests shell out to must come from the test venv, not the build env.
     path = os.pathsep.join([str(plan.platform.venv_bin(plan.test_venv)), ctx.runner.env.get("PATH", "")])
     env = {**build_env.env, "PATH": path}
