@@ -38,6 +38,9 @@ PRESET_KEY_HELP = {
     "smoke": "the import smoke test of a runtime-only wheel (Python code)",
     "setup_args": "meson -D options every cell of this target adds",
     "system_requires": "command = Debian package the build needs (installed as root, else named)",
+    "system_library_modules": "use-system-libraries component = the pkg-config module it is found by (with the "
+                              "package that ships it); a cell that requires one pkg-config cannot find fails "
+                              "before its build",
     "blas_args": "flavour = [meson options] where the target selects a flavour its own way",
     "toolchain_min": "toolchain-min cells: cc, cxx, fc = the oldest compilers the target supports",
     "toolchain_min_requires": "requirements a toolchain-min build adds to the lowest [build-system] requires",
@@ -74,6 +77,9 @@ class TargetPreset:
     smoke: str | None = None
     setup_args: tuple[str, ...] = ()  # meson options every cell of this target adds
     system_requires: dict[str, str] = field(default_factory=dict)  # command -> Debian package
+    # use-system-libraries component -> its pkg-config module, and optionally the Debian
+    # package that ships it ("qhull_r libqhull-dev"): checked before a build that requires it.
+    system_library_modules: dict[str, str] = field(default_factory=dict)
     # Meson options that select a BLAS flavour in this target, where they differ from the
     # provider's (SciPy finds scipy-openblas through -Dblas=openblas, NumPy by its name).
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -155,6 +161,20 @@ def _system_requires(file: Path, where: str, value: object) -> dict[str, str]:
             raise MatrixError(file, f"{key}.{command}", "a command name may hold only letters, digits and . _ + -")
         if not PACKAGE_NAME.match(package):
             raise MatrixError(file, f"{key}.{command}", f"{package!r} is not a Debian package name")
+    return dict(value)
+
+
+def _system_library_modules(file: Path, where: str, value: object) -> dict[str, str]:
+    """component = "pkg-config-module [debian-package]": both reach command lines."""
+    key = f"{where}.system_library_modules"
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise MatrixError(file, key, 'expected a table of component = "pkg-config module [Debian package]"')
+    for component, spec in value.items():
+        words = spec.split()
+        if not 1 <= len(words) <= 2 or not COMMAND_NAME.match(words[0]) or (
+                len(words) == 2 and not PACKAGE_NAME.match(words[1])):
+            raise MatrixError(file, f"{key}.{component}",
+                              f"{spec!r} is not 'module' or 'module debian-package' (letters, digits and . _ + -)")
     return dict(value)
 
 
@@ -251,6 +271,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         smoke=raw.get("smoke"),
         setup_args=_string_list(file, f"{where}.setup_args", raw.get("setup_args", [])),
         system_requires=_system_requires(file, where, raw.get("system_requires", {})),
+        system_library_modules=_system_library_modules(file, where, raw.get("system_library_modules", {})),
         blas_args=_blas_args(file, where, raw.get("blas_args", {})),
         toolchain_min=_toolchain_min(file, where, raw.get("toolchain_min", {})),
         toolchain_min_requires=_string_list(file, f"{where}.toolchain_min_requires",

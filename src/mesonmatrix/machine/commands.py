@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,7 +32,8 @@ def _other_commands() -> Iterator[frozenset[int]]:
     """The sessions of the commands running now, held still (none starts) while in use,
     and this process's own: a command's leftovers are in its session or in one of their
     own (a daemon's setsid), never in ours, where only quick queries (``probe``) run."""
-    own = {os.getsid(0)} if hasattr(os, "getsid") else set()
+    getsid: Callable[[int], int] | None = getattr(os, "getsid", None)  # POSIX only
+    own = {getsid(0)} if getsid is not None else set()
     with _RUNNING_LOCK:
         yield frozenset(_RUNNING | own)
 

@@ -129,9 +129,13 @@ def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 
 
 
 def _session(pid: int) -> int | None:
+    """The session ``pid`` is in (None where there are no sessions, or it is gone)."""
+    getsid: Callable[[int], int] | None = getattr(os, "getsid", None)  # POSIX only
+    if getsid is None:
+        return None
     try:
-        return os.getsid(pid)
-    except (OSError, AttributeError):
+        return getsid(pid)
+    except OSError:
         return None
 
 

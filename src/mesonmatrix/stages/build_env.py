@@ -21,7 +21,7 @@ from ..machine.uv import create_venv_command, freeze_command, install_command
 from ..plan import CellPlan
 from ..targets.sources import source_date_epoch
 from . import StageResults
-from .preflight import check_compilers, check_requires_python, ensure_build_commands
+from .preflight import check_compilers, check_requires_python, check_system_libraries, ensure_build_commands
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +92,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
     variables = _build_variables(plan, ctx.runner.env, epoch)
     ensure_build_commands(ctx.runner, variables["PATH"])
     check_compilers(plan.target.languages, {**ctx.runner.env, **variables})
+    check_system_libraries(plan.target, plan.cell.system_libraries_spec, {**ctx.runner.env, **variables})
     return BuildEnv(
         python=python,
         path=plan.build_env,

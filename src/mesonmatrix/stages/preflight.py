@@ -3,6 +3,7 @@ what meson cached in an existing build dir, stops the cell here with the exact f
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,9 +12,10 @@ from mesonbuild.envconfig import ENV_VAR_COMPILER_MAP
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..errors import CellError, PrerequisiteMissing
-from ..machine.apt import ensure_commands
-from ..machine.commands import CommandRunner
+from ..machine.apt import ensure_commands, install_command
+from ..machine.commands import CommandRunner, probe
 from ..machine.pythons import full_version
+from ..model import SystemLibraries
 from ..targets.languages import DeclaredLanguage
 from ..targets.target import Target
 
@@ -91,3 +93,25 @@ def ensure_build_commands(runner: CommandRunner, path: str) -> None:
         still = [c for c in missing if shutil.which(c, path=path) is None]
         if still:
             raise PrerequisiteMissing(f"{', '.join(still)} installed, but not found on the build's PATH {path}")
+
+
+def check_system_libraries(target: Target, spec: SystemLibraries, environ: Mapping[str, str]) -> None:
+    """The system libraries the cell requires (named, or every one for ``all``) that the
+    target's preset maps to a pkg-config module must be found by pkg-config, or the cell
+    stops here, before its build, instead of in meson's configure: which library, how
+    it is looked for, and the package that ships it when the preset names one."""
+    components = target.system_components or ()
+    required = components if spec.mode == "all" else spec.required
+    for component in required:
+        declared = target.system_library_modules.get(component)
+        if declared is None:
+            continue  # not mapped: meson's own lookup is the check
+        module, *package = declared.split()
+        found = probe(["pkg-config", "--exists", module], env=environ)
+        if found is not None and found.returncode == 0:
+            continue
+        fix = (f"sudo {shlex.join(install_command(package))}" if package
+               else "install it")
+        raise PrerequisiteMissing(
+            f"use-system-libraries={spec.meson_value} needs the system's {component}, and pkg-config does not find "
+            f"its module {module!r}: {fix}, or point PKG_CONFIG_PATH at its .pc file")

@@ -60,6 +60,7 @@ class Target:
     smoke: str
     setup_args: tuple[str, ...] = ()
     system_requires: dict[str, str] = field(default_factory=dict)
+    system_library_modules: dict[str, str] = field(default_factory=dict)  # component -> "pkg-config module [package]"
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     toolchain_min: dict[str, str] = field(default_factory=dict)
     toolchain_min_requires: tuple[str, ...] = ()
