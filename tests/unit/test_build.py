@@ -138,3 +138,30 @@ def test_a_download_the_build_cannot_make_is_named():
     assert meson_error(tail).startswith("the build downloads https://github.com/c-util/c-siphash.git/")
     assert meson_error("meson.build:3:0: ERROR: Dependency x not found\n") == \
         "meson.build:3:0: ERROR: Dependency x not found"
+
+
+def test_the_blas_a_stored_wheel_links_is_read_once_while_the_wheel_is_unchanged(tmp_path):
+    import json
+    import os
+    import shutil
+    import zipfile
+
+    from mesonmatrix.stages.build import _linked_blas
+
+    elf = Path(os.__file__).parents[1] / "libpython3.so"  # any ELF shared object stands in for an extension
+    elf = elf if elf.is_file() else Path("/usr/lib/x86_64-linux-gnu/libm.so.6")
+    if not elf.is_file():
+        pytest.skip("needs an ELF shared library to stand in for an extension")
+    wheel = tmp_path / "demo-1.0-cp312-cp312-linux_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.write(elf, "demo/_ext.so")
+    assert _linked_blas(wheel) == ()  # libm loads no BLAS
+    sidecar = wheel.with_name(wheel.name + ".linked-blas.json")
+    kept = json.loads(sidecar.read_text())
+    kept["linked"] = ["libsentinel.so (openblas)"]
+    sidecar.write_text(json.dumps(kept))
+    assert _linked_blas(wheel) == ("libsentinel.so (openblas)",)  # from the sidecar, not re-read
+    shutil.copy(wheel, tmp_path / "copy.whl")
+    os.replace(tmp_path / "copy.whl", wheel)  # a rebuilt wheel: another mtime
+    os.utime(wheel, ns=(1, 1))
+    assert _linked_blas(wheel) == ()

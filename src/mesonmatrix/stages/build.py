@@ -4,6 +4,7 @@ role, each reused from the store while its inputs are unchanged."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from ..machine.toolchain import compiler_id, compiler_version, compilers_used, r
 from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, TESTS, Role
 from ..plan import CellPlan
 from ..providers.families import family_of_library
-from ..record import CompilerCache, CompilerUsed, WheelInfo
+from ..record import CompilerCache, CompilerUsed, WheelInfo, write_atomically
 from ..store.buildslot import build_in_slot, seed_key
 from ..store.cuts import cut_role
 from ..store.fingerprints import build_fingerprint, configure_fingerprint
@@ -108,7 +109,24 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildResult
 
 
 def _linked_blas(wheel: Path) -> tuple[str, ...]:
-    """``libopenblas.so.0 (openblas)`` for each BLAS library a binary of ``wheel`` loads."""
+    """``libopenblas.so.0 (openblas)`` for each BLAS library a binary of ``wheel`` loads;
+    kept beside the wheel (``<wheel>.linked-blas.json``, valid while the wheel's size and
+    mtime are), so a cell that reuses a stored wheel does not read every binary again:
+    SciPy's wheel has over a hundred."""
+    sidecar = wheel.with_name(f"{wheel.name}.linked-blas.json")
+    stat = wheel.stat()
+    identity = [stat.st_size, stat.st_mtime_ns]
+    with contextlib.suppress(OSError, ValueError):
+        kept = json.loads(sidecar.read_text())
+        if kept.get("wheel") == identity and isinstance(kept.get("linked"), list):
+            return tuple(str(x) for x in kept["linked"])
+    linked = _read_linked_blas(wheel)
+    with contextlib.suppress(OSError):
+        write_atomically(sidecar, json.dumps({"wheel": identity, "linked": list(linked)}))
+    return linked
+
+
+def _read_linked_blas(wheel: Path) -> tuple[str, ...]:
     found: set[str] = set()
     with zipfile.ZipFile(wheel) as archive, tempfile.TemporaryDirectory(prefix="mesonmatrix-linked-") as scratch:
         for name in archive.namelist():
