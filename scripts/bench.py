@@ -348,6 +348,12 @@ def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
         "matrix_over_from_scratch": round(wall / from_scratch, 3) if from_scratch else None,
         "floor_s": round(floor, 1), "matrix_over_floor": round(wall / floor, 3) if floor else None,
         "per_python": per_python,
+        # The tool's own share: outside any stage (nox start-up, planning, the record), and
+        # the stages the floor does not count.
+        "outside_stages_s": round(sum(r["wall"] - r["durations"].get("total", 0.0) for r in ran), 1),
+        "per_cell": [{"session": r["session"], "status": r["status"], "wall_s": round(r["wall"], 2),
+                      "build": "reused" if r["build_reused"] else ("seeded" if r.get("build_seeded_from") else "built"),
+                      "durations": r["durations"]} for r in ran],
     }
 
 

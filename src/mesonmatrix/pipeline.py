@@ -37,9 +37,8 @@ from .record import (
     ToolchainRecord,
     write_record,
 )
-from .stages import Stage, StageResults, build, build_env, loosened, package, packagetest, partition, repair, test
+from .stages import Stage, StageResults, build, build_env, loosened, partition, repair, test
 from .stages.loosened import build_deps_record, culprit_for
-from .stages.package import PackageFailed
 from .stages.test import TestResult, TestsFailed
 from .targets.resolve import resolve_target
 from .targets.target import Target
@@ -95,6 +94,10 @@ def _early_test_venv(plan: CellPlan, ctx: StageContext, results: StageResults) -
 
 def _package(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
     """deb and conda cells: the built wheel repackaged (never repaired), then the .deb's tests."""
+    # Imported here: a wheel cell (most cells) never loads the repackaging code.
+    from .stages import package, packagetest
+    from .stages.package import PackageFailed
+
     try:
         results.package = package.run(plan, ctx, results)
     except PackageFailed as exc:

@@ -7,39 +7,47 @@ from pathlib import Path
 
 import nox
 
-from .clean import clean_session
-from .compare import rebuild_compare_session
-from .doctor import doctor_session
-from .lock import lock_session
-from .report import report_session
-from .verify import verify_session
-
 
 def register_tools(project_root: Path) -> None:
-    """Sessions that are not cells: not default, so ``nox -l --json`` (CI's matrix) leaves them out."""
+    """Sessions that are not cells: not default, so ``nox -l --json`` (CI's matrix) leaves them out.
+
+    Each imports its module when it runs: every nox start-up (each cell's, ``nox -l``)
+    would otherwise import the report, verify, compare and lock code it does not use."""
 
     def report(session: nox.Session) -> None:
         """Gather result records into .matrix/report/ (HTML grid, Markdown, JSON)."""
+        from .report import report_session
+
         report_session(session, project_root)
 
     def clean(session: nox.Session) -> None:
         """Remove build dirs, wheels, results and shared build envs; say how much space they held."""
+        from .clean import clean_session
+
         clean_session(session, project_root)
 
     def doctor(session: nox.Session) -> None:
         """Check what the matrix's cells need on this machine: a table of found/missing with fixes."""
+        from .doctor import doctor_session
+
         doctor_session(session, project_root)
 
     def rebuild_compare(session: nox.Session) -> None:
         """Build a cell twice, the second time from a fresh build dir, and compare the wheels by sha256."""
+        from .compare import rebuild_compare_session
+
         rebuild_compare_session(session, project_root)
 
     def lock(session: nox.Session) -> None:
         """Refresh locks/: hashed build and test requirements per target, Python and BLAS (uv pip compile)."""
+        from .lock import lock_session
+
         lock_session(session, project_root)
 
     def verify(session: nox.Session) -> None:
         """Check wheels built anywhere: RECORD, tags, libraries, static BLAS, split pairs; run what runs here."""
+        from .verify import verify_session
+
         verify_session(session, project_root)
 
     nox.session(name="verify", venv_backend="none", default=False, tags=["tools"])(verify)

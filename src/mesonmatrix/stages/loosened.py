@@ -9,7 +9,6 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-import tomlkit
 from packaging.utils import canonicalize_name
 
 from ..errors import CellError
@@ -42,6 +41,8 @@ def _copy_tree(source: Path, copy: Path) -> None:
 
 def rewrite_build_requires(pyproject: Path, requirements: tuple[str, ...]) -> None:
     """Replace ``[build-system] requires``, keeping the rest of the file as it was."""
+    import tomlkit  # only loosened cells write TOML: not loaded at every cell's start-up
+
     document = tomlkit.parse(pyproject.read_text(encoding="utf-8"))
     build_system = document.get("build-system")
     if build_system is None:

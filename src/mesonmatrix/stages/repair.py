@@ -16,7 +16,6 @@ from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
 from ..store.repairstore import repair_key, reusable_repair, store_repair
 from ..targets.requirements import requirement_name
-from ..verify.inspect import policy_problems
 from ..wheels.derive import derive_repaired
 from ..wheels.files import grafted_libraries, has_native_code, sha256_file
 from ..wheels.tagsets import read_member_tags
@@ -162,6 +161,8 @@ def _beyond_policy(plan: CellPlan, wheel: Path, failed: CommandFailed, shown: st
     text = " ".join(shown.split())
     symbols = re.search(r"references external versioned symbols in these system-provided shared libraries: "
                         r"(.*?)\s*This constrains the platform tag to \"([^\"]+)\"", text)
+    from ..verify.inspect import policy_problems  # verify's rules, loaded only for a wheel beyond its policy
+
     try:
         found = [f"{p.member}: {p.detail}" for p in policy_problems(wheel, tag)]
     except PrerequisiteMissing:  # without the verify extra, auditwheel's own account below still names it
