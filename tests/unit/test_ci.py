@@ -5,13 +5,15 @@ workflow is the generator's."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from mesonmatrix.adopt.workflow import OWN, render_workflow
-from mesonmatrix.cli.ci import RUNNERS, CiChoices, github_matrix, nox_listing
+from mesonmatrix.cli.ci import RUNNERS, CiChoices, CiMatrixError, github_matrix, nox_listing, split_by_container
 
 from cells import ROOT
 
@@ -40,6 +42,56 @@ def test_matrix_is_every_listed_cell_on_its_platforms_runner():
     assert sorted(savers) == sorted({(m["platform"], m["python"]) for m in matrix})
 
 
+def outputs(stdout: str) -> dict[str, str]:
+    """ci-matrix's $GITHUB_OUTPUT lines, by name."""
+    return dict(line.split("=", 1) for line in stdout.splitlines())
+
+
+def _entry(session: str, platform: str, *tags: str) -> dict[str, object]:
+    return {"session": session, "python": "3.12", "tags": [platform, "py3.12", *tags]}
+
+
+def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
+    listing = [_entry("build-3.12-openblas", "linux-x86_64", "manylinux-2_28"),
+               _entry("build-3.12-openblas-linux-aarch64", "linux-aarch64", "manylinux-2_28"),
+               _entry("build-3.13-openblas", "linux-x86_64", "manylinux-2_31"),  # 2_28's glibc meets it
+               _entry("build-3.12-openblas-newer", "linux-x86_64", "manylinux-2_39"),
+               _entry("build-3.12-openblas-host", "linux-x86_64"),
+               _entry("build-3.12-openblas-macos-arm64", "macos-arm64")]
+    by_session = {e["session"]: e for e in github_matrix(listing)["include"]}
+    image = {s: e["container"] for s, e in by_session.items()}
+    assert image["build-3.12-openblas"].startswith("quay.io/pypa/manylinux_2_28_x86_64@sha256:")
+    assert image["build-3.12-openblas-linux-aarch64"].startswith("quay.io/pypa/manylinux_2_28_aarch64@sha256:")
+    assert by_session["build-3.12-openblas-linux-aarch64"]["runner"] == "ubuntu-24.04-arm"
+    assert image["build-3.13-openblas"] == image["build-3.12-openblas"]
+    assert image["build-3.12-openblas-newer"].startswith("quay.io/pypa/manylinux_2_34_x86_64@sha256:")
+    assert image["build-3.12-openblas-host"] == "" and image["build-3.12-openblas-macos-arm64"] == ""
+    parts = split_by_container(github_matrix(listing))
+    assert {e["session"] for e in parts["cells"]["include"]} == {"build-3.12-openblas-host",
+                                                                 "build-3.12-openblas-macos-arm64"}
+    assert len(parts["manylinux_cells"]["include"]) == 4
+
+
+def test_a_policy_older_than_the_actions_can_run_in_is_refused():
+    with pytest.raises(CiMatrixError, match=r"manylinux 2_17: .*glibc 2\.28.*manylinux = \"2_28\""):
+        github_matrix([_entry("build-3.12-openblas", "linux-x86_64", "manylinux-2_17")])
+
+
+def test_the_manylinux_job_runs_in_the_cells_image_with_the_images_pythons():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    job = jobs["cell-manylinux"]
+    assert job["container"] == "${{ matrix.container }}"
+    assert job["strategy"]["matrix"] == "${{ fromJSON(needs.matrix.outputs.manylinux_cells) }}"
+    assert job["if"] == "needs.matrix.outputs.has_manylinux_cells == 'true'"
+    assert jobs["cell"]["if"] == "needs.matrix.outputs.has_cells == 'true'"
+    steps = json.dumps(job["steps"])
+    assert "setup-python" not in steps and "apt-get" not in steps  # neither works in the image
+    assert "/opt/python/cp3*/bin" in steps and job["env"]["TOOL_PYTHON"] == "/opt/python/cp312-cp312/bin/python"
+    run = next(s for s in job["steps"] if "ci-run" in s.get("run", ""))
+    assert run["run"].strip().startswith('"$TOOL_PYTHON" -m mesonmatrix ci-run')
+    assert set(jobs["report"]["needs"]) == {"cell", "cell-manylinux"}
+
+
 def test_matrix_per_platform_matches_nox_tags():
     listing = nox_listing(ROOT)
     for platform in ("linux-x86_64", "macos-arm64", "windows-amd64"):
@@ -53,7 +105,7 @@ def test_dispatch_inputs_narrow_the_matrix_and_reach_every_job():
                           "--python", "3.12 3.13", "--platform", "linux-x86_64,windows-amd64", "--matrix", "default"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.startswith("cells=")
-    jobs = json.loads(out.stdout[len("cells="):])["include"]
+    jobs = json.loads(outputs(out.stdout)["cells"])["include"]
     assert jobs and {j["python"] for j in jobs} == {"3.12", "3.13"}
     assert {j["platform"] for j in jobs} == {"linux-x86_64", "windows-amd64"}
     for job in jobs:
@@ -62,7 +114,9 @@ def test_dispatch_inputs_narrow_the_matrix_and_reach_every_job():
     # Empty inputs (a scheduled run) keep everything; a choice matching nothing is an error.
     every = subprocess.run([sys.executable, "scripts/ci_matrix.py", "--target", "", "--python", "", "--platform", "",
                             "--matrix", ""], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert len(json.loads(every.stdout[len("cells="):])["include"]) == len(nox_listing(ROOT))
+    both = outputs(every.stdout)
+    assert both["has_cells"] == "true" and both["has_manylinux_cells"] == "false"  # no cell here sets a policy
+    assert len(json.loads(both["cells"])["include"]) == len(nox_listing(ROOT))
     none = subprocess.run([sys.executable, "scripts/ci_matrix.py", "--python", "2.7"], cwd=ROOT,
                           capture_output=True, text=True)
     assert none.returncode == 2 and "no cell matches" in none.stderr
@@ -120,3 +174,18 @@ def test_workflow_shares_compile_work_and_verifies_other_platforms_wheels():
     report = json.dumps(jobs["report"]["steps"])
     assert "nox -s verify -- wheelhouse" in report and "nox -s report -- --previous" in report
     assert any("wheels-" in json.dumps(s) for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+
+
+def test_cells_of_a_matrix_with_a_policy_are_tagged_for_their_image(tmp_path):
+    from mesonmatrix.config.matrixfile import load_matrices
+    from mesonmatrix.sessions.cells import policy_tags
+
+    shutil.copytree(ROOT / "matrices", tmp_path / "matrices")
+    shutil.copytree(ROOT / "demo", tmp_path / "demo", ignore=shutil.ignore_patterns("build", ".mesonpy*"))
+    default = tmp_path / "matrices" / "default.toml"
+    default.write_text('manylinux = "2_28"\n' + default.read_text())
+    matrices = load_matrices(tmp_path / "matrices", tmp_path)
+    cells = matrices.matrix.by_session()
+    assert policy_tags(cells["build-3.12-openblas"], matrices) == ["manylinux-2_28"]
+    assert policy_tags(cells["build-3.12-openblas-macos-arm64"], matrices) == []  # not Linux
+    assert policy_tags(cells["build-3.12-system-openblas-deb"], matrices) == []  # a .deb is not a manylinux wheel

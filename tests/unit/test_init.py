@@ -30,7 +30,11 @@ def test_the_matrix_follows_what_the_project_declares(demo):
     assert {c.blas for c in cells.values()} == {"openblas", "openblas64", "system-openblas", "netlib"}
     assert "build-3.12-openblas-auto" in cells and "build-3.12-netlib-macos-arm64" not in cells
     assert matrices.presets["blasdemo"].path == demo and matrices.presets["blasdemo"].import_name == "blasdemo"
+    # Linux on aarch64 too (GitHub's ubuntu-24.04-arm); MKL never there, system libraries on Linux only.
+    assert "build-3.12-openblas-linux-aarch64" in cells and "build-3.12-openblas-linux-aarch64-auto" in cells
+    assert '# manylinux = "2_28"' in files["matrices/default.toml"]  # offered, not imposed
     workflow = yaml.safe_load(files[".github/workflows/mesonmatrix.yml"])
+    assert workflow["jobs"]["cell-manylinux"]["container"] == "${{ matrix.container }}"
     assert "python -m mesonmatrix ci-matrix" in str(workflow["jobs"]["matrix"]["steps"])
     runs = [s["run"] for job in workflow["jobs"].values() for s in job["steps"] if "run" in s]
     assert runs and not any("${{" in run for run in runs)  # no expansion inside run:

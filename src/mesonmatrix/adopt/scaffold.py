@@ -17,7 +17,8 @@ from ..targets.target import Target
 
 # CPythons a generated matrix may name, oldest first.
 KNOWN_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
-PLATFORM_AXIS = ("linux-x86_64", "macos-arm64", "windows-amd64")
+# linux-aarch64 runs on GitHub's ubuntu-24.04-arm runners; here, on x86_64, its cells are skipped.
+PLATFORM_AXIS = ("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-amd64")
 
 
 def supported_pythons(target: Target, pyproject: Mapping[str, Any]) -> list[str]:
@@ -57,6 +58,10 @@ def matrix_toml(target: Target, pythons: list[str]) -> str:
                                  "locks/."))
     document.add("description", f"{target.project_name}: Pythons x {'BLAS flavours x ' if flavours else ''}platforms")
     document.add("target", target.name)
+    for line in ('manylinux = "2_28"  # Linux wheels must install on glibc 2.28 (RHEL 8), as NumPy\'s and',
+                 "SciPy's do: auditwheel enforces it here, and CI builds them in the manylinux image",
+                 "for it. Uncomment to check that."):
+        document.add(tomlkit.comment(line))
     axes: dict[str, object] = {"python": pythons}
     if flavours:
         axes["blas"] = flavours

@@ -117,6 +117,9 @@ def _matrix_job(style: WorkflowStyle) -> str:
       contents: read
     outputs:
       cells: ${{{{ steps.cells.outputs.cells }}}}
+      has_cells: ${{{{ steps.cells.outputs.has_cells }}}}
+      manylinux_cells: ${{{{ steps.cells.outputs.manylinux_cells }}}}
+      has_manylinux_cells: ${{{{ steps.cells.outputs.has_manylinux_cells }}}}
     steps:
 {_SETUP.format(install=style.install, **ACTIONS)}\
       # The job matrix is generated from the noxfile (`nox -l --json`), never written by hand;
@@ -139,6 +142,7 @@ def _cell_job(style: WorkflowStyle) -> str:
   cell:
     name: ${{{{ matrix.session }}}}
     needs: matrix
+    if: needs.matrix.outputs.has_cells == 'true'
     runs-on: ${{{{ matrix.runner }}}}
     timeout-minutes: 240
     permissions:
@@ -178,6 +182,52 @@ def _cell_job(style: WorkflowStyle) -> str:
 {_cache_steps(style)}{_cell_run_steps(style)}"""
 
 
+def _run(command: str, indent: int) -> str:
+    """A ``run:`` key: a literal block when the command starts with a quote, which YAML
+    would otherwise read as a quoted string."""
+    return f"run: |\n{' ' * indent}{command}" if command.startswith(("'", '"')) else f"run: {command}"
+
+
+def _manylinux_job(style: WorkflowStyle) -> str:
+    """Linux wheel cells with a manylinux policy, each in the PyPA's image for it (as a job
+    container, on the platform's runner: ubuntu-24.04 or ubuntu-24.04-arm). The image has
+    no setup-python and no apt: its Pythons are /opt/python/cp3XY-cp3XY, the tool runs on
+    3.12's, and ccache comes from EPEL with dnf when the image can have it."""
+    install = style.install.replace("python -m pip", '"$TOOL_PYTHON" -m pip')
+    return f"""  cell-manylinux:
+    name: ${{{{ matrix.session }}}} (manylinux container)
+    needs: matrix
+    if: needs.matrix.outputs.has_manylinux_cells == 'true'
+    runs-on: ${{{{ matrix.runner }}}}
+    # ci-matrix chooses the image, pinned by digest (cli/ci.py, MANYLINUX_IMAGES).
+    container: ${{{{ matrix.container }}}}  # zizmor: ignore[unpinned-images]
+    timeout-minutes: 240
+    permissions:
+      contents: read
+    strategy:
+      fail-fast: false
+      matrix: ${{{{ fromJSON(needs.matrix.outputs.manylinux_cells) }}}}
+    defaults:
+      run:
+        shell: bash
+    env:
+      TOOL_PYTHON: /opt/python/cp312-cp312/bin/python
+      MESONMATRIX_CACHE: ${{{{ github.workspace }}}}/.cache/mesonmatrix
+      CCACHE_DIR: ${{{{ github.workspace }}}}/.cache/ccache
+      CCACHE_BASEDIR: ${{{{ github.workspace }}}}
+      CCACHE_MAXSIZE: 2G
+    steps:
+      - uses: {ACTIONS["checkout"]}
+        with:
+          persist-credentials: false
+      # The image's Pythons, python3.10 … python3.14t by name, where the cell finds its own.
+      - name: The image's Pythons on PATH
+        run: for bin in /opt/python/cp3*/bin; do echo "$bin" >> "$GITHUB_PATH"; done
+      - name: ccache, when the image's package manager has it
+        run: (dnf install -y epel-release && dnf install -y ccache) || echo "::warning::no ccache in this image"
+{_cache_steps(style)}{_cell_run_steps(style, install=install, python='"$TOOL_PYTHON"')}"""
+
+
 def _cache_steps(style: WorkflowStyle) -> str:
     target = "${{ inputs.target || 'default' }}"
     shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
@@ -209,16 +259,16 @@ def _cache_steps(style: WorkflowStyle) -> str:
 """
 
 
-def _cell_run_steps(style: WorkflowStyle) -> str:
+def _cell_run_steps(style: WorkflowStyle, *, install: str | None = None, python: str = "python") -> str:
     target = "${{ inputs.target || 'default' }}"
     shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
     return f"""\
-      - run: {style.install}
+      - {_run(install or style.install, 10)}
       - name: Run the cell (its first line is the command that reproduces it anywhere)
         env:
           SESSION: ${{{{ matrix.session }}}}
           CELL_ARGS: ${{{{ matrix.args }}}}
-        run: python -m mesonmatrix ci-run "$SESSION" "$CELL_ARGS"
+        {_run(f'{python} -m mesonmatrix ci-run "$SESSION" "$CELL_ARGS"', 10)}
       - name: Save the shared compiler cache and build envs (one cell per platform and Python)
         if: always() && matrix.saves_cache == 'true'
         uses: {ACTIONS["cache-save"]}
@@ -249,7 +299,7 @@ def _report_job(style: WorkflowStyle) -> str:
     return f"""\
   report:
     name: matrix report
-    needs: cell
+    needs: [cell, cell-manylinux]
     if: always()
     runs-on: {TOOL_RUNNER}
     timeout-minutes: 60
@@ -325,6 +375,7 @@ env:
 jobs:
 {_matrix_job(style)}
 {_cell_job(style)}
+{_manylinux_job(style)}
 {_report_job(style)}"""
 
 

@@ -24,6 +24,26 @@ from ..platforms import PLATFORMS
 # The runner image for each platform's cells, as each platform's module declares it.
 RUNNERS = {name: platform.runner_label for name, platform in PLATFORMS.items()}
 
+# A Linux wheel cell with a manylinux policy runs as a job container in the image the PyPA
+# builds for a policy (github.com/pypa/manylinux), where cibuildwheel builds too, so the
+# wheel is built against the oldest glibc it claims: the newest image whose glibc is not
+# newer than the policy's. Pinned by digest, as cibuildwheel pins them
+# (cibuildwheel/resources/pinned_docker_images.cfg at 8832cf6, 2026-08-18: tag 2026.08.15-1).
+MANYLINUX_IMAGES = {
+    ((2, 28), "x86_64"): "quay.io/pypa/manylinux_2_28_x86_64@sha256:"
+                         "0c87ccb5996dab6c3b7612ee4fda7b80c4ab3c44a86c2541e4a872afdf4f131b",
+    ((2, 34), "x86_64"): "quay.io/pypa/manylinux_2_34_x86_64@sha256:"
+                         "266610f48ef368cca34f521813ef61ed99d396b782e528fd0b0f58aa67c2189c",
+    ((2, 28), "aarch64"): "quay.io/pypa/manylinux_2_28_aarch64@sha256:"
+                          "561427136aabf3787bffb294b3515748241e0962d1527ae28bea1e076bfb9d99",
+    ((2, 34), "aarch64"): "quay.io/pypa/manylinux_2_34_aarch64@sha256:"
+                          "691d9ffc1b3432c3ef12bcef756d10da38c10ef8022d6a92c18e781d6aac7aef",
+}
+# GitHub's JavaScript actions (checkout, cache, upload-artifact) run Node.js 20 inside the
+# job container, and Node's official Linux builds need glibc 2.28 or newer (nodejs/node
+# BUILDING.md, "Supported platforms"): manylinux2014's glibc 2.17 cannot host them.
+OLDEST_CONTAINER_POLICY = (2, 28)
+
 
 @dataclass(frozen=True, kw_only=True)
 class CiChoices:
@@ -93,8 +113,41 @@ def github_matrix(listing: Iterable[dict[str, Any]],
         include.append({"session": entry["session"], "platform": platform, "runner": RUNNERS[platform],
                         "python": python, "args": json.dumps(args),
                         "command": reproduce_command(entry["session"], args),
+                        "container": manylinux_container(platform, tags),
                         "apt": " ".join(apt_packages(platform, tags)), "saves_cache": "true" if saves else ""})
     return {"include": include}
+
+
+def manylinux_container(platform: str, tags: Sequence[str]) -> str:
+    """The manylinux image a cell tagged ``manylinux-2_28`` runs in ("" for the runner
+    itself); a policy older than the actions can run in is refused with the reason."""
+    policy = next((t.removeprefix("manylinux-") for t in tags if t.startswith("manylinux-")), None)
+    if policy is None or PLATFORMS[platform].cibuildwheel_platform != "linux":
+        return ""
+    glibc = tuple(int(x) for x in policy.split("_"))
+    if glibc < OLDEST_CONTAINER_POLICY:
+        oldest = "_".join(map(str, OLDEST_CONTAINER_POLICY))
+        raise CiMatrixError(f"manylinux {policy}: GitHub's actions need glibc {oldest.replace('_', '.')} or newer "
+                            f"inside a job container (Node.js 20), so these cells cannot run in its image; set "
+                            f"manylinux = \"{oldest}\" or newer")
+    arch = PLATFORMS[platform].arch
+    fitting = [(version, image) for (version, image_arch), image in MANYLINUX_IMAGES.items()
+               if image_arch == arch and version <= glibc]
+    if not fitting:
+        raise CiMatrixError(f"no manylinux image for {arch} (the PyPA builds them for x86_64 and aarch64)")
+    return max(fitting)[1]
+
+
+class CiMatrixError(ValueError):
+    """A matrix GitHub Actions cannot run as written; the message says why."""
+
+
+def split_by_container(matrix: dict[str, list[dict[str, str]]]) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """The runner's own cells and the manylinux container cells: two jobs in the workflow
+    (a job's ``container`` cannot be switched off by an empty matrix value everywhere)."""
+    host = [e for e in matrix["include"] if not e["container"]]
+    container = [e for e in matrix["include"] if e["container"]]
+    return {"cells": {"include": host}, "manylinux_cells": {"include": container}}
 
 
 def apt_packages(platform: str, tags: Sequence[str]) -> list[str]:
@@ -119,7 +172,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str], project_root: Path) -> int:
-    """Print ``cells=<json>`` for $GITHUB_OUTPUT (or, with --pretty, the matrix for a person)."""
+    """Print ``cells=<json>`` and ``manylinux_cells=<json>`` (with ``has_…`` flags) for
+    $GITHUB_OUTPUT (or, with --pretty, the whole matrix for a person)."""
     args = _parser().parse_args(list(argv))
     if not (project_root / "noxfile.py").is_file():
         print(f"ci-matrix: no noxfile.py in {project_root}: run it in the project's root", file=sys.stderr)
@@ -131,11 +185,22 @@ def main(argv: Sequence[str], project_root: Path) -> int:
         return 2
     choices = CiChoices(target=args.target.strip(), suite=args.suite.strip(), pythons=_words(args.python),
                         platforms=platforms, matrix=args.matrix.strip().removesuffix(".toml").rsplit("/", 1)[-1])
-    matrix = github_matrix(nox_listing(project_root), choices)
+    try:
+        matrix = github_matrix(nox_listing(project_root), choices)
+    except CiMatrixError as exc:
+        print(f"ci-matrix: {exc}", file=sys.stderr)
+        return 2
     if not matrix["include"]:
         print("ci-matrix: no cell matches the choices (Pythons, platforms, matrix file)", file=sys.stderr)
         return 2
-    print(json.dumps(matrix, indent=2) if args.pretty else f"cells={json.dumps(matrix)}")
+    if args.pretty:
+        print(json.dumps(matrix, indent=2))
+        return 0
+    # Two job matrices: the runners' own cells and the manylinux container cells, each with
+    # a flag, since a job whose matrix is empty fails ("must define at least one vector").
+    for name, part in split_by_container(matrix).items():
+        print(f"{name}={json.dumps(part)}")
+        print(f"has_{name}={'true' if part['include'] else 'false'}")
     return 0
 
 

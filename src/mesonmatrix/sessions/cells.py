@@ -11,7 +11,7 @@ import nox
 
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import MatrixError
-from ..model import Cell
+from ..model import WHEEL, Cell
 from ..options import parse_cell_args
 from ..pipeline import run_cell
 
@@ -53,7 +53,17 @@ def register_cells(project_root: Path) -> MatrixSet:
     for cell in matrices.matrix.cells:
         # python= makes `nox -p 3.11` select the cell and `nox -l --json` name its Python; with
         # venv_backend="none" nox creates nothing, and the cell finds its interpreter itself.
-        nox.session(name=cell.session_name, python=cell.python, venv_backend="none", tags=list(cell.tags))(
+        tags = [*cell.tags, *policy_tags(cell, matrices)]
+        nox.session(name=cell.session_name, python=cell.python, venv_backend="none", tags=tags)(
             cell_session(cell, matrices, project_root)
         )
     return matrices
+
+
+def policy_tags(cell: Cell, matrices: MatrixSet) -> list[str]:
+    """``manylinux-2_28`` for a Linux wheel cell whose matrix file or target preset sets a
+    policy: ``ci-matrix`` runs such a cell in the matching manylinux image."""
+    preset = matrices.presets.get(cell.target)
+    policy = cell.manylinux or (preset.manylinux if preset else None)
+    linux_wheel = cell.platform.startswith("linux-") and cell.package == WHEEL
+    return [f"manylinux-{policy}"] if policy and linux_wheel else []
