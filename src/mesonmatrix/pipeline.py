@@ -60,8 +60,9 @@ class CellState:
 def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
     """The stages in order; each result is kept as soon as it exists, so that a failed
     cell's record shows everything that came before the failure."""
-    if plan.cell.package != WHEEL:  # before the build, not after it
-        require_extra("repackage", f"a .{plan.cell.package} cell")
+    if plan.cell.package != WHEEL:  # before the build, not after it: installer stages, conda packs
+        require_extra("repackage", f"a .{plan.cell.package} cell",
+                      ("installer", "conda_package_handling") if plan.cell.package == CONDA else ("installer",))
     results.build_env = build_env.run(plan, ctx, results)
     if plan.loosening is not None:
         results.loosened_source = loosened.run(plan, ctx, results)

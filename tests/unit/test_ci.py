@@ -57,6 +57,8 @@ def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
                _entry("build-3.13-openblas", "linux-x86_64", "manylinux-2_31"),  # 2_28's glibc meets it
                _entry("build-3.12-openblas-newer", "linux-x86_64", "manylinux-2_39"),
                _entry("build-3.12-openblas-host", "linux-x86_64"),
+               # Debian's BLAS comes from apt: the RHEL-based image has none; it stays on the runner.
+               _entry("build-3.12-netlib", "linux-x86_64", "netlib", "manylinux-2_28"),
                _entry("build-3.12-openblas-macos-arm64", "macos-arm64")]
     by_session = {e["session"]: e for e in github_matrix(listing)["include"]}
     image = {s: e["container"] for s, e in by_session.items()}
@@ -66,8 +68,9 @@ def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
     assert image["build-3.13-openblas"] == image["build-3.12-openblas"]
     assert image["build-3.12-openblas-newer"].startswith("quay.io/pypa/manylinux_2_34_x86_64@sha256:")
     assert image["build-3.12-openblas-host"] == "" and image["build-3.12-openblas-macos-arm64"] == ""
+    assert image["build-3.12-netlib"] == ""
     parts = split_by_container(github_matrix(listing))
-    assert {e["session"] for e in parts["cells"]["include"]} == {"build-3.12-openblas-host",
+    assert {e["session"] for e in parts["cells"]["include"]} == {"build-3.12-openblas-host", "build-3.12-netlib",
                                                                  "build-3.12-openblas-macos-arm64"}
     assert len(parts["manylinux_cells"]["include"]) == 4
 
@@ -87,6 +90,9 @@ def test_the_manylinux_job_runs_in_the_cells_image_with_the_images_pythons():
     steps = json.dumps(job["steps"])
     assert "setup-python" not in steps and "apt-get" not in steps  # neither works in the image
     assert "/opt/python/cp3*/bin" in steps and job["env"]["TOOL_PYTHON"] == "/opt/python/cp312-cp312/bin/python"
+    # ${{ github.workspace }} is the host's path inside a container: the caches come from $GITHUB_WORKSPACE.
+    assert "github.workspace" not in json.dumps(job["env"]) and "$GITHUB_WORKSPACE/.cache/ccache" in steps
+    assert "pip install ninja" in steps and "pkgconf-pkg-config" in steps
     run = next(s for s in job["steps"] if "ci-run" in s.get("run", ""))
     assert run["run"].strip().startswith('"$TOOL_PYTHON" -m mesonmatrix ci-run')
     assert set(jobs["report"]["needs"]) == {"cell", "cell-manylinux"}
@@ -130,14 +136,16 @@ def test_a_job_prints_its_command_and_runs_exactly_that(tmp_path):
         "import nox\n@nox.session(venv_backend='none')\ndef hello(session):\n"
         "    print('posargs=' + repr(session.posargs))\n")
     args = json.dumps(["--verify-repair", "--target", "my project"])
+    # A bare environment, but no bytecode written into this checkout's src/.
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "", "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run([sys.executable, "-m", "mesonmatrix", "ci-run", "hello", args], cwd=tmp_path,
-                         capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+                         capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith("Reproduce this job anywhere with: python -m nox -s hello -- --verify-repair "
                                  "--target 'my project'")
     assert "posargs=['--verify-repair', '--target', 'my project']" in out.stdout + out.stderr
     refused = subprocess.run([sys.executable, "-m", "mesonmatrix", "ci-run", "hello", '"--target x"'], cwd=tmp_path,
-                             capture_output=True, text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
+                             capture_output=True, text=True, env=env)
     assert refused.returncode == 2 and "JSON list of strings" in refused.stderr
 
 

@@ -70,6 +70,23 @@ def test_a_log_named_relative_to_the_project_root_is_found(tmp_path):
     assert (tmp_path / "report" / "logs" / "demo" / "build-3.12-openblas.log").read_text() == "relative log"
 
 
+def test_a_record_whose_names_climb_out_gets_no_log_copy(tmp_path):
+    # A record gathered from a CI job names its own target and session: they never choose
+    # where the report writes.
+    results = tmp_path / "proj" / ".matrix" / "results"
+    cell = results / "demo" / "x"
+    cell.mkdir(parents=True)
+    (cell / "cell.log").write_text("planted")
+    # Each would land inside tmp_path (report/logs/<target>/<session>.log), where it is looked for.
+    for i, (target, session) in enumerate((("../../outside", "x"), ("demo", "../../../escaped"),
+                                           ("demo", "a/b"), ("..", "x"))):
+        write_record(record(session, target=target, log=str(cell / "cell.log")),
+                     results / "demo" / f"r{i}" / "result.json", tmp_path / "proj")
+    write_report(results, tmp_path / "report")
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.log") if p != cell / "cell.log")
+    assert written == [], written
+
+
 def test_markdown_cells_are_escaped(tmp_path):
     results = tmp_path / "results"
     write_record(record("build-3.12-openblas", target="a|b\nc", status="failed"),

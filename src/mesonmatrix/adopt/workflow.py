@@ -212,19 +212,30 @@ def _manylinux_job(style: WorkflowStyle) -> str:
         shell: bash
     env:
       TOOL_PYTHON: /opt/python/cp312-cp312/bin/python
-      MESONMATRIX_CACHE: ${{{{ github.workspace }}}}/.cache/mesonmatrix
-      CCACHE_DIR: ${{{{ github.workspace }}}}/.cache/ccache
-      CCACHE_BASEDIR: ${{{{ github.workspace }}}}
       CCACHE_MAXSIZE: 2G
     steps:
       - uses: {ACTIONS["checkout"]}
         with:
           persist-credentials: false
+      # Inside a job container ${{{{ github.workspace }}}} names the host's path, not where the
+      # workspace is mounted (actions/runner#2058): the caches' paths come from $GITHUB_WORKSPACE.
+      - name: Cache paths inside the container
+        run: |
+          {{
+            echo "MESONMATRIX_CACHE=$GITHUB_WORKSPACE/.cache/mesonmatrix"
+            echo "CCACHE_DIR=$GITHUB_WORKSPACE/.cache/ccache"
+            echo "CCACHE_BASEDIR=$GITHUB_WORKSPACE"
+          }} >> "$GITHUB_ENV"
       # The image's Pythons, python3.10 … python3.14t by name, where the cell finds its own.
       - name: The image's Pythons on PATH
         run: for bin in /opt/python/cp3*/bin; do echo "$bin" >> "$GITHUB_PATH"; done
-      - name: ccache, when the image's package manager has it
-        run: (dnf install -y epel-release && dnf install -y ccache) || echo "::warning::no ccache in this image"
+      # pkg-config from the image's own repositories, ninja from PyPI (on the tool's PATH),
+      # ccache from EPEL when the image can have it.
+      - name: Build tools
+        run: |
+          dnf install -y pkgconf-pkg-config
+          "$TOOL_PYTHON" -m pip install ninja
+          (dnf install -y epel-release && dnf install -y ccache) || echo "::warning::no ccache in this image"
 {_cache_steps(style)}{_cell_run_steps(style, install=install, python='"$TOOL_PYTHON"')}"""
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..machine.commands import probe, run_attached
 from ..platforms import PLATFORMS
+from ..providers import PROVIDERS, DebianBLAS
 
 # The runner image for each platform's cells, as each platform's module declares it.
 RUNNERS = {name: platform.runner_label for name, platform in PLATFORMS.items()}
@@ -120,9 +121,13 @@ def github_matrix(listing: Iterable[dict[str, Any]],
 
 def manylinux_container(platform: str, tags: Sequence[str]) -> str:
     """The manylinux image a cell tagged ``manylinux-2_28`` runs in ("" for the runner
-    itself); a policy older than the actions can run in is refused with the reason."""
+    itself); a policy older than the actions can run in is refused with the reason. A
+    flavour whose BLAS comes from Debian's apt (system-openblas, netlib, BLIS) runs on the
+    Ubuntu runner: the image is RHEL-based, with dnf, not apt."""
     policy = next((t.removeprefix("manylinux-") for t in tags if t.startswith("manylinux-")), None)
     if policy is None or PLATFORMS[platform].cibuildwheel_platform != "linux":
+        return ""
+    if any(isinstance(PROVIDERS.get(tag), DebianBLAS) for tag in tags):
         return ""
     glibc = tuple(int(x) for x in policy.split("_"))
     if glibc < OLDEST_CONTAINER_POLICY:

@@ -16,6 +16,15 @@ from ..record import ResultRecord, recorded_path
 PER_LOG_BYTES = 2 * 1024 * 1024
 
 
+def log_copy(record: ResultRecord) -> Path | None:
+    """``logs/<target>/<session>.log``; None when the record's target or session would
+    make it anything else (``..``, a separator): records gathered from CI jobs are input."""
+    names = (record.target, record.session)
+    if any(not n or n in (".", "..") or "/" in n or "\\" in n or "\0" in n for n in names):
+        return None
+    return Path("logs") / record.target / f"{record.session}.log"
+
+
 def copy_logs(records: Iterable[ResultRecord], results_dir: Path, out_dir: Path, project_root: Path) -> dict[str, str]:
     """record.log -> its copy, relative to ``out_dir``. A log the record names relative to
     the project root (as records do) is found under ``project_root``."""
@@ -27,7 +36,9 @@ def copy_logs(records: Iterable[ResultRecord], results_dir: Path, out_dir: Path,
         log = recorded_path(record.log, project_root)
         if not log.is_file() or not log.resolve().is_relative_to(root):
             continue
-        relative = Path("logs") / record.target / f"{record.session}.log"
+        relative = log_copy(record)
+        if relative is None:
+            continue
         target = out_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         size = log.stat().st_size

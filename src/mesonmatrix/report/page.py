@@ -10,6 +10,7 @@ from pathlib import Path
 from ..record import ResultRecord, VerifyRecord
 from .charts import CSS, cache_rates, size_bars, stage_bars, status_grid
 from .history import CellChange
+from .logs import log_copy
 from .records import (
     Unreadable,
     blas_text,
@@ -41,8 +42,8 @@ def _column_key(r: ResultRecord) -> str:
 def _log_href(r: ResultRecord, out_dir: Path) -> str | None:
     """A link to the copy of a cell's log in the report folder (``logs.copy_logs``: only a
     file below the results folder is copied)."""
-    copy = Path("logs") / r.target / f"{r.session}.log"
-    return copy.as_posix() if r.log and (out_dir / copy).is_file() else None
+    copy = log_copy(r)
+    return copy.as_posix() if copy is not None and r.log and (out_dir / copy).is_file() else None
 
 
 def _box(r: ResultRecord | None, out_dir: Path, results_dir: Path) -> str:
