@@ -138,20 +138,36 @@ class CommandRunner:
         grouped = in_github_actions()
         self._say(f"::group::{label}" if grouped else f"--- {label}")
         self._say(f"$ {shlex.join(args)}" + (f"  (in {cwd})" if cwd else ""))
-        start = time.monotonic()
         become_subreaper()
         before = frozenset(descendants())
         if self.cancel is not None and self.cancel.is_set():
             raise CommandCancelled(args, -1, self.log, "cancelled before it started")
+        returncode, expired, output = self._logged(args, cwd, env, self.echo_output if echo is None else echo,
+                                                   _limit(timeout, self.deadline), idle_timeout, before)
+        if grouped:
+            self._say("::endgroup::")
+        if expired == _CANCELLED:
+            raise CommandCancelled(args, returncode, self.log, "\n".join(output.tail))
+        if expired:
+            raise CommandTimedOut(args, expired, self.log, "\n".join(output.tail))
+        if check and returncode != 0:
+            raise CommandFailed(args, returncode, self.log, "\n".join(output.tail))
+        return subprocess.CompletedProcess(args, returncode, "".join(output.lines), "")
+
+    def _logged(self, args: list[str], cwd: Path | None, env: dict[str, str], echo: bool, timeout: float | None,
+                idle_timeout: float | None, before: frozenset[int]) -> tuple[int, float | None, _Output]:
+        """Start the command, log its output, wait within the limits, end what it left:
+        (exit status, the limit it broke or None, its output)."""
+        start = time.monotonic()
         with self.log.open("a", encoding="utf-8") as log:
             log.write(f"\n$ {shlex.join(args)}\n")
             log.flush()
             with _RUNNING_LOCK:  # no sweep lists processes while a command starts unregistered
                 process = _start(args, cwd=cwd, env=env)
                 _RUNNING.add(process.pid)
-            output = _Output(process, log, self.stream, self.echo_output if echo is None else echo)
+            output = _Output(process, log, self.stream, echo)
             try:
-                expired = _wait(process, output, _limit(timeout, self.deadline), idle_timeout, self.cancel)
+                expired = _wait(process, output, timeout, idle_timeout, self.cancel)
                 if expired is not None:
                     stop_process_group(process)
             except BaseException:
@@ -164,15 +180,7 @@ class CommandRunner:
             output.finish()
             returncode = process.wait()
             log.write(f"[exit {returncode} after {time.monotonic() - start:.1f}s]\n")
-        if grouped:
-            self._say("::endgroup::")
-        if expired == _CANCELLED:
-            raise CommandCancelled(args, returncode, self.log, "\n".join(output.tail))
-        if expired:
-            raise CommandTimedOut(args, expired, self.log, "\n".join(output.tail))
-        if check and returncode != 0:
-            raise CommandFailed(args, returncode, self.log, "\n".join(output.tail))
-        return subprocess.CompletedProcess(args, returncode, "".join(output.lines), "")
+        return returncode, expired, output
 
     def _end_leftovers(self, keep: frozenset[int], pid: int, log: TextIO) -> None:
         with _RUNNING_LOCK:

@@ -63,31 +63,9 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
         ctx.progress.stage("build_env", f"uv venv at {plan.build_env}, {source}"),
         exclusive_lock(plan.build_env, ctx.say),
     ):
-        stamp = plan.build_env / "mesonmatrix-requirements.json"
-        # What the env holds, as `uv pip freeze` said when it was made: the env is never
-        # changed after that (it is remade when the stamp differs), so asking again on
-        # every cell only cost a uv start.
-        frozen = plan.build_env / "mesonmatrix-packages.txt"
-        lock_sha = plan.locks.build.sha256 if plan.locks.build else None
-        wanted = json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "lock": lock_sha})
-        if not (stamp.is_file() and stamp.read_text() == wanted and env_python.exists() and frozen.is_file()):
-            stamp.unlink(missing_ok=True)
-            # The provider's .pc files describe this env's packages: rewritten with it.
-            shutil.rmtree(plan.pkg_config_dir, ignore_errors=True)
-            ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
-            _install_requirements(plan, ctx, env_python)
-            siblings = sorted(p for p in plan.build_env.parent.glob(f"py{plan.cell.python}-*") if p.is_dir()
-                              and not p.is_symlink() and p != plan.build_env)
-            linked = seed_bytecode(plan.build_env, siblings, ctx.runner.env)
-            if linked:
-                ctx.say(f"    {linked} bytecode files linked from a sibling env (Python checks each before use)")
-            frozen.write_text("".join(f"{line}\n" for line in _installed_packages(ctx, env_python)))
-            stamp.write_text(wanted)
-        else:
-            ctx.say(f"    build env up to date: {plan.build_env}")
+        packages = _up_to_date_env(plan, ctx, python, env_python)
         plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
         plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
-        packages = tuple(frozen.read_text().splitlines())
     epoch = int(ctx.runner.env.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
     variables = _build_variables(plan, ctx.runner.env, epoch)
     ensure_build_commands(ctx.runner, variables["PATH"])
@@ -102,6 +80,35 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
         floor=floor,
         packages=packages,
     )
+
+
+def _up_to_date_env(plan: CellPlan, ctx: StageContext, python: Path, env_python: Path) -> tuple[str, ...]:
+    """The env made again unless its stamp says it holds exactly the cell's requirements for
+    this interpreter; returns its packages (``name==version``)."""
+    stamp = plan.build_env / "mesonmatrix-requirements.json"
+    # What the env holds, as `uv pip freeze` said when it was made: the env is never changed
+    # after that (it is remade when the stamp differs), so asking again on every cell only
+    # cost a uv start.
+    frozen = plan.build_env / "mesonmatrix-packages.txt"
+    lock_sha = plan.locks.build.sha256 if plan.locks.build else None
+    wanted = json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "lock": lock_sha})
+    if stamp.is_file() and stamp.read_text() == wanted and env_python.exists() and frozen.is_file():
+        ctx.say(f"    build env up to date: {plan.build_env}")
+        return tuple(frozen.read_text().splitlines())
+    stamp.unlink(missing_ok=True)
+    # The provider's .pc files describe this env's packages: rewritten with it.
+    shutil.rmtree(plan.pkg_config_dir, ignore_errors=True)
+    ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
+    _install_requirements(plan, ctx, env_python)
+    siblings = sorted(p for p in plan.build_env.parent.glob(f"py{plan.cell.python}-*") if p.is_dir()
+                      and not p.is_symlink() and p != plan.build_env)
+    linked = seed_bytecode(plan.build_env, siblings, ctx.runner.env)
+    if linked:
+        ctx.say(f"    {linked} bytecode files linked from a sibling env (Python checks each before use)")
+    packages = _installed_packages(ctx, env_python)
+    frozen.write_text("".join(f"{line}\n" for line in packages))
+    stamp.write_text(wanted)
+    return packages
 
 
 def _installed_packages(ctx: StageContext, env_python: Path) -> tuple[str, ...]:
