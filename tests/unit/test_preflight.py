@@ -10,7 +10,7 @@ import pytest
 
 from mesonmatrix.errors import PrerequisiteMissing
 from mesonmatrix.machine.commands import CommandRunner
-from mesonmatrix.stages.preflight import check_requires_python, ensure_build_commands
+from mesonmatrix.stages.preflight import check_requires_python, check_system_libraries, ensure_build_commands
 from mesonmatrix.targets.target import Target
 
 TARGET = Target(name="pkg", source_dir=Path("/src"), project_name="pkg", version="1.0", import_name="pkg",
@@ -70,3 +70,21 @@ def test_a_declared_language_without_a_compiler_stops_with_the_install_command(t
         check_compilers((c, fortran), {"PATH": str(bindir)})
     with pytest.raises(PrerequisiteMissing, match="FC=gfortran-99 is not on the build's PATH"):
         check_compilers((fortran,), {"PATH": str(bindir), "FC": "gfortran-99"})
+
+
+@pytest.mark.skipif(not __import__("shutil").which("pkg-config"), reason="pkg-config answers the lookup")
+def test_a_required_system_library_pkg_config_cannot_find_stops_the_cell_before_its_build(tmp_path):
+    from mesonmatrix.model import SystemLibraries
+
+    target = dataclasses.replace(TARGET, system_components=("qhull", "boost"),
+                                 system_library_modules={"qhull": "qhull_mm_test libqhull-dev"})
+    environ = {"PATH": os.environ["PATH"], "PKG_CONFIG_PATH": ""}
+    with pytest.raises(PrerequisiteMissing, match=r"use-system-libraries=all needs the system's qhull, .* module "
+                                                   r"'qhull_mm_test': sudo apt-get install -y .*libqhull-dev"):
+        check_system_libraries(target, SystemLibraries.parse("all"), environ)
+    # Not required (auto), or a component without a mapped module (boost): meson's own lookup decides.
+    check_system_libraries(target, SystemLibraries.parse("auto"), environ)
+    check_system_libraries(target, SystemLibraries.parse("boost"), environ)
+    # Found where meson will look: a -Dpkg_config_path folder of the build's options.
+    (tmp_path / "qhull_mm_test.pc").write_text("Name: q\nDescription: q\nVersion: 8.0.2\n")
+    check_system_libraries(target, SystemLibraries.parse("qhull"), environ, (f"-Dpkg_config_path={tmp_path}",))

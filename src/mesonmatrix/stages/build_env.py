@@ -70,7 +70,8 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
     variables = _build_variables(plan, ctx.runner.env, epoch)
     ensure_build_commands(ctx.runner, variables["PATH"])
     check_compilers(plan.target.languages, {**ctx.runner.env, **variables})
-    check_system_libraries(plan.target, plan.cell.system_libraries_spec, {**ctx.runner.env, **variables})
+    check_system_libraries(plan.target, plan.cell.system_libraries_spec, {**ctx.runner.env, **variables},
+                           plan.setup_args)
     return BuildEnv(
         python=python,
         path=plan.build_env,

@@ -3,9 +3,10 @@ what meson cached in an existing build dir, stops the cell here with the exact f
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mesonbuild.envconfig import ENV_VAR_COMPILER_MAP
@@ -95,11 +96,17 @@ def ensure_build_commands(runner: CommandRunner, path: str) -> None:
             raise PrerequisiteMissing(f"{', '.join(still)} installed, but not found on the build's PATH {path}")
 
 
-def check_system_libraries(target: Target, spec: SystemLibraries, environ: Mapping[str, str]) -> None:
+def check_system_libraries(target: Target, spec: SystemLibraries, environ: Mapping[str, str],
+                           setup_args: Sequence[str] = ()) -> None:
     """The system libraries the cell requires (named, or every one for ``all``) that the
     target's preset maps to a pkg-config module must be found by pkg-config, or the cell
     stops here, before its build, instead of in meson's configure: which library, how
-    it is looked for, and the package that ships it when the preset names one."""
+    it is looked for, and the package that ships it when the preset names one. pkg-config
+    looks where meson will: the build's ``-Dpkg_config_path`` folders first, then
+    ``PKG_CONFIG_PATH`` and its own defaults."""
+    meson_dirs = [a.partition("=")[2] for a in setup_args if a.startswith("-Dpkg_config_path=")]
+    search = os.pathsep.join(p for p in [*meson_dirs, environ.get("PKG_CONFIG_PATH", "")] if p)
+    environ = {**environ, "PKG_CONFIG_PATH": search}
     components = target.system_components or ()
     required = components if spec.mode == "all" else spec.required
     for component in required:
