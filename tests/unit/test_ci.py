@@ -69,6 +69,9 @@ def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
     assert image["build-3.12-openblas-newer"].startswith("quay.io/pypa/manylinux_2_34_x86_64@sha256:")
     assert image["build-3.12-openblas-host"] == "" and image["build-3.12-openblas-macos-arm64"] == ""
     assert image["build-3.12-netlib"] == ""
+    # The container's envs are made by the image's Pythons: its cells save a cache of their own.
+    assert by_session["build-3.12-openblas"]["saves_cache"] == by_session["build-3.12-openblas-host"]["saves_cache"] \
+        == "true"
     parts = split_by_container(github_matrix(listing))
     assert {e["session"] for e in parts["cells"]["include"]} == {"build-3.12-openblas-host", "build-3.12-netlib",
                                                                  "build-3.12-openblas-macos-arm64"}
@@ -96,6 +99,8 @@ def test_the_manylinux_job_runs_in_the_cells_image_with_the_images_pythons():
     run = next(s for s in job["steps"] if "ci-run" in s.get("run", ""))
     assert run["run"].strip().startswith('"$TOOL_PYTHON" -m mesonmatrix ci-run')
     assert set(jobs["report"]["needs"]) == {"cell", "cell-manylinux"}
+    keys = [s["with"]["key"] for s in job["steps"] if s.get("uses", "").startswith("actions/cache/")]
+    assert keys and all(k.startswith("manylinux-") for k in keys)
 
 
 def test_matrix_per_platform_matches_nox_tags():

@@ -236,12 +236,15 @@ def _manylinux_job(style: WorkflowStyle) -> str:
           dnf install -y pkgconf-pkg-config
           "$TOOL_PYTHON" -m pip install ninja
           (dnf install -y epel-release && dnf install -y ccache) || echo "::warning::no ccache in this image"
-{_cache_steps(style)}{_cell_run_steps(style, install=install, python='"$TOOL_PYTHON"')}"""
+{_cache_steps(style, "manylinux")}{_cell_run_steps(style, install=install, python='"$TOOL_PYTHON"',
+                                                  kind="manylinux")}"""
 
 
-def _cache_steps(style: WorkflowStyle) -> str:
+def _cache_steps(style: WorkflowStyle, kind: str = "shared") -> str:
+    """``kind``: the cache entries' name; the manylinux job's are its own (``manylinux``), since
+    its build envs are made from the image's Pythons, not the runner's."""
     target = "${{ inputs.target || 'default' }}"
-    shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
+    shared = f"{kind}-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
     return f"""\
       # Compile work shared between cells: every cell of one platform, Python and target
       # restores the newest compiler cache and build envs saved for them (restore-keys match
@@ -270,9 +273,10 @@ def _cache_steps(style: WorkflowStyle) -> str:
 """
 
 
-def _cell_run_steps(style: WorkflowStyle, *, install: str | None = None, python: str = "python") -> str:
+def _cell_run_steps(style: WorkflowStyle, *, install: str | None = None, python: str = "python",
+                    kind: str = "shared") -> str:
     target = "${{ inputs.target || 'default' }}"
-    shared = f"shared-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
+    shared = f"{kind}-${{{{ matrix.platform }}}}-py${{{{ matrix.python }}}}-{target}"
     return f"""\
       - {_run(install or style.install, 10)}
       - name: Run the cell (its first line is the command that reproduces it anywhere)

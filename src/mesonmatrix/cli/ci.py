@@ -97,7 +97,7 @@ def github_matrix(listing: Iterable[dict[str, Any]],
     choices = choices or CiChoices()
     args = choices.cell_args()
     include = []
-    saving: set[tuple[str, str]] = set()
+    saving: set[tuple[str, str, str]] = set()
     for entry in listing:
         tags = entry.get("tags") or []
         platform = next((t for t in tags if t in PLATFORMS), None)
@@ -107,14 +107,15 @@ def github_matrix(listing: Iterable[dict[str, Any]],
         if (choices.pythons and python not in choices.pythons) or (choices.matrix and
                                                                    f"matrix-{choices.matrix}" not in tags):
             continue
-        # One cell per platform and Python saves the shared compiler cache, so a run adds one
-        # cache entry for each instead of one per cell (they would evict each other).
-        saves = (platform, python) not in saving
-        saving.add((platform, python))
+        # One cell per platform, Python (and container: its envs are made by the image's
+        # Pythons) saves the shared compiler cache, so a run adds one cache entry for each
+        # instead of one per cell (they would evict each other).
+        container = manylinux_container(platform, tags)
+        saves = (platform, python, container) not in saving
+        saving.add((platform, python, container))
         include.append({"session": entry["session"], "platform": platform, "runner": RUNNERS[platform],
                         "python": python, "args": json.dumps(args),
-                        "command": reproduce_command(entry["session"], args),
-                        "container": manylinux_container(platform, tags),
+                        "command": reproduce_command(entry["session"], args), "container": container,
                         "apt": " ".join(apt_packages(platform, tags)), "saves_cache": "true" if saves else ""})
     return {"include": include}
 
