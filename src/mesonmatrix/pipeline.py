@@ -10,12 +10,12 @@ import sys
 import time
 import traceback
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from .config.matrixfile import MatrixSet
-from .errors import CellError, CellSkipped, CommandFailed, ToolchainRejected
+from .errors import CellError, CellSkipped, CommandCancelled, CommandFailed, ToolchainRejected
 from .machine.bytecode import bytecode_env
 from .machine.commands import CommandRunner, probes_logged_to
 from .machine.context import StageContext
@@ -69,16 +69,26 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
     # The build env is shared by every cell and checkout on the machine: while this cell
     # builds, repairs and tests with it (its tools are on the tests' PATH), no other
     # process may reinstall or remove it.
-    with shared_lock(plan.build_env, ctx.say), _early_test_venv(plan, ctx, results) as results.test_venv:
-        results.build = build.run(plan, ctx, results)
-        if plan.cell.package != WHEEL:
-            _package(plan, ctx, results)
-            return
-        results.repair = repair.run(plan, ctx, results)
-        if plan.checks_partition:
-            results.split = partition.run(plan, ctx, results)
-            if results.split.failure:
-                raise CellError(results.split.failure)
+    with shared_lock(plan.build_env, ctx.say), _early_test_venv(plan, ctx, results) as early:
+        results.test_venv = early
+        # The build and repair stop as soon as the test venv cannot be made: their runner is
+        # cancelled by its failure, and the cell fails with that failure.
+        watched = replace(ctx, runner=replace(ctx.runner, cancel=early.failed)) if early else ctx
+        try:
+            results.build = build.run(plan, watched, results)
+            if plan.cell.package != WHEEL:
+                _package(plan, ctx, results)
+                return
+            results.repair = repair.run(plan, watched, results)
+            if plan.checks_partition:
+                results.split = partition.run(plan, watched, results)
+                if results.split.failure:
+                    raise CellError(results.split.failure)
+        except CommandCancelled:
+            if early is not None and early.error is not None:
+                raise CellError(f"the test venv could not be made (so the build was stopped): {early.error}") \
+                    from None
+            raise
         if plan.options.run_tests:
             _test(test.run, plan, ctx, results)
 

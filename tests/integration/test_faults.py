@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -198,3 +200,25 @@ def test_a_cell_runs_its_tests_only_when_no_other_suite_runs(tmp_path):
     assert junit.stat().st_mtime > released, (junit.stat().st_mtime, released)
     # The wait for the turn is recorded on its own, not as test time.
     assert result.record["durations"]["test_wait"] > 0
+
+
+def test_a_test_venv_that_cannot_be_made_stops_the_build_with_its_reason(tmp_path):
+    """The test venv is made while the build runs; when its locked install fails (here a
+    hash that matches nothing), the build stops at once and the record says why, instead
+    of a whole build finishing for tests that cannot run."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("noxfile.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, project / name)
+    for name in ("src", "matrices", "locks", "demo"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "build", ".mesonpy*"))
+    lock = project / "locks" / "demo" / "py3.12-test.txt"
+    # Every hash of one locked package matches nothing: uv refuses to install it.
+    block = re.search(r"^iniconfig==.*?(?=^\S)", lock.read_text(), flags=re.M | re.S)
+    assert block is not None
+    lock.write_text(lock.read_text().replace(block.group(0), re.sub(r"[0-9a-f]{64}", "0" * 64, block.group(0))))
+    result = run_nox_cell(tmp_path / "home", CELL, project=project)
+    r = result.record
+    assert result.returncode != 0 and r["status"] == "failed"
+    assert r["error"].startswith("the test venv could not be made (so the build was stopped)"), r["error"]
+    assert "test" not in r["durations"] and "test-venv.log" in r["error"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..binaries import read_binary
-from ..errors import CellError, CommandFailed, CommandTimedOut, TagSetError, ToolchainRejected
+from ..errors import CellError, CommandCancelled, CommandFailed, CommandTimedOut, TagSetError, ToolchainRejected
 from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
@@ -240,6 +240,8 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Ro
         extra_env.update(ccache_env(stats_log, plan.build_dir.parent))
     try:
         ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env, idle_timeout=plan.build_timeout)
+    except CommandCancelled:
+        raise  # the cell stopped it (its test venv failed): the pipeline says why
     except CommandTimedOut as exc:
         raise CellError(f"build of the {role} wheel printed nothing for {exc.seconds:g} s (build_timeout; "
                         f"--build-timeout SECONDS changes it) and was ended with every process it started "

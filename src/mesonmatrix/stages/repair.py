@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CellError, CommandFailed, PrerequisiteMissing
+from ..errors import CellError, CommandCancelled, CommandFailed, PrerequisiteMissing
 from ..machine.context import StageContext
 from ..model import FULL, INSTALL_PLAN, TESTS, Role
 from ..plan import CellPlan
@@ -136,6 +136,8 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     try:
         result = ctx.runner.run(argv, label=f"repair the {role} wheel", extra_env={**build_env.env, **repair_env},
                                 echo=False)
+    except CommandCancelled:
+        raise  # the cell stopped it (its test venv failed): the pipeline says why
     except CommandFailed as exc:
         if plan.manylinux and plan.platform.cibuildwheel_platform == "linux":
             shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"what keeps {wheel.name} from the policy",

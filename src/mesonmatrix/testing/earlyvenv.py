@@ -29,6 +29,9 @@ class EarlyVenv:
     venv_python: Path
     log: Path
     cancel: threading.Event = field(default_factory=threading.Event)
+    # Set when making the venv failed: the cell's own runner watches it, so a build (SciPy's
+    # takes half an hour) stops at once instead of finishing for tests that cannot run.
+    failed: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
     seconds: float = 0.0
     _thread: threading.Thread | None = None
@@ -57,6 +60,8 @@ def _make(early: EarlyVenv, *, uv: str, python: Path, lock: Path, env: Mapping[s
                    label=f"install test requirements from {lock.name}")
     except BaseException as exc:  # handed to the test stage, which raises it
         early.error = exc
+        if not early.cancel.is_set():  # failed by itself, not stopped by the cell
+            early.failed.set()
     finally:
         early.seconds = round(time.monotonic() - start, 3)
 
