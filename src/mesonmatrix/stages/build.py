@@ -19,6 +19,7 @@ from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, 
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
 from ..machine.mesoninfo import meson_error, system_components
+from ..machine.mesonlauncher import launcher_env
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, TESTS, Role
 from ..plan import CellPlan
@@ -236,6 +237,7 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Ro
     partial = Path(argv[argv.index("--outdir") + 1])
     shutil.rmtree(partial, ignore_errors=True)
     extra_env = dict(build_env.env)
+    extra_env.update(launcher_env(ctx.shared_cache, plan.target.own_meson, {**ctx.runner.env, **extra_env}))
     if ccache_on_path(extra_env.get("PATH")):
         extra_env.update(ccache_env(stats_log, plan.build_dir.parent))
     try:

@@ -70,6 +70,11 @@ def _suites(preset: TargetPreset | None, tests: TestSource, import_name: str) ->
     return {DEFAULT_SUITE: (import_name,)} if not tests.outside_the_package else {DEFAULT_SUITE: ()}
 
 
+def _own_meson(pyproject: dict[str, Any]) -> str | None:
+    meson = _table(pyproject.get("tool", {}).get("meson-python")).get("meson")
+    return meson if isinstance(meson, str) else None
+
+
 def target_from_source(source_dir: Path, *, name: str | None = None, preset: TargetPreset | None = None) -> Target:
     data = read_pyproject(source_dir)
     backend = data.get("build-system", {}).get("build-backend")
@@ -103,6 +108,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         default_suite=preset.default_suite if preset and preset.declares_suites else DEFAULT_SUITE,
         tests=tests,
         cibuildwheel=_table(data.get("tool", {}).get("cibuildwheel")),
+        own_meson=_own_meson(data),
         optional_dependencies=_table(project.get("optional-dependencies")),
         dependency_groups=_table(data.get("dependency-groups")),
         pytest_config=pytest_config(source_dir),

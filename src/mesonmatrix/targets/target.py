@@ -61,6 +61,8 @@ class Target:
     setup_args: tuple[str, ...] = ()
     system_requires: dict[str, str] = field(default_factory=dict)
     system_library_modules: dict[str, str] = field(default_factory=dict)  # component -> "pkg-config module [package]"
+    # [tool.meson-python] meson: the meson the project builds with (NumPy's vendored fork), if its own
+    own_meson: str | None = None
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     toolchain_min: dict[str, str] = field(default_factory=dict)
     toolchain_min_requires: tuple[str, ...] = ()

@@ -1,0 +1,40 @@
+"""meson-python starts meson through the launcher: ``--version`` comes from the installed
+distribution without importing meson, anything else is meson itself; a project's own meson
+(NumPy's fork) or the user's MESON is never replaced."""
+
+import subprocess
+import sys
+from importlib.metadata import version
+
+import pytest
+
+from mesonmatrix.machine.mesonlauncher import launcher_env, meson_launcher
+
+
+@pytest.fixture
+def launcher(tmp_path):
+    pytest.importorskip("mesonbuild")  # meson is a dependency of the tool: installed beside it
+    return meson_launcher(tmp_path)
+
+
+def test_version_is_answered_without_importing_meson(launcher):
+    out = subprocess.run([sys.executable, "-X", "importtime", str(launcher), "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == version("meson")
+    assert "mesonbuild" not in out.stderr  # -X importtime lists every module imported
+
+
+def test_anything_else_is_meson_itself(launcher, tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "meson.build").write_text("project('p', meson_version: '>=1.0')\n")
+    out = subprocess.run([sys.executable, str(launcher), "introspect", "--projectinfo",
+                          str(tmp_path / "src" / "meson.build")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert '"descriptive_name": "p"' in out.stdout
+
+
+def test_a_projects_own_meson_or_the_users_is_left_alone(tmp_path):
+    assert launcher_env(tmp_path, "vendored-meson/meson/meson.py", {}) == {}
+    assert launcher_env(tmp_path, None, {"MESON": "/opt/meson/meson.py"}) == {}
+    chosen = launcher_env(tmp_path, None, {})
+    assert chosen["MESON"].endswith(".py") and chosen == launcher_env(tmp_path, None, {})  # one file, reused
