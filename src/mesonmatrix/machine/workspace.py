@@ -71,15 +71,16 @@ class Workspace:
         return self.root / "build" / key
 
     def build_slot(self, cell: Cell, target_name: str, source_dir: Path) -> BuildSlot:
-        """The slot every flavour of this target source, Python, platform and system-library
-        mode compiles in, this flavour's kept build dir, and the other flavours' ones."""
+        """The slot every flavour and system-library mode of this target source, Python and
+        platform compiles in, this cell's kept build dir, and the other ones: a `auto` cell
+        starts from the `none` cell's build dir as a second flavour does from the first."""
         prefix, suffix = self._key_parts(cell, target_name, source_dir)
         folder = self.root / "build"
         home = folder / f"{prefix}-{cell.blas}-{suffix}"
-        siblings = sorted(p for p in folder.glob(f"{prefix}-*-{suffix}") if p.is_dir() and p != home) \
+        siblings = sorted(p for p in folder.glob(f"{prefix}-*-{cell.platform}-*") if p.is_dir() and p != home) \
             if folder.is_dir() else []
-        return BuildSlot(path=folder / f"{prefix}-{suffix}.slot", home=home, siblings=tuple(siblings),
-                         env_link=self.shared_cache / "envs" / f"{prefix}-{suffix}.slot")
+        return BuildSlot(path=folder / f"{prefix}-{cell.platform}.slot", home=home, siblings=tuple(siblings),
+                         env_link=self.shared_cache / "envs" / f"{prefix}-{cell.platform}.slot")
 
     def build_env(self, python: str, blas: str, requirements: list[str]) -> Path:
         """A build env per (Python, BLAS flavour, requirement set), wherever the project is."""

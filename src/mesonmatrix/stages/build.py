@@ -175,7 +175,7 @@ class _Roles:
         self.env = {**ctx.runner.env, **build_env.env}
         self.configure = configure_fingerprint(setup_args=plan.setup_args, env=self.env, build_env_packages=packages)
         self.seed_key = seed_key(python=plan.cell.python, env=self.env, build_env_packages=packages,
-                                 setup_args=plan.setup_args)
+                                 setup_args=plan.setup_args, slot=plan.build_slot.path if plan.build_slot else None)
         self.meson_dir = plan.build_slot.path if plan.build_slot else plan.build_dir
         # What the build dir's stamp names once a build in it completes; where meson sees
         # the dir is part of how it was configured.

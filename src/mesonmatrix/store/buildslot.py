@@ -1,8 +1,8 @@
-"""Every BLAS flavour of one target source, Python, platform and system-library mode
-compiles at one path, and a new flavour's build dir starts from a sibling flavour's.
+"""Every BLAS flavour and system-library mode of one target source, Python and platform
+compiles at one path, and a new flavour's (or mode's) build dir starts from a sibling's.
 
-A build dir is kept per flavour (``build/<key>``), but meson sees it at one shared path,
-the slot (``build/<target>-<source>-py<python>-<platform>-<mode>.slot``): it is renamed
+A build dir is kept per flavour and mode (``build/<key>``), but meson sees it at one shared
+path, the slot (``build/<target>-<source>-py<python>-<platform>.slot``): it is renamed
 there for the compile and back afterwards. Why one path: meson writes absolute paths into
 a build dir. NumPy passes ``-I<build dir>/meson_cpu`` to nearly every compile, and meson
 re-reads the native file (meson-python's, which names the build env's Python) from the
@@ -58,14 +58,17 @@ _FLAVOUR_ENV = ("PKG_CONFIG_PATH",)
 
 
 def seed_key(*, python: str, env: Mapping[str, str], build_env_packages: Iterable[str],
-             setup_args: Iterable[str]) -> str:
+             setup_args: Iterable[str], slot: Path | None = None) -> str:
     """What decides whether two flavours' build dirs may seed one another: the compilers'
     environment, ccache and pkg-config (fixed at a build dir's first setup), the build
-    env's packages and the meson options this build sets. Kept readable in
-    ``<home>.seedkey``."""
+    env's packages, the meson options this build sets, and the slot path meson saw it at
+    (meson writes absolute paths: a dir configured at another path never seeds). Kept
+    readable in ``<home>.seedkey``."""
     packages = dict(p.partition("==")[::2] for p in build_env_packages)
     options = sorted({a.partition("=")[0] for a in setup_args if a.startswith("-D")})
     same = {"python": python, **fixed_at_first_setup(env, leave_out=_FLAVOUR_ENV)}
+    if slot is not None:
+        same["slot"] = str(slot)
     return json.dumps({"same": same, "packages": packages, "options": options}, sort_keys=True, indent=1)
 
 
