@@ -96,6 +96,27 @@ def test_a_new_build_dir_is_a_copy_of_a_matching_sibling_with_its_mtimes(tmp_pat
     assert json.loads(slot.home.with_name(slot.home.name + SEED_KEY_SUFFIX).read_text())["options"] == ["-Dblas"]
 
 
+def test_a_system_library_mode_starts_from_its_own_flavours_build_dir_first(tmp_path):
+    # openblas with use-system-libraries=auto: the none mode of openblas, not a newer mkl.
+    build = tmp_path / "build"
+    build.mkdir()
+    slot = BuildSlot(path=build / "t-py3.12-linux.slot", home=build / "t-py3.12-openblas-linux-auto",
+                     env_link=tmp_path / "envs" / "t-py3.12-linux.slot",
+                     siblings=(build / "t-py3.12-mkl-linux-none", build / "t-py3.12-openblas-linux-none"))
+    options = ("-Dblas=x", "-Duse-system-libraries=x")
+    configured(slot.siblings[1], key(setup_args=options))
+    configured(slot.siblings[0], key(setup_args=options))
+    os.utime(slot.siblings[0] / "build.ninja", (4_000_000_000, 4_000_000_000))  # mkl's is the newest
+    with build_in_slot(slot, key(setup_args=options), ENV, ctx([]), inputs=INPUTS) as use:
+        assert use.seeded_from == "t-py3.12-openblas-linux-none"
+
+
+def test_a_build_dir_configured_at_another_slot_path_never_seeds():
+    here, there = (seed_key(python="3.12", env={"PATH": "/nowhere"}, build_env_packages=PACKAGES, setup_args=(),
+                            slot=Path(p)) for p in ("/b/t-py3.12-linux.slot", "/b/t-py3.12-linux-none.slot"))
+    assert not can_seed(there, here) and can_seed(here, here)
+
+
 def test_a_build_dir_left_in_the_slot_by_a_stopped_build_goes_back_to_its_owner(tmp_path):
     slot = slot_of(tmp_path, "netlib", "openblas")
     owner = slot.siblings[0]

@@ -157,11 +157,18 @@ def _return_to_owner(path: Path, say: Say) -> None:
 
 
 def _copy_sibling(slot: BuildSlot, key: str, say: Say) -> str | None:
-    """Copy the newest configured sibling with the same seed key into the slot. A sibling
+    """Copy a configured sibling with the same seed key into the slot: one of the same BLAS
+    flavour first (another system-library mode: the same build env and flags, so ninja
+    reruns least; its name shares the most with this one's), else the newest. A sibling
     another process holds (being reset) is passed over rather than waited for."""
     usable = [s for s in slot.siblings
               if s != slot.home and _configured(s) and completed(s) and can_seed(_key_of(s), key)]
-    for sibling in sorted(usable, key=lambda s: (s / "build.ninja").stat().st_mtime, reverse=True):
+
+    def preference(sibling: Path) -> tuple[int, float]:
+        shared = len(os.path.commonprefix([sibling.name, slot.home.name]))
+        return shared, (sibling / "build.ninja").stat().st_mtime
+
+    for sibling in sorted(usable, key=preference, reverse=True):
         with try_exclusive_lock(sibling) as held:
             if not held:
                 continue
