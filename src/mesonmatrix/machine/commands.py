@@ -12,13 +12,13 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
-from .processes import become_subreaper, descendants, end_leftovers
+from .processes import become_subreaper, descendants, end_leftovers, session_of
 
 # The commands running now, by pid. Each is the leader of a session of its own, so a
 # process whose session is one of these belongs to a command still running (one on
@@ -32,10 +32,9 @@ def _other_commands() -> Iterator[frozenset[int]]:
     """The sessions of the commands running now, held still (none starts) while in use,
     and this process's own: a command's leftovers are in its session or in one of their
     own (a daemon's setsid), never in ours, where only quick queries (``probe``) run."""
-    getsid: Callable[[int], int] | None = getattr(os, "getsid", None)  # POSIX only
-    own = {getsid(0)} if getsid is not None else set()
+    own = session_of(0)
     with _RUNNING_LOCK:
-        yield frozenset(_RUNNING | own)
+        yield frozenset(_RUNNING | ({own} if own is not None else set()))
 
 
 # Where quick queries (``probe``) are logged while a cell runs: its cell.log.

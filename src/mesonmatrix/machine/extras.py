@@ -17,10 +17,6 @@ EXTRAS: dict[str, tuple[str, ...]] = {
 }
 
 
-def missing(extra: str) -> list[str]:
-    return [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
-
-
 def require_extra(extra: str, purpose: str, modules: tuple[str, ...] | None = None) -> None:
     """Raise PrerequisiteMissing, one line with the fix, when ``purpose`` cannot run for
     want of ``extra`` (or only of the ``modules`` of it that purpose uses)."""

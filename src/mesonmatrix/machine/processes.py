@@ -110,9 +110,9 @@ def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 
     spared: frozenset[int] = frozenset()
     for _ in range(5):
         with spared_sessions() if spared_sessions else contextlib.nullcontext(frozenset()) as sessions:
-            alive = [pid for pid in descendants() if pid not in keep and not _is_zombie(pid)
-                     and _session(pid) not in sessions]
-            spared = frozenset(pid for pid in descendants() if _session(pid) in sessions) if sessions else spared
+            listed = descendants()
+            spared = frozenset(pid for pid in listed if session_of(pid) in sessions)
+            alive = [pid for pid in listed if pid not in keep and pid not in spared and not _is_zombie(pid)]
         if not alive:
             break
         for pid in alive:
@@ -128,7 +128,7 @@ def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 
     return list(ended.values())
 
 
-def _session(pid: int) -> int | None:
+def session_of(pid: int) -> int | None:
     """The session ``pid`` is in (None where there are no sessions, or it is gone)."""
     getsid: Callable[[int], int] | None = getattr(os, "getsid", None)  # POSIX only
     if getsid is None:

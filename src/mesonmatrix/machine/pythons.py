@@ -18,13 +18,10 @@ from .commands import probe
 from .uv import uv_binary
 
 # major.minor, and "t" for a free-threaded build (Py_GIL_DISABLED), as the matrix spells it.
-_VERSION_CODE = ("import sys, sysconfig; print('%d.%d' % sys.version_info[:2] "
-                 "+ ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''))")
-
-
+_TAG = "'%d.%d' % sys.version_info[:2] + ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else '')"
+_VERSION_CODE = f"import sys, sysconfig; print({_TAG})"
 # Both answers at once: the matrix's spelling, then major.minor.micro.
-_FACTS_CODE = ("import platform, sys, sysconfig; print('%d.%d' % sys.version_info[:2] "
-               "+ ('t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''), platform.python_version())")
+_FACTS_CODE = f"import platform, sys, sysconfig; print({_TAG}, platform.python_version())"
 
 
 def interpreter_version(executable: Path | str) -> str | None:

@@ -30,5 +30,15 @@ def install_command(uv: str, venv_py: Path, wheels: Sequence[Path], requirements
     return [uv, "pip", "install", "--python", str(venv_py), *map(str, wheels), *requirements]
 
 
+def locked_install_command(uv: str, venv_py: Path, lock: Path) -> list[str]:
+    """Every requirement of a lock file, hash-checked (a build env's, a test venv's)."""
+    return [*install_command(uv, venv_py, (), ()), "--require-hashes", "-r", str(lock)]
+
+
+def wheels_only_command(uv: str, venv_py: Path, wheels: Sequence[Path]) -> list[str]:
+    """The wheels under test alone: their dependencies came from the lock."""
+    return [*install_command(uv, venv_py, wheels, ()), "--no-deps"]
+
+
 def freeze_command(uv: str, venv_py: Path) -> list[str]:
     return [uv, "pip", "freeze", "--python", str(venv_py)]
