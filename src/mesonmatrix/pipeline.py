@@ -20,6 +20,7 @@ from .machine.bytecode import bytecode_env
 from .machine.commands import CommandRunner, probes_logged_to
 from .machine.context import StageContext
 from .machine.extras import require_extra
+from .machine import peakmemory
 from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
@@ -141,8 +142,11 @@ class _Run:
 
     def record(self, state: CellState, status: Status, error: BaseException | str | None) -> ResultRecord:
         durations = {**self.progress.durations, "total": round(time.monotonic() - self.start, 3)}
-        return assemble_record(self.cell, self.options, state, status=status, error=error, started=self.started,
-                               durations=durations)
+        own = peakmemory.own_peak_megabytes()
+        peaks = {**self.progress.peak_rss_mb, **({"tool": own} if own is not None else {})}
+        record = assemble_record(self.cell, self.options, state, status=status, error=error, started=self.started,
+                                 durations=durations)
+        return replace(record, peak_rss_mb=peaks)
 
     def record_path(self, state: CellState) -> Path:
         """The plan's results folder; the target's, when planning itself failed (an unknown

@@ -151,3 +151,21 @@ def test_a_cancelled_runner_stops_its_command_at_once(tmp_path):
     assert time.monotonic() - start < 5
     with pytest.raises(CommandCancelled):  # and starts nothing more
         runner.run(["true"], label="next")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="wait4 is POSIX's")
+def test_a_stage_records_the_largest_resident_set_of_a_grandchild(tmp_path):
+    from mesonmatrix.machine.progress import Progress
+
+    # 300 MB touched by a grandchild (as a compiler under ninja under meson), the command
+    # itself small: the stage's peak is the grandchild's, and the exit status is kept.
+    grandchild = "b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096]); raise SystemExit(3)"
+    code = f"import subprocess, sys; sys.exit(subprocess.run([sys.executable, '-c', {grandchild!r}]).returncode)"
+    progress = Progress(io.StringIO())
+    with progress.stage("build", "a big compile"):
+        result = _runner(tmp_path).run([sys.executable, "-c", code], label="big", check=False)
+    with progress.stage("test", "a small one"):
+        _runner(tmp_path).run([sys.executable, "-c", "pass"], label="small")
+    assert result.returncode == 3
+    assert 300 <= progress.peak_rss_mb["build"] < 600
+    assert progress.peak_rss_mb["test"] < 100

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
+from . import peakmemory
 from .processes import become_subreaper, descendants, end_leftovers, session_of
 
 # The commands running now, by pid. Each is the leader of a session of its own, so a
@@ -274,7 +275,7 @@ def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None
 
     def wait_for_exit() -> None:
         with contextlib.suppress(ChildProcessError, OSError):
-            process.wait()
+            _reap(process)
         ended.set()
 
     threading.Thread(target=wait_for_exit, name="command-exit", daemon=True).start()
@@ -289,6 +290,18 @@ def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None
             return timeout
         if idle_timeout is not None and now - output.last_line > idle_timeout:
             return idle_timeout
+
+
+def _reap(process: subprocess.Popen[str]) -> None:
+    """Wait for the command's exit. Where there is ``wait4`` its resource usage comes with
+    it: the largest resident set of the command's tree goes to ``peakmemory``."""
+    wait4 = getattr(os, "wait4", None)
+    if wait4 is None:
+        process.wait()
+        return
+    _, status, usage = wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    peakmemory.note(usage.ru_maxrss)
 
 
 def _start(args: list[str], *, cwd: Path | None, env: dict[str, str]) -> subprocess.Popen[str]:

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
+from . import peakmemory
+
 # Where a step's one-line messages go: a cell's Progress.say, or print.
 Say = Callable[[str], None]
 
@@ -20,6 +22,8 @@ class Progress:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.durations: dict[str, float] = {}
+        # The largest resident set (MB) of any one command in each stage (machine/peakmemory).
+        self.peak_rss_mb: dict[str, float] = {}
         self._waits: dict[str, float] = {}
 
     def say(self, text: str) -> None:
@@ -32,9 +36,12 @@ class Progress:
         start = time.monotonic()
         succeeded = False
         try:
-            yield
+            with peakmemory.window() as memory:
+                yield
             succeeded = True
         finally:
+            if memory.peak_bytes:
+                self.peak_rss_mb[name] = max(self.peak_rss_mb.get(name, 0.0), memory.megabytes)
             waited = self._waits.pop(name, 0.0)
             elapsed = time.monotonic() - start - waited
             self.durations[name] = round(self.durations.get(name, 0.0) + elapsed, 3)
