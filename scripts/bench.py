@@ -269,10 +269,13 @@ def _matrix_cell(home: Path, session: str, args: argparse.Namespace) -> Record:
 
 def matrix_cells(args: argparse.Namespace) -> list[str]:
     matrices = load_matrices(ROOT / "matrices", ROOT)
-    wanted = set(args.python or ())
-    return [c.session_name for c in matrices.matrix.cells
-            if c.platform == "linux-x86_64" and c.kind == "build" and c.package == "wheel"
-            and str(c.matrix_file).endswith("default.toml") and (not wanted or c.python in wanted)]
+    wanted = list(args.python or ())
+    cells = [c for c in matrices.matrix.cells
+             if c.platform == "linux-x86_64" and c.kind == "build" and c.package == "wheel"
+             and str(c.matrix_file).endswith("default.toml") and (not wanted or c.python in wanted)]
+    # In the order the Pythons were given: `--python 3.12 --python 3.13` builds 3.12's cells
+    # from cold first, then 3.13's with the ccache 3.12 filled.
+    return [c.session_name for c in sorted(cells, key=lambda c: wanted.index(c.python) if wanted else 0)]
 
 
 def _ninja_steps(build_dir: Path) -> dict[str, float]:
@@ -315,30 +318,92 @@ def matrix_floor(records: list[Record]) -> dict[str, float]:
             floor += r["durations"].get("build", 0.0)
             compiled.add(r["python"])
         elif r.get("compiler_cache") and not r["build_reused"]:
-            floor += _missed_compile_s(r)
+            floor += r["missed_compile_s"]
         floors[r["python"]] = floors.get(r["python"], 0.0) + floor
     return floors
+
+
+FORTRAN_SUFFIXES = (".f", ".f77", ".f90", ".f95", ".F", ".F90")
+
+
+def _ninja_log_lengths(home: Path) -> dict[str, int]:
+    return {str(log.parent): len(log.read_text().splitlines()) for log in (home / "build").glob("*/.ninja_log")}
+
+
+def _build_evidence(record: Record, before: dict[str, int]) -> dict[str, object]:
+    """What this cell's build ran: ninja's steps (the lines its run added to the build dir's
+    log; a new dir seeded from a sibling starts from the sibling's), the Fortran objects among
+    them (ccache does not cache Fortran), ccache's misses, and how the repair was had."""
+    evidence: dict[str, object] = {"ccache_misses": (record.get("compiler_cache") or {}).get("misses")}
+    build_dir = record.get("build_dir")
+    log = Path(build_dir or "/nonexistent") / ".ninja_log"
+    if log.is_file() and not record["build_reused"]:
+        baseline = before.get(build_dir, before.get(record.get("build_seeded_from") or "", 1))
+        steps = [line.split("\t") for line in log.read_text().splitlines()[max(1, baseline):]]
+        commands = json.loads((Path(build_dir) / "compile_commands.json").read_text())
+        fortran = {c["output"] for c in commands if c["file"].endswith(FORTRAN_SUFFIXES)}
+        fortran_steps = [(int(end) - int(begin)) / 1000 for begin, end, _, output, _ in steps if output in fortran]
+        evidence |= {"ninja_steps_run": len(steps), "ninja_step_s": round(sum(
+                         (int(end) - int(begin)) / 1000 for begin, end, *_ in steps), 1),
+                     "fortran_objects_compiled": len(fortran_steps), "fortran_step_s": round(sum(fortran_steps), 1)}
+    repair = record.get("repair") or {}
+    evidence["repair_s"] = record["durations"].get("repair")
+    evidence["repair"] = ("reused" if repair.get("reused") else
+                          f"derived {','.join(repair['derived'])}" if repair.get("derived") else
+                          "repaired" if repair else None)
+    evidence["peak_rss_mb"] = record.get("peak_rss_mb", {})
+    return evidence
 
 
 def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
     cells = matrix_cells(args)
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-matrix-") as tmp:
+        home = Path(tmp) / "matrix"
         start = time.monotonic()
-        records = [_matrix_cell(Path(tmp) / "matrix", s, args) for s in cells]
+        records = []
+        progress = args.out.with_name(f"matrix-{args.target}.cells.jsonl")
+        progress.parent.mkdir(parents=True, exist_ok=True)
+        progress.write_text("")
+        for session in cells:
+            before = _ninja_log_lengths(home)
+            record = _matrix_cell(home, session, args)
+            # Read now, while the build dir and its logs are as this cell left them.
+            record["evidence"] = _build_evidence(record, before)
+            record["missed_compile_s"] = _missed_compile_s(record) if record.get("compiler_cache") else 0.0
+            records.append(record)
+            with progress.open("a") as cells_file:  # a long run's figures so far, cell by cell
+                cells_file.write(json.dumps({k: record.get(k) for k in (
+                    "session", "python", "status", "error", "wall", "durations", "build_reused",
+                    "build_seeded_from", "compiler_cache", "missed_compile_s", "evidence")}) + "\n")
         wall = time.monotonic() - start
         ran = [r for r in records if r["status"] != "skipped"]
-        floors = matrix_floor(ran)  # reads the build dirs and ccache logs: before they go
-        sample = [r["session"] for r in ran[:: max(1, len(ran) // args.sample)]][: args.sample]
-        scratch = [_matrix_cell(Path(tmp) / f"scratch-{i}", s, args)["wall"] for i, s in enumerate(sample)]
+        floors = matrix_floor(ran)
+        if args.sample:
+            sample = [r["session"] for r in ran[:: max(1, len(ran) // args.sample)]][: args.sample]
+            scratch = [_matrix_cell(Path(tmp) / f"scratch-{i}", s, args)["wall"] for i, s in enumerate(sample)]
+        else:
+            # --sample 0: the matrix's first cell is the sample. It ran as a cell from
+            # nothing does, in an empty workspace with empty caches.
+            sample, scratch = [ran[0]["session"]], [ran[0]["wall"]]
     stages = {k: round(sum(r["durations"].get(k, 0.0) for r in ran), 1) for k in STAGE_NAMES}
     floor = sum(floors.values())
     from_scratch = statistics.mean(scratch) * len(ran) if scratch else None
     per_python = {}
     for python, python_floor in floors.items():
         cells_wall = sum(r["wall"] for r in ran if r["python"] == python)
-        per_python[python] = {"cells": sum(r["python"] == python for r in ran), "wall_s": round(cells_wall, 1),
-                              "floor_s": round(python_floor, 1),
-                              "over_floor": round(cells_wall / python_floor, 3) if python_floor else None}
+        count = sum(r["python"] == python for r in ran)
+        first = next(r for r in ran if r["python"] == python)
+        per_python[python] = {"cells": count, "wall_s": round(cells_wall, 1), "floor_s": round(python_floor, 1),
+                              "over_floor": round(cells_wall / python_floor, 3) if python_floor else None,
+                              "over_from_scratch": round(cells_wall / (statistics.mean(scratch) * count), 3)
+                              if scratch else None,
+                              # The Python's first build against the matrix's first (cold) one:
+                              # 1.0 for the first Python; later ones had its ccache.
+                              "first_build_s": first["durations"].get("build"),
+                              "first_build_over_cold": round(first["durations"].get("build", 0.0)
+                                                             / ran[0]["durations"]["build"], 3)
+                              if ran[0]["durations"].get("build") else None,
+                              "first_build_ccache": first.get("compiler_cache")}
     return {
         "target": args.target, "suite": args.suite, "cells": len(cells), "cells_run": len(ran),
         "cells_failed": [r["session"] for r in ran if r["status"] != "passed"],
@@ -351,10 +416,20 @@ def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
         # The tool's own share: outside any stage (nox start-up, planning, the record), and
         # the stages the floor does not count.
         "outside_stages_s": round(sum(r["wall"] - r["durations"].get("total", 0.0) for r in ran), 1),
+        "peak_rss_mb_per_stage": _peaks(ran),
         "per_cell": [{"session": r["session"], "status": r["status"], "wall_s": round(r["wall"], 2),
                       "build": "reused" if r["build_reused"] else ("seeded" if r.get("build_seeded_from") else "built"),
-                      "durations": r["durations"]} for r in ran],
+                      "durations": r["durations"], **r["evidence"]} for r in ran],
     }
+
+
+def _peaks(records: list[Record]) -> dict[str, float]:
+    """The largest resident set of one process in each stage, over the whole matrix."""
+    peaks: dict[str, float] = {}
+    for record in records:
+        for stage, mb in record.get("peak_rss_mb", {}).items():
+            peaks[stage] = max(peaks.get(stage, 0.0), mb)
+    return peaks
 
 
 def _python_dependent(command: str, record: Record) -> bool:
@@ -430,7 +505,9 @@ def main() -> None:
                              "Python's build stage against the first's cold one")
     parser.add_argument("--python", action="append", help="--matrix: only cells of this Python (repeatable)")
     parser.add_argument("--suite", help="--matrix: the target's test-suite preset")
-    parser.add_argument("--sample", type=int, default=2, help="--matrix: cells run from scratch (default 2)")
+    parser.add_argument("--sample", type=int, default=2,
+                        help="--matrix: cells run from scratch (default 2); 0: the matrix's own first cell, "
+                             "which ran from empty caches, is the sample (for targets whose cold build is long)")
     args = parser.parse_args()
     if args.matrix or args.across_pythons:
         result = matrix_benchmark(args) if args.matrix else across_pythons(args)
