@@ -8,7 +8,15 @@ import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .lockfiles.files import BUILD_TOOLS, TEST_TOOLS, build_lock_for, lock_covers, lock_problem, test_lock_for
+from .lockfiles.files import (
+    BUILD_TOOLS,
+    TEST_TOOLS,
+    build_lock_for,
+    lock_covers,
+    lock_problem,
+    pins_digest,
+    test_lock_for,
+)
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
 from .model import (
@@ -309,7 +317,7 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     # shared by every checkout on the machine (their path is in each extension's RUNPATH,
     # so it must not depend on the checkout), and two checkouts with different locks
     # installing into one env in turn would tear it under each other's builds.
-    pinned = [f"lock={locks.record.build.sha256}"] if locks.record.build else []
+    pinned = [f"pins={pins_digest(locks.build)}"] if locks.build else []
     # A loosened env asks for the newest versions: resolved again each day, not kept forever.
     newest = f"resolution=newest-{datetime.date.today().isoformat()}"
     resolution = {TOOLCHAIN_MIN: ["resolution=lowest-direct"], LOOSENED: [newest]}
@@ -339,7 +347,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     locks = _choose_locks(cell, target, options)
     requirements, env_key = _build_env_inputs(cell, target, (*provider.build_requirements(), *repairer.requirements),
                                               loosening, locks)
-    build_env = workspace.build_env(cell.python, cell.blas, env_key)
+    build_env = workspace.build_env(cell.python, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
                    compilers)
     folder = workspace.target_folder(target.name, target.source_dir)
@@ -358,7 +366,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         repair_store=workspace.repair_store(key),
         build_slot=workspace.build_slot(cell, target.name, target.source_dir) if cell.kind == BUILD else None,
         build_env=build_env,
-        pkg_config_dir=build_env / "mesonmatrix-pkgconfig",
+        pkg_config_dir=workspace.pkg_config_dir(build_env, cell.blas),
         results_dir=results_dir / "retry" if retry else results_dir,
         test_venv=Path(f"{workspace.test_venv(folder, cell)}{attempt}"),
         setup_args=(*blas_args, *target.setup_args, *system),

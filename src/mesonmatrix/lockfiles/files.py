@@ -9,6 +9,7 @@ macOS and Windows cells: the repair tools are listed with the platform each runs
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,6 +80,16 @@ def lock_problem(lock: Path, inputs: Sequence[str]) -> str | None:
     differences = (("now also asks for", wanted - had), ("no longer asks for", had - wanted))
     changes = [f"{label} {', '.join(sorted(items))}" for label, items in differences if items]
     return f"{lock.name} is stale: the target {'; '.join(changes)}"
+
+
+def pins_digest(lock: Path) -> str:
+    """What a lock file pins, as a digest: its requirement and hash lines, without the
+    comments. Two flavours whose locks pin the same packages (Debian's openblas, netlib and
+    BLIS: nothing but the build tools) differ only in their ``# via -r <file>`` lines, and
+    share one build env by this digest."""
+    lines = (line.strip() for line in lock.read_text().splitlines())
+    pinned = "\n".join(line for line in lines if line and not line.startswith("#"))
+    return hashlib.sha256(pinned.encode()).hexdigest()
 
 
 def lock_covers(lock: Path, repairer: Repairer) -> bool:

@@ -82,10 +82,16 @@ class Workspace:
         return BuildSlot(path=folder / f"{prefix}-{cell.platform}.slot", home=home, siblings=tuple(siblings),
                          env_link=self.shared_cache / "envs" / f"{prefix}-{cell.platform}.slot")
 
-    def build_env(self, python: str, blas: str, requirements: list[str]) -> Path:
-        """A build env per (Python, BLAS flavour, requirement set), wherever the project is."""
-        digest = hashlib.sha256("\n".join([python, blas, *requirements]).encode()).hexdigest()[:12]
-        return self.shared_cache / "envs" / f"py{python}-{blas}-{digest}"
+    def build_env(self, python: str, requirements: list[str]) -> Path:
+        """A build env per (Python, requirement set), wherever the project is. Flavours that
+        install the same packages share it (Debian's three take nothing but the build
+        tools); what differs between them lives in ``pkg_config_dir``."""
+        digest = hashlib.sha256("\n".join([python, *requirements]).encode()).hexdigest()[:12]
+        return self.shared_cache / "envs" / f"py{python}-{digest}"
+
+    def pkg_config_dir(self, build_env: Path, blas: str) -> Path:
+        """The .pc files a flavour's provider writes for builds in ``build_env``."""
+        return self.shared_cache / "pkgconfig" / f"{build_env.name}-{blas}"
 
     @property
     def shared_cache(self) -> Path:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CellSkipped, PrerequisiteMissing
+from ..lockfiles.files import pins_digest
 from ..machine.apt import ensure_commands
 from ..machine.bytecode import seed_bytecode
 from ..machine.context import StageContext
@@ -63,8 +64,9 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
         ctx.progress.stage("build_env", f"uv venv at {plan.build_env}, {source}"),
         exclusive_lock(plan.build_env, ctx.say),
     ):
-        packages = _up_to_date_env(plan, ctx, python, env_python)
-        plan.pkg_config_dir.mkdir(parents=True, exist_ok=True)
+        stamp = _env_stamp(plan, python)
+        packages = _up_to_date_env(plan, ctx, stamp, python, env_python)
+        _fresh_pkg_config_dir(plan.pkg_config_dir, stamp)
         plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
     epoch = int(ctx.runner.env.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
     variables = _build_variables(plan, ctx.runner.env, epoch)
@@ -83,22 +85,37 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
     )
 
 
-def _up_to_date_env(plan: CellPlan, ctx: StageContext, python: Path, env_python: Path) -> tuple[str, ...]:
-    """The env made again unless its stamp says it holds exactly the cell's requirements for
-    this interpreter; returns its packages (``name==version``)."""
+def _env_stamp(plan: CellPlan, python: Path) -> str:
+    """What the env must hold: this interpreter, the requirements and what the lock pins
+    (not the lock file's bytes: flavours whose locks pin the same share the env)."""
+    pins = pins_digest(plan.build_lock) if plan.build_lock else None
+    return json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "pins": pins})
+
+
+def _fresh_pkg_config_dir(folder: Path, stamp: str) -> None:
+    """The provider's .pc files describe the env's packages (scipy-openblas points into its
+    site-packages): emptied whenever they were written for an env made for other inputs."""
+    marker = folder / ".mesonmatrix-env"
+    if marker.is_file() and marker.read_text() == stamp:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    marker.write_text(stamp)
+
+
+def _up_to_date_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path,
+                    env_python: Path) -> tuple[str, ...]:
+    """The env made again unless its stamp says it holds exactly ``wanted`` (``_env_stamp``);
+    returns its packages (``name==version``)."""
     stamp = plan.build_env / "mesonmatrix-requirements.json"
     # What the env holds, as `uv pip freeze` said when it was made: the env is never changed
     # after that (it is remade when the stamp differs), so asking again on every cell only
     # cost a uv start.
     frozen = plan.build_env / "mesonmatrix-packages.txt"
-    lock_sha = plan.locks.build.sha256 if plan.locks.build else None
-    wanted = json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "lock": lock_sha})
     if stamp.is_file() and stamp.read_text() == wanted and env_python.exists() and frozen.is_file():
         ctx.say(f"    build env up to date: {plan.build_env}")
         return tuple(frozen.read_text().splitlines())
     stamp.unlink(missing_ok=True)
-    # The provider's .pc files describe this env's packages: rewritten with it.
-    shutil.rmtree(plan.pkg_config_dir, ignore_errors=True)
     ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
     _install_requirements(plan, ctx, env_python)
     siblings = sorted(p for p in plan.build_env.parent.glob(f"py{plan.cell.python}-*") if p.is_dir()
