@@ -96,7 +96,7 @@ def by_hand(record: Record, target: Target, work: Path) -> float:
         UV_PYTHON_DOWNLOADS="never",
         SOURCE_DATE_EPOCH=str(record["source_date_epoch"]),
         PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        PKG_CONFIG_PATH=str(build_env / "mesonmatrix-pkgconfig"),
+        PKG_CONFIG_PATH=str(Workspace(ROOT, cache=build_env.parent.parent).pkg_config_dir(build_env, record["blas"])),
     )
     total = timed(
         [
@@ -335,10 +335,11 @@ def _build_evidence(record: Record, before: dict[str, int]) -> dict[str, object]
     log; a new dir seeded from a sibling starts from the sibling's), the Fortran objects among
     them (ccache does not cache Fortran), ccache's misses, and how the repair was had."""
     evidence: dict[str, object] = {"ccache_misses": (record.get("compiler_cache") or {}).get("misses")}
-    build_dir = record.get("build_dir")
-    log = Path(build_dir or "/nonexistent") / ".ninja_log"
-    if log.is_file() and not record["build_reused"]:
-        baseline = before.get(build_dir, before.get(record.get("build_seeded_from") or "", 1))
+    build_dir = str(record.get("build_dir"))
+    log = Path(build_dir) / ".ninja_log"
+    if record.get("build_dir") and log.is_file() and not record["build_reused"]:
+        seed = str(Path(build_dir).with_name(record.get("build_seeded_from") or "-"))  # a sibling's name
+        baseline = before.get(build_dir, before.get(seed, 1))
         steps = [line.split("\t") for line in log.read_text().splitlines()[max(1, baseline):]]
         commands = json.loads((Path(build_dir) / "compile_commands.json").read_text())
         fortran = {c["output"] for c in commands if c["file"].endswith(FORTRAN_SUFFIXES)}
@@ -355,10 +356,24 @@ def _build_evidence(record: Record, before: dict[str, int]) -> dict[str, object]
     return evidence
 
 
+def _provide_system_libraries(target: str, prefix: Path) -> None:
+    """The demo's `all` and `kahan` cells link a system kahan, which no distro ships: the
+    copy the test suite builds (tests/syslib.py) is put on PKG_CONFIG_PATH, so those cells
+    build, repair and test as on a machine that has it, instead of failing at once."""
+    if target != "demo":
+        return
+    sys.path.insert(0, str(ROOT / "tests"))
+    from syslib import install_system_kahan  # type: ignore[import-not-found]
+
+    pkgconfig = install_system_kahan(prefix)
+    os.environ["PKG_CONFIG_PATH"] = os.pathsep.join(p for p in (str(pkgconfig), os.environ.get("PKG_CONFIG_PATH")) if p)
+
+
 def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
     cells = matrix_cells(args)
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-matrix-") as tmp:
         home = Path(tmp) / "matrix"
+        _provide_system_libraries(args.target, Path(tmp) / "system")
         start = time.monotonic()
         records = []
         progress = args.out.with_name(f"matrix-{args.target}.cells.jsonl")

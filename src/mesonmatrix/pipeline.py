@@ -16,11 +16,11 @@ from typing import TextIO
 
 from .config.matrixfile import MatrixSet
 from .errors import CellError, CellSkipped, CommandCancelled, CommandFailed, ToolchainRejected
+from .machine import peakmemory
 from .machine.bytecode import bytecode_env
 from .machine.commands import CommandRunner, probes_logged_to
 from .machine.context import StageContext
 from .machine.extras import require_extra
-from .machine import peakmemory
 from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary

@@ -58,8 +58,8 @@ def window() -> Iterator[PeakWindow]:
 def own_peak_megabytes() -> float | None:
     """This process's own largest resident set so far (the tool itself: planning, repair
     checks, the record); None where there is no getrusage (Windows)."""
-    try:
-        import resource  # POSIX only
-    except ImportError:
+    if sys.platform == "win32":
         return None
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _MAXRSS_BYTES / 2**20, 1)
+    import resource  # POSIX only
+
+    return round(float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * _MAXRSS_BYTES / 2**20, 1)
