@@ -326,12 +326,14 @@ def matrix_floor(records: list[Record]) -> dict[str, float]:
 FORTRAN_SUFFIXES = (".f", ".f77", ".f90", ".f95", ".F", ".F90")
 
 
-def _ninja_log_lengths(home: Path) -> dict[str, int]:
-    return {str(log.parent): len(log.read_text().splitlines()) for log in (home / "build").glob("*/.ninja_log")}
+def _ninja_log_entries(home: Path) -> dict[str, set[str]]:
+    """Each build dir's ninja log entries. Compared as sets, not by length: ninja rewrites a
+    log that has grown to several entries per output (its "recompaction")."""
+    return {str(log.parent): set(log.read_text().splitlines()[1:]) for log in (home / "build").glob("*/.ninja_log")}
 
 
-def _build_evidence(record: Record, before: dict[str, int]) -> dict[str, object]:
-    """What this cell's build ran: ninja's steps (the lines its run added to the build dir's
+def _build_evidence(record: Record, before: dict[str, set[str]]) -> dict[str, object]:
+    """What this cell's build ran: ninja's steps (the entries its run added to the build dir's
     log; a new dir seeded from a sibling starts from the sibling's), the Fortran objects among
     them (ccache does not cache Fortran), ccache's misses, and how the repair was had."""
     evidence: dict[str, object] = {"ccache_misses": (record.get("compiler_cache") or {}).get("misses")}
@@ -339,8 +341,8 @@ def _build_evidence(record: Record, before: dict[str, int]) -> dict[str, object]
     log = Path(build_dir) / ".ninja_log"
     if record.get("build_dir") and log.is_file() and not record["build_reused"]:
         seed = str(Path(build_dir).with_name(record.get("build_seeded_from") or "-"))  # a sibling's name
-        baseline = before.get(build_dir, before.get(seed, 1))
-        steps = [line.split("\t") for line in log.read_text().splitlines()[max(1, baseline):]]
+        known = before.get(build_dir, before.get(seed, set()))
+        steps = [line.split("\t") for line in log.read_text().splitlines()[1:] if line not in known]
         commands = json.loads((Path(build_dir) / "compile_commands.json").read_text())
         fortran = {c["output"] for c in commands if c["file"].endswith(FORTRAN_SUFFIXES)}
         fortran_steps = [(int(end) - int(begin)) / 1000 for begin, end, _, output, _ in steps if output in fortran]
@@ -380,7 +382,7 @@ def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
         progress.parent.mkdir(parents=True, exist_ok=True)
         progress.write_text("")
         for session in cells:
-            before = _ninja_log_lengths(home)
+            before = _ninja_log_entries(home)
             record = _matrix_cell(home, session, args)
             # Read now, while the build dir and its logs are as this cell left them.
             record["evidence"] = _build_evidence(record, before)
