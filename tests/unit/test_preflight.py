@@ -54,6 +54,27 @@ def test_declared_languages_are_read_from_every_meson_build(tmp_path):
     assert found == {"c": "meson.build:1", "cpp": "meson.build:1", "fortran": "f/meson.build:1"}
 
 
+def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path):
+    from mesonmatrix.targets import languages
+
+    source, cache = tmp_path / "src", tmp_path / "cache"
+    (source / "f").mkdir(parents=True)
+    cache.mkdir()
+    (source / "meson.build").write_text("project('x', 'c')\nsubdir('f')\n")
+    (source / "f" / "meson.build").write_text("# nothing yet\n")
+    assert [lang.name for lang in languages.declared_languages(source, cache)] == ["c"]
+    assert (cache / languages.CACHE_FILE).is_file()
+    # Served from the cache: a parser that would fail is never called.
+    original = languages._parse
+    languages._parse = lambda *args: (_ for _ in ()).throw(AssertionError("parsed again"))
+    try:
+        assert [lang.name for lang in languages.declared_languages(source, cache)] == ["c"]
+    finally:
+        languages._parse = original
+    (source / "f" / "meson.build").write_text("add_languages('fortran')\n")
+    assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "fortran"}
+
+
 def test_a_declared_language_without_a_compiler_stops_with_the_install_command(tmp_path):
     from mesonmatrix.stages.preflight import check_compilers
     from mesonmatrix.targets.languages import DeclaredLanguage

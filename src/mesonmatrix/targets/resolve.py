@@ -75,7 +75,8 @@ def _own_meson(pyproject: dict[str, Any]) -> str | None:
     return meson if isinstance(meson, str) else None
 
 
-def target_from_source(source_dir: Path, *, name: str | None = None, preset: TargetPreset | None = None) -> Target:
+def target_from_source(source_dir: Path, *, name: str | None = None, preset: TargetPreset | None = None,
+                       cache_dir: Path | None = None) -> Target:
     data = read_pyproject(source_dir)
     backend = data.get("build-system", {}).get("build-backend")
     if backend != "mesonpy":
@@ -102,7 +103,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         requires_python=project.get("requires-python") if isinstance(project.get("requires-python"), str) else None,
         system_components=system_library_components(options),
         meson_options=options,
-        languages=declared_languages(source_dir),
+        languages=declared_languages(source_dir, cache_dir),
         test_requires=_test_requires(preset, tests),
         suites=_suites(preset, tests, import_name),
         default_suite=preset.default_suite if preset and preset.declares_suites else DEFAULT_SUITE,
@@ -141,16 +142,16 @@ def resolve_target(value: str, presets: Mapping[str, TargetPreset], cache_dir: P
             spec = preset.sdist
             runner = runner or CommandRunner(log=cache_dir / "logs" / "fetch.log")
             sdist = fetch_sdist(spec.name, spec.version, spec.sha256, cache_dir, runner)
-            return target_from_source(unpack_sdist(sdist, cache_dir), name=value, preset=preset)
+            return target_from_source(unpack_sdist(sdist, cache_dir), name=value, preset=preset, cache_dir=cache_dir)
         assert preset.path is not None
         if not preset.path.is_dir():
             raise TargetError(f"target {value!r}: its source tree {preset.path} does not exist")
-        return target_from_source(preset.path, name=value, preset=preset)
+        return target_from_source(preset.path, name=value, preset=preset, cache_dir=cache_dir)
     path = Path(value).expanduser()
     if path.is_dir():
-        return target_from_source(path.resolve())
+        return target_from_source(path.resolve(), cache_dir=cache_dir)
     if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
-        return target_from_source(unpack_sdist(path.resolve(), cache_dir))
+        return target_from_source(unpack_sdist(path.resolve(), cache_dir), cache_dir=cache_dir)
     raise TargetError(
         f"unknown target {value!r}: not a preset ({', '.join(presets)}), a source directory or an sdist (.tar.gz)"
     )
