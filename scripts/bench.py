@@ -4,6 +4,7 @@
 Usage: python scripts/bench.py [--target demo|numpy|PATH] [--only warm,tag-sets,ccache,overhead,venv] [--out FILE]
        python scripts/bench.py --matrix [--target T] [--python 3.12 …] [--suite S] [--sample N]
        python scripts/bench.py --across-pythons [--target scipy] [--python 3.12 --python 3.13] [--suite S]
+       python scripts/bench.py --summarize .matrix/bench/matrix-scipy.cells.jsonl [--target scipy]
 
 Each figure runs real cells through nox in a fresh workspace, so timings are comparable
 within one run only (this machine is shared and noisy; compare ratios, not seconds):
@@ -371,80 +372,106 @@ def _provide_system_libraries(target: str, prefix: Path) -> None:
     os.environ["PKG_CONFIG_PATH"] = os.pathsep.join(p for p in (str(pkgconfig), os.environ.get("PKG_CONFIG_PATH")) if p)
 
 
+_PROGRESS_KEYS = ("session", "python", "status", "error", "wall", "durations", "build_reused", "build_seeded_from",
+                  "compiler_cache", "missed_compile_s", "evidence")
+
+
+def _run_matrix_cells(args: argparse.Namespace, home: Path, cells: list[str]) -> tuple[list[Record], float]:
+    """Every cell in turn, each one's figures appended to a .jsonl beside --out as it ends
+    (a long run's figures so far: `--summarize` reads them)."""
+    progress = args.out.with_name(f"matrix-{args.target}.cells.jsonl")
+    progress.parent.mkdir(parents=True, exist_ok=True)
+    progress.write_text("")
+    start, records = time.monotonic(), []
+    for session in cells:
+        before = _ninja_log_entries(home)
+        record = _matrix_cell(home, session, args)
+        # Read now, while the build dir and its logs are as this cell left them.
+        record["evidence"] = _build_evidence(record, before)
+        record["missed_compile_s"] = _missed_compile_s(record) if record.get("compiler_cache") else 0.0
+        records.append(record)
+        with progress.open("a") as cells_file:
+            cells_file.write(json.dumps({k: record.get(k) for k in _PROGRESS_KEYS}) + "\n")
+    return records, time.monotonic() - start
+
+
 def matrix_benchmark(args: argparse.Namespace) -> dict[str, object]:
     cells = matrix_cells(args)
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-bench-matrix-") as tmp:
         home = Path(tmp) / "matrix"
         _provide_system_libraries(args.target, Path(tmp) / "system")
-        start = time.monotonic()
-        records = []
-        progress = args.out.with_name(f"matrix-{args.target}.cells.jsonl")
-        progress.parent.mkdir(parents=True, exist_ok=True)
-        progress.write_text("")
-        for session in cells:
-            before = _ninja_log_entries(home)
-            record = _matrix_cell(home, session, args)
-            # Read now, while the build dir and its logs are as this cell left them.
-            record["evidence"] = _build_evidence(record, before)
-            record["missed_compile_s"] = _missed_compile_s(record) if record.get("compiler_cache") else 0.0
-            records.append(record)
-            with progress.open("a") as cells_file:  # a long run's figures so far, cell by cell
-                cells_file.write(json.dumps({k: record.get(k) for k in (
-                    "session", "python", "status", "error", "wall", "durations", "build_reused",
-                    "build_seeded_from", "compiler_cache", "missed_compile_s", "evidence")}) + "\n")
-        wall = time.monotonic() - start
+        records, wall = _run_matrix_cells(args, home, cells)
         ran = [r for r in records if r["status"] != "skipped"]
-        floors = matrix_floor(ran)
         if args.sample:
             sample = [r["session"] for r in ran[:: max(1, len(ran) // args.sample)]][: args.sample]
             scratch = [_matrix_cell(Path(tmp) / f"scratch-{i}", s, args)["wall"] for i, s in enumerate(sample)]
         else:
-            # --sample 0: the matrix's first cell is the sample. It ran as a cell from
-            # nothing does, in an empty workspace with empty caches.
-            sample, scratch = [ran[0]["session"]], [ran[0]["wall"]]
+            sample, scratch = [], []
+    return summarize_matrix(args, records, wall, sample, scratch, cells=len(cells))
+
+
+def summarize_matrix(args: argparse.Namespace, records: list[Record], wall: float, sample: list[str],
+                     scratch: list[float], *, cells: int) -> dict[str, object]:
+    """The matrix's figures from its cells' records. Without a separate from-scratch sample
+    (--sample 0), the matrix's first cell is the sample: it ran as a cell from nothing
+    does, in an empty workspace with empty caches."""
+    ran = [r for r in records if r["status"] != "skipped"]
+    if not scratch:
+        sample, scratch = [ran[0]["session"]], [ran[0]["wall"]]
+    floors = matrix_floor(ran)
     stages = {k: round(sum(r["durations"].get(k, 0.0) for r in ran), 1) for k in STAGE_NAMES}
-    floor = sum(floors.values())
-    from_scratch = statistics.mean(scratch) * len(ran) if scratch else None
-    per_python = {}
-    for python, python_floor in floors.items():
-        cells_wall = sum(r["wall"] for r in ran if r["python"] == python)
-        count = sum(r["python"] == python for r in ran)
-        first = next(r for r in ran if r["python"] == python)
-        per_python[python] = {"cells": count, "wall_s": round(cells_wall, 1), "floor_s": round(python_floor, 1),
-                              "over_floor": round(cells_wall / python_floor, 3) if python_floor else None,
-                              "over_from_scratch": round(cells_wall / (statistics.mean(scratch) * count), 3)
-                              if scratch else None,
-                              # The Python's first build against the matrix's first (cold) one:
-                              # 1.0 for the first Python; later ones had its ccache.
-                              "first_build_s": first["durations"].get("build"),
-                              "first_build_over_cold": round(first["durations"].get("build", 0.0)
-                                                             / ran[0]["durations"]["build"], 3)
-                              if ran[0]["durations"].get("build") else None,
-                              "first_build_ccache": first.get("compiler_cache")}
+    floor, from_scratch = sum(floors.values()), statistics.mean(scratch) * len(ran)
     return {
-        "target": args.target, "suite": args.suite, "cells": len(cells), "cells_run": len(ran),
+        "target": args.target, "suite": args.suite, "cells": cells, "cells_run": len(ran),
         "cells_failed": [r["session"] for r in ran if r["status"] != "passed"],
         "matrix_wall_s": round(wall, 1), "stage_seconds_summed": stages,
-        "from_scratch_sample": sample, "from_scratch_cell_s_mean": round(statistics.mean(scratch), 1) if scratch
-        else None, "from_scratch_estimate_s": round(from_scratch, 1) if from_scratch else None,
-        "matrix_over_from_scratch": round(wall / from_scratch, 3) if from_scratch else None,
+        "from_scratch_sample": sample, "from_scratch_cell_s_mean": round(statistics.mean(scratch), 1),
+        "from_scratch_estimate_s": round(from_scratch, 1), "matrix_over_from_scratch": round(wall / from_scratch, 3),
         "floor_s": round(floor, 1), "matrix_over_floor": round(wall / floor, 3) if floor else None,
-        "per_python": per_python,
+        "per_python": _per_python(ran, floors, statistics.mean(scratch)),
         # The tool's own share: outside any stage (nox start-up, planning, the record), and
         # the stages the floor does not count.
         "outside_stages_s": round(sum(r["wall"] - r["durations"].get("total", 0.0) for r in ran), 1),
         "peak_rss_mb_per_stage": _peaks(ran),
         "per_cell": [{"session": r["session"], "status": r["status"], "wall_s": round(r["wall"], 2),
                       "build": "reused" if r["build_reused"] else ("seeded" if r.get("build_seeded_from") else "built"),
-                      "durations": r["durations"], **r["evidence"]} for r in ran],
+                      "durations": r["durations"], "missed_compile_s": round(r.get("missed_compile_s", 0.0), 1),
+                      **r["evidence"]} for r in ran],
     }
+
+
+def _per_python(ran: list[Record], floors: dict[str, float], scratch_mean: float) -> dict[str, object]:
+    per_python: dict[str, object] = {}
+    cold = ran[0]["durations"].get("build")
+    for python, python_floor in floors.items():
+        cells_wall = sum(r["wall"] for r in ran if r["python"] == python)
+        count = sum(r["python"] == python for r in ran)
+        first = next(r for r in ran if r["python"] == python)
+        per_python[python] = {
+            "cells": count, "wall_s": round(cells_wall, 1), "floor_s": round(python_floor, 1),
+            "over_floor": round(cells_wall / python_floor, 3) if python_floor else None,
+            "over_from_scratch": round(cells_wall / (scratch_mean * count), 3),
+            # The Python's first build against the matrix's first (cold) one: 1.0 for the
+            # first Python; later ones had its ccache.
+            "first_build_s": first["durations"].get("build"),
+            "first_build_over_cold": round(first["durations"].get("build", 0.0) / cold, 3) if cold else None,
+            "first_build_ccache": first.get("compiler_cache"),
+        }
+    return per_python
+
+
+def summarize_progress(args: argparse.Namespace) -> dict[str, object]:
+    """`--summarize FILE.jsonl`: the figures of a run from its cells' progress file (a run
+    stopped before its end, or one whose cells were run in turn with nothing between)."""
+    records = [json.loads(line) for line in args.summarize.read_text().splitlines() if line.strip()]
+    return summarize_matrix(args, records, sum(r["wall"] for r in records), [], [], cells=len(records))
 
 
 def _peaks(records: list[Record]) -> dict[str, float]:
     """The largest resident set of one process in each stage, over the whole matrix."""
     peaks: dict[str, float] = {}
     for record in records:
-        for stage, mb in record.get("peak_rss_mb", {}).items():
+        for stage, mb in record["evidence"].get("peak_rss_mb", {}).items():
             peaks[stage] = max(peaks.get(stage, 0.0), mb)
     return peaks
 
@@ -522,13 +549,16 @@ def main() -> None:
                              "Python's build stage against the first's cold one")
     parser.add_argument("--python", action="append", help="--matrix: only cells of this Python (repeatable)")
     parser.add_argument("--suite", help="--matrix: the target's test-suite preset")
+    parser.add_argument("--summarize", type=Path, metavar="JSONL",
+                        help="--matrix's figures from a run's matrix-<target>.cells.jsonl (its cells' walls summed)")
     parser.add_argument("--sample", type=int, default=2,
                         help="--matrix: cells run from scratch (default 2); 0: the matrix's own first cell, "
                              "which ran from empty caches, is the sample (for targets whose cold build is long)")
     args = parser.parse_args()
-    if args.matrix or args.across_pythons:
-        result = matrix_benchmark(args) if args.matrix else across_pythons(args)
-        name = f"{'matrix' if args.matrix else 'pythons'}-{args.target}.json"
+    if args.matrix or args.across_pythons or args.summarize:
+        result = summarize_progress(args) if args.summarize else matrix_benchmark(args) if args.matrix \
+            else across_pythons(args)
+        name = f"{'pythons' if args.across_pythons else 'matrix'}-{args.target}.json"
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.with_name(name).write_text(json.dumps(result, indent=2) + "\n")
         for key, value in result.items():
