@@ -174,6 +174,7 @@ def run_cell(
     workspace = Workspace.default(options.project_root)
     if options.workspace_root is not None:
         workspace = Workspace(options.workspace_root, workspace.cache)
+    peakmemory.reset_own_peak()  # the record's memory figures are this cell's, not an earlier one's
     run = _Run(cell=cell, options=options, workspace=workspace, progress=Progress(stream),
                started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), start=time.monotonic())
     state = CellState()

@@ -227,7 +227,7 @@ class ResultRecord:
     build_deps: BuildDepsRecord | None = None  # loosened cells
     package: PackageRecord | None = None  # deb, rpm and conda cells
     durations: dict[str, float] = field(default_factory=dict)  # seconds per stage, and total
-    peak_rss_mb: dict[str, float] = field(default_factory=dict)  # MB, the largest process per stage; tool: the tool
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)  # MB: each stage's largest process past the tool's
     log: str | None = None  # the cell log
     started: str | None = None  # when the cell started (UTC, ISO 8601)
     schema_version: str = SCHEMA_VERSION  # schemas/result-record.schema.json in the package

@@ -296,11 +296,18 @@ def _reap(process: subprocess.Popen[str]) -> None:
     """Wait for the command's exit. Where there is ``wait4`` its resource usage comes with
     it: the largest resident set of the command's tree goes to ``peakmemory``."""
     wait4 = getattr(os, "wait4", None)
-    if wait4 is None:
+    # Popen's own lock around reaping: held while blocked, as Popen.wait() holds it, so a
+    # Popen.wait(timeout) elsewhere (stop_process_group) never reaps the same exit and
+    # takes the "no such child" that follows for an exit status of 0.
+    lock = getattr(process, "_waitpid_lock", None)
+    if wait4 is None or lock is None:
         process.wait()
         return
-    _, status, usage = wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with lock:
+        if process.returncode is not None:
+            return
+        _, status, usage = wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
     peakmemory.note(usage.ru_maxrss)
 
 

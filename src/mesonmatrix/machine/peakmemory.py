@@ -5,6 +5,12 @@ every descendant it waited for (the kernel keeps the largest ``maxrss`` of the t
 compiler under ninja under meson counts. What is kept is the largest single process, as
 ``/usr/bin/time`` reports it, not the sum of processes running side by side (ninja's
 parallel jobs): that sum is at most ``jobs`` times it.
+
+On Linux a command's ``maxrss`` is never below the tool's own high-water mark when it
+started it: the figure is carried across fork and exec. So a stage whose commands stayed
+within the tool's own size says nothing about them and is left out, and the tool's own
+mark is reset when a cell starts (``reset_own_peak``), so that neither it nor its
+commands carry an earlier cell's peak.
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ class PeakWindow:
     @property
     def megabytes(self) -> float:
         return round(self.peak_bytes / 2**20, 1)
+
+    def above_own(self) -> float | None:
+        """The peak in MB if it says something of the commands: above the tool's own mark
+        (which every command's figure includes), else None."""
+        own = own_peak_bytes()
+        return self.megabytes if self.peak_bytes > (own or 0) + 2**20 else None
 
 
 _OPEN: list[PeakWindow] = []
@@ -55,11 +67,29 @@ def window() -> Iterator[PeakWindow]:
             _OPEN.remove(opened)
 
 
-def own_peak_megabytes() -> float | None:
-    """This process's own largest resident set so far (the tool itself: planning, repair
-    checks, the record); None where there is no getrusage (Windows)."""
+def own_peak_bytes() -> int | None:
+    """This process's own largest resident set since ``reset_own_peak`` (the tool itself:
+    planning, repair checks, the record); None where it cannot be read (Windows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:  # Linux: VmHWM, resettable
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        pass
     if sys.platform == "win32":
         return None
-    import resource  # POSIX only
+    import resource  # POSIX only; never reset there
 
-    return round(float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * _MAXRSS_BYTES / 2**20, 1)
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * _MAXRSS_BYTES
+
+
+def own_peak_megabytes() -> float | None:
+    own = own_peak_bytes()
+    return None if own is None else round(own / 2**20, 1)
+
+
+def reset_own_peak() -> None:
+    """Start the tool's high-water mark again from its present size (Linux: writing 5 to
+    /proc/self/clear_refs; elsewhere nothing to do)."""
+    with contextlib.suppress(OSError):
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as clear:
+            clear.write("5")

@@ -22,7 +22,8 @@ class Progress:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.durations: dict[str, float] = {}
-        # The largest resident set (MB) of any one command in each stage (machine/peakmemory).
+        # The largest resident set (MB) of any one command in each stage, where it exceeded
+        # the tool's own (machine/peakmemory).
         self.peak_rss_mb: dict[str, float] = {}
         self._waits: dict[str, float] = {}
 
@@ -40,8 +41,9 @@ class Progress:
                 yield
             succeeded = True
         finally:
-            if memory.peak_bytes:
-                self.peak_rss_mb[name] = max(self.peak_rss_mb.get(name, 0.0), memory.megabytes)
+            peak = memory.above_own()
+            if peak is not None:
+                self.peak_rss_mb[name] = max(self.peak_rss_mb.get(name, 0.0), peak)
             waited = self._waits.pop(name, 0.0)
             elapsed = time.monotonic() - start - waited
             self.durations[name] = round(self.durations.get(name, 0.0) + elapsed, 3)
