@@ -15,7 +15,7 @@ from ..lockfiles.files import pins_digest
 from ..machine.apt import ensure_commands
 from ..machine.bytecode import seed_bytecode
 from ..machine.context import StageContext
-from ..machine.locking import exclusive_lock
+from ..machine.locking import exclusive_lock, shared_lock
 from ..machine.pythons import find_python
 from ..machine.toolchain import FloorCheck, check_floor
 from ..machine.uv import create_venv_command, freeze_command, install_command, locked_install_command
@@ -40,7 +40,8 @@ class BuildEnv:
 
 
 def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
-    """The cell's build env, made (or found up to date) under the env's exclusive lock."""
+    """The cell's build env, found up to date (under its shared lock) or made (under its
+    exclusive lock), and its flavour's pkg-config files."""
     if plan.lock_notice:
         ctx.say(f"    {plan.lock_notice}")
     ensure_commands(ctx.runner, plan.target.system_requires, f"target {plan.target.name}")
@@ -60,14 +61,22 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
         f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(plan.build_requirements)}"
     )
     env_python = plan.platform.venv_python(plan.build_env)
-    with (
-        ctx.progress.stage("build_env", f"uv venv at {plan.build_env}, {source}"),
-        exclusive_lock(plan.build_env, ctx.say),
-    ):
+    with ctx.progress.stage("build_env", f"uv venv at {plan.build_env}, {source}"):
         stamp = _env_stamp(plan, python)
-        packages = _up_to_date_env(plan, ctx, stamp, python, env_python)
-        _fresh_pkg_config_dir(plan.pkg_config_dir, stamp)
-        plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=plan.pkg_config_dir)
+        # Flavours that pin the same packages share the env, and a cell holds it shared
+        # while it builds and tests: an env found up to date is read under a shared lock
+        # (never waiting for another flavour's tests), only (re)making it takes it whole.
+        with shared_lock(plan.build_env, ctx.say):
+            packages = _current_packages(plan, stamp, env_python)
+        if packages is None:
+            with exclusive_lock(plan.build_env, ctx.say):
+                packages = _current_packages(plan, stamp, env_python)
+                if packages is None:  # not made meanwhile by another cell
+                    packages = _make_env(plan, ctx, stamp, python, env_python)
+        else:
+            ctx.say(f"    build env up to date: {plan.build_env}")
+        with exclusive_lock(plan.pkg_config_dir, ctx.say):
+            _provision(plan, ctx, env_python)
     epoch = int(ctx.runner.env.get("SOURCE_DATE_EPOCH") or source_date_epoch(plan.target.source_dir))
     variables = _build_variables(plan, ctx.runner.env, epoch)
     ensure_build_commands(ctx.runner, variables["PATH"])
@@ -92,29 +101,42 @@ def _env_stamp(plan: CellPlan, python: Path) -> str:
     return json.dumps({"python": str(python), "requirements": list(plan.build_requirements), "pins": pins})
 
 
-def _fresh_pkg_config_dir(folder: Path, stamp: str) -> None:
-    """The provider's .pc files describe the env's packages (scipy-openblas points into its
-    site-packages): emptied whenever they were written for an env made for other inputs."""
-    marker = folder / ".mesonmatrix-env"
-    if marker.is_file() and marker.read_text() == stamp:
-        return
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    marker.write_text(stamp)
+def _env_made(plan: CellPlan) -> str:
+    """Which making of the env this is: its stamp file is written anew each time."""
+    info = (plan.build_env / "mesonmatrix-requirements.json").stat()
+    return f"{info.st_ino}-{info.st_mtime_ns}"
 
 
-def _up_to_date_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path,
-                    env_python: Path) -> tuple[str, ...]:
-    """The env made again unless its stamp says it holds exactly ``wanted`` (``_env_stamp``);
-    returns its packages (``name==version``)."""
+def _provision(plan: CellPlan, ctx: StageContext, env_python: Path) -> None:
+    """The provider's .pc files for this flavour. They describe the env's packages
+    (scipy-openblas points into its site-packages), so the folder is emptied unless its
+    marker names this making of the env; the marker is written only once they all are, so
+    a provision cut short is done again."""
+    folder, marker = plan.pkg_config_dir, plan.pkg_config_dir / ".mesonmatrix-env"
+    made = _env_made(plan)
+    if not (marker.is_file() and marker.read_text() == made):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=folder)
+    marker.write_text(made)
+
+
+def _current_packages(plan: CellPlan, wanted: str, env_python: Path) -> tuple[str, ...] | None:
+    """The env's packages (``name==version``) if its stamp says it holds exactly ``wanted``
+    (``_env_stamp``), else None."""
     stamp = plan.build_env / "mesonmatrix-requirements.json"
     # What the env holds, as `uv pip freeze` said when it was made: the env is never changed
     # after that (it is remade when the stamp differs), so asking again on every cell only
     # cost a uv start.
     frozen = plan.build_env / "mesonmatrix-packages.txt"
     if stamp.is_file() and stamp.read_text() == wanted and env_python.exists() and frozen.is_file():
-        ctx.say(f"    build env up to date: {plan.build_env}")
         return tuple(frozen.read_text().splitlines())
+    return None
+
+
+def _make_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path, env_python: Path) -> tuple[str, ...]:
+    """The env made afresh for ``wanted``; its packages."""
+    stamp, frozen = plan.build_env / "mesonmatrix-requirements.json", plan.build_env / "mesonmatrix-packages.txt"
     stamp.unlink(missing_ok=True)
     ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
     _install_requirements(plan, ctx, env_python)
