@@ -63,7 +63,7 @@ def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path)
     (source / "meson.build").write_text("project('x', 'c')\nsubdir('f')\n")
     (source / "f" / "meson.build").write_text("# nothing yet\n")
     assert [lang.name for lang in languages.declared_languages(source, cache)] == ["c"]
-    assert (cache / languages.CACHE_FILE).is_file()
+    assert len(list((cache / languages.CACHE_FOLDER).glob("*.json"))) == 1
     # Served from the cache: a parser that would fail is never called.
     original = languages._parse
     languages._parse = lambda *args: (_ for _ in ()).throw(AssertionError("parsed again"))
@@ -73,6 +73,15 @@ def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path)
         languages._parse = original
     (source / "f" / "meson.build").write_text("add_languages('fortran')\n")
     assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "fortran"}
+    # Same size, mtime put back (as cp -p or rsync -a would): the ctime still tells.
+    info = (source / "f" / "meson.build").stat()
+    (source / "f" / "meson.build").write_text("add_languages('cython')\n")
+    os.utime(source / "f" / "meson.build", ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython"}
+    # An entry of another shape is parsed again, never trusted.
+    for entry in (cache / languages.CACHE_FOLDER).glob("*.json"):
+        entry.write_text('{"key": "x", "languages": null}')
+    assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython"}
 
 
 def test_a_declared_language_without_a_compiler_stops_with_the_install_command(tmp_path):

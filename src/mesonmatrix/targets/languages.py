@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 
 # Parsing every meson.build is the costly part of resolving a big target (SciPy 1.17.1's
 # 101 files: 0.7 s on every cell, a reused one too), so what they declare is kept in the
-# shared cache, keyed by each file's path, size and mtime (walking the tree for them: 0.03 s).
-CACHE_FILE = "meson-languages.json"
-_CACHE_ENTRIES = 64  # source trees remembered; the oldest goes first
+# shared cache, one file per source tree, keyed by each meson.build's path, size, mtime,
+# ctime and inode (walking the tree for them: 0.03 s). The ctime is the kernel's: a copy
+# that keeps the mtime (cp -p, rsync -a, tar) still changes it.
+CACHE_FOLDER = "meson-languages"
+_FORMAT = 1  # bumped when what an entry holds changes
 
 # Folders whose meson.build files are not the project's own (subprojects build only
 # when asked for, and declare their languages for themselves).
@@ -84,16 +86,16 @@ def declared_languages(source_dir: Path, cache_dir: Path | None = None) -> tuple
     remembered in ``cache_dir`` (when it exists) while no meson.build changes."""
     files = [f for f in sorted(source_dir.rglob("meson.build"))
              if not _NOT_THE_PROJECTS & set(f.relative_to(source_dir).parts[:-1])]
-    cache = cache_dir / CACHE_FILE if cache_dir is not None and cache_dir.is_dir() else None
+    cache = None
+    if cache_dir is not None and cache_dir.is_dir():
+        cache = cache_dir / CACHE_FOLDER / f"{hashlib.sha256(str(source_dir).encode()).hexdigest()[:16]}.json"
     key = _signature(source_dir, files)
-    known = _load(cache)
-    if key in known:
-        return tuple(DeclaredLanguage(**entry) for entry in known[key])
+    remembered = _load(cache, key)
+    if remembered is not None:
+        return remembered
     found = _parse(source_dir, files)
     if cache is not None:
-        known.pop(key, None)
-        known[key] = [asdict(language) for language in found]
-        _store(cache, dict(list(known.items())[-_CACHE_ENTRIES:]))
+        _store(cache, {"key": key, "languages": [asdict(language) for language in found]})
     return found
 
 
@@ -119,21 +121,29 @@ def _signature(source_dir: Path, files: list[Path]) -> str:
     for file in files:
         with contextlib.suppress(OSError):
             info = file.stat()
-            stats.append([file.relative_to(source_dir).as_posix(), info.st_size, info.st_mtime_ns])
-    return hashlib.sha256(json.dumps([str(source_dir), stats]).encode()).hexdigest()
+            stats.append([file.relative_to(source_dir).as_posix(), info.st_size, info.st_mtime_ns,
+                          info.st_ctime_ns, info.st_ino])
+    return hashlib.sha256(json.dumps([_FORMAT, str(source_dir), stats]).encode()).hexdigest()
 
 
-def _load(cache: Path | None) -> dict[str, list[dict[str, str]]]:
+def _load(cache: Path | None, key: str) -> tuple[DeclaredLanguage, ...] | None:
+    """The remembered languages, or None: no entry, another key, or a file of any other
+    shape (torn, older, written by hand) is parsed again."""
+    if cache is None:
+        return None
     try:
-        loaded = json.loads(cache.read_text()) if cache is not None else {}
-    except (OSError, ValueError):
-        return {}  # missing or torn: parsed again
-    return loaded if isinstance(loaded, dict) else {}
+        entry = json.loads(cache.read_text())
+        if entry["key"] != key:
+            return None
+        return tuple(DeclaredLanguage(**language) for language in entry["languages"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
-def _store(cache: Path, known: dict[str, list[dict[str, str]]]) -> None:
+def _store(cache: Path, entry: dict[str, object]) -> None:
     """Written whole and renamed into place, so a cell reading it never sees half a file."""
-    partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")
     with contextlib.suppress(OSError):
-        partial.write_text(json.dumps(known))
+        cache.parent.mkdir(exist_ok=True)
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")
+        partial.write_text(json.dumps(entry))
         partial.replace(cache)
