@@ -63,6 +63,7 @@ from mesonmatrix.targets.resolve import resolve_target  # noqa: E402
 from mesonmatrix.targets.target import Target  # noqa: E402
 
 Record = dict[str, Any]  # a result record as JSON, plus the cell's wall time under "wall"
+DEFAULT_TARGET = "demo"
 
 
 def run_cell(home: Path, session: str, target: str) -> Record:
@@ -381,6 +382,8 @@ def _run_matrix_cells(args: argparse.Namespace, home: Path, cells: list[str]) ->
     (a long run's figures so far: `--summarize` reads them)."""
     progress = args.out.with_name(f"matrix-{args.target}.cells.jsonl")
     progress.parent.mkdir(parents=True, exist_ok=True)
+    if progress.is_file() and progress.stat().st_size:
+        progress.replace(progress.with_name(f"{progress.stem}.previous.jsonl"))  # an earlier run's, kept once
     progress.write_text("")
     start, records = time.monotonic(), []
     for session in cells:
@@ -416,6 +419,8 @@ def summarize_matrix(args: argparse.Namespace, records: list[Record], wall: floa
     (--sample 0), the matrix's first cell is the sample: it ran as a cell from nothing
     does, in an empty workspace with empty caches."""
     ran = [r for r in records if r["status"] != "skipped"]
+    if not ran:
+        sys.exit("no cell ran (every one was skipped, or the run stopped during its first)")
     if not scratch:
         sample, scratch = [ran[0]["session"]], [ran[0]["wall"]]
     floors = matrix_floor(ran)
@@ -464,6 +469,9 @@ def summarize_progress(args: argparse.Namespace) -> dict[str, object]:
     """`--summarize FILE.jsonl`: the figures of a run from its cells' progress file (a run
     stopped before its end, or one whose cells were run in turn with nothing between)."""
     records = [json.loads(line) for line in args.summarize.read_text().splitlines() if line.strip()]
+    # The target is in the file's name (matrix-<target>.cells.jsonl) unless given.
+    if args.target == DEFAULT_TARGET and args.summarize.name.startswith("matrix-"):
+        args.target = args.summarize.name.removeprefix("matrix-").split(".cells", 1)[0]
     return summarize_matrix(args, records, sum(r["wall"] for r in records), [], [], cells=len(records))
 
 
@@ -531,7 +539,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         prog="bench.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--target", default="demo")
+    parser.add_argument("--target", default=DEFAULT_TARGET)
     parser.add_argument(
         "--repeat",
         type=int,
