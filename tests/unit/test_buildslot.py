@@ -209,3 +209,30 @@ def test_where_the_link_cannot_be_made_the_build_sees_the_env_itself(tmp_path):
     with build_in_slot(slot, key(), ENV, ctx(said), inputs=INPUTS) as use:
         assert use.env == ENV
     assert any("cannot link" in s for s in said)
+
+
+def test_the_envs_scripts_are_seen_from_the_slot_link(tmp_path):
+    import os
+
+    from mesonmatrix.store.slotscripts import scripts_seen_at
+
+    env_bin = tmp_path / "envs" / "py3.12-abc" / "bin"
+    env_bin.mkdir(parents=True)
+    scripts = {
+        "cython": f"#!{env_bin / 'python'}\nfrom Cython.Compiler.Main import setuptools_main\n",
+        "f2py": f"#!{env_bin / 'python3'}\nimport numpy.f2py\n",
+        "wrapper": "#!/bin/sh\nexec python \"$@\"\n",  # another interpreter: left to PATH
+        "notes.txt": f"#!{env_bin / 'python'}\n",  # not executable: not a script
+    }
+    for name, text in scripts.items():
+        (env_bin / name).write_text(text)
+        (env_bin / name).chmod(0o644 if name.endswith(".txt") else 0o755)
+    (env_bin / "python").symlink_to("/usr/bin/python3")
+    link_python = tmp_path / "envs" / "t-py3.12-linux.slot" / "bin" / "python"
+    shims = scripts_seen_at(env_bin, link_python, tmp_path / "envs" / "t-py3.12-linux.slot-bin")
+    assert sorted(p.name for p in shims.iterdir()) == ["cython", "f2py"]
+    assert (shims / "cython").read_text() == f"#!{link_python}\nfrom Cython.Compiler.Main import setuptools_main\n"
+    assert os.access(shims / "f2py", os.X_OK)
+    # Made again from the env in use each time: a script the next flavour's env lacks goes.
+    (env_bin / "f2py").unlink()
+    assert sorted(p.name for p in scripts_seen_at(env_bin, link_python, shims).iterdir()) == ["cython"]

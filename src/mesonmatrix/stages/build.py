@@ -28,6 +28,7 @@ from ..record import CompilerCache, CompilerUsed, WheelInfo, write_atomically
 from ..store.buildslot import build_in_slot, seed_key
 from ..store.cuts import cut_role
 from ..store.fingerprints import build_fingerprint, configure_fingerprint
+from ..store.slotscripts import scripts_seen_at
 from ..store.trust import distrust, reset_unless_trusted, trust
 from ..store.wheelstore import commit_store, stored_wheel
 from ..targets.requirements import requirement_name
@@ -228,8 +229,10 @@ def _seen_at(build_env: BuildEnv, path: Path, plan: CellPlan) -> BuildEnv:
         return build_env
     own_bin, seen_bin = str(plan.platform.venv_bin(build_env.path)), str(plan.platform.venv_bin(path))
     entries = [seen_bin if entry == own_bin else entry for entry in build_env.env.get("PATH", "").split(os.pathsep)]
+    # Its scripts too (Cython's, which writes its Python's paths into the C it generates).
+    scripts = scripts_seen_at(Path(own_bin), plan.platform.venv_python(path), path.with_name(f"{path.name}-bin"))
     return replace(build_env, env_python=plan.platform.venv_python(path),
-                   env={**build_env.env, "PATH": os.pathsep.join(entries)})
+                   env={**build_env.env, "PATH": os.pathsep.join([str(scripts), *entries])})
 
 
 def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, argv: list[str], store: Path,
