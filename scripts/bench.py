@@ -24,9 +24,9 @@ same run:
                    scaled to the matrix's cell count)
   vs the floor     the matrix against what it cannot avoid: one cold compile per Python
                    (the build stage of its first cell), each later flavour's BLAS-touching
-                   objects (the compiles ccache missed, timed by ninja's log, as wall time
-                   on this machine's cores), and every cell's repairs and tests; also per
-                   Python
+                   objects (the compiles ccache missed, timed by ninja's log, summed over
+                   the steps ninja runs at once), and every cell's repairs and tests; also
+                   per Python
 
 --across-pythons builds one flavour on two Pythons (default 3.12, then 3.13) in one fresh
 workspace sharing one empty ccache, and prints the second build stage against the first,
@@ -291,7 +291,7 @@ def _ninja_steps(build_dir: Path) -> dict[str, float]:
 
 def _missed_compile_s(record: Record) -> float:
     """A later flavour's unavoidable compile: the objects ccache missed (those the BLAS
-    touches), timed by ninja, as wall time on this machine's cores."""
+    touches), timed by ninja, as the wall time they took together."""
     build_dir, stats = Path(record["build_dir"]), Path(record["log"]).with_name("ccache-stats.log")
     if not stats.is_file():
         return 0.0  # ninja ran no compile at all (a seeded build dir that only relinked)
@@ -306,7 +306,17 @@ def _missed_compile_s(record: Record) -> float:
         if outcomes and command["output"] in steps:
             # One source compiled for several targets: its share of misses.
             missed.append(steps[command["output"]] * sum(outcomes) / len(outcomes))
-    return max(sum(missed) / (os.cpu_count() or 1), max(missed, default=0.0))
+    return max(sum(missed) / _ninja_jobs(), max(missed, default=0.0))
+
+
+def _ninja_jobs() -> int:
+    """How many steps ninja runs at once: meson-python passes no -j, so ninja's default
+    (GuessParallelism in ninja's src/ninja.cc: 2 for one core, 3 for two, cores + 2
+    beyond). Each step's logged time is wall time shared with the others, so the steps'
+    sum over this, not over the cores, is the wall time they took (dividing by the cores
+    overstated a big compile's misses by half on two cores)."""
+    cores = os.cpu_count() or 1
+    return 2 if cores <= 1 else 3 if cores == 2 else cores + 2
 
 
 def matrix_floor(records: list[Record]) -> dict[str, float]:
