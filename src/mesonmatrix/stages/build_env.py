@@ -94,6 +94,11 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
     )
 
 
+# In the env, beside what it holds: what it was made for (``_env_stamp``), and its packages
+# as `uv pip freeze` said when it was made.
+_STAMP, _FROZEN = "mesonmatrix-requirements.json", "mesonmatrix-packages.txt"
+
+
 def _env_stamp(plan: CellPlan, python: Path) -> str:
     """What the env must hold: this interpreter, the requirements and what the lock pins
     (not the lock file's bytes: flavours whose locks pin the same share the env)."""
@@ -103,7 +108,7 @@ def _env_stamp(plan: CellPlan, python: Path) -> str:
 
 def _env_made(plan: CellPlan) -> str:
     """Which making of the env this is: its stamp file is written anew each time."""
-    info = (plan.build_env / "mesonmatrix-requirements.json").stat()
+    info = (plan.build_env / _STAMP).stat()
     return f"{info.st_ino}-{info.st_mtime_ns}"
 
 
@@ -124,11 +129,9 @@ def _provision(plan: CellPlan, ctx: StageContext, env_python: Path) -> None:
 def _current_packages(plan: CellPlan, wanted: str, env_python: Path) -> tuple[str, ...] | None:
     """The env's packages (``name==version``) if its stamp says it holds exactly ``wanted``
     (``_env_stamp``), else None."""
-    stamp = plan.build_env / "mesonmatrix-requirements.json"
-    # What the env holds, as `uv pip freeze` said when it was made: the env is never changed
-    # after that (it is remade when the stamp differs), so asking again on every cell only
-    # cost a uv start.
-    frozen = plan.build_env / "mesonmatrix-packages.txt"
+    # The env is never changed after it was made (it is remade when the stamp differs), so
+    # asking uv again on every cell only cost a uv start.
+    stamp, frozen = plan.build_env / _STAMP, plan.build_env / _FROZEN
     if stamp.is_file() and stamp.read_text() == wanted and env_python.exists() and frozen.is_file():
         return tuple(frozen.read_text().splitlines())
     return None
@@ -136,7 +139,7 @@ def _current_packages(plan: CellPlan, wanted: str, env_python: Path) -> tuple[st
 
 def _make_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path, env_python: Path) -> tuple[str, ...]:
     """The env made afresh for ``wanted``; its packages."""
-    stamp, frozen = plan.build_env / "mesonmatrix-requirements.json", plan.build_env / "mesonmatrix-packages.txt"
+    stamp, frozen = plan.build_env / _STAMP, plan.build_env / _FROZEN
     stamp.unlink(missing_ok=True)
     ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
     _install_requirements(plan, ctx, env_python)

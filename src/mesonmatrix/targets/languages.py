@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..record import write_atomically
 from .mesonoptions import node_name
 
 if TYPE_CHECKING:
@@ -116,7 +116,8 @@ def _parse(source_dir: Path, files: list[Path]) -> tuple[DeclaredLanguage, ...]:
 
 
 def _signature(source_dir: Path, files: list[Path]) -> str:
-    """The tree and each of its meson.build files' path, size and mtime, as a digest."""
+    """The tree and each of its meson.build files' path, size, mtime, ctime and inode, as a
+    digest."""
     stats = []
     for file in files:
         with contextlib.suppress(OSError):
@@ -141,9 +142,7 @@ def _load(cache: Path | None, key: str) -> tuple[DeclaredLanguage, ...] | None:
 
 
 def _store(cache: Path, entry: dict[str, object]) -> None:
-    """Written whole and renamed into place, so a cell reading it never sees half a file."""
+    """Written whole (``write_atomically``), so a cell reading it never sees half a file; a
+    cache that cannot be written only costs the parse next time."""
     with contextlib.suppress(OSError):
-        cache.parent.mkdir(exist_ok=True)
-        partial = cache.with_name(f"{cache.name}.{os.getpid()}.partial")
-        partial.write_text(json.dumps(entry))
-        partial.replace(cache)
+        write_atomically(cache, json.dumps(entry))
