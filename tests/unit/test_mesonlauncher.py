@@ -2,6 +2,7 @@
 distribution without importing meson, anything else is meson itself; a project's own meson
 (NumPy's fork) or the user's MESON is never replaced."""
 
+import os
 import subprocess
 import sys
 from importlib.metadata import version
@@ -38,3 +39,16 @@ def test_a_projects_own_meson_or_the_users_is_left_alone(tmp_path):
     assert launcher_env(tmp_path, None, {"MESON": "/opt/meson/meson.py"}) == {}
     chosen = launcher_env(tmp_path, None, {})
     assert chosen["MESON"].endswith(".py") and chosen == launcher_env(tmp_path, None, {})  # one file, reused
+
+
+def test_version_is_read_from_the_first_meson_distribution_on_the_path(launcher, tmp_path):
+    """As importlib.metadata would answer, without importing it (0.13 s of each build)."""
+    site = tmp_path / "site"
+    (site / "meson_python-0.20.0.dist-info").mkdir(parents=True)  # another distribution: not meson's
+    (site / "meson_python-0.20.0.dist-info" / "METADATA").write_text("Name: meson-python\nVersion: 0.20.0\n")
+    (site / "meson-9.8.7.dist-info").mkdir()
+    (site / "meson-9.8.7.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: meson\nVersion: 9.8.7\n")
+    out = subprocess.run([sys.executable, "-X", "importtime", str(launcher), "--version"], capture_output=True,
+                         text=True, check=True, env={**os.environ, "PYTHONPATH": str(site)})
+    assert out.stdout.strip() == "9.8.7"
+    assert "importlib.metadata" not in out.stderr

@@ -1,16 +1,17 @@
 """How meson-python starts meson for a cell's build: through a small launcher that answers
-``meson --version`` from the installed distribution's metadata, and is meson itself for
-anything else.
+``meson --version`` from the installed distribution's metadata (read as a file, without
+importing meson or importlib.metadata), and is meson itself for anything else.
 
 meson-python asks ``meson --version`` before every build (mesonpy's
 ``_get_meson_command``), and meson imports most of itself, and runs
 ``dpkg-architecture`` and the C compiler, to print it: 0.4 s of each seeded flavour's
-1.5-2.5 s build stage on the demo matrix. meson-python takes the command from ``MESON``,
-and runs one ending in ``.py`` with its own Python (the build env's), as meson's own
-``meson.py`` is run; meson then names the launcher in build.ninja's regeneration rule,
-which runs meson through it the same way. A project that names its own meson
-(``[tool.meson-python] meson``, as NumPy does for its fork) or a ``MESON`` the user set
-is left alone.
+1.5-2.5 s build stage on the demo matrix. Through importlib.metadata the answer still took
+0.1-0.2 s (its import alone is 0.13 s); reading the METADATA file takes 0.02 s. meson-python
+takes the command from ``MESON``, and runs one ending in ``.py`` with its own Python (the
+build env's), as meson's own ``meson.py`` is run; meson then names the launcher in
+build.ninja's regeneration rule, which runs meson through it the same way. A project that
+names its own meson (``[tool.meson-python] meson``, as NumPy does for its fork) or a
+``MESON`` the user set is left alone.
 """
 
 from __future__ import annotations
@@ -25,6 +26,25 @@ LAUNCHER = '''\
 import sys
 
 if sys.argv[1:] == ["--version"]:
+    import os
+
+    # The first meson distribution on sys.path (as importlib.metadata finds it), read
+    # directly: importing importlib.metadata alone takes 0.13 s (email, inspect, ...).
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.lower().startswith("meson-") and name.endswith(".dist-info"):
+                try:
+                    with open(os.path.join(entry, name, "METADATA"), encoding="utf-8") as metadata:
+                        found = [line.split(":", 1)[1].strip() for line in metadata if line.startswith("Version:")]
+                except OSError:
+                    continue
+                if found:
+                    print(found[0])
+                    raise SystemExit(0)
     from importlib.metadata import version
 
     print(version("meson"))

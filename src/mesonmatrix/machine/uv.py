@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import PrerequisiteMissing
+from .commands import CommandRunner
 
 
 def uv_binary() -> str:
@@ -33,6 +34,25 @@ def install_command(uv: str, venv_py: Path, wheels: Sequence[Path], requirements
 def locked_install_command(uv: str, venv_py: Path, lock: Path) -> list[str]:
     """Every requirement of a lock file, hash-checked (a build env's, a test venv's)."""
     return [*install_command(uv, venv_py, (), ()), "--require-hashes", "-r", str(lock)]
+
+
+def install_from_lock(runner: CommandRunner, uv: str, venv_py: Path, lock: Path, *, label: str) -> None:
+    """Every requirement of ``lock`` into ``venv_py``: from uv's cache alone when it holds
+    them all, from the index only when it does not.
+
+    Every file of a lock is pinned and hash-checked, yet uv asks the index again for each
+    package's page before it takes the file it has cached: measured on this machine (PyPI
+    through a proxy), 0.3-0.4 s of every build env and test venv, against 0.05 s with
+    ``--offline``. An offline attempt that lacks a file fails while resolving, before it
+    installs anything, and the ordinary install follows; its output stays in the log.
+    """
+    argv = locked_install_command(uv, venv_py, lock)
+    if not runner.env.get("UV_NO_CACHE"):  # no cache: nothing to install offline
+        cached = runner.run([*argv, "--offline"], label=f"{label} (uv's cache alone)", check=False, echo=False)
+        if cached.returncode == 0:
+            return
+        label = f"{label} (not all in uv's cache: from the index)"
+    runner.run(argv, label=label)
 
 
 def wheels_only_command(uv: str, venv_py: Path, wheels: Sequence[Path]) -> list[str]:

@@ -18,7 +18,7 @@ from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock, shared_lock
 from ..machine.pythons import find_python
 from ..machine.toolchain import FloorCheck, check_floor
-from ..machine.uv import create_venv_command, freeze_command, install_command, locked_install_command
+from ..machine.uv import create_venv_command, freeze_command, install_command, install_from_lock
 from ..plan import CellPlan
 from ..targets.sources import source_date_epoch
 from . import StageResults
@@ -175,10 +175,8 @@ def _install_requirements(plan: CellPlan, ctx: StageContext, env_python: Path) -
     if plan.build_lock is None:
         run(install_command(ctx.uv, env_python, (), plan.build_requirements), label="install build requirements")
         return
-    run(
-        locked_install_command(ctx.uv, env_python, plan.build_lock),
-        label=f"install build requirements from {plan.build_lock.name}",
-    )
+    install_from_lock(ctx.runner, ctx.uv, env_python, plan.build_lock,
+                      label=f"install build requirements from {plan.build_lock.name}")
     if not plan.repairer_locked:
         run(
             install_command(ctx.uv, env_python, (), plan.repairer.requirements),

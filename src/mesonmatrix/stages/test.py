@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import CellError, CommandTimedOut
 from ..machine.context import StageContext
 from ..machine.locking import one_test_suite_at_a_time
-from ..machine.uv import create_venv_command, install_command, locked_install_command, wheels_only_command
+from ..machine.uv import create_venv_command, install_command, install_from_lock, wheels_only_command
 from ..model import RUNTIME, Role
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
@@ -45,8 +45,8 @@ def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel
     ctx.runner.run(create_venv_command(ctx.uv, build_env.python, venv), label="create test venv")
     if tests.lock is not None:
         # Locked test requirements (hash-checked), then the wheels under test alone.
-        ctx.runner.run(locked_install_command(ctx.uv, venv_py, tests.lock),
-                       label=f"install test requirements from {tests.lock.name}")
+        install_from_lock(ctx.runner, ctx.uv, venv_py, tests.lock,
+                          label=f"install test requirements from {tests.lock.name}")
         if wheels:
             ctx.runner.run(wheels_only_command(ctx.uv, venv_py, wheels),
                            label="install the wheels under test")

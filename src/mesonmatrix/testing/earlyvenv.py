@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..machine.commands import CommandRunner
-from ..machine.uv import create_venv_command, locked_install_command
+from ..machine.uv import create_venv_command, install_from_lock
 
 
 @dataclass
@@ -56,8 +56,7 @@ def _make(early: EarlyVenv, *, uv: str, python: Path, lock: Path, env: Mapping[s
     start = time.monotonic()
     try:
         runner.run(create_venv_command(uv, python, early.venv), label="create test venv")
-        runner.run(locked_install_command(uv, early.venv_python, lock),
-                   label=f"install test requirements from {lock.name}")
+        install_from_lock(runner, uv, early.venv_python, lock, label=f"install test requirements from {lock.name}")
     except BaseException as exc:  # handed to the test stage, which raises it
         early.error = exc
         if not early.cancel.is_set():  # failed by itself, not stopped by the cell
