@@ -336,7 +336,9 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     beside the first (its own build dir, venv, source copy and ``retry/`` results)."""
     if options.tag_wheels not in TAG_WHEEL_METHODS:
         raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
-    provider, platform = provider_for(cell.blas, target_declares_blas=target.declares_blas), PLATFORMS[cell.platform]
+    provider = provider_for(cell.blas, target_declares_blas=target.declares_blas,
+                            pkg_config=target.blas_pkgconfig.get(cell.blas))
+    platform = PLATFORMS[cell.platform]
     repairer = repairer_for(platform, options.repair_tool)
     compilers = _compilers(cell, target, options)
     key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == BUILD else f"-{cell.kind}")

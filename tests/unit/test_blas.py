@@ -116,3 +116,47 @@ def test_scipy_openblas_tells_windows_repairs_where_its_dll_is(tmp_path):
     assert not any(PLATFORMS[name].repair_needs_library_dirs for name in PLATFORMS if not name.startswith("windows"))
     # Flavours with nothing to bundle on Windows (MKL is linked statically) give no folder.
     assert PROVIDERS["mkl"].shared_library_dirs(runner, Path(sys.executable)) == ()
+
+
+def _stand_in_openblas(site: Path, package: str) -> Path:
+    """A scipy-openblas package on PYTHONPATH: its pkg-config text and library folder."""
+    module = site / package
+    module.mkdir(parents=True)
+    (module / "__init__.py").write_text(
+        "import os\n"
+        f"def get_pkg_config():\n    return 'Name: {package}\\n'\n"
+        "def get_lib_dir():\n    return os.path.join(os.path.dirname(__file__), 'lib')\n")
+    return module / "lib"
+
+
+def test_scipys_ilp64_build_gets_both_libraries_under_its_names(tmp_path):
+    """SciPy's ILP64 build finds the LP64 library as scipy-openblas and the ILP64 one as
+    scipy-openblas64 (SciPy 1.17.1's meson.build:274, :403): its preset's blas_pkgconfig
+    installs both packages, writes a .pc from each, and hands the repair both folders;
+    NumPy's (the default) keeps one scipy-openblas.pc from scipy-openblas64."""
+    import sys
+
+    from mesonmatrix.providers import provider_for
+
+    site = tmp_path / "site"
+    libs = [_stand_in_openblas(site, p) for p in ("scipy_openblas32", "scipy_openblas64")]
+    runner = CommandRunner(log=tmp_path / "log", env={**os.environ, "PYTHONPATH": str(site)}, echo_output=False)
+    (tmp_path / "pc").mkdir()
+    (tmp_path / "numpy-pc").mkdir()
+    scipys = provider_for("openblas64", target_declares_blas=True, pkg_config={
+        "scipy-openblas": "scipy-openblas32", "scipy-openblas64": "scipy-openblas64"})
+    assert scipys.build_requirements() == ("scipy-openblas32", "scipy-openblas64")
+    assert scipys.setup_args() == PROVIDERS["openblas64"].setup_args()
+    scipys.provision(runner, build_python=Path(sys.executable), pkg_config_dir=tmp_path / "pc")
+    assert (tmp_path / "pc" / "scipy-openblas.pc").read_text() == "Name: scipy_openblas32\n"
+    assert (tmp_path / "pc" / "scipy-openblas64.pc").read_text() == "Name: scipy_openblas64\n"
+    assert scipys.shared_library_dirs(runner, Path(sys.executable)) == tuple(libs)
+
+    numpys = provider_for("openblas64", target_declares_blas=True)
+    assert numpys.build_requirements() == ("scipy-openblas64",)
+    numpys.provision(runner, build_python=Path(sys.executable), pkg_config_dir=tmp_path / "numpy-pc")
+    assert [p.name for p in (tmp_path / "numpy-pc").iterdir()] == ["scipy-openblas.pc"]
+    assert (tmp_path / "numpy-pc" / "scipy-openblas.pc").read_text() == "Name: scipy_openblas64\n"
+    # Only a scipy-openblas flavour takes the table: another flavour is the registry's own.
+    assert provider_for("netlib", target_declares_blas=True, pkg_config={"x": "scipy-openblas32"}) \
+        is PROVIDERS["netlib"]

@@ -94,6 +94,16 @@ CASES = [
         GOOD_AXES + "[targets.x]\npath = 'demo'\ntoolchain_min = { ld = 'gold' }\n",
         "targets.x.toolchain_min",
     ),
+    (
+        "pkg-config table for a Debian flavour",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\nblas_pkgconfig.netlib = { blas = 'scipy-openblas32' }\n",
+        "targets.x.blas_pkgconfig.netlib: only a scipy-openblas flavour",
+    ),
+    (
+        "pkg-config file from any package",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\nblas_pkgconfig.openblas = { scipy-openblas = 'os; evil' }\n",
+        "targets.x.blas_pkgconfig.openblas.scipy-openblas: expected module = one of scipy-openblas32",
+    ),
     ("unsafe preset name", GOOD_AXES + "[targets.'a;b']\npath = 'demo'\n", "targets.a;b"),
 ]
 

@@ -18,6 +18,9 @@ from ..machine.apt import PACKAGE_NAME
 from ..model import SAFE_NAME, TimeLimits
 from ..providers import PROVIDERS
 
+# The packages a blas_pkgconfig table may name: PyPI's OpenBLAS builds for SciPy and NumPy.
+SCIPY_OPENBLAS_PACKAGES = ("scipy-openblas32", "scipy-openblas64")
+
 # The test-suite preset a target runs when no --suite is given and the preset names none:
 # the whole installed suite.
 DEFAULT_SUITE: Final = "full"
@@ -42,6 +45,9 @@ PRESET_KEY_HELP = {
                               "package that ships it); a cell that requires one pkg-config cannot find fails "
                               "before its build",
     "blas_args": "flavour = [meson options] where the target selects a flavour its own way",
+    "blas_pkgconfig": "flavour = { pkg-config module = scipy-openblas package that writes it }, where the target "
+                      "finds a PyPI OpenBLAS by other names (SciPy's ILP64 build: scipy-openblas from "
+                      "scipy-openblas32 beside scipy-openblas64)",
     "toolchain_min": "toolchain-min cells: cc, cxx, fc = the oldest compilers the target supports",
     "toolchain_min_requires": "requirements a toolchain-min build adds to the lowest [build-system] requires",
     "test_dir": "the folder of the source tree the tests are in, when they are not installed",
@@ -83,6 +89,10 @@ class TargetPreset:
     # Meson options that select a BLAS flavour in this target, where they differ from the
     # provider's (SciPy finds scipy-openblas through -Dblas=openblas, NumPy by its name).
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # flavour -> {pkg-config module: the scipy-openblas package that writes it}, where the
+    # target finds a PyPI OpenBLAS by other names than scipy-openblas (SciPy's ILP64 build
+    # wants its LP64 library beside the ILP64 one).
+    blas_pkgconfig: dict[str, dict[str, str]] = field(default_factory=dict)
     toolchain_min: dict[str, str] = field(default_factory=dict)  # cc/cxx/fc -> compiler command
     # Requirements a toolchain-min build adds to the lowest [build-system] requires: what
     # the target's declared floors miss (each with a comment in the matrix saying why).
@@ -188,6 +198,23 @@ def _blas_args(file: Path, where: str, value: object) -> dict[str, tuple[str, ..
     return {k: _string_list(file, f"{where}.blas_args.{k}", v) for k, v in value.items()}
 
 
+def _blas_pkgconfig(file: Path, where: str, value: object) -> dict[str, dict[str, str]]:
+    """flavour = { module = package }: a scipy-openblas flavour, safe module names, and
+    scipy-openblas packages only (each runs as `import <package>` in the build env)."""
+    key = f"{where}.blas_pkgconfig"
+    if not isinstance(value, dict) or not all(isinstance(v, dict) and v for v in value.values()):
+        raise MatrixError(file, key, "expected a table of flavour = { pkg-config module = scipy-openblas package }")
+    for flavour, files in value.items():
+        if not hasattr(PROVIDERS.get(flavour), "pc_files"):
+            raise MatrixError(file, f"{key}.{flavour}", "only a scipy-openblas flavour (openblas, openblas64) "
+                              "writes its pkg-config files from PyPI packages")
+        for module, package in files.items():
+            if not COMMAND_NAME.match(module) or package not in SCIPY_OPENBLAS_PACKAGES:
+                raise MatrixError(file, f"{key}.{flavour}.{module}",
+                                  f"expected module = one of {', '.join(SCIPY_OPENBLAS_PACKAGES)}")
+    return {flavour: dict(files) for flavour, files in value.items()}
+
+
 def _toolchain_min(file: Path, where: str, value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(k in TOOLCHAIN_KEYS and isinstance(v, str) for k, v in value.items()):
         raise MatrixError(file, f"{where}.toolchain_min",
@@ -273,6 +300,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         system_requires=_system_requires(file, where, raw.get("system_requires", {})),
         system_library_modules=_system_library_modules(file, where, raw.get("system_library_modules", {})),
         blas_args=_blas_args(file, where, raw.get("blas_args", {})),
+        blas_pkgconfig=_blas_pkgconfig(file, where, raw.get("blas_pkgconfig", {})),
         toolchain_min=_toolchain_min(file, where, raw.get("toolchain_min", {})),
         toolchain_min_requires=_string_list(file, f"{where}.toolchain_min_requires",
                                             raw.get("toolchain_min_requires", [])),

@@ -55,7 +55,8 @@ def suite_lock_path(project_root: Path, target_name: str, python: str) -> Path:
 
 def build_lock_for(project_root: Path, target: Target, python: str, flavour: str) -> tuple[Path, list[str]]:
     """The build lock a (target, Python, BLAS) cell installs, and the inputs it is compiled from."""
-    provider = provider_for(flavour, target_declares_blas=target.declares_blas)
+    provider = provider_for(flavour, target_declares_blas=target.declares_blas,
+                            pkg_config=target.blas_pkgconfig.get(flavour))
     return build_lock_path(project_root, target.name, python, flavour), build_lock_inputs(target, provider)
 
 

@@ -6,6 +6,9 @@ class that fits ``BlasProvider``) plus one value in a matrix file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+
 from .accelerate import OSFramework
 from .base import BlasExpectation, BlasProvider, Presence
 from .debian_blas import DebianBLAS
@@ -25,14 +28,12 @@ PROVIDERS: dict[str, BlasProvider] = {
             name="openblas",
             summary="scipy-openblas32 from PyPI (LP64, scipy_ symbol prefix)",
             package="scipy-openblas32",
-            module="scipy_openblas32",
             expectation=BlasExpectation(names=("openblas",), int_size=32),
         ),
         ScipyOpenBLAS(
             name="openblas64",
             summary="scipy-openblas64 from PyPI (ILP64, scipy_ prefix, 64_ suffix)",
             package="scipy-openblas64",
-            module="scipy_openblas64",
             expectation=BlasExpectation(names=("openblas",), int_size=64),
         ),
         DebianBLAS(
@@ -92,7 +93,15 @@ PROVIDERS: dict[str, BlasProvider] = {
 ADOPTED_FLAVOURS = ("openblas", "openblas64", "system-openblas", "netlib")
 
 
-def provider_for(flavour: str, *, target_declares_blas: bool) -> BlasProvider:
+def provider_for(flavour: str, *, target_declares_blas: bool,
+                 pkg_config: Mapping[str, str] | None = None) -> BlasProvider:
     """The provider a cell of ``flavour`` uses: none at all for a target without a BLAS
-    option, whose build must not install or pass anything for one."""
-    return PROVIDERS[flavour] if target_declares_blas else NO_BLAS
+    option, whose build must not install or pass anything for one. ``pkg_config`` (a
+    preset's ``blas_pkgconfig`` for the flavour: pkg-config module -> the scipy-openblas
+    package that writes it) names the files a target finds a PyPI OpenBLAS by."""
+    if not target_declares_blas:
+        return NO_BLAS
+    provider = PROVIDERS[flavour]
+    if pkg_config and isinstance(provider, ScipyOpenBLAS):
+        return replace(provider, pc_files=tuple(pkg_config.items()))
+    return provider

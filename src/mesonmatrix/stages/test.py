@@ -158,7 +158,8 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
                                                      f"(logs and junit files in {plan.results_dir})")
         if counts.passed == 0:
             return TestResult(counts=counts, failure="no test passed")
-    found = probe_blas(ctx.runner, venv_py, plan.target.import_name, env=env)
+    found = probe_blas(ctx.runner, venv_py, plan.target.import_name, env=env,
+                       int_size=plan.provider.expectation.int_size if plan.provider.expectation.names else None)
     ctx.say(f"    loaded BLAS: {found.name or 'none found'} ({found.library or '-'}), {found.int_size}-bit integers")
     return TestResult(counts=counts, blas_runtime=found,
                       failure=blas_mismatch(found, plan.provider.expectation, plan.cell.blas))

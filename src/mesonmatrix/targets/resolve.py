@@ -118,6 +118,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         system_requires=preset.system_requires if preset else {},
         system_library_modules=preset.system_library_modules if preset else {},
         blas_args=preset.blas_args if preset else {},
+        blas_pkgconfig=preset.blas_pkgconfig if preset else {},
         toolchain_min=preset.toolchain_min if preset else {},
         toolchain_min_requires=preset.toolchain_min_requires if preset else (),
         loosened_keep=dict(preset.loosened_keep) if preset else {},

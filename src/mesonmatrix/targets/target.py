@@ -64,6 +64,7 @@ class Target:
     # [tool.meson-python] meson: the meson the project builds with (NumPy's vendored fork), if its own
     own_meson: str | None = None
     blas_args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    blas_pkgconfig: dict[str, dict[str, str]] = field(default_factory=dict)  # flavour -> {module: package}
     toolchain_min: dict[str, str] = field(default_factory=dict)
     toolchain_min_requires: tuple[str, ...] = ()
     loosened_keep: dict[str, str] = field(default_factory=dict)  # name -> why a loosened cell keeps its bound

@@ -14,12 +14,15 @@ from . import blasprobe
 
 
 def probe_blas(
-    runner: CommandRunner, venv_py: Path, import_name: str, *, env: dict[str, str] | None = None
+    runner: CommandRunner, venv_py: Path, import_name: str, *, env: dict[str, str] | None = None,
+    int_size: int | None = None,
 ) -> BlasRuntime:
-    """Run ``blasprobe.py`` with the test venv's interpreter, outside any source tree."""
+    """Run ``blasprobe.py`` with the test venv's interpreter, outside any source tree;
+    ``int_size``: the one the cell expects, which a hybrid build proves by any extension."""
+    wanted = [] if int_size is None else [str(int_size)]
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-probe-") as cwd:
         result = runner.run(
-            [str(venv_py), blasprobe.__file__, import_name, json.dumps(probe_table())],
+            [str(venv_py), blasprobe.__file__, import_name, json.dumps(probe_table()), *wanted],
             label="detect the BLAS loaded at run time",
             cwd=Path(cwd),
             extra_env=env,

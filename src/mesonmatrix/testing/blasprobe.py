@@ -1,6 +1,6 @@
 """Run inside a test venv: which BLAS does the installed package really call?
 
-Usage: python blasprobe.py IMPORT_NAME FAMILIES_JSON. Prints one JSON object. Kept free of
+Usage: python blasprobe.py IMPORT_NAME FAMILIES_JSON [INT_SIZE]. Prints one JSON object. Kept free of
 imports from mesonmatrix because it runs in a venv that holds only the wheels under test:
 the BLAS families it tells apart come as an argument, from ``providers/families.py``.
 
@@ -13,6 +13,11 @@ The answer comes from the dynamic linker, not from file names: for each extensio
 of the package, dlsym finds the ``dgemm`` it binds to (whatever prefix or suffix the
 build used) and dladdr names the library that defines it. Debian's netlib, OpenBLAS and
 BLIS all install a ``libblas.so.3``; only the symbols that library exports tell them apart.
+
+The first extension that calls a BLAS is the answer, unless INT_SIZE is given and a later
+one calls a BLAS of that integer size: SciPy's ILP64 build is a hybrid (most extensions
+call the LP64 scipy-openblas, those that can the ILP64 scipy-openblas64), and its ILP64
+library is proven by the first extension that calls it.
 """
 
 from __future__ import annotations
@@ -219,7 +224,7 @@ def threadpoolctl_view() -> list[str]:
     return [f"{i.get('internal_api')}:{i.get('filepath')}" for i in threadpool_info() if i.get("user_api") == "blas"]
 
 
-def main(name: str, families: list[Family]) -> dict[str, object]:
+def main(name: str, families: list[Family], int_size: int | None = None) -> dict[str, object]:
     extensions = extension_modules(name)
     found: dict[str, object] = {"name": None, "library": None, "int_size": None, "symbol": None,
                                 "extension": None, "threadpoolctl": threadpoolctl_view()}
@@ -228,11 +233,14 @@ def main(name: str, families: list[Family]) -> dict[str, object]:
         hit = library_of_windows(extension, roots, name) if sys.platform == "win32" else library_of(extension)
         if hit:
             library, symbol = hit
-            kind, int_size = identify(library, symbol, families)
-            found.update(name=kind, library=library, int_size=int_size, symbol=symbol, extension=extension)
-            break
+            kind, size = identify(library, symbol, families)
+            if found["name"] is None or size == int_size:
+                found.update(name=kind, library=library, int_size=size, symbol=symbol, extension=extension)
+            if int_size is None or size == int_size:
+                break
     return found
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], json.loads(sys.argv[2]))))
+    wanted = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    print(json.dumps(main(sys.argv[1], json.loads(sys.argv[2]), wanted)))
