@@ -261,6 +261,11 @@ def _cibuildwheel_plan(cell: Cell, target: Target, suite: str, lock: Path | None
                     honoured=(*found.honoured, *config), not_honoured=found.not_honoured)
 
 
+def _pkg_config_layout(target: Target, flavour: str) -> str:
+    """The preset's own pkg-config names for ``flavour`` (module=package, sorted), or ""."""
+    return ",".join(f"{m}={p}" for m, p in sorted(target.blas_pkgconfig.get(flavour, {}).items()))
+
+
 def _blas_setup(cell: Cell, target: Target, provider: BlasProvider) -> tuple[tuple[str, ...], str | None]:
     """The meson options that select the cell's BLAS, and why the cell cannot apply.
 
@@ -368,7 +373,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         repair_store=workspace.repair_store(key),
         build_slot=workspace.build_slot(cell, target.name, target.source_dir) if cell.kind == BUILD else None,
         build_env=build_env,
-        pkg_config_dir=workspace.pkg_config_dir(build_env, cell.blas),
+        pkg_config_dir=workspace.pkg_config_dir(build_env, cell.blas, _pkg_config_layout(target, cell.blas)),
         results_dir=results_dir / "retry" if retry else results_dir,
         test_venv=Path(f"{workspace.test_venv(folder, cell)}{attempt}"),
         setup_args=(*blas_args, *target.setup_args, *system),

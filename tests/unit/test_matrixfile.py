@@ -102,7 +102,17 @@ CASES = [
     (
         "pkg-config file from any package",
         GOOD_AXES + "[targets.x]\npath = 'demo'\nblas_pkgconfig.openblas = { scipy-openblas = 'os; evil' }\n",
-        "targets.x.blas_pkgconfig.openblas.scipy-openblas: expected module = one of scipy-openblas32",
+        "targets.x.blas_pkgconfig.openblas.scipy-openblas: 'os; evil' is not one of scipy-openblas32",
+    ),
+    (
+        "pkg-config table without the flavour's own library",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\nblas_pkgconfig.openblas64 = { scipy-openblas = 'scipy-openblas32' }\n",
+        "targets.x.blas_pkgconfig.openblas64: names no file from scipy-openblas64",
+    ),
+    (
+        "pkg-config module name ending in a newline",
+        GOOD_AXES + "[targets.x]\npath = 'demo'\nblas_pkgconfig.openblas = { \"a\\n\" = 'scipy-openblas32' }\n",
+        "a pkg-config module name may hold only",
     ),
     ("unsafe preset name", GOOD_AXES + "[targets.'a;b']\npath = 'demo'\n", "targets.a;b"),
 ]

@@ -52,3 +52,18 @@ def test_version_is_read_from_the_first_meson_distribution_on_the_path(launcher,
                          text=True, check=True, env={**os.environ, "PYTHONPATH": str(site)})
     assert out.stdout.strip() == "9.8.7"
     assert "importlib.metadata" not in out.stderr
+
+
+def test_another_distributions_folder_or_a_body_line_is_not_merons_version(launcher, tmp_path):
+    """A legacy folder name that starts like meson's, and a "Version:" line in the
+    description (after the blank line that ends the headers), are not meson's version."""
+    site = tmp_path / "site"
+    (site / "meson-python-0.13.1.dist-info").mkdir(parents=True)  # an old installer's unnormalized name
+    (site / "meson-python-0.13.1.dist-info" / "METADATA").write_text("Name: meson-python\nVersion: 0.13.1\n")
+    (site / "meson-1.4.0.dist-info").mkdir()
+    (site / "meson-1.4.0.dist-info" / "METADATA").write_text("Name: meson\nSummary: x\n\nVersion: not-a-header\n")
+    (site / "meson-2.0.0.dist-info").mkdir()
+    (site / "meson-2.0.0.dist-info" / "METADATA").write_text("Name: meson\nVersion: 2.0.0\n")
+    out = subprocess.run([sys.executable, str(launcher), "--version"], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(site)})
+    assert out.stdout.strip() == "2.0.0"

@@ -13,6 +13,7 @@ from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.options import RunOptions
 from mesonmatrix.plan import plan_cell, skip_reason
 from mesonmatrix.stages.build import build_command
+from mesonmatrix.stages.build_env import _build_variables
 from mesonmatrix.targets.resolve import resolve_target
 from mesonmatrix.testing.pytestrun import pytest_command
 
@@ -210,3 +211,22 @@ def test_a_python_the_target_does_not_admit_is_skipped_not_failed():
     assert skipped.skip_reason == ("blasdemo 0.1.0 requires Python >=3.11: Python 3.10 is not one of its Pythons")
     assert plan_cell(CELLS["build-3.11-openblas"], newer_only, WS, OPTIONS).skip_reason is None
     assert plan_cell(CELLS["build-3.10-openblas"], DEMO, WS, OPTIONS).skip_reason is None
+
+
+def test_a_targets_own_pkg_config_names_get_their_own_folder_and_configure():
+    """A preset's blas_pkgconfig is part of what the build is configured with: a changed
+    mapping writes its .pc files afresh into another folder, which the build is given."""
+    scipys = {"scipy-openblas": "scipy-openblas32", "scipy-openblas64": "scipy-openblas64"}
+    default = plan("build-3.12-openblas64")
+    hybrid = plan_cell(CELLS["build-3.12-openblas64"], dataclasses.replace(DEMO, blas_pkgconfig={
+        "openblas64": scipys}), WS, OPTIONS)
+    renamed = plan_cell(CELLS["build-3.12-openblas64"], dataclasses.replace(DEMO, blas_pkgconfig={
+        "openblas64": {**scipys, "scipy-openblas": "scipy-openblas64"}}), WS, OPTIONS)
+    folders = {p.pkg_config_dir for p in (default, hybrid, renamed)}
+    assert len(folders) == 3
+    # The build's PKG_CONFIG_PATH (-Dpkg_config_path at each configure, and the configure
+    # fingerprint's environment) starts with the folder.
+    assert all(_build_variables(p, {}, 0)["PKG_CONFIG_PATH"].startswith(str(p.pkg_config_dir))
+               for p in (default, hybrid, renamed))
+    assert hybrid.provider.expectation.hybrid and not default.provider.expectation.hybrid
+    assert not renamed.provider.expectation.hybrid  # one package: one library, no hybrid build

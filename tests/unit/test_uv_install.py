@@ -2,6 +2,7 @@
 only when it does not: real uv, a real wheel, a real (local) index that counts its requests."""
 
 import base64
+import contextlib
 import hashlib
 import http.server
 import io
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mesonmatrix.errors import CommandFailed
 from mesonmatrix.machine.commands import CommandRunner
 from mesonmatrix.machine.uv import create_venv_command, install_from_lock, uv_binary
 
@@ -75,23 +77,28 @@ def test_a_cached_lock_is_installed_without_asking_the_index(tmp_path, index):
         if name == "first":  # an empty cache: the offline attempt fails, the index serves
             assert len(requests) > asked
             assert "were unavailable because the network was disabled" in runner.log.read_text()
+            assert "lacked a file: the index is asked next" in runner.log.read_text()
         else:  # everything cached: one offline install, no request at all
             assert len(requests) == asked
         assert runner.run([venv_py, "-c", "import tinypkg; print(tinypkg.VALUE)"], label="import").stdout.strip() \
             .endswith("1")
     log = runner.log.read_text()
-    assert log.count(" pip install ") == 3 and log.count("--offline\n") == 2
+    assert log.count(" pip install ") == 3 and log.count("--offline --no-build\n") == 2
     assert "not all in uv's cache: from the index" in runner.stream.getvalue()
 
 
-def test_without_a_cache_there_is_no_offline_attempt(tmp_path, index):
+@pytest.mark.parametrize("setting", ["UV_NO_CACHE", "UV_OFFLINE"])
+def test_without_a_cache_or_offline_anyway_there_is_one_install(tmp_path, index, setting):
     url, digest, requests = index
     lock = tmp_path / "test.txt"
     lock.write_text(f"--index-url {url}\ntinypkg==1.0 --hash=sha256:{digest}\n")
     uv = uv_binary()
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "UV_NO_CACHE": "1", "UV_PYTHON_DOWNLOADS": "never",
-           "NO_PROXY": "127.0.0.1"}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+           "UV_PYTHON_DOWNLOADS": "never", "NO_PROXY": "127.0.0.1", setting: "1"}
     runner = CommandRunner(log=tmp_path / "cell.log", env=env, stream=io.StringIO())
     runner.run(create_venv_command(uv, Path(sys.executable), tmp_path / "v"), label="venv")
-    install_from_lock(runner, uv, tmp_path / "v" / "bin" / "python", lock, label="install")
-    assert "--offline" not in runner.log.read_text() and requests
+    with contextlib.suppress(CommandFailed):  # offline with an empty cache: uv's own error, once
+        install_from_lock(runner, uv, tmp_path / "v" / "bin" / "python", lock, label="install")
+    log = runner.log.read_text()
+    assert log.count(" pip install ") == 1 and "--offline" not in log
+    assert bool(requests) == (setting == "UV_NO_CACHE")

@@ -205,13 +205,19 @@ def _blas_pkgconfig(file: Path, where: str, value: object) -> dict[str, dict[str
     if not isinstance(value, dict) or not all(isinstance(v, dict) and v for v in value.values()):
         raise MatrixError(file, key, "expected a table of flavour = { pkg-config module = scipy-openblas package }")
     for flavour, files in value.items():
+        own = getattr(PROVIDERS.get(flavour), "package", None)
         if not hasattr(PROVIDERS.get(flavour), "pc_files"):
             raise MatrixError(file, f"{key}.{flavour}", "only a scipy-openblas flavour (openblas, openblas64) "
                               "writes its pkg-config files from PyPI packages")
         for module, package in files.items():
-            if not COMMAND_NAME.match(module) or package not in SCIPY_OPENBLAS_PACKAGES:
+            if not COMMAND_NAME.fullmatch(module):
                 raise MatrixError(file, f"{key}.{flavour}.{module}",
-                                  f"expected module = one of {', '.join(SCIPY_OPENBLAS_PACKAGES)}")
+                                  "a pkg-config module name may hold only letters, digits and . _ + -")
+            if package not in SCIPY_OPENBLAS_PACKAGES:
+                raise MatrixError(file, f"{key}.{flavour}.{module}",
+                                  f"{package!r} is not one of {', '.join(SCIPY_OPENBLAS_PACKAGES)}")
+        if own not in files.values():
+            raise MatrixError(file, f"{key}.{flavour}", f"names no file from {own}, the flavour's own library")
     return {flavour: dict(files) for flavour, files in value.items()}
 
 

@@ -192,6 +192,12 @@ class CommandRunner:
             log.write(message + "\n")
             self._say(f"    {message}")
 
+    def note(self, text: str) -> None:
+        """A line of the tool's own in the log (not on the console): why the next command runs."""
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("a", encoding="utf-8") as log:
+            log.write(text + "\n")
+
     def _say(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()

@@ -37,13 +37,19 @@ if sys.argv[1:] == ["--version"]:
             continue
         for name in names:
             if name.lower().startswith("meson-") and name.endswith(".dist-info"):
+                headers = {}
                 try:
                     with open(os.path.join(entry, name, "METADATA"), encoding="utf-8") as metadata:
-                        found = [line.split(":", 1)[1].strip() for line in metadata if line.startswith("Version:")]
+                        for line in metadata:
+                            if not line.strip():
+                                break  # the headers end at the first blank line
+                            key, _, value = line.partition(":")
+                            headers.setdefault(key.strip().lower(), value.strip())
                 except OSError:
                     continue
-                if found:
-                    print(found[0])
+                # meson's own, not a legacy "meson-python-0.13.dist-info" folder
+                if headers.get("name", "").lower().replace("_", "-") == "meson" and headers.get("version"):
+                    print(headers["version"])
                     raise SystemExit(0)
     from importlib.metadata import version
 

@@ -38,19 +38,24 @@ def locked_install_command(uv: str, venv_py: Path, lock: Path) -> list[str]:
 
 def install_from_lock(runner: CommandRunner, uv: str, venv_py: Path, lock: Path, *, label: str) -> None:
     """Every requirement of ``lock`` into ``venv_py``: from uv's cache alone when it holds
-    them all, from the index only when it does not.
+    a wheel for each, from the index only when it does not.
 
     Every file of a lock is pinned and hash-checked, yet uv asks the index again for each
     package's page before it takes the file it has cached: measured on this machine (PyPI
     through a proxy), 0.3-0.4 s of every build env and test venv, against 0.05 s with
     ``--offline``. An offline attempt that lacks a file fails while resolving, before it
     installs anything, and the ordinary install follows; its output stays in the log.
+    ``--no-build`` keeps it from choosing a pinned sdist where its cached (possibly older)
+    view of the index shows no wheel for this Python: a wheel uploaded since is then found
+    online. Where uv has no cache, or is offline anyway, there is one install only.
     """
     argv = locked_install_command(uv, venv_py, lock)
-    if not runner.env.get("UV_NO_CACHE"):  # no cache: nothing to install offline
-        cached = runner.run([*argv, "--offline"], label=f"{label} (uv's cache alone)", check=False, echo=False)
+    if not (runner.env.get("UV_NO_CACHE") or runner.env.get("UV_OFFLINE")):
+        cached = runner.run([*argv, "--offline", "--no-build"], label=f"{label} (uv's cache alone)", check=False,
+                            echo=False)
         if cached.returncode == 0:
             return
+        runner.note("[the install above, from uv's cache alone, lacked a file: the index is asked next]")
         label = f"{label} (not all in uv's cache: from the index)"
     runner.run(argv, label=label)
 

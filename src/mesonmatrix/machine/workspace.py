@@ -89,9 +89,12 @@ class Workspace:
         digest = hashlib.sha256("\n".join([python, *requirements]).encode()).hexdigest()[:12]
         return self.shared_cache / "envs" / f"py{python}-{digest}"
 
-    def pkg_config_dir(self, build_env: Path, blas: str) -> Path:
-        """The .pc files a flavour's provider writes for builds in ``build_env``."""
-        return self.shared_cache / "pkgconfig" / f"{build_env.name}-{blas}"
+    def pkg_config_dir(self, build_env: Path, blas: str, layout: str = "") -> Path:
+        """The .pc files a flavour's provider writes for builds in ``build_env``; ``layout``
+        (a preset's own pkg-config names for the flavour) gets a folder of its own, so a
+        changed mapping is written afresh and, being in -Dpkg_config_path, reconfigures."""
+        suffix = f"-{hashlib.sha256(layout.encode()).hexdigest()[:8]}" if layout else ""
+        return self.shared_cache / "pkgconfig" / f"{build_env.name}-{blas}{suffix}"
 
     @property
     def shared_cache(self) -> Path:

@@ -103,5 +103,8 @@ def provider_for(flavour: str, *, target_declares_blas: bool,
         return NO_BLAS
     provider = PROVIDERS[flavour]
     if pkg_config and isinstance(provider, ScipyOpenBLAS):
-        return replace(provider, pc_files=tuple(pkg_config.items()))
+        files = tuple(pkg_config.items())
+        # Two packages: an LP64 and an ILP64 library, each called by some extensions.
+        hybrid = len(set(pkg_config.values())) > 1
+        return replace(provider, pc_files=files, expectation=replace(provider.expectation, hybrid=hybrid))
     return provider

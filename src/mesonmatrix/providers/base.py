@@ -20,6 +20,10 @@ class BlasExpectation:
 
     names: tuple[str, ...]  # threadpoolctl internal_api values or library-path fragments
     int_size: int
+    # A hybrid build (SciPy's ILP64: most extensions call the LP64 library, a few the ILP64
+    # one): the integer size is proven by any extension that calls a library of that size,
+    # not by the first that calls a BLAS.
+    hybrid: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -158,8 +158,9 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
                                                      f"(logs and junit files in {plan.results_dir})")
         if counts.passed == 0:
             return TestResult(counts=counts, failure="no test passed")
+    expected = plan.provider.expectation
     found = probe_blas(ctx.runner, venv_py, plan.target.import_name, env=env,
-                       int_size=plan.provider.expectation.int_size if plan.provider.expectation.names else None)
+                       int_size=expected.int_size if expected.hybrid else None)
     ctx.say(f"    loaded BLAS: {found.name or 'none found'} ({found.library or '-'}), {found.int_size}-bit integers")
     return TestResult(counts=counts, blas_runtime=found,
-                      failure=blas_mismatch(found, plan.provider.expectation, plan.cell.blas))
+                      failure=blas_mismatch(found, expected, plan.cell.blas))

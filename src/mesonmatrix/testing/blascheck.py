@@ -18,7 +18,7 @@ def probe_blas(
     int_size: int | None = None,
 ) -> BlasRuntime:
     """Run ``blasprobe.py`` with the test venv's interpreter, outside any source tree;
-    ``int_size``: the one the cell expects, which a hybrid build proves by any extension."""
+    ``int_size``: for a hybrid build only, the size it must prove by any extension."""
     wanted = [] if int_size is None else [str(int_size)]
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-probe-") as cwd:
         result = runner.run(
