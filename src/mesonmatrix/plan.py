@@ -261,6 +261,11 @@ def _cibuildwheel_plan(cell: Cell, target: Target, suite: str, lock: Path | None
                     honoured=(*found.honoured, *config), not_honoured=found.not_honoured)
 
 
+def _provider_of(cell: Cell, target: Target) -> BlasProvider:
+    return provider_for(cell.blas, target_declares_blas=target.declares_blas,
+                        pkg_config=target.blas_pkgconfig.get(cell.blas))
+
+
 def _pkg_config_layout(target: Target, flavour: str) -> str:
     """The preset's own pkg-config names for ``flavour`` (module=package, sorted), or ""."""
     return ",".join(f"{m}={p}" for m, p in sorted(target.blas_pkgconfig.get(flavour, {}).items()))
@@ -341,9 +346,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     beside the first (its own build dir, venv, source copy and ``retry/`` results)."""
     if options.tag_wheels not in TAG_WHEEL_METHODS:
         raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
-    provider = provider_for(cell.blas, target_declares_blas=target.declares_blas,
-                            pkg_config=target.blas_pkgconfig.get(cell.blas))
-    platform = PLATFORMS[cell.platform]
+    provider, platform = _provider_of(cell, target), PLATFORMS[cell.platform]
     repairer = repairer_for(platform, options.repair_tool)
     compilers = _compilers(cell, target, options)
     key = workspace.build_key(cell, target.name, target.source_dir) + ("" if cell.kind == BUILD else f"-{cell.kind}")
