@@ -358,9 +358,11 @@ def _build_evidence(record: Record, before: dict[str, set[str]]) -> dict[str, ob
         commands = json.loads((Path(build_dir) / "compile_commands.json").read_text())
         fortran = {c["output"] for c in commands if c["file"].endswith(FORTRAN_SUFFIXES)}
         fortran_steps = [(int(end) - int(begin)) / 1000 for begin, end, _, output, _ in steps if output in fortran]
+        link_steps = [(int(end) - int(begin)) / 1000 for begin, end, _, output, _ in steps if _is_link(output)]
         evidence |= {"ninja_steps_run": len(steps), "ninja_step_s": round(sum(
                          (int(end) - int(begin)) / 1000 for begin, end, *_ in steps), 1),
-                     "fortran_objects_compiled": len(fortran_steps), "fortran_step_s": round(sum(fortran_steps), 1)}
+                     "fortran_objects_compiled": len(fortran_steps), "fortran_step_s": round(sum(fortran_steps), 1),
+                     "links_run": len(link_steps), "link_step_s": round(sum(link_steps), 1)}
     repair = record.get("repair") or {}
     evidence["repair_s"] = record["durations"].get("repair")
     evidence["repair"] = ("reused" if repair.get("reused") else
@@ -368,6 +370,13 @@ def _build_evidence(record: Record, before: dict[str, set[str]]) -> dict[str, ob
                           "repaired" if repair else None)
     evidence["peak_rss_mb"] = record.get("peak_rss_mb", {})
     return evidence
+
+
+def _is_link(output: str) -> bool:
+    """A link step's output: an extension module or a library (a new flavour relinks every
+    target given the BLAS dependency, which no cache serves)."""
+    name = Path(output).name
+    return name.endswith((".so", ".a", ".dylib", ".pyd", ".dll")) or ".so." in name
 
 
 def _provide_system_libraries(target: str, prefix: Path) -> None:
