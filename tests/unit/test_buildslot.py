@@ -236,3 +236,28 @@ def test_the_envs_scripts_are_seen_from_the_slot_link(tmp_path):
     # Made again from the env in use each time: a script the next flavour's env lacks goes.
     (env_bin / "f2py").unlink()
     assert sorted(p.name for p in scripts_seen_at(env_bin, link_python, shims).iterdir()) == ["cython"]
+
+
+def test_a_script_the_next_env_makes_alike_keeps_its_mtime(tmp_path):
+    """meson makes the programs it finds (Cython) inputs of the steps that run them: a
+    rewritten, identical script made ninja rerun every Cython step of each later flavour."""
+    import os
+
+    from mesonmatrix.store.slotscripts import scripts_seen_at
+
+    link_python = tmp_path / "envs" / "t-py3.12-linux.slot" / "bin" / "python"
+    shims = tmp_path / "envs" / "t-py3.12-linux.slot-bin"
+    for env in ("py3.12-openblas", "py3.12-debian"):  # two flavours' envs, same Cython
+        env_bin = tmp_path / "envs" / env / "bin"
+        env_bin.mkdir(parents=True)
+        (env_bin / "cython").write_text(f"#!{env_bin / 'python'}\nfrom Cython.Compiler.Main import setuptools_main\n")
+        (env_bin / "cython").chmod(0o755)
+        scripts_seen_at(env_bin, link_python, shims)
+        if env == "py3.12-openblas":
+            os.utime(shims / "cython", ns=(1, 1))  # an old mtime the second env must not change
+    assert (shims / "cython").stat().st_mtime_ns == 1  # the second env's copy was left as it was
+    # A script that differs is written afresh.
+    (tmp_path / "envs" / "py3.12-debian" / "bin" / "cython").write_text(
+        f"#!{tmp_path / 'envs' / 'py3.12-debian' / 'bin' / 'python'}\nimport other\n")
+    scripts_seen_at(tmp_path / "envs" / "py3.12-debian" / "bin", link_python, shims)
+    assert (shims / "cython").read_text().endswith("import other\n") and (shims / "cython").stat().st_mtime_ns != 1
