@@ -357,10 +357,10 @@ def _build_evidence(record: Record, before: dict[str, set[str]]) -> dict[str, ob
         steps = [line.split("\t") for line in log.read_text().splitlines()[1:] if line not in known]
         commands = json.loads((Path(build_dir) / "compile_commands.json").read_text())
         fortran = {c["output"] for c in commands if c["file"].endswith(FORTRAN_SUFFIXES)}
-        fortran_steps = [(int(end) - int(begin)) / 1000 for begin, end, _, output, _ in steps if output in fortran]
-        link_steps = [(int(end) - int(begin)) / 1000 for begin, end, _, output, _ in steps if _is_link(output)]
-        evidence |= {"ninja_steps_run": len(steps), "ninja_step_s": round(sum(
-                         (int(end) - int(begin)) / 1000 for begin, end, *_ in steps), 1),
+        timed = [(output, (int(end) - int(begin)) / 1000) for begin, end, _, output, _ in steps]
+        fortran_steps = [seconds for output, seconds in timed if output in fortran]
+        link_steps = [seconds for output, seconds in timed if _is_link(output)]
+        evidence |= {"ninja_steps_run": len(steps), "ninja_step_s": round(sum(seconds for _, seconds in timed), 1),
                      "fortran_objects_compiled": len(fortran_steps), "fortran_step_s": round(sum(fortran_steps), 1),
                      "links_run": len(link_steps), "link_step_s": round(sum(link_steps), 1)}
     repair = record.get("repair") or {}
@@ -445,6 +445,7 @@ def summarize_matrix(args: argparse.Namespace, records: list[Record], wall: floa
     floors = matrix_floor(ran)
     stages = {k: round(sum(r["durations"].get(k, 0.0) for r in ran), 1) for k in STAGE_NAMES}
     floor, from_scratch = sum(floors.values()), statistics.mean(scratch) * len(ran)
+    relinked = relinks(ran)
     return {
         "target": args.target, "suite": args.suite, "cells": cells, "cells_run": len(ran),
         "cells_failed": [r["session"] for r in ran if r["status"] != "passed"],
@@ -454,8 +455,8 @@ def summarize_matrix(args: argparse.Namespace, records: list[Record], wall: floa
         "floor_s": round(floor, 1), "matrix_over_floor": round(wall / floor, 3) if floor else None,
         # Not the goal's floor, beside it: the later builds' relinks counted as unavoidable
         # too (a new flavour relinks every target its BLAS flags reach; no cache serves links).
-        "floor_with_relinks_s": round(floor + relinks(ran), 1),
-        "matrix_over_floor_with_relinks": round(wall / (floor + relinks(ran)), 3) if floor else None,
+        "floor_with_relinks_s": round(floor + relinked, 1),
+        "matrix_over_floor_with_relinks": round(wall / (floor + relinked), 3) if floor else None,
         "per_python": _per_python(ran, floors, statistics.mean(scratch)),
         # The tool's own share: outside any stage (nox start-up, planning, the record), and
         # the stages the floor does not count.

@@ -17,9 +17,10 @@ from ..errors import MatrixError
 from ..machine.apt import PACKAGE_NAME
 from ..model import SAFE_NAME, TimeLimits
 from ..providers import PROVIDERS
+from ..providers.scipy_openblas import ScipyOpenBLAS
 
-# The packages a blas_pkgconfig table may name: PyPI's OpenBLAS builds for SciPy and NumPy.
-SCIPY_OPENBLAS_PACKAGES = ("scipy-openblas32", "scipy-openblas64")
+# The packages a blas_pkgconfig table may name: those of the registry's scipy-openblas flavours.
+SCIPY_OPENBLAS_PACKAGES = tuple(p.package for p in PROVIDERS.values() if isinstance(p, ScipyOpenBLAS))
 
 # The test-suite preset a target runs when no --suite is given and the preset names none:
 # the whole installed suite.
@@ -205,8 +206,8 @@ def _blas_pkgconfig(file: Path, where: str, value: object) -> dict[str, dict[str
     if not isinstance(value, dict) or not all(isinstance(v, dict) and v for v in value.values()):
         raise MatrixError(file, key, "expected a table of flavour = { pkg-config module = scipy-openblas package }")
     for flavour, files in value.items():
-        own = getattr(PROVIDERS.get(flavour), "package", None)
-        if not hasattr(PROVIDERS.get(flavour), "pc_files"):
+        provider = PROVIDERS.get(flavour)
+        if not isinstance(provider, ScipyOpenBLAS):
             raise MatrixError(file, f"{key}.{flavour}", "only a scipy-openblas flavour (openblas, openblas64) "
                               "writes its pkg-config files from PyPI packages")
         for module, package in files.items():
@@ -216,8 +217,9 @@ def _blas_pkgconfig(file: Path, where: str, value: object) -> dict[str, dict[str
             if package not in SCIPY_OPENBLAS_PACKAGES:
                 raise MatrixError(file, f"{key}.{flavour}.{module}",
                                   f"{package!r} is not one of {', '.join(SCIPY_OPENBLAS_PACKAGES)}")
-        if own not in files.values():
-            raise MatrixError(file, f"{key}.{flavour}", f"names no file from {own}, the flavour's own library")
+        if provider.package not in files.values():
+            raise MatrixError(file, f"{key}.{flavour}",
+                              f"names no file from {provider.package}, the flavour's own library")
     return {flavour: dict(files) for flavour, files in value.items()}
 
 
