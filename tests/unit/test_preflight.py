@@ -1,6 +1,7 @@
 """Before the build: requires-python and the build's commands, each stopped with its fix."""
 
 import dataclasses
+import json
 import os
 import stat
 import sys
@@ -63,7 +64,7 @@ def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path)
     (source / "meson.build").write_text("project('x', 'c')\nsubdir('f')\n")
     (source / "f" / "meson.build").write_text("# nothing yet\n")
     assert [lang.name for lang in languages.declared_languages(source, cache)] == ["c"]
-    assert len(list((cache / languages.CACHE_FOLDER).glob("*.json"))) == 1
+    assert len(list((cache / "meson-languages-1").glob("*.json"))) == 1
     # Served from the cache: a parser that would fail is never called.
     original = languages._parse
     languages._parse = lambda *args: (_ for _ in ()).throw(AssertionError("parsed again"))
@@ -79,8 +80,8 @@ def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path)
     os.utime(source / "f" / "meson.build", ns=(info.st_atime_ns, info.st_mtime_ns))
     assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython"}
     # An entry of another shape is parsed again, never trusted.
-    for entry in (cache / languages.CACHE_FOLDER).glob("*.json"):
-        entry.write_text('{"key": "x", "languages": null}')
+    for entry in (cache / "meson-languages-1").glob("*.json"):
+        entry.write_text(json.dumps({**json.loads(entry.read_text()), "value": None}))
     assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython"}
 
 

@@ -91,6 +91,57 @@ def test_meson_options_are_read_with_mesons_parser(tmp_path):
     assert read_options(tmp_path / "nowhere") == {}
 
 
+def test_options_and_a_meson_version_are_remembered_until_their_file_changes(tmp_path):
+    from mesonmatrix.targets import mesonoptions
+    from mesonmatrix.targets.metadata import project_version
+
+    source, cache = tmp_path / "src", tmp_path / "cache"
+    source.mkdir()
+    cache.mkdir()
+    (source / "meson.options").write_text("option('blas', type: 'string', value: 'openblas')\n")
+    (source / "meson.build").write_text("project('x', 'c', version: '1.2.3')\n")
+    assert set(read_options(source, cache)) == {"blas"}
+    assert project_version(source, {}, cache) == "1.2.3"
+    # Served from the cache: a parser that would fail is never called.
+    original = mesonoptions._parse
+    mesonoptions._parse = lambda path: (_ for _ in ()).throw(AssertionError("parsed again"))
+    try:
+        assert set(read_options(source, cache)) == {"blas"}
+    finally:
+        mesonoptions._parse = original
+    (source / "meson.options").write_text("option('blas', type: 'combo', choices: ['a', 'b'], value: 'a')\n")
+    assert read_options(source, cache)["blas"].choices == ("a", "b")
+    (source / "meson.build").write_text("project('x', 'c', version: '1.2.4')\n")
+    assert project_version(source, {}, cache) == "1.2.4"
+    # An entry of another shape is parsed again, never trusted.
+    for entry in cache.glob("meson-*/*.json"):
+        entry.write_text('{"key": "x", "value": 7}')
+    assert read_options(source, cache)["blas"].type == "combo" and project_version(source, {}, cache) == "1.2.4"
+    for entry in cache.glob("meson-*/*.json"):
+        entry.write_text(entry.read_text().replace('"value": "1.2.4"', '"value": 7').replace('"choices"', '"c"'))
+    assert read_options(source, cache)["blas"].type == "combo" and project_version(source, {}, cache) == "1.2.4"
+
+
+def test_a_target_resolved_again_imports_no_meson_parser(tmp_path):
+    """Resolving is part of every cell's start; with nothing changed it reads the cache
+    and never imports mesonbuild.mparser (75 ms)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from mesonmatrix.config.matrixfile import load_matrices\n"
+        "from mesonmatrix.targets.resolve import resolve_target\n"
+        f"root = Path({str(ROOT)!r})\n"
+        "t = resolve_target(str(root / 'demo'), load_matrices(root / 'matrices', root).presets, Path(sys.argv[1]))\n"
+        "print(t.version, sorted(t.meson_options), 'mesonbuild.mparser' in sys.modules)\n"
+    )
+    first = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert first.stdout.split()[-1] == "True"  # parsed, the first time
+    assert again.stdout.rsplit(" ", 1) == [first.stdout.rsplit(" ", 1)[0], "False\n"]
+
+
 def test_the_import_name_is_the_package_the_tree_holds(tmp_path):
     for folder in ("pywt", "tests", "docs"):
         (tmp_path / folder).mkdir()

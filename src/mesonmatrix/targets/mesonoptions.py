@@ -8,13 +8,13 @@ a project without a ``blas`` option builds without BLAS arguments instead of sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-
-from mesonbuild import mparser
+from typing import Any
 
 from ..errors import TargetError
 from ..model import SYSTEM_LIBRARY_MODES
+from .parsecache import remembered
 
 OPTION_FILES = ("meson.options", "meson_options.txt")  # meson >= 1.1 reads the first
 
@@ -28,6 +28,8 @@ class MesonOption:
 
 def _value(node: object) -> object:
     """A literal node's Python value: strings, booleans, numbers and arrays of them."""
+    from mesonbuild import mparser  # imported only when a file is parsed (see parsecache)
+
     if isinstance(node, mparser.ArrayNode):
         return tuple(_value(item) for item in node.args.arguments)
     return getattr(node, "value", None)
@@ -38,11 +40,27 @@ def node_name(node: object) -> str:
     return str(getattr(node, "value", node))
 
 
-def read_options(source_dir: Path) -> dict[str, MesonOption]:
-    """Every ``option(...)`` the target's options file declares; {} when it has none."""
+def read_options(source_dir: Path, cache_dir: Path | None = None) -> dict[str, MesonOption]:
+    """Every ``option(...)`` the target's options file declares, {} when it has none;
+    remembered in ``cache_dir`` (when it exists) while the file is unchanged."""
     path = next((source_dir / n for n in OPTION_FILES if (source_dir / n).is_file()), None)
     if path is None:
         return {}
+    return remembered(cache_dir, "options-1", source_dir, [path], lambda: _parse(path),
+                      encode=lambda options: [asdict(option) for option in options.values()],
+                      decode=_decoded)
+
+
+def _decoded(value: Any) -> dict[str, MesonOption]:
+    if not isinstance(value, list):
+        raise TypeError(f"remembered options are a list, not {value!r}")
+    options = [MesonOption(name=o["name"], type=o["type"], choices=tuple(o["choices"])) for o in value]
+    return {option.name: option for option in options}
+
+
+def _parse(path: Path) -> dict[str, MesonOption]:
+    from mesonbuild import mparser
+
     try:
         tree = mparser.Parser(path.read_text(encoding="utf-8"), str(path)).parse()
     except mparser.ParseException as exc:

@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mesonbuild import mparser
-
 from .mesonoptions import node_name
+from .parsecache import remembered
 
 
 def _sdist_version(source_dir: Path) -> str | None:
@@ -26,8 +25,21 @@ def _sdist_version(source_dir: Path) -> str | None:
     return message.get("Version")
 
 
-def _meson_project_version(source_dir: Path) -> str | None:
+def _meson_project_version(source_dir: Path, cache_dir: Path | None) -> str | None:
     meson_build = source_dir / "meson.build"
+    return remembered(cache_dir, "version-1", source_dir, [meson_build], lambda: _parse_version(meson_build),
+                      encode=lambda version: version, decode=_decoded)
+
+
+def _decoded(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"a remembered version is a string or null, not {value!r}")
+    return value
+
+
+def _parse_version(meson_build: Path) -> str | None:
+    from mesonbuild import mparser  # imported only when the file is parsed (see parsecache)
+
     try:
         tree = mparser.Parser(meson_build.read_text(encoding="utf-8"), str(meson_build)).parse()
     except (OSError, mparser.ParseException):
@@ -41,8 +53,9 @@ def _meson_project_version(source_dir: Path) -> str | None:
     return None
 
 
-def project_version(source_dir: Path, pyproject: Mapping[str, Any]) -> str:
-    """The version: PKG-INFO's, then [project] version, then meson.build's; "0" when none is literal."""
+def project_version(source_dir: Path, pyproject: Mapping[str, Any], cache_dir: Path | None = None) -> str:
+    """The version: PKG-INFO's, then [project] version, then meson.build's (remembered in
+    ``cache_dir`` while meson.build is unchanged); "0" when none is literal."""
     static = pyproject.get("project", {}).get("version")
     return (_sdist_version(source_dir) or (static if isinstance(static, str) else None)
-            or _meson_project_version(source_dir) or "0")
+            or _meson_project_version(source_dir, cache_dir) or "0")

@@ -87,10 +87,10 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
     project_name = project.get("name")
     if not isinstance(project_name, str):
         raise TargetError(f"{source_dir}/pyproject.toml has no [project] name")
-    version = project_version(source_dir, data)
+    version = project_version(source_dir, data, cache_dir)
     import_name = (preset.import_name if preset else None) or import_name_of(source_dir, project_name)
     requires = tuple(data.get("build-system", {}).get("requires", ()))
-    options = read_options(source_dir)
+    options = read_options(source_dir, cache_dir)
     tests = _tests(source_dir, data, preset)
     return Target(
         name=name or re.sub(r"[^A-Za-z0-9._+-]", "_", project_name),
