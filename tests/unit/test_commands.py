@@ -1,8 +1,11 @@
 """The command runner ends what a command leaves behind and what runs past its limits:
 real processes, real pipes."""
 
+import contextlib
 import dataclasses
 import io
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -80,6 +83,39 @@ def test_a_child_left_running_is_ended_and_named(tmp_path):
     left = [pid for pid in descendants() if _alive(pid)]
     assert not left
     assert "sleep 9017" in runner.log.read_text()
+
+
+@linux_only
+def test_the_kernels_children_lists_find_what_a_scan_of_every_process_finds(monkeypatch):
+    import subprocess
+    import threading
+
+    from mesonmatrix.machine import processes
+
+    if not processes._children_files_work():
+        pytest.skip("this kernel has no /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN)")
+    assert become_subreaper()
+    started = [subprocess.Popen(["sh", "-c", "sleep 61 & wait"])]  # a child and a grandchild
+    # A child of another thread is listed under that thread, not under the main one.
+    thread = threading.Thread(target=lambda: started.append(subprocess.Popen(["sleep", "62"])))
+    thread.start()
+    thread.join()
+    # An orphan: its parent exits at once, and it is re-parented to this subreaper.
+    orphan = int(subprocess.run(["sh", "-c", "sleep 63 >/dev/null 2>&1 & echo $!"], capture_output=True,
+                                text=True, check=True).stdout)
+    try:
+        time.sleep(0.2)
+        listed = sorted(descendants())
+        monkeypatch.setattr(processes, "_children_files_work", lambda: False)
+        assert listed == sorted(descendants())
+        assert {p.pid for p in started} | {orphan} <= set(listed) and len(listed) >= 4
+    finally:
+        for pid in [p.pid for p in started] + [orphan]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for process in started:
+            process.wait()
+        processes._reap(frozenset())
 
 
 def test_processes_running_before_the_command_are_left_alone(tmp_path):

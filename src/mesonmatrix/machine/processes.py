@@ -68,9 +68,45 @@ def _parents() -> dict[int, int]:
     return parents
 
 
+def _children_files_work() -> bool:
+    """Whether the kernel lists each task's children (``/proc/<pid>/task/<tid>/children``:
+    Linux 3.5+ with CONFIG_PROC_CHILDREN, which Debian's and Ubuntu's kernels have)."""
+    return Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").is_file()
+
+
+def _children(pid: int) -> list[int]:
+    """``pid``'s children, from every one of its threads' ``children`` file (a child is
+    listed under the thread that started it)."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found  # it ended while we looked
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as listing:
+                found += [int(child) for child in listing.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def descendants(pid: int | None = None) -> list[int]:
-    """Every living descendant of ``pid`` (this process by default)."""
+    """Every living descendant of ``pid`` (this process by default).
+
+    Walked down from ``pid`` through the kernel's children lists where it has them: about
+    0.2 ms, against 5 ms for reading every process's ``stat`` (79 processes on this
+    machine, two scans a command). proc(5) calls the lists exact only for stopped
+    children; a process forked during the walk can be missed by either way of looking, so
+    ``end_leftovers`` looks again until nothing is left."""
     root = os.getpid() if pid is None else pid
+    if _children_files_work():
+        found, queue = [], _children(root)
+        while queue:
+            child = queue.pop()
+            found.append(child)
+            queue.extend(_children(child))
+        return found
     children: dict[int, list[int]] = {}
     for child, parent in _parents().items():
         children.setdefault(parent, []).append(child)
