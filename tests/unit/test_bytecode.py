@@ -82,3 +82,56 @@ def test_nothing_is_seeded_where_no_bytecode_is_written(tmp_path):
     _env_with_module(first)
     _env_with_module(second)
     assert seed_bytecode(second, [first], {"PYTHONDONTWRITEBYTECODE": "1"}) == 0
+
+
+def _fake_stdlib(root: Path) -> Path:
+    stdlib = root / "lib" / "python3.99"
+    for folder in ("", "pkg", "test"):
+        (stdlib / folder / "__pycache__").mkdir(parents=True, exist_ok=True)
+    (stdlib / "os.py").write_text("")
+    for compiled in ("__pycache__/os.cpython-399.pyc", "pkg/__pycache__/m.cpython-399.pyc",
+                     "pkg/__pycache__/m.cpython-399.opt-1.pyc", "test/__pycache__/t.cpython-399.pyc"):
+        (stdlib / compiled).write_bytes(b"compiled")
+    return stdlib
+
+
+def test_the_standard_librarys_own_bytecode_is_linked_into_the_prefix_once(tmp_path):
+    from mesonmatrix.machine.bytecode import seed_stdlib_bytecode, stdlib_of
+
+    stdlib = _fake_stdlib(tmp_path / "python")
+    (tmp_path / "python" / "bin").mkdir()
+    (tmp_path / "python" / "bin" / "python3.99").write_text("")
+    assert stdlib_of(tmp_path / "python" / "bin" / "python3.99", "3.99") == stdlib
+    assert stdlib_of(tmp_path / "python" / "bin" / "python3.99", "3.98") is None
+    cache = tmp_path / "cache"
+    env = bytecode_env({"PYTHONDONTWRITEBYTECODE": "1"}, cache)
+    assert seed_stdlib_bytecode([stdlib], env, cache) == 2
+    mirror = cache / "pycache" / stdlib.relative_to(stdlib.anchor)
+    assert sorted(p.relative_to(mirror).as_posix() for p in mirror.rglob("*.pyc")) == [
+        "os.cpython-399.pyc", "pkg/m.cpython-399.pyc"]  # not -O bytecode, not the test suite's
+    assert (mirror / "os.cpython-399.pyc").stat().st_ino == (stdlib / "__pycache__/os.cpython-399.pyc").stat().st_ino
+    assert seed_stdlib_bytecode([stdlib], env, cache) == 0  # once per standard library
+    # A prefix the user set is theirs: nothing is linked into it.
+    assert seed_stdlib_bytecode([stdlib], {"PYTHONPYCACHEPREFIX": str(tmp_path / "mine")}, tmp_path / "other") == 0
+    assert not (tmp_path / "mine").exists()
+
+
+def test_python_uses_the_linked_standard_library_bytecode_as_it_is(tmp_path):
+    import sysconfig
+
+    from mesonmatrix.machine.bytecode import seed_stdlib_bytecode
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    tag = sys.implementation.cache_tag
+    installed = stdlib / "json" / "__pycache__" / f"__init__.{tag}.pyc"
+    if not installed.is_file():
+        import pytest
+
+        pytest.skip(f"this interpreter's standard library ships no bytecode ({installed})")
+    env = bytecode_env({"PYTHONDONTWRITEBYTECODE": "1"}, tmp_path)
+    assert seed_stdlib_bytecode([stdlib], env, tmp_path) > 0
+    linked = tmp_path / "pycache" / stdlib.relative_to(stdlib.anchor) / "json" / f"__init__.{tag}.pyc"
+    subprocess.run([sys.executable, "-c", "import json.decoder"], env={**os.environ, **env, "PYTHONDONTWRITEBYTECODE": ""},
+                   check=True)
+    # Still the installed file: Python accepted it (a rejected one is rewritten, a new inode).
+    assert linked.stat().st_ino == installed.stat().st_ino

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import CellSkipped, PrerequisiteMissing
 from ..lockfiles.files import pins_digest
 from ..machine.apt import ensure_commands
-from ..machine.bytecode import seed_bytecode
+from ..machine.bytecode import seed_bytecode, seed_stdlib_bytecode, stdlib_of
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock, shared_lock
 from ..machine.pythons import find_python
@@ -141,6 +141,10 @@ def _make_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path, env_
     """The env made afresh for ``wanted``; its packages."""
     stamp, frozen = plan.build_env / _STAMP, plan.build_env / _FROZEN
     stamp.unlink(missing_ok=True)
+    # The cell's interpreter reads bytecode from the cache's prefix from here on: give it
+    # its standard library's compiled files (the tool's own got them in keep_bytecode).
+    stdlib = stdlib_of(python, plan.cell.python)
+    seed_stdlib_bytecode([stdlib] if stdlib else [], ctx.runner.env, ctx.shared_cache)
     ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
     _install_requirements(plan, ctx, env_python)
     siblings = sorted(p for p in plan.build_env.parent.glob(f"py{plan.cell.python}-*") if p.is_dir()
