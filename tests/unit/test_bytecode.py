@@ -131,7 +131,7 @@ def test_python_uses_the_linked_standard_library_bytecode_as_it_is(tmp_path):
     env = bytecode_env({"PYTHONDONTWRITEBYTECODE": "1"}, tmp_path)
     assert seed_stdlib_bytecode([stdlib], env, tmp_path) > 0
     linked = tmp_path / "pycache" / stdlib.relative_to(stdlib.anchor) / "json" / f"__init__.{tag}.pyc"
-    subprocess.run([sys.executable, "-c", "import json.decoder"], env={**os.environ, **env, "PYTHONDONTWRITEBYTECODE": ""},
-                   check=True)
+    writing = {**os.environ, **env, "PYTHONDONTWRITEBYTECODE": ""}  # empty: bytecode is written
+    subprocess.run([sys.executable, "-c", "import json.decoder"], env=writing, check=True)
     # Still the installed file: Python accepted it (a rejected one is rewritten, a new inode).
     assert linked.stat().st_ino == installed.stat().st_ino
