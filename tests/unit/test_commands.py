@@ -96,10 +96,18 @@ def test_the_kernels_children_lists_find_what_a_scan_of_every_process_finds(monk
         pytest.skip("this kernel has no /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN)")
     assert become_subreaper()
     started = [subprocess.Popen(["sh", "-c", "sleep 61 & wait"])]  # a child and a grandchild
-    # A child of another thread is listed under that thread, not under the main one.
-    thread = threading.Thread(target=lambda: started.append(subprocess.Popen(["sleep", "62"])))
+    # A child of another thread is listed under that thread, not under the main one, while
+    # the thread lives.
+    spawned, finish = threading.Event(), threading.Event()
+
+    def spawn() -> None:
+        started.append(subprocess.Popen(["sleep", "62"]))
+        spawned.set()
+        finish.wait(30)
+
+    thread = threading.Thread(target=spawn)
     thread.start()
-    thread.join()
+    spawned.wait(30)
     # An orphan: its parent exits at once, and it is re-parented to this subreaper.
     orphan = int(subprocess.run(["sh", "-c", "sleep 63 >/dev/null 2>&1 & echo $!"], capture_output=True,
                                 text=True, check=True).stdout)
@@ -110,12 +118,49 @@ def test_the_kernels_children_lists_find_what_a_scan_of_every_process_finds(monk
         assert listed == sorted(descendants())
         assert {p.pid for p in started} | {orphan} <= set(listed) and len(listed) >= 4
     finally:
+        finish.set()
+        thread.join()
         for pid in [p.pid for p in started] + [orphan]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         for process in started:
             process.wait()
         processes._reap(frozenset())
+
+
+@linux_only
+def test_a_child_whose_thread_exits_during_the_walk_is_still_found():
+    """A thread that exits hands its children to another thread's list, perhaps one the
+    walk has read already; the walk must still find them (it missed 14% of rounds)."""
+    import random
+    import threading
+
+    from mesonmatrix.machine import processes
+
+    if not processes._children_files_work():
+        pytest.skip("this kernel has no /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN)")
+    missed = 0
+    for _ in range(300):
+        box: list[int] = []
+        spawned = threading.Event()
+
+        def spawn() -> None:
+            box.append(os.posix_spawn("/bin/sleep", ["sleep", "30"], os.environ))
+            spawned.set()
+            time.sleep(random.random() * 0.002)
+
+        thread = threading.Thread(target=spawn)
+        thread.start()
+        spawned.wait(30)
+        try:
+            while thread.is_alive():
+                missed += box[0] not in descendants()
+            thread.join()
+            missed += box[0] not in descendants()
+        finally:
+            os.kill(box[0], signal.SIGKILL)
+            os.waitpid(box[0], 0)
+    assert missed == 0
 
 
 def test_processes_running_before_the_command_are_left_alone(tmp_path):
