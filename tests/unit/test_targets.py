@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -111,12 +112,24 @@ def test_options_and_a_meson_version_are_remembered_until_their_file_changes(tmp
         mesonoptions._parse = original
     (source / "meson.options").write_text("option('blas', type: 'combo', choices: ['a', 'b'], value: 'a')\n")
     assert read_options(source, cache)["blas"].choices == ("a", "b")
+    # Same size, mtime put back (as cp -p or rsync -a would): the ctime still tells.
+    info = (source / "meson.options").stat()
+    (source / "meson.options").write_text("option('blas', type: 'combo', choices: ['c', 'd'], value: 'c')\n")
+    os.utime(source / "meson.options", ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert (source / "meson.options").stat().st_size == info.st_size
+    assert read_options(source, cache)["blas"].choices == ("c", "d")
     (source / "meson.build").write_text("project('x', 'c', version: '1.2.4')\n")
     assert project_version(source, {}, cache) == "1.2.4"
     # An entry of another shape is parsed again, never trusted.
     for entry in cache.glob("meson-*/*.json"):
         entry.write_text('{"key": "x", "value": 7}')
     assert read_options(source, cache)["blas"].type == "combo" and project_version(source, {}, cache) == "1.2.4"
+    for entry in cache.glob("meson-*/*.json"):  # too deep for json to read
+        entry.write_text('{"key": "x", "value": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    assert read_options(source, cache)["blas"].type == "combo" and project_version(source, {}, cache) == "1.2.4"
+    for entry in cache.glob("meson-*/*.json"):  # the right key, values of the wrong types
+        entry.write_text(entry.read_text().replace('"choices": ["c", "d"]', '"choices": "cd"'))
+    assert read_options(source, cache)["blas"].choices == ("c", "d")
     for entry in cache.glob("meson-*/*.json"):
         entry.write_text(entry.read_text().replace('"value": "1.2.4"', '"value": 7').replace('"choices"', '"c"'))
     assert read_options(source, cache)["blas"].type == "combo" and project_version(source, {}, cache) == "1.2.4"
@@ -136,8 +149,13 @@ def test_a_target_resolved_again_imports_no_meson_parser(tmp_path):
         "t = resolve_target(str(root / 'demo'), load_matrices(root / 'matrices', root).presets, Path(sys.argv[1]))\n"
         "print(t.version, sorted(t.meson_options), 'mesonbuild.mparser' in sys.modules)\n"
     )
-    first = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
-    again = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True)
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}  # this checkout's code, installed or not
+    first = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True,
+                           env=env)
+    again = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True,
+                           env=env)
     assert first.stdout.split()[-1] == "True"  # parsed, the first time
     assert again.stdout.rsplit(" ", 1) == [first.stdout.rsplit(" ", 1)[0], "False\n"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .mesonoptions import node_name
 from .parsecache import remembered
@@ -78,8 +78,15 @@ def declared_languages(source_dir: Path, cache_dir: Path | None = None) -> tuple
     return remembered(
         cache_dir, "languages-1", source_dir, files, lambda: _parse(source_dir, files),
         encode=lambda found: [asdict(language) for language in found],
-        decode=lambda value: tuple(DeclaredLanguage(**language) for language in value),
+        decode=_decoded,
     )
+
+
+def _decoded(value: Any) -> tuple[DeclaredLanguage, ...]:
+    found = tuple(DeclaredLanguage(name=language["name"], where=language["where"]) for language in value)
+    if not all(isinstance(language.name, str) and isinstance(language.where, str) for language in found):
+        raise TypeError("a remembered language of the wrong shape")
+    return found
 
 
 def _parse(source_dir: Path, files: list[Path]) -> tuple[DeclaredLanguage, ...]:

@@ -53,9 +53,15 @@ def read_options(source_dir: Path, cache_dir: Path | None = None) -> dict[str, M
 
 def _decoded(value: Any) -> dict[str, MesonOption]:
     if not isinstance(value, list):
-        raise TypeError(f"remembered options are a list, not {value!r}")
-    options = [MesonOption(name=o["name"], type=o["type"], choices=tuple(o["choices"])) for o in value]
-    return {option.name: option for option in options}
+        raise TypeError("remembered options are a list")
+    options = {}
+    for entry in value:
+        name, kind, choices = entry["name"], entry["type"], entry["choices"]
+        if not (isinstance(name, str) and isinstance(kind, str) and isinstance(choices, list)
+                and all(isinstance(c, str) for c in choices)):
+            raise TypeError(f"a remembered option of the wrong shape: {entry!r}")
+        options[name] = MesonOption(name=name, type=kind, choices=tuple(choices))
+    return options
 
 
 def _parse(path: Path) -> dict[str, MesonOption]:

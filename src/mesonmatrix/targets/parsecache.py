@@ -47,7 +47,7 @@ def remembered(cache_dir: Path | None, kind: str, source_dir: Path, files: Seque
         return parse()
     entry_file = cache_dir / f"meson-{kind}" / f"{hashlib.sha256(str(source_dir).encode()).hexdigest()[:16]}.json"
     key = _signature(kind, source_dir, files)
-    with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         entry = json.loads(entry_file.read_text())
         if entry["key"] == key:
             return decode(entry["value"])
