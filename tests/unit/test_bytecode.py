@@ -89,9 +89,12 @@ def _fake_stdlib(root: Path) -> Path:
     for folder in ("", "pkg", "test"):
         (stdlib / folder / "__pycache__").mkdir(parents=True, exist_ok=True)
     (stdlib / "os.py").write_text("")
+    timestamped = b"MAGI" + b"\0\0\0\0" + b"mtimsize" + b"code"  # PEP 552 header, flags 0
     for compiled in ("__pycache__/os.cpython-399.pyc", "pkg/__pycache__/m.cpython-399.pyc",
                      "pkg/__pycache__/m.cpython-399.opt-1.pyc", "test/__pycache__/t.cpython-399.pyc"):
-        (stdlib / compiled).write_bytes(b"compiled")
+        (stdlib / compiled).write_bytes(timestamped)
+    # Hash-based and never checked against its source (flags 1): not linked.
+    (stdlib / "pkg/__pycache__/unchecked.cpython-399.pyc").write_bytes(b"MAGI" + b"\1\0\0\0" + b"hashhash" + b"code")
     return stdlib
 
 
@@ -111,6 +114,11 @@ def test_the_standard_librarys_own_bytecode_is_linked_into_the_prefix_once(tmp_p
         "os.cpython-399.pyc", "pkg/m.cpython-399.pyc"]  # not -O bytecode, not the test suite's
     assert (mirror / "os.cpython-399.pyc").stat().st_ino == (stdlib / "__pycache__/os.cpython-399.pyc").stat().st_ino
     assert seed_stdlib_bytecode([stdlib], env, cache) == 0  # once per standard library
+    # A prefix that cannot hold folders costs the links, never the run.
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "pycache").write_text("a file where the prefix should be\n")
+    assert seed_stdlib_bytecode([stdlib], bytecode_env({"PYTHONDONTWRITEBYTECODE": "1"}, broken), broken) == 0
     # A prefix the user set is theirs: nothing is linked into it.
     assert seed_stdlib_bytecode([stdlib], {"PYTHONPYCACHEPREFIX": str(tmp_path / "mine")}, tmp_path / "other") == 0
     assert not (tmp_path / "mine").exists()

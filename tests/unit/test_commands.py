@@ -144,12 +144,12 @@ def test_a_child_whose_thread_exits_during_the_walk_is_still_found():
         box: list[int] = []
         spawned = threading.Event()
 
-        def spawn() -> None:
+        def spawn(box: list[int], spawned: threading.Event) -> None:
             box.append(os.posix_spawn("/bin/sleep", ["sleep", "30"], os.environ))
             spawned.set()
-            time.sleep(random.random() * 0.002)
+            time.sleep(random.random() * 0.002)  # then the thread exits, mid-walk or not
 
-        thread = threading.Thread(target=spawn)
+        thread = threading.Thread(target=spawn, args=(box, spawned))
         thread.start()
         spawned.wait(30)
         try:

@@ -127,12 +127,21 @@ def seed_stdlib_bytecode(stdlibs: Iterable[Path], env_vars: Mapping[str, str], c
     linked = 0
     for stdlib in stdlibs:
         marker = Path(prefix) / ".stdlib-linked" / hashlib.sha256(str(stdlib).encode()).hexdigest()[:16]
-        if not marker.exists():
-            linked += _link_compiled(stdlib, prefix)
-            with contextlib.suppress(OSError):  # a cache that cannot be written: Python compiles, as before
+        # A prefix this process cannot search or write: Python compiles, as it did before.
+        with contextlib.suppress(OSError):
+            if not marker.exists():
+                linked += _link_compiled(stdlib, prefix)
                 marker.parent.mkdir(parents=True, exist_ok=True)
                 marker.write_text(f"{stdlib}\n")
     return linked
+
+
+def _checked_by_timestamp(bytecode: str) -> bool:
+    """Whether a .pyc is the kind Python checks against its source's mtime and size (flags
+    0 in its header, PEP 552). An unchecked hash-based one would be used as it is even
+    after an in-place upgrade of the standard library changed the source."""
+    with open(bytecode, "rb") as header:
+        return header.read(8)[4:8] == b"\0\0\0\0"
 
 
 def _link_compiled(stdlib: Path, prefix: str) -> int:
@@ -147,6 +156,8 @@ def _link_compiled(stdlib: Path, prefix: str) -> int:
             if not name.endswith(".pyc") or ".opt-" in name:
                 continue  # -O and -OO bytecode: no command here runs optimised
             try:
+                if not _checked_by_timestamp(os.path.join(folder, name)):
+                    continue
                 target.mkdir(parents=True, exist_ok=True)
                 os.link(os.path.join(folder, name), target / name)
                 linked += 1
