@@ -3,6 +3,7 @@ machine's test-suite turn, and leaves nothing running. Real cells of demo copies
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -57,6 +58,8 @@ def test_a_hanging_test_ends_at_the_timeout_and_frees_the_turn(tmp_path):
 
 
 def test_a_daemon_and_a_stray_child_of_a_test_are_ended(tmp_path):
+    # This run's own stray (a `sleep 9017` another run left on the machine is not this one's).
+    stray = f"9017.{os.getpid()}{time.monotonic_ns() % 100_000}"
     tests = (
         "import os, subprocess, time\n\n"
         "def test_leaves_a_daemon():\n"
@@ -68,7 +71,7 @@ def test_a_daemon_and_a_stray_child_of_a_test_are_ended(tmp_path):
         "        os._exit(0)\n"
         "    os.waitpid(pid, 0)\n\n"
         "def test_leaves_a_child():\n"
-        "    subprocess.Popen(['sleep', '9017'])\n"
+        f"    subprocess.Popen(['sleep', '{stray}'])\n"
     )
     source = demo_with(tmp_path, "daemon", tests)
     result = run_nox_cell(tmp_path / "home", "build-3.12-openblas", "--target", str(source), "--unlocked",
@@ -76,7 +79,7 @@ def test_a_daemon_and_a_stray_child_of_a_test_are_ended(tmp_path):
     assert result.returncode == 0, result.output[-3000:]
     assert result.record["tests"]["passed"] >= 2
     time.sleep(1)
-    assert not processes_mentioning("sleep 9017")
+    assert not processes_mentioning(f"sleep {stray}")
     assert not processes_mentioning(str(tmp_path / "home" / "venvs"))
     log = Path(result.record["log"]).read_text()
     assert "the command left running" in log and "sleep 9017" in log
