@@ -102,20 +102,3 @@ def test_without_a_cache_or_offline_anyway_there_is_one_install(tmp_path, index,
     log = runner.log.read_text()
     assert log.count(" pip install ") == 1 and "--offline" not in log
     assert bool(requests) == (setting == "UV_NO_CACHE")
-
-
-def test_the_wheels_under_test_leave_no_copy_in_uvs_cache(tmp_path):
-    """uv keeps an unpacked copy of every local wheel it installs (keyed by path and mtime),
-    so each cell's new wheel would stay in its cache for good."""
-    from mesonmatrix.machine.uv import wheels_only_command
-
-    wheel = _tiny_wheel(tmp_path)
-    uv, cache = uv_binary(), tmp_path / "uv-cache"
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "UV_CACHE_DIR": str(cache), "UV_PYTHON_DOWNLOADS": "never"}
-    runner = CommandRunner(log=tmp_path / "cell.log", env=env, stream=io.StringIO())
-    runner.run(create_venv_command(uv, Path(sys.executable), tmp_path / "venv"), label="venv")
-    venv_py = tmp_path / "venv" / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    runner.run(wheels_only_command(uv, venv_py, [wheel]), label="install")
-    assert runner.run([venv_py, "-c", "import tinypkg; print(tinypkg.VALUE)"], label="import").stdout.strip() \
-        .endswith("1")
-    assert not list(cache.rglob("tinypkg*")), "the wheel under test was kept in uv's cache"

@@ -61,11 +61,8 @@ def install_from_lock(runner: CommandRunner, uv: str, venv_py: Path, lock: Path,
 
 
 def wheels_only_command(uv: str, venv_py: Path, wheels: Sequence[Path]) -> list[str]:
-    """The wheels under test alone: their dependencies came from the lock. Not through
-    uv's cache: uv keeps an unpacked copy of every local wheel it installs, keyed by its
-    path and mtime, so each cell's new wheel stayed in the cache for good (1,923 copies of
-    the demo's, 57 GB with their grafted OpenBLAS, filled this machine's disk)."""
-    return [*install_command(uv, venv_py, wheels, ()), "--no-deps", "--no-cache"]
+    """The wheels under test alone: their dependencies came from the lock."""
+    return [*install_command(uv, venv_py, wheels, ()), "--no-deps"]
 
 
 def freeze_command(uv: str, venv_py: Path) -> list[str]:
