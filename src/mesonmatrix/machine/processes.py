@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import signal
 import sys
@@ -68,6 +69,7 @@ def _parents() -> dict[int, int]:
     return parents
 
 
+@functools.cache  # the kernel's, for the life of the process
 def _children_files_work() -> bool:
     """Whether the kernel lists each task's children (``/proc/<pid>/task/<tid>/children``:
     Linux 3.5+ with CONFIG_PROC_CHILDREN, which Debian's and Ubuntu's kernels have)."""
@@ -111,21 +113,17 @@ def descendants(pid: int | None = None) -> list[int]:
     kernel's ``get_children_pid`` may skip a child whose sibling is reaped meanwhile);
     ``end_leftovers`` repeats its sweep while ending one process frees another."""
     root = os.getpid() if pid is None else pid
-    if _children_files_work():
-        found, queue = [], _children(root)
-        while queue:
-            child = queue.pop()
-            found.append(child)
-            queue.extend(_children(child))
-        return found
-    children: dict[int, list[int]] = {}
-    for child, parent in _parents().items():
-        children.setdefault(parent, []).append(child)
-    found, queue = [], list(children.get(root, []))
+    children_of: Callable[[int], list[int]] = _children
+    if not _children_files_work():
+        by_parent: dict[int, list[int]] = {}
+        for child, parent in _parents().items():
+            by_parent.setdefault(parent, []).append(child)
+        children_of = lambda parent: by_parent.get(parent, [])  # noqa: E731
+    found, queue = [], list(children_of(root))
     while queue:
         child = queue.pop()
         found.append(child)
-        queue.extend(children.get(child, []))
+        queue.extend(children_of(child))
     return found
 
 
