@@ -42,17 +42,37 @@ def test_a_missing_ninja_stops_the_cell_with_the_install_command(tmp_path, monke
         ensure_build_commands(runner, str(bindir))
 
 
-def test_declared_languages_are_read_from_every_meson_build(tmp_path):
+def test_declared_languages_are_read_from_every_meson_build_the_build_reaches(tmp_path):
     from mesonmatrix.targets.languages import declared_languages
 
     (tmp_path / "meson.build").write_text("project('x', ['c', 'cpp'], version: '1')\nsubdir('f')\n"
-                                          "add_languages('cuda', required: false)\n")
-    (tmp_path / "f").mkdir()
-    (tmp_path / "f" / "meson.build").write_text("add_languages('fortran', native: false)\n")
-    (tmp_path / "subprojects" / "dep").mkdir(parents=True)
-    (tmp_path / "subprojects" / "dep" / "meson.build").write_text("project('dep', 'd')\n")
+                                          "add_languages('cuda', required: false)\n"
+                                          "foreach d : ['g', 'h']\n  subdir(d)\nendforeach\n"
+                                          "where = 'i'\nsubdir(where)\nsubdir(join_paths('x', 'y'))\n")
+    for folder, text in {"f": "add_languages('fortran', native: false)\n", "g": "subdir('deeper')\n",
+                         "g/deeper": "add_languages('rust')\n", "h": "project('h', 'objc')\n",
+                         "i": "add_languages('d')\n",
+                         # Never entered: a subproject, a vendored tool's own test cases (NumPy's
+                         # sdist ships meson's, a C# project among them), a doc example.
+                         "subprojects/dep": "project('dep', 'vala')\n",
+                         "vendored-meson/meson/test cases/csharp/1 basic": "project('b', 'cs')\n",
+                         "doc/examples": "project('e', 'java')\n"}.items():
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "meson.build").write_text(text)
     found = {lang.name: lang.where for lang in declared_languages(tmp_path)}
-    assert found == {"c": "meson.build:1", "cpp": "meson.build:1", "fortran": "f/meson.build:1"}
+    assert found == {"c": "meson.build:1", "cpp": "meson.build:1", "fortran": "f/meson.build:1",
+                     "rust": "g/deeper/meson.build:1", "objc": "h/meson.build:1", "d": "i/meson.build:1"}
+
+
+def test_a_subdir_that_leaves_the_tree_or_loops_is_not_followed(tmp_path):
+    from mesonmatrix.targets.languages import declared_languages
+
+    source = tmp_path / "src"
+    (source / "a").mkdir(parents=True)
+    (tmp_path / "meson.build").write_text("project('outside', 'cs')\n")
+    (source / "meson.build").write_text("project('x', 'c')\nsubdir('..')\nsubdir('a')\n")
+    (source / "a" / "meson.build").write_text("subdir('..')\nsubdir('.')\n")
+    assert [lang.name for lang in declared_languages(source)] == ["c"]
 
 
 def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path):
@@ -64,7 +84,7 @@ def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path)
     (source / "meson.build").write_text("project('x', 'c')\nsubdir('f')\n")
     (source / "f" / "meson.build").write_text("# nothing yet\n")
     assert [lang.name for lang in languages.declared_languages(source, cache)] == ["c"]
-    assert len(list((cache / "meson-languages-1").glob("*.json"))) == 1
+    assert len(list((cache / "meson-languages-2").glob("*.json"))) == 1
     # Served from the cache: a parser that would fail is never called.
     original = languages._parse
     languages._parse = lambda *args: (_ for _ in ()).throw(AssertionError("parsed again"))
@@ -79,10 +99,16 @@ def test_declared_languages_are_remembered_until_a_meson_build_changes(tmp_path)
     (source / "f" / "meson.build").write_text("add_languages('cython')\n")
     os.utime(source / "f" / "meson.build", ns=(info.st_atime_ns, info.st_mtime_ns))
     assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython"}
-    # An entry of another shape is parsed again, never trusted.
-    for entry in (cache / "meson-languages-1").glob("*.json"):
-        entry.write_text(json.dumps({**json.loads(entry.read_text()), "value": None}))
+    # A subdir() the root calls whose meson.build did not exist yet: its appearing tells.
+    (source / "meson.build").write_text("project('x', 'c')\nsubdir('f')\nsubdir('g')\n")
     assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython"}
+    (source / "g").mkdir()
+    (source / "g" / "meson.build").write_text("add_languages('cpp')\n")
+    assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython", "cpp"}
+    # An entry of another shape is parsed again, never trusted.
+    for entry in (cache / "meson-languages-2").glob("*.json"):
+        entry.write_text(json.dumps({**json.loads(entry.read_text()), "value": None}))
+    assert {lang.name for lang in languages.declared_languages(source, cache)} == {"c", "cython", "cpp"}
 
 
 def test_a_declared_language_without_a_compiler_stops_with_the_install_command(tmp_path):

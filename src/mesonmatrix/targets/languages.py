@@ -2,6 +2,12 @@
 ``add_languages('fortran')``), read with meson's own parser, never by running meson: a
 compiler missing for one of them is then named before the build, with the package that
 provides it, instead of surfacing as meson's list of ten unknown compilers.
+
+Only the files the build reaches are read, the way meson reads them: the root
+``meson.build`` and, from there, each ``subdir()`` it calls. A tree holds many
+meson.build files the build never enters: NumPy's sdist ships its vendored meson's own
+test cases (1,440 files, one of them a C# project), and doc examples and test fixtures
+are projects of their own.
 """
 
 from __future__ import annotations
@@ -11,14 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .mesonoptions import node_name
-from .parsecache import remembered
+from .parsecache import remembered_walk
 
 if TYPE_CHECKING:
     from mesonbuild import mparser
-
-# Folders whose meson.build files are not the project's own (subprojects build only
-# when asked for, and declare their languages for themselves).
-_NOT_THE_PROJECTS = {"subprojects", ".git", "build", "builddir"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,18 +40,24 @@ def _children(node: object) -> list[object]:
     return []
 
 
-def _calls(node: object, seen: set[int]) -> list[mparser.FunctionNode]:
-    """Every function call below ``node``, found by walking the parser's nodes (not with
+def _nodes(node: object, seen: set[int]) -> list[object]:
+    """Every parser node below ``node``, found by walking the parser's nodes (not with
     meson's AstVisitor: importing mesonbuild.ast runs dpkg-architecture, which runs $CC)."""
-    from mesonbuild import mparser
-
     if id(node) in seen:
         return []
     seen.add(id(node))
-    found = [node] if isinstance(node, mparser.FunctionNode) else []
+    found = [node] if type(node).__module__.startswith("mesonbuild") else []
     for child in _children(node):
-        found += _calls(child, seen)
+        found += _nodes(child, seen)
     return found
+
+
+def _calls(node: object) -> list[mparser.FunctionNode]:
+    """Every function call below ``node``, in the order they are written."""
+    from mesonbuild import mparser
+
+    calls = [n for n in _nodes(node, set()) if isinstance(n, mparser.FunctionNode)]
+    return sorted(calls, key=lambda c: (c.lineno, c.colno))
 
 
 def _declared(call: mparser.FunctionNode, file: str) -> list[DeclaredLanguage]:
@@ -71,12 +79,10 @@ def _declared(call: mparser.FunctionNode, file: str) -> list[DeclaredLanguage]:
 
 
 def declared_languages(source_dir: Path, cache_dir: Path | None = None) -> tuple[DeclaredLanguage, ...]:
-    """Every language the project's meson.build files require, first declaration of each;
-    remembered in ``cache_dir`` (when it exists) while no meson.build changes."""
-    files = [f for f in sorted(source_dir.rglob("meson.build"))
-             if not _NOT_THE_PROJECTS & set(f.relative_to(source_dir).parts[:-1])]
-    return remembered(
-        cache_dir, "languages-1", source_dir, files, lambda: _parse(source_dir, files),
+    """Every language the meson.build files the build reaches require, first declaration
+    of each; remembered in ``cache_dir`` (when it exists) while none of those changes."""
+    return remembered_walk(
+        cache_dir, "languages-2", source_dir, lambda: _parse(source_dir),
         encode=lambda found: [asdict(language) for language in found],
         decode=_decoded,
     )
@@ -89,17 +95,65 @@ def _decoded(value: Any) -> tuple[DeclaredLanguage, ...]:
     return found
 
 
-def _parse(source_dir: Path, files: list[Path]) -> tuple[DeclaredLanguage, ...]:
+def _parse(source_dir: Path) -> tuple[tuple[DeclaredLanguage, ...], list[Path]]:
+    """The languages, and every meson.build the walk read or looked for (one that is
+    missing is kept too: its appearing must make the walk run again)."""
     from mesonbuild import mparser
 
     found: dict[str, DeclaredLanguage] = {}
-    for build_file in files:
+    pending, read = [source_dir / "meson.build"], []
+    while pending:
+        build_file = pending.pop(0)
+        if build_file in read:
+            continue
+        read.append(build_file)
         relative = build_file.relative_to(source_dir)
         try:
             tree = mparser.Parser(build_file.read_text(encoding="utf-8"), str(relative)).parse()
         except (mparser.ParseException, UnicodeDecodeError, OSError):
-            continue  # meson itself will say what is wrong with the file
-        calls = sorted(_calls(tree, set()), key=lambda c: (c.lineno, c.colno))
+            continue  # meson itself will say what is wrong with (or missing from) the file
+        calls = _calls(tree)
         for language in (lang for call in calls for lang in _declared(call, str(relative))):
             found.setdefault(language.name, language)
-    return tuple(found.values())
+        pending += [path for path in _subdirs(tree, calls, build_file.parent, source_dir) if path not in read]
+    return tuple(found.values()), read
+
+
+def _subdirs(tree: object, calls: list[mparser.FunctionNode], folder: Path, source_dir: Path) -> list[Path]:
+    """The meson.build files a file's ``subdir()`` calls enter, in call order. An argument
+    is a string, or a name a ``foreach`` over strings or an assignment of one gives; any
+    other expression (a joined path, a function's result) meson works out at configure
+    time, and its languages are left to meson to check."""
+    from mesonbuild import mparser
+
+    bound = _string_bindings(tree)
+    entered = []
+    for call in (c for c in calls if node_name(c.func_name) == "subdir" and c.args.arguments):
+        argument = call.args.arguments[0]
+        if isinstance(argument, mparser.StringNode):
+            names = [argument.value]
+        elif isinstance(argument, mparser.IdNode):
+            names = bound.get(argument.value, [])
+        else:
+            names = []
+        for name in names:
+            path = (folder / name / "meson.build").resolve()
+            if path.is_relative_to(source_dir.resolve()):  # meson refuses a subdir outside the tree
+                entered.append(source_dir / path.relative_to(source_dir.resolve()))
+    return entered
+
+
+def _string_bindings(tree: object) -> dict[str, list[str]]:
+    """Names bound to strings in one file: ``foreach d : ['a', 'b']`` and ``d = 'a'``."""
+    from mesonbuild import mparser
+
+    bound: dict[str, list[str]] = {}
+    nodes = _nodes(tree, set())
+    for node in nodes:
+        if isinstance(node, mparser.ForeachClauseNode) and len(node.varnames) == 1 \
+                and isinstance(node.items, mparser.ArrayNode):
+            strings = [item.value for item in node.items.args.arguments if isinstance(item, mparser.StringNode)]
+            bound.setdefault(node_name(node.varnames[0]), []).extend(strings)
+        elif isinstance(node, mparser.AssignmentNode) and isinstance(node.value, mparser.StringNode):
+            bound.setdefault(node_name(node.var_name), []).append(node.value.value)
+    return bound

@@ -43,15 +43,30 @@ def remembered(cache_dir: Path | None, kind: str, source_dir: Path, files: Seque
     changed, else parsed and remembered (when ``cache_dir`` exists). ``kind`` names the
     reading and its format (bump it when what an entry holds changes). An entry of any
     other shape (torn, older, written by hand) makes ``decode`` raise, and is parsed again."""
+    return remembered_walk(cache_dir, kind, source_dir, lambda: (parse(), list(files)), encode, decode,
+                           known_files=files)
+
+
+def remembered_walk(cache_dir: Path | None, kind: str, source_dir: Path,
+                    parse: Callable[[], tuple[_T, Sequence[Path]]], encode: Callable[[_T], object],
+                    decode: Callable[[Any], _T], known_files: Sequence[Path] | None = None) -> _T:
+    """As ``remembered``, for a reading that finds its files as it goes (meson's
+    ``subdir()`` calls): ``parse()`` returns its answer and every file it read or looked
+    for, and the entry keeps that list, so the files to check come from the entry itself.
+    While none of them changed, the walk would reach the same files again."""
     if cache_dir is None or not cache_dir.is_dir():
-        return parse()
+        return parse()[0]
     entry_file = cache_dir / f"meson-{kind}" / f"{hashlib.sha256(str(source_dir).encode()).hexdigest()[:16]}.json"
-    key = _signature(kind, source_dir, files)
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         entry = json.loads(entry_file.read_text())
-        if entry["key"] == key:
+        files = [source_dir / name for name in entry["files"]] if known_files is None else list(known_files)
+        if not all(isinstance(name, str) for name in entry["files"]):
+            raise TypeError("a remembered file name of the wrong type")
+        if entry["key"] == _signature(kind, source_dir, files):
             return decode(entry["value"])
-    found = parse()
+    found, read = parse()
+    names = [file.relative_to(source_dir).as_posix() for file in read]
     with contextlib.suppress(OSError):  # a cache that cannot be written only costs the parse next time
-        write_atomically(entry_file, json.dumps({"key": key, "value": encode(found)}))
+        write_atomically(entry_file, json.dumps({"key": _signature(kind, source_dir, read), "files": names,
+                                                 "value": encode(found)}))
     return found
