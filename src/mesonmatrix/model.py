@@ -94,10 +94,12 @@ class TimeLimits:
 
 SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
 # Names that become session names or path components must stay shell- and path-safe.
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-COMPONENT_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+# Every validating pattern is used with fullmatch: with match, a final `$` also accepts
+# the value followed by a newline ("blasdemo\n" passed as an import name).
+SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+COMPONENT_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 # "3.12", or "3.13t" for a free-threaded CPython.
-PYTHON_VERSION = re.compile(r"^3\.[0-9]{1,2}t?$")
+PYTHON_VERSION = re.compile(r"3\.[0-9]{1,2}t?")
 
 
 def system_libraries_slug(value: str) -> str:
@@ -129,7 +131,7 @@ class SystemLibraries:
         if "none" in modes and names:
             raise SystemLibrariesError(f"{value!r}: 'none' cannot be combined with names")
         for name in names:
-            if not COMPONENT_NAME.match(name):
+            if not COMPONENT_NAME.fullmatch(name):
                 raise SystemLibrariesError(f"{name!r} is not a component name")
         if len(set(names)) != len(names):
             raise SystemLibrariesError(f"{value!r} names a component twice")

@@ -115,6 +115,24 @@ CASES = [
         "a pkg-config module name may hold only",
     ),
     ("unsafe preset name", GOOD_AXES + "[targets.'a;b']\npath = 'demo'\n", "targets.a;b"),
+    # A regex's final `$` also matches before a trailing newline: every validated value is
+    # checked whole (fullmatch), so none of these gets through with one.
+    *[(f"{label} ending in a newline", text, expected) for label, text, expected in [
+        ("import_name", GOOD_AXES + "[targets.x]\npath = 'demo'\nimport_name = \"blasdemo\\n\"\n",
+         "targets.x.import_name: 'blasdemo\\n' is not a dotted module name"),
+        ("python", GOOD_AXES.replace('["3.12"]', '["3.12\\n"]'), "axes.python"),
+        ("preset name", GOOD_AXES + "[targets.\"x\\n\"]\npath = 'demo'\n", "a target name may hold only"),
+        ("system_requires command",
+         GOOD_AXES + "[targets.x]\npath = 'demo'\nsystem_requires = { \"gcc\\n\" = 'gcc' }\n",
+         "a command name may hold only"),
+        ("system_requires package", GOOD_AXES + "[targets.x]\npath = 'demo'\nsystem_requires = { gcc = \"gcc\\n\" }\n",
+         "is not a Debian package name"),
+        ("toolchain_min compiler", GOOD_AXES + "[targets.x]\npath = 'demo'\ntoolchain_min = { cc = \"gcc\\n\" }\n",
+         "targets.x.toolchain_min.cc"),
+        ("sdist name",
+         GOOD_AXES + "[targets.x]\nsdist = { name = \"pkg\\n\", version = '1.0', sha256 = '" + "0" * 64 + "' }\n",
+         "targets.x.sdist: name and version may hold only"),
+    ]],
 ]
 
 

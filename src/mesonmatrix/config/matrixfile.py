@@ -84,7 +84,7 @@ def check_axis_value(file: Path, key: str, axis: str, value: object) -> str:
         hint = f' (write "{value}" as a string)' if axis == "python" else ""
         raise MatrixError(file, key, f"expected a string, got {type(value).__name__} {value!r}{hint}")
     if axis == "python":
-        if not PYTHON_VERSION.match(value):
+        if not PYTHON_VERSION.fullmatch(value):
             raise MatrixError(file, key, f"{value!r} is not a Python version like \"3.12\"")
     elif axis == "blas":
         if value not in PROVIDERS:
@@ -230,7 +230,7 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tupl
     cells = []
     for key, cell_values in _combinations(file, data, values, defaults):
         name = session_name(cell_values, defaults)
-        if not SAFE_NAME.match(name):
+        if not SAFE_NAME.fullmatch(name):
             raise MatrixError(file, key, f"session name {name!r} is not shell-safe")
         cells.append((key, Cell(
             # Each value was checked against its axis's closed set (check_axis_value).

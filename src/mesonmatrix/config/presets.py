@@ -27,9 +27,9 @@ SCIPY_OPENBLAS_PACKAGES = tuple(p.package for p in PROVIDERS.values() if isinsta
 DEFAULT_SUITE: Final = "full"
 
 # A module an import statement can name: identifiers joined by dots, nothing else.
-IMPORT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+IMPORT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # fullmatch: see SAFE_NAME
 # A command looked up on PATH (a compiler, gfortran): never an option, never a path.
-COMMAND_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+COMMAND_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
 # Every key of a [targets.NAME] preset, with what it says (the reference docs are made from this).
 PRESET_KEY_HELP = {
     "description": "one line saying what the target is",
@@ -130,7 +130,7 @@ def _sdist_spec(file: Path, where: str, table: object) -> SdistSpec:
         raise MatrixError(file, f"{where}.sdist", f"expected a table with exactly {', '.join(SDIST_KEYS)} (strings)")
     if not re.fullmatch(r"[0-9a-f]{64}", table["sha256"]):
         raise MatrixError(file, f"{where}.sdist.sha256", "expected 64 lowercase hex digits")
-    if not SAFE_NAME.match(table["name"]) or not SAFE_NAME.match(table["version"]):
+    if not SAFE_NAME.fullmatch(table["name"]) or not SAFE_NAME.fullmatch(table["version"]):
         raise MatrixError(file, f"{where}.sdist", "name and version may hold only letters, digits and . _ + -")
     return SdistSpec(**table)
 
@@ -157,7 +157,7 @@ def _import_name(file: Path, where: str, value: object) -> str | None:
     """A dotted module name: it is put into ``import …`` code, so anything else is refused."""
     if value is None:
         return None
-    if not isinstance(value, str) or not IMPORT_NAME.match(value):
+    if not isinstance(value, str) or not IMPORT_NAME.fullmatch(value):
         raise MatrixError(file, f"{where}.import_name", f"{value!r} is not a dotted module name (pkg or pkg.sub)")
     return value
 
@@ -168,9 +168,9 @@ def _system_requires(file: Path, where: str, value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise MatrixError(file, key, 'expected a table of command = "debian-package"')
     for command, package in value.items():
-        if not COMMAND_NAME.match(command):
+        if not COMMAND_NAME.fullmatch(command):
             raise MatrixError(file, f"{key}.{command}", "a command name may hold only letters, digits and . _ + -")
-        if not PACKAGE_NAME.match(package):
+        if not PACKAGE_NAME.fullmatch(package):
             raise MatrixError(file, f"{key}.{command}", f"{package!r} is not a Debian package name")
     return dict(value)
 
@@ -182,8 +182,8 @@ def _system_library_modules(file: Path, where: str, value: object) -> dict[str, 
         raise MatrixError(file, key, 'expected a table of component = "pkg-config module [Debian package]"')
     for component, spec in value.items():
         words = spec.split()
-        if not 1 <= len(words) <= 2 or not COMMAND_NAME.match(words[0]) or (
-                len(words) == 2 and not PACKAGE_NAME.match(words[1])):
+        if not 1 <= len(words) <= 2 or not COMMAND_NAME.fullmatch(words[0]) or (
+                len(words) == 2 and not PACKAGE_NAME.fullmatch(words[1])):
             raise MatrixError(file, f"{key}.{component}",
                               f"{spec!r} is not 'module' or 'module debian-package' (letters, digits and . _ + -)")
     return dict(value)
@@ -228,7 +228,7 @@ def _toolchain_min(file: Path, where: str, value: object) -> dict[str, str]:
         raise MatrixError(file, f"{where}.toolchain_min",
                           f'expected a table of {", ".join(TOOLCHAIN_KEYS)} = "compiler command"')
     for key, command in value.items():
-        if not COMMAND_NAME.match(command):
+        if not COMMAND_NAME.fullmatch(command):
             raise MatrixError(file, f"{where}.toolchain_min.{key}",
                               f"{command!r} is not a compiler command (letters, digits and . _ + -)")
     return dict(value)
@@ -280,7 +280,7 @@ def manylinux_of(file: Path, where: str, table: Mapping[str, Any]) -> str | None
 
 def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) -> TargetPreset:
     where = f"targets.{name}"
-    if not SAFE_NAME.match(name):
+    if not SAFE_NAME.fullmatch(name):
         raise MatrixError(file, where, "a target name may hold only letters, digits and . _ + -")
     if not isinstance(raw, dict):
         raise MatrixError(file, where, "expected a table")

@@ -24,7 +24,7 @@ from .locking import exclusive_lock
 # How long apt waits for another apt or dpkg to let go of its lock (seconds).
 LOCK_TIMEOUT = 600
 # Debian package names (Debian Policy 5.6.1): lower case, digits, + - . ; never an option.
-PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+PACKAGE_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]+")  # fullmatch: see model.SAFE_NAME
 
 
 def install_command(packages: Sequence[str]) -> list[str]:
@@ -48,7 +48,7 @@ def ensure_apt_packages(
     """Install ``packages`` with apt unless ``present()``; raise with the exact command if we may not."""
     if present():
         return
-    bad = [p for p in packages if not PACKAGE_NAME.match(p)]
+    bad = [p for p in packages if not PACKAGE_NAME.fullmatch(p)]
     if bad:
         raise PrerequisiteMissing(f"{purpose}: {', '.join(map(repr, bad))} is not a Debian package name")
     if sys.platform == "win32" or os.geteuid() != 0 or shutil.which("apt-get") is None:

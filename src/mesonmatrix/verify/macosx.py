@@ -14,7 +14,7 @@ from .problems import Problem
 
 # The first macOS for Apple silicon.
 _FIRST_ARM64 = (11, 0)
-_TAG = re.compile(r"^macosx_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>\w+)$")
+_TAG = re.compile(r"macosx_(?P<major>\d+)_(?P<minor>\d+)_(?P<arch>\w+)")
 # Multi-architecture tags (packaging.tags.mac_platforms spells the same groups).
 _ARCH_GROUPS = {
     "universal2": ("x86_64", "arm64"),
@@ -55,7 +55,7 @@ def resolve(binary: Binary, view: WheelView) -> list[Resolution]:
 
 def check(binary: Binary, view: WheelView, bundled: set[str]) -> list[Problem]:
     platform = view.platform
-    match = _TAG.match(platform)
+    match = _TAG.fullmatch(platform)
     if not match:
         return [Problem(member=binary.member, rule="tags", detail=f"{platform} is not a macosx_X_Y_arch tag")]
     problems = []

@@ -19,7 +19,7 @@ from ..machine.extras import require_extra
 from .libraries import Resolution, WheelView, relative_to
 from .problems import Problem
 
-_TAG = re.compile(r"^(?P<policy>(many|musl)linux(_\d+_\d+|1|2010|2014))_(?P<arch>\w+)$")
+_TAG = re.compile(r"(?P<policy>(many|musl)linux(_\d+_\d+|1|2010|2014))_(?P<arch>\w+)")
 
 
 @cache
@@ -39,7 +39,7 @@ def applies(platform: str) -> bool:
 
 
 def _policy(platform: str) -> tuple[dict[str, object] | None, str]:
-    match = _TAG.match(platform)
+    match = _TAG.fullmatch(platform)
     if not match:
         return None, platform.rsplit("_", 1)[-1] if "_" in platform else platform
     family = "musllinux" if match["policy"].startswith("musl") else "manylinux"

@@ -23,7 +23,7 @@ from ..record import BlasRuntime, TestCounts
 from ..testing.blascheck import probe_blas
 from ..testing.pytestrun import run_pytest
 
-_CPYTHON = re.compile(r"^cp(?P<major>\d)(?P<minor>\d+)(?P<threading>t?)$")
+_CPYTHON = re.compile(r"cp(?P<major>\d)(?P<minor>\d+)(?P<threading>t?)")
 # The Python an abi3 or pure wheel is tried with, when it runs here at all.
 _PREFERRED = ("3.12", "3.13", "3.11", "3.10")
 
@@ -37,7 +37,7 @@ class SuiteChoice:
 
 
 def _python_for(tag: Tag) -> list[str]:
-    match = _CPYTHON.match(tag.interpreter)
+    match = _CPYTHON.fullmatch(tag.interpreter)
     if tag.abi == "abi3" or tag.interpreter.startswith("py"):
         return list(_PREFERRED)
     if match is None:
