@@ -56,10 +56,12 @@ class CommandTimedOut(CommandFailed):
     """A command ran past its time limit (or without output past its idle limit) and was
     ended with everything it started."""
 
-    def __init__(self, argv: Sequence[str], seconds: float, log: Path, tail: str) -> None:
+    def __init__(self, argv: Sequence[str], seconds: float, log: Path, tail: str, *, idle: bool = False) -> None:
         self.seconds = seconds
+        self.idle = idle  # the limit broken was the one on silence, not on the whole run
         super().__init__(argv, -1, log, tail)
-        self.args = (f"`{shlex.join(self.argv)}` timed out after {seconds:g} s and was ended with every process it "
+        what = f"printed nothing for {seconds:g} s" if idle else f"timed out after {seconds:g} s"
+        self.args = (f"`{shlex.join(self.argv)}` {what} and was ended with every process it "
                      f"started (log: {log})\n{tail}",)
 
 

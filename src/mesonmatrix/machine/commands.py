@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from ..errors import CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
 from . import peakmemory
+from .guardian import guardian_session, token_env, unwatch, watch
 from .processes import become_subreaper, descendants, end_leftovers, session_of
 
 # The commands running now, by pid. Each is the leader of a session of its own, so a
@@ -33,9 +34,9 @@ def _other_commands() -> Iterator[frozenset[int]]:
     """The sessions of the commands running now, held still (none starts) while in use,
     and this process's own: a command's leftovers are in its session or in one of their
     own (a daemon's setsid), never in ours, where only quick queries (``probe``) run."""
-    own = session_of(0)
+    own = {sid for sid in (session_of(0), guardian_session()) if sid is not None}
     with _RUNNING_LOCK:
-        yield frozenset(_RUNNING | ({own} if own is not None else set()))
+        yield frozenset(_RUNNING | own)
 
 
 # Where quick queries (``probe``) are logged while a cell runs: its cell.log.
@@ -139,6 +140,7 @@ class CommandRunner:
         self._say(f"::group::{label}" if grouped else f"--- {label}")
         self._say(f"$ {shlex.join(args)}" + (f"  (in {cwd})" if cwd else ""))
         become_subreaper()
+        guardian_session()  # started before the command, so never taken for one of its leftovers
         before = frozenset(descendants())
         if self.cancel is not None and self.cancel.is_set():
             raise CommandCancelled(args, -1, self.log, "cancelled before it started")
@@ -146,16 +148,16 @@ class CommandRunner:
                                                    _limit(timeout, self.deadline), idle_timeout, before)
         if grouped:
             self._say("::endgroup::")
-        if expired == _CANCELLED:
+        if expired is _CANCELLED:
             raise CommandCancelled(args, returncode, self.log, "\n".join(output.tail))
-        if expired:
-            raise CommandTimedOut(args, expired, self.log, "\n".join(output.tail))
+        if expired is not None:
+            raise CommandTimedOut(args, expired.seconds, self.log, "\n".join(output.tail), idle=expired.idle)
         if check and returncode != 0:
             raise CommandFailed(args, returncode, self.log, "\n".join(output.tail))
         return subprocess.CompletedProcess(args, returncode, "".join(output.lines), "")
 
     def _logged(self, args: list[str], cwd: Path | None, env: dict[str, str], echo: bool, timeout: float | None,
-                idle_timeout: float | None, before: frozenset[int]) -> tuple[int, float | None, _Output]:
+                idle_timeout: float | None, before: frozenset[int]) -> tuple[int, _Expired | None, _Output]:
         """Start the command, log its output, wait within the limits, end what it left:
         (exit status, the limit it broke or None, its output)."""
         start = time.monotonic()
@@ -163,8 +165,9 @@ class CommandRunner:
             log.write(f"\n$ {shlex.join(args)}\n")
             log.flush()
             with _RUNNING_LOCK:  # no sweep lists processes while a command starts unregistered
-                process = _start(args, cwd=cwd, env=env)
+                process = _start(args, cwd=cwd, env={**env, **token_env()})
                 _RUNNING.add(process.pid)
+            watch(process.pid)
             output = _Output(process, log, self.stream, echo)
             try:
                 expired = _wait(process, output, timeout, idle_timeout, self.cancel)
@@ -185,6 +188,7 @@ class CommandRunner:
     def _end_leftovers(self, keep: frozenset[int], pid: int, log: TextIO) -> None:
         with _RUNNING_LOCK:
             _RUNNING.discard(pid)
+        unwatch(pid)
         ended = end_leftovers(keep, spared_sessions=_other_commands)
         if ended:
             named = "; ".join(f"pid {p.pid}: {p.command[:200]}" for p in ended)
@@ -266,13 +270,21 @@ def _limit(timeout: float | None, deadline: float | None) -> float | None:
     return left if timeout is None else timeout if left is None else min(timeout, left)
 
 
-_CANCELLED = -1.0  # what _wait returns when the runner's cancel event was set
+@dataclass(frozen=True)
+class _Expired:
+    """A limit a command broke: its seconds, and whether it was the one on silence."""
+
+    seconds: float
+    idle: bool = False
+
+
+_CANCELLED = _Expired(-1.0)  # what _wait returns when the runner's cancel event was set
 
 
 def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None,
-          idle_timeout: float | None, cancel: threading.Event | None = None) -> float | None:
-    """Wait for the command to end; the limit it broke (seconds), ``_CANCELLED``, or None
-    when it ended.
+          idle_timeout: float | None, cancel: threading.Event | None = None) -> _Expired | None:
+    """Wait for the command to end; the limit it broke, ``_CANCELLED``, or None when it
+    ended.
 
     The exit is waited for on a thread of its own, blocked in waitpid, so it is seen the
     moment it happens: ``Popen.wait(timeout=…)`` polls with sleeps of up to 50 ms, which
@@ -293,9 +305,9 @@ def _wait(process: subprocess.Popen[str], output: _Output, timeout: float | None
             return _CANCELLED
         now = time.monotonic()
         if timeout is not None and now - start > timeout:
-            return timeout
+            return _Expired(timeout)
         if idle_timeout is not None and now - output.last_line > idle_timeout:
-            return idle_timeout
+            return _Expired(idle_timeout, idle=True)
 
 
 def _reap(process: subprocess.Popen[str]) -> None:

@@ -144,17 +144,23 @@ def _is_zombie(pid: int) -> bool:
 
 
 def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 3.0,
-                  spared_sessions: Callable[[], AbstractContextManager[frozenset[int]]] | None = None
-                  ) -> list[Leftover]:
+                  spared_sessions: Callable[[], AbstractContextManager[frozenset[int]]] | None = None,
+                  give_up_after: float = 60.0) -> list[Leftover]:
     """End every descendant of this process except ``keep`` (and theirs) and those in the
     sessions ``spared_sessions`` yields (commands still running beside this one; the
     processes are listed inside it, so a command it guards cannot start unseen meanwhile):
     SIGTERM, then SIGKILL after ``grace`` seconds, then reap those that are now this
-    process's children. Returns what was ended, for the log. Repeats while ending one frees
-    another (a child re-parented here only as its parent died)."""
+    process's children. Returns what was ended, for the log.
+
+    Sweeps again while any is left, until none is (a child re-parented here only as its
+    parent died; a daemon that forks again when it gets SIGTERM). Only the first sweep is
+    polite: later ones send SIGKILL at once, which no process can answer with a fork.
+    ``give_up_after`` seconds bound the whole (a process this user may not signal)."""
     ended: dict[int, Leftover] = {}
     spared: frozenset[int] = frozenset()
-    for _ in range(5):
+    signals = [signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)]
+    stop = time.monotonic() + give_up_after
+    while time.monotonic() < stop:
         with spared_sessions() if spared_sessions else contextlib.nullcontext(frozenset()) as sessions:
             listed = descendants()
             spared = frozenset(pid for pid in listed if session_of(pid) in sessions)
@@ -163,13 +169,15 @@ def end_leftovers(keep: set[int] | frozenset[int] = frozenset(), grace: float = 
             break
         for pid in alive:
             ended.setdefault(pid, Leftover(pid=pid, command=_command_line(pid)))
-        for sig in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
+        for sig in signals:
             for pid in alive:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, sig)
-            deadline = time.monotonic() + grace
+            deadline = min(stop, time.monotonic() + grace)
             while time.monotonic() < deadline and any(not _is_zombie(p) for p in alive if _exists(p)):
                 time.sleep(0.05)
+        signals = signals[-1:]
+        _reap(frozenset(keep) | spared)
     _reap(frozenset(keep) | spared)
     return list(ended.values())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +10,7 @@ import nox
 
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import MatrixError
+from ..machine.interrupts import unwind_on_signals
 from ..model import WHEEL, Cell
 from ..options import parse_cell_args
 from ..pipeline import run_cell
@@ -25,16 +25,12 @@ def load_or_exit(project_root: Path) -> MatrixSet:
         raise SystemExit(2) from None
 
 
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callable[[nox.Session], None]:
     def session_func(session: nox.Session) -> None:
         options = parse_cell_args(cell.session_name, session.posargs, project_root)
-        # A plain kill (SIGTERM, as CI runners send on cancel) unwinds like Ctrl-C: child
-        # commands are killed and the record says "interrupted" instead of vanishing.
-        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        # A plain kill (SIGTERM, as CI runners send on cancel) or a closed terminal (SIGHUP)
+        # unwinds like Ctrl-C: child commands are ended and the record says "interrupted".
+        unwind_on_signals()
         record, path = run_cell(cell, matrices, options)
         session.log(f"result record: {path}")
         if record.status == "skipped":

@@ -3,9 +3,24 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import nox
+
+from ..machine.interrupts import unwind_on_signals
+
+
+def _unwinding(session_func: Callable[[nox.Session], None]) -> Callable[[nox.Session], None]:
+    """SIGTERM and SIGHUP end the session as Ctrl-C does: its commands end with it."""
+
+    @functools.wraps(session_func)
+    def wrapper(session: nox.Session) -> None:
+        unwind_on_signals()
+        session_func(session)
+
+    return wrapper
 
 
 def register_tools(project_root: Path) -> None:
@@ -50,9 +65,9 @@ def register_tools(project_root: Path) -> None:
 
         verify_session(session, project_root)
 
-    nox.session(name="verify", venv_backend="none", default=False, tags=["tools"])(verify)
-    nox.session(name="lock", venv_backend="none", default=False, tags=["tools"])(lock)
-    nox.session(name="rebuild-compare", venv_backend="none", default=False, tags=["tools"])(rebuild_compare)
-    nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(report)
-    nox.session(name="doctor", venv_backend="none", default=False, tags=["tools"])(doctor)
-    nox.session(name="clean", venv_backend="none", default=False, tags=["tools"])(clean)
+    nox.session(name="verify", venv_backend="none", default=False, tags=["tools"])(_unwinding(verify))
+    nox.session(name="lock", venv_backend="none", default=False, tags=["tools"])(_unwinding(lock))
+    nox.session(name="rebuild-compare", venv_backend="none", default=False, tags=["tools"])(_unwinding(rebuild_compare))
+    nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(_unwinding(report))
+    nox.session(name="doctor", venv_backend="none", default=False, tags=["tools"])(_unwinding(doctor))
+    nox.session(name="clean", venv_backend="none", default=False, tags=["tools"])(_unwinding(clean))
