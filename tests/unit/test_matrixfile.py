@@ -181,3 +181,43 @@ def test_a_time_limit_must_be_seconds_from_one_to_a_week(value):
 
     with pytest.raises(MatrixError, match="test_timeout: expected seconds from 1 to"):
         time_limits(Path("m.toml"), "", {"test_timeout": value})
+
+
+def components(count):
+    """A system_libraries axis of ``count`` component names: the cheapest way to a large matrix."""
+    return "[" + ", ".join(f"'c{i}'" for i in range(count)) + "]"
+
+
+def test_a_matrix_past_the_cell_limit_is_refused_with_its_count_and_the_way_out(project):
+    """nox -l took 170 s on a 96,000-cell matrix (nox's session list is quadratic): a matrix
+    past 5,000 cells stops with its size, each file's share, and what to do."""
+    big = GOOD_AXES.replace('system_libraries = ["none"]', f"system_libraries = {components(2000)}").replace(
+        'install_tags = ["full"]', 'install_tags = ["full", "runtime", "split"]')
+    (project / "matrices" / "big.toml").write_text(big)
+    with pytest.raises(MatrixError) as info:
+        load_matrices(project / "matrices", project)
+    message = str(info.value)
+    assert message.startswith(f"{project / 'matrices'}: cells: 6,000 cells (big.toml: 6,000), more than 5,000: ")
+    assert "[[exclude]]" in message
+    assert "MESONMATRIX_MAX_CELLS=6000 allows this many" in message
+
+
+def test_the_cell_limit_is_set_by_an_environment_variable(project, monkeypatch):
+    (project / "matrices" / "m.toml").write_text(
+        GOOD_AXES.replace('system_libraries = ["none"]', f"system_libraries = {components(3)}"))
+    monkeypatch.setenv("MESONMATRIX_MAX_CELLS", "2")
+    with pytest.raises(MatrixError, match=r"cells: 3 cells \(m.toml: 3\), more than 2: "):
+        load_matrices(project / "matrices", project)
+    monkeypatch.setenv("MESONMATRIX_MAX_CELLS", "3")
+    assert len(load_matrices(project / "matrices", project).matrix.cells) == 3
+    monkeypatch.setenv("MESONMATRIX_MAX_CELLS", "many")
+    with pytest.raises(MatrixError, match="MESONMATRIX_MAX_CELLS: 'many' is not a number of cells"):
+        load_matrices(project / "matrices", project)
+
+
+def test_axes_far_past_the_limit_are_refused_before_they_are_multiplied_out(project, monkeypatch):
+    monkeypatch.setenv("MESONMATRIX_MAX_CELLS", "1")
+    (project / "matrices" / "m.toml").write_text(
+        GOOD_AXES.replace('system_libraries = ["none"]', f"system_libraries = {components(101)}"))
+    with pytest.raises(MatrixError, match=r"m.toml: axes: the axes multiply to 101 cells, more than 1: "):
+        load_matrices(project / "matrices", project)

@@ -7,6 +7,8 @@ user first meets a typo in a matrix file.
 from __future__ import annotations
 
 import itertools
+import math
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,6 +66,14 @@ DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags", "package")
 BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": FULL, "package": WHEEL}
 # Axes a matrix may leave out, and the one value each then has.
 OPTIONAL_AXES = {"blas": "none", "package": WHEEL}
+# nox searches its list of sessions once for every session it registers and lists, so `nox -l`
+# grows with the square of the cells: 1.1 s for 5,040 cells here, 7.3 s for 20,160, 26.5 s for
+# 40,320 (nox 2026.10.20, measured 2026-12-07; about 170 s for 96,000). Past this many, a matrix is refused.
+DEFAULT_MAX_CELLS = 5000
+MAX_CELLS_VARIABLE = "MESONMATRIX_MAX_CELLS"
+# Axes are multiplied out before [[exclude]] rules apply: a product this many times the cell
+# limit is refused before it is built (ten million combinations would hold gigabytes).
+PRODUCT_FACTOR = 100
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -196,6 +206,7 @@ def _combinations(file: Path, data: dict[str, Any], values: dict[str, list[str]]
                   defaults: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
     """Every cell's axis values, with the key that made it: ``axes`` or ``include[N]``."""
     excludes = _excludes(file, data)
+    _check_product(file, values)
     product = [dict(zip(AXES, combo, strict=True)) for combo in itertools.product(*(values[a] for a in AXES))]
 
     def excluded(cell_values: dict[str, str], rule: dict[str, set[str]]) -> bool:
@@ -215,6 +226,43 @@ def _combinations(file: Path, data: dict[str, Any], values: dict[str, list[str]]
             cell_values[axis] = check_axis_value(file, f"include[{i}].{axis}", axis, rule.get(axis, fallback))
         combos.append((f"include[{i}]", cell_values))
     return combos
+
+
+def max_cells(directory: Path) -> int:
+    """How many cells the matrices may declare: ``MESONMATRIX_MAX_CELLS``, else 5,000."""
+    raw = os.environ.get(MAX_CELLS_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_MAX_CELLS
+    if not raw.isdigit() or int(raw) < 1:
+        raise MatrixError(directory, MAX_CELLS_VARIABLE, f"{raw!r} is not a number of cells (e.g. 20000)")
+    return int(raw)
+
+
+def _too_many(count: int, limit: int, shares: str = "") -> str:
+    return (f"{count:,} cells{shares}, more than {limit:,}: nox lists its sessions in quadratic time (`nox -l` took "
+            "27 s for 40,320 cells here, minutes beyond). Narrow the axes or add [[exclude]] rules, or split "
+            "the matrix into projects of their own (one matrices/ folder each); "
+            f"{MAX_CELLS_VARIABLE}={count} allows this many")
+
+
+def _check_product(file: Path, values: dict[str, list[str]]) -> None:
+    """Refuse axes whose product is far past the cell limit before it is expanded."""
+    limit = max_cells(file.parent)
+    combinations = math.prod(len(v) for v in values.values())
+    if combinations > limit * PRODUCT_FACTOR:
+        raise MatrixError(file, "axes", f"the axes multiply to {_too_many(combinations, limit)}")
+
+
+def _check_size(directory: Path, cells: list[Cell], owner: Mapping[str, Path]) -> None:
+    """Refuse more cells than nox can list in reasonable time, naming each file's share."""
+    limit = max_cells(directory)
+    if len(cells) <= limit:
+        return
+    per_file: dict[str, int] = {}
+    for path in owner.values():
+        per_file[path.name] = per_file.get(path.name, 0) + 1
+    shares = ", ".join(f"{name}: {n:,}" for name, n in sorted(per_file.items(), key=lambda i: -i[1]))
+    raise MatrixError(directory, "cells", _too_many(len(cells), limit, f" ({shares})"))
 
 
 def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tuple[str, Cell]]:
@@ -307,6 +355,7 @@ def load_matrices(directory: Path, project_root: Path | None = None) -> MatrixSe
                 )
             owner[cell.session_name] = file
             cells.append(cell)
+    _check_size(directory, cells, owner)
     for cell in cells:
         if cell.target not in presets:
             raise MatrixError(
