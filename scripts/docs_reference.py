@@ -87,7 +87,7 @@ def preset_page() -> str:
              "`[targets.NAME]` tables of a matrix file.", "", "| key | type | default | what it says |",
              "|---|---|---|---|"]
     for key, text in PRESET_KEY_HELP.items():
-        if key in ("test_timeout", "build_timeout"):
+        if key in ("test_timeout", "build_timeout", "build_time_limit"):
             kind, default = "number (seconds)", "–"
         else:
             field = fields[key]

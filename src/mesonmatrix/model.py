@@ -82,14 +82,23 @@ TestMode = Literal["pytest", "pytest-dir", "commands", "smoke"]
 # on 2 cores (the README's "When things go wrong").
 DEFAULT_TEST_TIMEOUT = 3600.0
 DEFAULT_BUILD_TIMEOUT = 1800.0
+# A build that prints forever (a step that loops with output) never trips the silence
+# limit: the whole build is bounded too. SciPy's cold build took 2,056 s here with both
+# cores busy; four hours leaves a slow CI runner room.
+DEFAULT_BUILD_TIME_LIMIT = 4 * 3600.0
+# A repair tool that hangs (auditwheel on a wheel it cannot read, a stuck patchelf) ends
+# here: SciPy's repairs took 10-45 s on this machine.
+REPAIR_TIME_LIMIT = 1800.0
 
 
 @dataclass(frozen=True, kw_only=True)
 class TimeLimits:
-    """``test_timeout`` and ``build_timeout`` as a matrix file or a preset sets them (None: not set there)."""
+    """``test_timeout``, ``build_timeout`` and ``build_time_limit`` as a matrix file or a
+    preset sets them (None: not set there)."""
 
     test: float | None = None  # seconds for the whole test suite
     build: float | None = None  # seconds a build may go without output
+    build_total: float | None = None  # seconds a whole build may take
 
 
 SYSTEM_LIBRARY_MODES = ("none", "all", "auto")

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config.presets import MAX_SECONDS
-from .model import DEFAULT_BUILD_TIMEOUT, DEFAULT_TEST_TIMEOUT, INSTALL_PLAN, TAG_WHEEL_METHODS, TagWheelMethod
+from .model import (
+    DEFAULT_BUILD_TIME_LIMIT,
+    DEFAULT_BUILD_TIMEOUT,
+    DEFAULT_TEST_TIMEOUT,
+    INSTALL_PLAN,
+    TAG_WHEEL_METHODS,
+    TagWheelMethod,
+)
 from .platforms import host_platform_name
 from .repairers import REPAIRERS
 
@@ -52,6 +59,7 @@ class RunOptions:
     # file's, else the preset's, else the defaults (model.DEFAULT_TEST_TIMEOUT …).
     test_timeout: float | None = None
     build_timeout: float | None = None
+    build_time_limit: float | None = None  # seconds a whole build may take
     # The manylinux policy Linux wheels must meet (2_28: glibc 2.28, RHEL 8); None: the
     # matrix file's or preset's `manylinux`, else the newest the wheel meets.
     manylinux: str | None = None
@@ -74,6 +82,7 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
         keep_bounds=tuple(args.keep_bound),
         test_timeout=args.test_timeout,
         build_timeout=args.build_timeout,
+        build_time_limit=args.build_time_limit,
         manylinux=args.manylinux,
     )
 
@@ -115,6 +124,9 @@ def cell_args_parser(session_name: str) -> argparse.ArgumentParser:
     parser.add_argument("--build-timeout", type=_seconds, metavar="SECONDS",
                         help="end a build that prints nothing for this long (default: the matrix's or preset's "
                              f"build_timeout, else {DEFAULT_BUILD_TIMEOUT:g})")
+    parser.add_argument("--build-time-limit", type=_seconds, metavar="SECONDS",
+                        help="end a build that is still running after this long, printing or not (default: the "
+                             f"matrix's or preset's build_time_limit, else {DEFAULT_BUILD_TIME_LIMIT:g})")
     parser.add_argument("--manylinux", type=manylinux_policy, metavar="X_Y",
                         help="the manylinux policy Linux wheels must meet, e.g. 2_28 (RHEL 8); a wheel that cannot "
                              "fails the cell, naming what is too new (default: the matrix's or preset's manylinux)")

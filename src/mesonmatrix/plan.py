@@ -21,6 +21,7 @@ from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
 from .model import (
     BUILD,
+    DEFAULT_BUILD_TIME_LIMIT,
     DEFAULT_BUILD_TIMEOUT,
     DEFAULT_TEST_TIMEOUT,
     FULL,
@@ -114,6 +115,7 @@ class CellPlan:
     manylinux: str | None = None
     test_timeout: float = DEFAULT_TEST_TIMEOUT  # seconds for the whole test suite
     build_timeout: float = DEFAULT_BUILD_TIMEOUT  # seconds a build may go without output
+    build_time_limit: float = DEFAULT_BUILD_TIME_LIMIT  # seconds a whole build may take
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
@@ -395,6 +397,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         test_timeout=_first(options.test_timeout, cell.time_limits.test, target.time_limits.test, DEFAULT_TEST_TIMEOUT),
         build_timeout=_first(options.build_timeout, cell.time_limits.build, target.time_limits.build,
                              DEFAULT_BUILD_TIMEOUT),
+        build_time_limit=_first(options.build_time_limit, cell.time_limits.build_total,
+                                target.time_limits.build_total, DEFAULT_BUILD_TIME_LIMIT),
         manylinux=options.manylinux or cell.manylinux or target.manylinux,
         skip_reason=reason,
     )

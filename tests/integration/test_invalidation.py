@@ -75,3 +75,30 @@ def test_unchanged_then_source_change_then_option_change(project):
         installed(project, "import blasdemo; print(blasdemo.solve([[2.0, 0.0], [0.0, 4.0]], [2.0, 8.0]))")
         == "[1.0, 2.0]"
     )
+
+
+def _wheel_holds(record: dict, marker: bytes) -> bool:
+    import zipfile
+
+    path = next(w["path"] for w in record["wheels"] if w["role"] == "full")
+    with zipfile.ZipFile(path) as wheel:
+        return any(marker in wheel.read(name) for name in wheel.namelist() if name.endswith(".so"))
+
+
+def test_a_variable_the_compiler_reads_is_an_input(tmp_path):
+    """CPATH is read by gcc behind meson's back: a header in it wins over the system's. A
+    run with it and one without must not share a wheel."""
+    marker = f"CPATH-MARKER-{tmp_path.name}".encode()
+    headers = tmp_path / "headers"
+    headers.mkdir()
+    (headers / "stdint.h").write_text("#include_next <stdint.h>\n#ifndef MESONMATRIX_MARKER\n"
+                                      "#define MESONMATRIX_MARKER\n__attribute__((used)) static const char "
+                                      f"mesonmatrix_marker[] = \"{marker.decode()}\";\n#endif\n")
+    home = tmp_path / "home"
+    marked = run_nox_cell(home, CELL, env={"CPATH": str(headers)})
+    assert marked.returncode == 0, marked.output[-3000:]
+    assert _wheel_holds(marked.record, marker)
+    plain = run_nox_cell(home, CELL)
+    assert plain.returncode == 0, plain.output[-3000:]
+    assert plain.record["build_reused"] is False
+    assert not _wheel_holds(plain.record, marker)

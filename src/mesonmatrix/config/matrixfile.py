@@ -55,6 +55,8 @@ MATRIX_KEY_HELP = {
     "loosened": "loosened-<python> cells: python (a list), blas, platform",
     "test_timeout": "seconds a cell's test suite may run (default 3600); -- --test-timeout wins",
     "build_timeout": "seconds a build may print nothing (default 1800); -- --build-timeout wins",
+    "build_time_limit": "seconds a whole build may take, printing or not (default 14400); "
+                        "-- --build-time-limit wins",
     "manylinux": "the manylinux policy Linux wheels must meet, e.g. \"2_28\" (RHEL 8); -- --manylinux wins",
 }
 MATRIX_KEYS = tuple(MATRIX_KEY_HELP)

@@ -57,6 +57,7 @@ PRESET_KEY_HELP = {
     "rpmlint_filters": "rpm cells: rpmlint check = why it is filtered",
     "test_timeout": "seconds this target's test suite may run (a matrix file's test_timeout wins)",
     "build_timeout": "seconds this target's build may print nothing (a matrix file's build_timeout wins)",
+    "build_time_limit": "seconds this target's whole build may take (a matrix file's build_time_limit wins)",
     "manylinux": "the manylinux policy this target's Linux wheels must meet, e.g. \"2_28\" (a matrix file's wins)",
 }
 PRESET_KEYS = tuple(PRESET_KEY_HELP)
@@ -254,16 +255,16 @@ MAX_SECONDS = 7 * 24 * 3600.0
 
 
 def time_limits(file: Path, where: str, table: Mapping[str, Any]) -> TimeLimits:
-    """``test_timeout`` and ``build_timeout`` of a matrix file or a preset: seconds, above zero."""
+    """``test_timeout``, ``build_timeout`` and ``build_time_limit`` of a matrix file or a preset: seconds."""
     found: dict[str, float] = {}
-    for key in ("test_timeout", "build_timeout"):
+    for key, limit in (("test_timeout", "test"), ("build_timeout", "build"), ("build_time_limit", "build_total")):
         if key not in table:
             continue
         value = table[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= MAX_SECONDS:
             raise MatrixError(file, f"{where}.{key}" if where else key,
                               f"expected seconds from 1 to {MAX_SECONDS:g}, got {value!r}")
-        found[key.removesuffix("_timeout")] = float(value)
+        found[limit] = float(value)
     return TimeLimits(**found)
 
 

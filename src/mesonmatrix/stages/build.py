@@ -244,12 +244,15 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Ro
     if ccache_on_path(extra_env.get("PATH")):
         extra_env.update(ccache_env(stats_log, plan.build_dir.parent))
     try:
-        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env, idle_timeout=plan.build_timeout)
+        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env, idle_timeout=plan.build_timeout,
+                       timeout=plan.build_time_limit)
     except CommandCancelled:
         raise  # the cell stopped it (its test venv failed): the pipeline says why
     except CommandTimedOut as exc:
-        raise CellError(f"build of the {role} wheel printed nothing for {exc.seconds:g} s (build_timeout; "
-                        f"--build-timeout SECONDS changes it) and was ended with every process it started "
+        limit = f"printed nothing for {exc.seconds:g} s (build_timeout; --build-timeout SECONDS changes it)" \
+            if exc.idle else f"was still running after {exc.seconds:g} s (build_time_limit; --build-time-limit " \
+            "SECONDS changes it)"
+        raise CellError(f"build of the {role} wheel {limit} and was ended with every process it started "
                         f"(log: {exc.log})") from None
     except CommandFailed as exc:
         reason = meson_error(exc.tail)

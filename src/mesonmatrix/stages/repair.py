@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CellError, CommandCancelled, CommandFailed, PrerequisiteMissing
+from ..errors import CellError, CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
 from ..machine.context import StageContext
-from ..model import FULL, INSTALL_PLAN, TESTS, Role
+from ..model import FULL, INSTALL_PLAN, REPAIR_TIME_LIMIT, TESTS, Role
 from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
 from ..store.repairstore import repair_key, reusable_repair, store_repair
@@ -73,11 +73,17 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> RepairResul
     return RepairResult(paths=repaired, infos=[wheel_info(role, path) for role, path in repaired.items()], repair=info)
 
 
+def _repair_limit(plan: CellPlan) -> float:
+    """A repair is part of making the wheel: bounded by the cell's build_time_limit, and by
+    REPAIR_TIME_LIMIT at most (a repair takes seconds, a build may take hours)."""
+    return min(plan.build_time_limit, REPAIR_TIME_LIMIT)
+
+
 def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, wheel: Path) -> str | None:
     shown = None
     if plan.options.verify_repair:
         shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"verify the repaired {role} wheel",
-                               extra_env=build_env.env).stdout
+                               extra_env=build_env.env, timeout=_repair_limit(plan)).stdout
     try:
         return plan.repairer.policy_tag(wheel, shown)
     except ValueError as exc:
@@ -135,13 +141,17 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     # auditwheel -v is verbose (hundreds of lines for one wheel): the log keeps them all.
     try:
         result = ctx.runner.run(argv, label=f"repair the {role} wheel", extra_env={**build_env.env, **repair_env},
-                                echo=False)
+                                echo=False, timeout=_repair_limit(plan))
     except CommandCancelled:
         raise  # the cell stopped it (its test venv failed): the pipeline says why
+    except CommandTimedOut as exc:
+        raise CellError(f"{plan.repairer.tool} was still repairing the {role} wheel after {exc.seconds:g} s and was "
+                        f"ended with every process it started (log: {exc.log})") from None
     except CommandFailed as exc:
         if plan.manylinux and plan.platform.cibuildwheel_platform == "linux":
             shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"what keeps {wheel.name} from the policy",
-                                   extra_env={**build_env.env, **repair_env}, check=False, echo=False).stdout
+                                   extra_env={**build_env.env, **repair_env}, check=False, echo=False,
+                                   timeout=_repair_limit(plan)).stdout
             raise CellError(_beyond_policy(plan, wheel, exc, shown)) from None
         raise
     new = sorted(set(dist.glob("*.whl")) - before)

@@ -25,7 +25,29 @@ FINGERPRINT_ENV = ("CC", "CXX", "FC", "CFLAGS", "CXXFLAGS", "FFLAGS", "LDFLAGS",
 # Objective-C compilers: mesonbuild/envconfig.py's ENV_VAR_PROG_MAP); counted only when
 # set, so that fingerprints made before they were counted stay valid.
 FINGERPRINT_ENV_WHEN_SET = ("AR", "CC_LD", "CXX_LD", "FC_LD", "OBJC", "OBJCXX", "OBJCFLAGS", "OBJCXXFLAGS",
-                            "RUSTC", "DC", "NM", "STRIP")
+                            "RUSTC", "DC", "NM", "STRIP",
+                            # Read by the compilers themselves, behind meson's back (gcc(1)
+                            # "Environment Variables"; clang reads the same include ones):
+                            # an include folder that wins over the project's headers, a
+                            # library folder the linker searches, another cc1 or as.
+                            "CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "OBJC_INCLUDE_PATH",
+                            "LIBRARY_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH", "CCC_OVERRIDE_OPTIONS",
+                            "SDKROOT", "FCFLAGS", "RUSTFLAGS", "DFLAGS",
+                            # Read by the linker (ld(1)): LD_RUN_PATH becomes the RUNPATH of a
+                            # link with no -rpath; LD_LIBRARY_PATH is searched for -rpath-link.
+                            "LD_RUN_PATH", "LD_LIBRARY_PATH",
+                            # ccache settings that can change what a compile gives (ccache(1)):
+                            # another compiler or a wrapper in front of it, what a hit may
+                            # overlook, which files and folders are part of the key.
+                            "CCACHE_PREFIX", "CCACHE_PREFIX_CPP", "CCACHE_COMPILER", "CCACHE_COMPILERTYPE",
+                            "CCACHE_COMPILERCHECK", "CCACHE_SLOPPINESS", "CCACHE_EXTRAFILES",
+                            "CCACHE_HASHDIR", "CCACHE_NOHASHDIR", "CCACHE_IGNOREHEADERS", "CCACHE_IGNOREOPTIONS",
+                            "CCACHE_CPP2", "CCACHE_NOCPP2", "CCACHE_DEPEND", "CCACHE_DIRECT", "CCACHE_NODIRECT",
+                            # Python's cross-build switches, which sysconfig and meson-python read.
+                            "_PYTHON_HOST_PLATFORM", "_PYTHON_SYSCONFIGDATA_NAME", "ARCHFLAGS")
+# Every pkg-config setting is read by pkg-config (pkg-config(1), pkgconf(1): the search
+# path, sysroot, which system flags it drops): all of them, whatever their name.
+FINGERPRINT_ENV_PREFIXES = ("PKG_CONFIG_",)
 
 
 def pkg_config_digest(search_path: str) -> str:
@@ -57,6 +79,13 @@ def pkg_config_search_path(env: Mapping[str, str]) -> str:
     return os.pathsep.join(f for f in folders if f)
 
 
+def read_by_the_toolchain(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables the compilers, the linker, pkg-config and ccache read that are set in
+    ``env`` (beside ``FINGERPRINT_ENV``, counted set or not), by name."""
+    return {k: env[k] for k in sorted(env)
+            if k not in FINGERPRINT_ENV and (k in FINGERPRINT_ENV_WHEN_SET or k.startswith(FINGERPRINT_ENV_PREFIXES))}
+
+
 def fixed_at_first_setup(env: Mapping[str, str], *, leave_out: Iterable[str] = ()) -> dict[str, object]:
     """What meson takes from the environment at a build dir's first setup and keeps for the
     dir's life: the compilers' variables, ccache in front of the compilers, and the
@@ -65,7 +94,7 @@ def fixed_at_first_setup(env: Mapping[str, str], *, leave_out: Iterable[str] = (
     skipped = {"SOURCE_DATE_EPOCH", *leave_out}
     return {
         "env": {**{k: env.get(k, "") for k in FINGERPRINT_ENV if k not in skipped},
-                **{k: env[k] for k in FINGERPRINT_ENV_WHEN_SET if k in env and k not in skipped}},
+                **{k: v for k, v in read_by_the_toolchain(env).items() if k not in skipped}},
         # Meson puts ccache in front of the compilers only at setup: a build dir set up
         # before ccache was installed (or after it was removed) must start afresh.
         "ccache": ccache_on_path(env.get("PATH")) is not None,
