@@ -77,6 +77,11 @@ class SdistError(CellError):
     """An sdist that cannot be fetched or does not match its pinned hash."""
 
 
+class LockRefused(CellError):
+    """A lock file or lock folder another user could have planted (a link, a folder others
+    can write in or own): never followed, truncated or written."""
+
+
 class TagSetError(CellError):
     """The full wheel and the install plan do not agree; no subset wheel can be cut."""
 

@@ -1,10 +1,22 @@
 """Locks: builds share a build env; reinstalling it waits for all of them, and they for it."""
 
+import os
+import stat
 import subprocess
 import sys
 import time
 
-from mesonmatrix.machine.locking import exclusive_lock, shared_lock
+import pytest
+
+from mesonmatrix.errors import LockRefused
+from mesonmatrix.machine.locking import (
+    TEST_SUITE_LOCK,
+    exclusive_lock,
+    machine_lock,
+    one_test_suite_at_a_time,
+    shared_lock,
+    try_exclusive_lock,
+)
 
 from cells import ROOT
 
@@ -49,3 +61,74 @@ def test_a_build_waits_for_a_reinstall(tmp_path):
         waited = time.monotonic() - start
     installer.wait()
     assert waited >= 1.5 and said == [f"waiting: {env} is being changed by pid {installer.pid}"]
+
+
+def test_a_link_planted_where_the_test_suite_lock_goes_is_refused_and_its_target_untouched(tmp_path):
+    """Another local user can plant ``$TMPDIR/mesonmatrix-locks/test-suite.lock`` -> a file of
+    yours: it was followed and the file truncated to "pid N"."""
+    folder = tmp_path / "locks"
+    folder.mkdir(mode=0o700)
+    victim = tmp_path / "thesis.tex"
+    victim.write_text("four years of work\n")
+    (folder / "test-suite.lock").symlink_to(victim)
+    with pytest.raises(LockRefused, match=r"^not using the lock file .*test-suite.lock: it is a symbolic link"):
+        with one_test_suite_at_a_time(print, lock=folder / "test-suite"):
+            pass
+    assert victim.read_text() == "four years of work\n"
+
+
+def test_every_lock_refuses_a_link(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("mine\n")
+    (tmp_path / "build.lock").symlink_to(victim)
+    for lock in (exclusive_lock, shared_lock):
+        with pytest.raises(LockRefused, match="it is a symbolic link"):
+            with lock(tmp_path / "build", print):
+                pass
+    with pytest.raises(LockRefused, match="it is a symbolic link"):
+        with try_exclusive_lock(tmp_path / "build"):
+            pass
+    assert victim.read_text() == "mine\n"
+
+
+def test_a_hard_link_planted_as_a_lock_is_locked_but_never_written(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("mine\n")
+    os.link(victim, tmp_path / "build.lock")
+    with exclusive_lock(tmp_path / "build", print):
+        pass
+    assert victim.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("kind", ["group-writable", "world-writable", "symlink"])
+def test_a_lock_folder_others_can_write_or_redirect_is_refused(tmp_path, kind):
+    folder = tmp_path / "locks"
+    if kind == "symlink":
+        (tmp_path / "elsewhere").mkdir(mode=0o700)
+        folder.symlink_to(tmp_path / "elsewhere")
+        expected = "it is a symbolic link"
+    else:
+        folder.mkdir()
+        folder.chmod(0o770 if kind == "group-writable" else 0o1777)
+        expected = "others can write in it"
+    with pytest.raises(LockRefused, match=rf"^not using the lock folder {folder}: {expected}"):
+        with one_test_suite_at_a_time(print, lock=folder / "test-suite"):
+            pass
+    assert not (folder / "test-suite.lock").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a folder away needs root")
+def test_a_lock_folder_of_another_user_is_refused(tmp_path):
+    folder = tmp_path / "locks"
+    folder.mkdir(mode=0o700)
+    os.chown(folder, 4242, 4242)
+    with pytest.raises(LockRefused, match="it belongs to uid 4242, not to you"):
+        with one_test_suite_at_a_time(print, lock=folder / "test-suite"):
+            pass
+
+
+def test_the_machine_wide_locks_are_in_a_private_folder_of_this_user():
+    assert machine_lock("test-suite") == TEST_SUITE_LOCK
+    info = TEST_SUITE_LOCK.parent.lstat()
+    assert stat.S_ISDIR(info.st_mode) and not info.st_mode & 0o022 and info.st_uid == os.getuid()
+    assert TEST_SUITE_LOCK.parent.name == f"mesonmatrix-locks-{os.getuid()}"

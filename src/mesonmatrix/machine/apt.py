@@ -13,13 +13,11 @@ import re
 import shlex
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from ..errors import PrerequisiteMissing
 from .commands import CommandRunner
-from .locking import exclusive_lock
+from .locking import exclusive_lock, machine_lock
 
 # How long apt waits for another apt or dpkg to let go of its lock (seconds).
 LOCK_TIMEOUT = 600
@@ -58,7 +56,7 @@ def ensure_apt_packages(
     def say(text: str) -> None:
         runner.stream.write(text + "\n")
 
-    with exclusive_lock(Path(tempfile.gettempdir()) / "mesonmatrix-apt", say):
+    with exclusive_lock(machine_lock("apt"), say):
         if present():  # another cell installed it while this one waited
             return
         say(f"    apt-get waits up to {LOCK_TIMEOUT} s for any other apt or dpkg to finish")

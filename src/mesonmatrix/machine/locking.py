@@ -3,18 +3,27 @@
 POSIX: ``flock`` on ``<folder>.lock``. Windows: ``msvcrt.locking`` on one byte far past
 the holder's pid text, so that a waiter can still read who holds the lock (Windows
 refuses reads of a locked range).
+
+A lock file is opened with ``O_NOFOLLOW`` and must be a regular file: a link planted where
+a lock goes (another local user can plant one in a shared temporary folder) is refused,
+never followed, and the holder's pid is written only into a file of this user's with one
+link. The machine-wide locks live in a folder of this user's, made 0700 and checked.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from ..errors import LockRefused
 
 if sys.platform == "win32":
     import msvcrt
@@ -55,19 +64,54 @@ else:
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # Windows has no symlinks a user could plant this way
+_OPEN_FLAGS = os.O_RDWR | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def _user_id() -> int | None:
+    return os.getuid() if hasattr(os, "getuid") else None
+
+
+def _open_lock(lock_path: Path, *, create: bool = True) -> IO[str]:
+    """Open a lock file for locking, never through a link and never anything but a regular file."""
+    if create:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(lock_path, _OPEN_FLAGS | (os.O_CREAT if create else 0), 0o644)
+    except OSError as exc:
+        # Linux and macOS say ELOOP for O_NOFOLLOW on a link, FreeBSD EMLINK (open(2)).
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise LockRefused(f"not using the lock file {lock_path}: it is a symbolic link (a lock is never followed "
+                              "to another file; someone may have planted it): remove it and run again") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LockRefused(f"not using the lock file {lock_path}: it is not a regular file; remove it and run again")
+    return os.fdopen(fd, "r+")
+
+
+def _say_holder(handle: IO[str]) -> None:
+    """Write this process's pid for waiters to read: only into a file of this user's with
+    one link (a hard link planted by someone else names a file that is not the lock's own)."""
+    info = os.fstat(handle.fileno())
+    uid = _user_id()
+    if info.st_nlink != 1 or (uid is not None and info.st_uid != uid):
+        return
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+
+
 @contextlib.contextmanager
 def exclusive_lock(folder: Path, say: Callable[[str], None], why: str = "") -> Iterator[None]:
     """Hold ``<folder>.lock``; if another process holds it, say so (and ``why``) and wait."""
     lock_path = folder.with_name(folder.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a+") as handle:
+    with _open_lock(lock_path) as handle:
         if not _try_lock(handle):
             say(f"waiting: {folder} is in use by {_holder(handle)}{why}")
             _lock(handle)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
+        _say_holder(handle)
         try:
             yield
         finally:
@@ -78,8 +122,7 @@ def exclusive_lock(folder: Path, say: Callable[[str], None], why: str = "") -> I
 def try_exclusive_lock(folder: Path) -> Iterator[bool]:
     """Hold ``<folder>.lock`` if nobody else does; yields whether it is held (never waits)."""
     lock_path = folder.with_name(folder.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a+") as handle:
+    with _open_lock(lock_path) as handle:
         if not _try_lock(handle):
             yield False
             return
@@ -89,15 +132,46 @@ def try_exclusive_lock(folder: Path) -> Iterator[bool]:
             _unlock(handle)
 
 
-# Machine-wide, whatever the workspace or cache: NumPy's whole suite peaked at 17.4 GB here
-# (../shared/MEASUREMENTS.md), so two at once would not fit in 24 GB.
-TEST_SUITE_LOCK = Path(tempfile.gettempdir()) / "mesonmatrix-locks" / "test-suite"
+# Machine-wide locks, whatever the workspace or cache, in a folder of this user's: a shared
+# temporary folder is one every local user can write in, so a folder of one name for all
+# users is one another user can make first, or fill with links.
+MACHINE_LOCKS = Path(tempfile.gettempdir()) / f"mesonmatrix-locks-{_user_id() if os.name == 'posix' else 'user'}"
+# NumPy's whole suite peaked at 17.4 GB here (../shared/MEASUREMENTS.md), so two at once
+# would not fit in 24 GB.
+TEST_SUITE_LOCK = MACHINE_LOCKS / "test-suite"
+
+
+def private_folder(folder: Path) -> Path:
+    """``folder``, made 0700 if missing; refused unless it is a real folder of this user's
+    that nobody else can write in."""
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    info = os.lstat(folder)
+    problem = None
+    if stat.S_ISLNK(info.st_mode):
+        problem = "it is a symbolic link"
+    elif not stat.S_ISDIR(info.st_mode):
+        problem = "it is not a folder"
+    elif _user_id() is not None and info.st_uid != _user_id():
+        problem = f"it belongs to uid {info.st_uid}, not to you (uid {_user_id()})"
+    elif sys.platform != "win32" and info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        problem = f"others can write in it (mode {stat.S_IMODE(info.st_mode):o}; `chmod 700 {folder}` fixes it)"
+    if problem:
+        raise LockRefused(f"not using the lock folder {folder}: {problem}; remove it, or set TMPDIR to a folder "
+                          "of your own")
+    return folder
+
+
+def machine_lock(name: str) -> Path:
+    """The path of a machine-wide lock (``exclusive_lock`` adds ``.lock``), in this user's folder."""
+    return private_folder(MACHINE_LOCKS) / name
 
 
 @contextlib.contextmanager
 def one_test_suite_at_a_time(say: Callable[[str], None], lock: Path = TEST_SUITE_LOCK) -> Iterator[None]:
     """Run an installed test suite only while no other cell on this machine runs one:
     what bounds a cell's memory is its own suite, never two suites together."""
+    private_folder(lock.parent)
     with exclusive_lock(lock, say, why=" (its tests are running: one test suite at a time on this machine, "
                                       "so that two large suites never share its memory)"):
         yield
@@ -109,8 +183,7 @@ def shared_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
     (builds with one build env), while ``exclusive_lock`` (reinstalling that env) waits
     for all of them, and they for it."""
     lock_path = folder.with_name(folder.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a+") as handle:
+    with _open_lock(lock_path) as handle:
         if not _try_lock(handle, shared=True):
             say(f"waiting: {folder} is being changed by {_holder(handle)}")
             _lock(handle, shared=True)
@@ -126,9 +199,9 @@ def held_locks(root: Path) -> list[tuple[Path, str]]:
     held = []
     for lock_path in sorted(root.rglob("*.lock")) if root.is_dir() else []:
         try:
-            handle = lock_path.open("a+")
-        except OSError:
-            continue
+            handle = _open_lock(lock_path, create=False)
+        except (OSError, LockRefused):
+            continue  # gone since, or not a lock file (a link is no lock, and is never followed)
         with handle:
             if _try_lock(handle, shared=False):
                 _unlock(handle)
