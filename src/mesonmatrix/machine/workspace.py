@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Cell, system_libraries_slug
+from .buildroot import stable_build_root
 from .cachedir import shared_cache_dir
 
 # In ``results/<target>/``: the source that first used the target's name here.
@@ -79,8 +80,13 @@ class Workspace:
         home = folder / f"{prefix}-{cell.blas}-{suffix}"
         siblings = sorted(p for p in folder.glob(f"{prefix}-*-{cell.platform}-*") if p.is_dir() and p != home) \
             if folder.is_dir() else []
+        # The env link is named without the cache's or the source's path (see buildroot): two
+        # checkouts of one target and Python take turns at it, under its lock.
+        root = stable_build_root()
+        env_link = root / f"{target_name}-py{cell.python}-{cell.platform}" if root is not None else \
+            self.shared_cache / "envs" / f"{prefix}-{cell.platform}.slot"
         return BuildSlot(path=folder / f"{prefix}-{cell.platform}.slot", home=home, siblings=tuple(siblings),
-                         env_link=self.shared_cache / "envs" / f"{prefix}-{cell.platform}.slot")
+                         env_link=env_link)
 
     def build_env(self, python: str, requirements: list[str]) -> Path:
         """A build env per (Python, requirement set), wherever the project is. Flavours that

@@ -25,7 +25,7 @@ from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, TESTS, Role
 from ..plan import CellPlan
 from ..providers.families import family_of_library
 from ..record import CompilerCache, CompilerUsed, WheelInfo, write_atomically
-from ..store.buildslot import build_in_slot, seed_key
+from ..store.buildslot import build_in_slot, pc_files_seen_at, seed_key
 from ..store.cuts import cut_role
 from ..store.fingerprints import build_fingerprint, configure_fingerprint
 from ..store.slotscripts import scripts_seen_at
@@ -204,7 +204,8 @@ class _Roles:
         else:
             if plan.build_slot is not None and not self._in_slot:
                 use = slot.enter_context(build_in_slot(plan.build_slot, self.seed_key, self.build_env.path,
-                                                       self.ctx.say, inputs=self.inputs))
+                                                       self.ctx.say, inputs=self.inputs,
+                                                       pkg_config_dir=plan.pkg_config_dir))
                 self.seeded, self.env_seen_at, self._in_slot = use.seeded_from, use.env, True
                 argv = self._argv(role)  # the env's own path, if the slot could not link it
             elif plan.build_slot is None:
@@ -215,11 +216,22 @@ class _Roles:
         self.built[role] = wheel
 
     def _argv(self, role: Role) -> list[str]:
+        pkg_config_path = _pkg_config_path_seen_at(self.env.get("PKG_CONFIG_PATH", ""), self.plan,
+                                                   self.env_seen_at, self.build_env.path)
         return build_command(self.plan.platform.venv_python(self.env_seen_at), self.plan.source_dir,
                              build_dir=self.meson_dir, out_dir=(self.wheel_store / role).with_name(role + ".partial"),
                              setup_args=self.plan.setup_args, install_tags=INSTALL_TAGS_BY_ROLE[role],
                              check_dependencies=self.plan.checks_build_dependencies,
-                             pkg_config_path=self.env.get("PKG_CONFIG_PATH", ""))
+                             pkg_config_path=pkg_config_path)
+
+
+def _pkg_config_path_seen_at(search_path: str, plan: CellPlan, seen_at: Path, own_path: Path) -> str:
+    """The flavour's .pc folder as a build at ``seen_at`` reads it: the copy whose paths go
+    through the env link (``buildslot.write_pc_files_seen_at``), when the env is seen there."""
+    if seen_at == own_path:
+        return search_path
+    own, seen = str(plan.pkg_config_dir), str(pc_files_seen_at(seen_at))
+    return os.pathsep.join(seen if entry == own else entry for entry in search_path.split(os.pathsep))
 
 
 def _seen_at(build_env: BuildEnv, path: Path, plan: CellPlan) -> BuildEnv:
@@ -231,8 +243,10 @@ def _seen_at(build_env: BuildEnv, path: Path, plan: CellPlan) -> BuildEnv:
     entries = [seen_bin if entry == own_bin else entry for entry in build_env.env.get("PATH", "").split(os.pathsep)]
     # Its scripts too (Cython's, which writes its Python's paths into the C it generates).
     scripts = scripts_seen_at(Path(own_bin), plan.platform.venv_python(path), path.with_name(f"{path.name}-bin"))
+    pkg_config_path = _pkg_config_path_seen_at(build_env.env.get("PKG_CONFIG_PATH", ""), plan, path, build_env.path)
     return replace(build_env, env_python=plan.platform.venv_python(path),
-                   env={**build_env.env, "PATH": os.pathsep.join([str(scripts), *entries])})
+                   env={**build_env.env, "PATH": os.pathsep.join([str(scripts), *entries]),
+                        "PKG_CONFIG_PATH": pkg_config_path})
 
 
 def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, argv: list[str], store: Path,

@@ -48,6 +48,7 @@ from pathlib import Path
 from ..machine.locking import exclusive_lock, try_exclusive_lock
 from ..machine.progress import Say
 from ..machine.workspace import BuildSlot
+from ..record import write_atomically
 from .fingerprints import fixed_at_first_setup
 from .trust import completed, distrust, reset_unless_trusted
 
@@ -97,7 +98,8 @@ class SlotUse:
 
 
 @contextlib.contextmanager
-def build_in_slot(slot: BuildSlot, key: str, build_env: Path, say: Say, *, inputs: str) -> Iterator[SlotUse]:
+def build_in_slot(slot: BuildSlot, key: str, build_env: Path, say: Say, *, inputs: str,
+                  pkg_config_dir: Path | None = None) -> Iterator[SlotUse]:
     """Hold the slot with this cell's build dir in it (its own if a completed build with
     ``inputs`` vouches for it, else a copy of a sibling with the same ``key``, or nothing
     yet) and its build env at the slot's env link; put the dir back home afterwards,
@@ -119,12 +121,42 @@ def build_in_slot(slot: BuildSlot, key: str, build_env: Path, say: Say, *, input
         (slot.path / OWNER_FILE).write_text(slot.home.name)
         try:
             # The link is in the shared cache, so another workspace's build may want it too.
-            with exclusive_lock(slot.env_link, say, why=" (another workspace builds this source and Python)"):
+            with exclusive_lock(slot.env_link, say, why=" (another workspace builds this target and Python)"):
                 linked = _point_link(slot.env_link, build_env, say)
+                if linked and pkg_config_dir is not None:
+                    write_pc_files_seen_at(pkg_config_dir, build_env, slot.env_link)
                 yield SlotUse(seeded_from=seeded, env=slot.env_link if linked else build_env)
         finally:
             (slot.path / OWNER_FILE).unlink(missing_ok=True)
             slot.path.rename(slot.home)
+
+
+def pc_files_seen_at(env_link: Path) -> Path:
+    """The folder of the .pc files a build at ``env_link`` reads (``write_pc_files_seen_at``)."""
+    return env_link.with_name(env_link.name + ".pkgconfig")
+
+
+def write_pc_files_seen_at(pkg_config_dir: Path, build_env: Path, env_link: Path) -> None:
+    """The flavour's .pc files as the build sees them: each path into the build env goes
+    through ``env_link`` instead (a provider writes them from the env's own path), so the
+    -I, -L and -Wl,-rpath the build gets, and the ``libdir`` NumPy records, hold the
+    link's path on every builder. A file already so is left as it is."""
+    folder = pc_files_seen_at(env_link)
+    folder.mkdir(exist_ok=True)
+    wanted = {}
+    for pc in sorted(pkg_config_dir.glob("*.pc")):
+        text = pc.read_text(encoding="utf-8")
+        for real in dict.fromkeys([str(build_env.resolve()), str(build_env)]):
+            text = text.replace(real, str(env_link))
+        wanted[pc.name] = text
+    for old in folder.glob("*.pc"):
+        if old.name not in wanted:
+            old.unlink()
+    for name, text in wanted.items():
+        with contextlib.suppress(OSError):
+            if (folder / name).read_text(encoding="utf-8") == text:
+                continue
+        write_atomically(folder / name, text)
 
 
 def _point_link(link: Path, target: Path, say: Say) -> bool:
