@@ -21,6 +21,7 @@ from packaging.requirements import Requirement
 from ..binaries import Binary
 from ..errors import CellError
 from ..machine.commands import CommandRunner
+from .staging import normalise_modes
 
 MAINTAINER = "mesonmatrix <mesonmatrix@users.noreply.github.com>"
 _LDCONFIG_LINE = re.compile(r"^\s*(\S+) \(([^)]*)\) => (\S+)$")
@@ -184,6 +185,7 @@ def build_deb(root: Path, control: str, out: Path, runner: CommandRunner, *, epo
     debian = root / "DEBIAN"
     debian.mkdir(exist_ok=True)
     (debian / "control").write_text(control)
+    normalise_modes(root)  # what was written after staging (DEBIAN, doc, overrides) too
     os.utime(debian / "control", (epoch, epoch))
     os.utime(debian, (epoch, epoch))
     out.parent.mkdir(parents=True, exist_ok=True)

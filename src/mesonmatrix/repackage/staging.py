@@ -66,16 +66,22 @@ def stage_wheel(wheel: Path, root: Path, layout: Layout, *, epoch: int) -> list[
             layout.scheme(source.distribution), interpreter="/usr/bin/python3", script_kind="posix",
             bytecode_optimization_levels=(), destdir=str(root))
         install(source, destination, additional_metadata={"INSTALLER": b"mesonmatrix\n"})
+    files, folders = normalise_modes(root)
+    for path in [*files, *folders, root]:
+        os.utime(path, (epoch, epoch), follow_symlinks=False)
+    return files
+
+
+def normalise_modes(root: Path) -> tuple[list[Path], list[Path]]:
+    """Modes as a distribution ships them, whatever the umask: 0755 folders and executables,
+    0644 other files (the package's bytes, and rpmlint's and lintian's verdicts, must not
+    depend on who built it: under umask 077 dpkg-deb refused the 0700 DEBIAN folder). The
+    files and folders below ``root``, folders deepest first."""
     files = sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink())
-    folders = sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True)
-    # Modes as a distribution ships them, whatever the umask: 0755 folders and executables,
-    # 0644 other files (the package's bytes, and rpmlint's and lintian's verdicts, must not
-    # depend on who built it).
+    folders = sorted((p for p in root.rglob("*") if p.is_dir() and not p.is_symlink()), reverse=True)
     for path in files:
         if not path.is_symlink():
             path.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
     for path in [*folders, root]:
         path.chmod(0o755)
-    for path in [*files, *folders, root]:
-        os.utime(path, (epoch, epoch), follow_symlinks=False)
-    return files
+    return files, folders
