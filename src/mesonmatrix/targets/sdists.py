@@ -23,6 +23,7 @@ from ..machine.commands import CommandRunner
 from ..machine.locking import exclusive_lock
 from ..wheels.files import sha256_file
 from .sources import SDIST_EPOCH_FILE
+from .unpack import extract, max_unpacked
 
 _METADATA_ONLY_BACKEND = '''\
 """Stand-in build backend used only to download an sdist: metadata from PKG-INFO."""
@@ -92,8 +93,8 @@ def fetch_sdist(name: str, version: str, sha256: str, cache_dir: Path, runner: C
 
 
 # Archive errors an sdist can raise while read or unpacked: tarfile's own (its "data"
-# filter refuses ../ members, absolute or escaping links, device files), gzip's (OSError,
-# EOFError for a truncated stream) and zlib's.
+# filter refuses ../ members, absolute or escaping links, device files; unpack.py's checks
+# what that filter misses), gzip's (OSError, EOFError for a truncated stream) and zlib's.
 _ARCHIVE_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error)
 
 
@@ -102,7 +103,8 @@ def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
 
     Cells that unpack the same sdist at once take turns (a lock beside the folder), so
     neither sees the other's half-written tree; a tarball that is not a safe, readable
-    sdist is refused with a one-line message and leaves nothing behind.
+    sdist, or unpacks past ``MESONMATRIX_MAX_UNPACKED``, is refused with a one-line message
+    and leaves nothing behind.
     """
     dest = cache_dir / "sources" / sha256_file(sdist)[:16]
     with exclusive_lock(dest, lambda text: print(text, flush=True)):
@@ -117,7 +119,11 @@ def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
             except _ARCHIVE_ERRORS as exc:
                 raise TargetError(f"{sdist.name} cannot be read as an sdist: {exc}") from None
             epoch_file.write_text(f"{int(newest)}\n")
-    roots = [p for p in dest.iterdir() if p.is_dir()]
+    return _single_root(sdist, dest)
+
+
+def _single_root(sdist: Path, folder: Path) -> Path:
+    roots = [p for p in folder.iterdir() if p.is_dir() and not p.is_symlink()]
     if len(roots) != 1:
         raise TargetError(f"{sdist} does not unpack to a single top-level directory")
     return roots[0]
@@ -128,12 +134,14 @@ def _unpack_into(sdist: Path, dest: Path) -> None:
     if not hasattr(tarfile, "data_filter"):
         raise TargetError(f"Python {sys.version.split()[0]}'s tarfile has no extraction filters, so {sdist.name} "
                           "cannot be unpacked safely: use Python 3.10.12+, 3.11.4+ or 3.12+")
+    limit = max_unpacked()
     tmp = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
         with tarfile.open(sdist) as archive:
-            archive.extractall(tmp, filter="data")
+            extract(archive, tmp, max_bytes=limit, label=sdist.name)
+        _single_root(sdist, tmp)  # checked before it is moved into place: a refused tree is never kept
         shutil.rmtree(dest, ignore_errors=True)
         tmp.rename(dest)
         (dest / ".unpacked").write_text(str(sdist))
