@@ -10,7 +10,9 @@ macOS and Windows cells: the repair tools are listed with the platform each runs
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from ..providers import BlasProvider, provider_for
 from ..repairers import REPAIRERS, Repairer
 from ..targets.requirements import requirement_name
 from ..targets.target import Target
+from .pins import pins_problem
 
 LOCK_DIR = "locks"
 BUILD_TOOLS = ("build",)
@@ -67,8 +70,10 @@ def test_lock_for(project_root: Path, target: Target, python: str) -> tuple[Path
 
 def lock_problem(lock: Path, inputs: Sequence[str]) -> str | None:
     """Why ``lock`` cannot serve ``inputs``: it is missing, or it was compiled from other
-    inputs (the ``.in`` kept beside it differs), so installing it would silently leave out
-    or pin something the target no longer asks for."""
+    inputs (the ``.in`` kept beside it differs, or the lock itself does not pin what the
+    target asks for: an interrupted ``nox -s lock`` leaves a new ``.in`` beside the old
+    lock), so installing it would silently leave out or pin something the target no
+    longer asks for."""
     if not lock.is_file():
         return f"there is no lock file {lock.name}"
     recorded = lock.with_suffix(".in")
@@ -77,7 +82,8 @@ def lock_problem(lock: Path, inputs: Sequence[str]) -> str | None:
     had = {line.strip() for line in recorded.read_text().splitlines() if line.strip()}
     wanted = set(inputs)
     if had == wanted:
-        return None
+        problem = pins_problem(lock, inputs)
+        return f"{lock.name} is stale: {problem} (was `nox -s lock` stopped?)" if problem else None
     differences = (("now also asks for", wanted - had), ("no longer asks for", had - wanted))
     changes = [f"{label} {', '.join(sorted(items))}" for label, items in differences if items]
     return f"{lock.name} is stale: the target {'; '.join(changes)}"
@@ -113,15 +119,27 @@ def write_lock(
     """Write ``<out>.in`` (the inputs, kept beside the lock) and compile it into ``out``.
 
     Paths are given relative to the project root so the lock's "via -r …" notes are the
-    same on every machine.
+    same on every machine. Each file is replaced whole, never left half-written: uv
+    compiles into a copy of the old lock (whose pins it keeps where it can) that replaces
+    it once complete. Stopped between the two, the new ``.in`` sits beside the old lock,
+    which ``lock_problem`` finds stale by what the lock itself pins.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     inputs = out.with_suffix(".in")
-    inputs.write_text("\n".join(requirements) + "\n")
-    runner.run(
-        compile_command(uv, inputs.relative_to(project_root), out.relative_to(project_root), python),
-        label=f"lock {out.name}",
-        cwd=project_root,
-        extra_env={"UV_PYTHON_DOWNLOADS": "never"},
-    )
+    partial_inputs = inputs.with_name(f".{inputs.name}.{os.getpid()}")
+    partial_inputs.write_text("\n".join(requirements) + "\n")
+    partial_inputs.replace(inputs)
+    partial = out.with_name(f".{out.stem}.{os.getpid()}.txt")  # uv reads the format from the suffix
+    try:
+        if out.is_file():
+            shutil.copyfile(out, partial)
+        runner.run(
+            compile_command(uv, inputs.relative_to(project_root), partial.relative_to(project_root), python),
+            label=f"lock {out.name}",
+            cwd=project_root,
+            extra_env={"UV_PYTHON_DOWNLOADS": "never"},
+        )
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
     return out
