@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,10 @@ def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callabl
         # A plain kill (SIGTERM, as CI runners send on cancel) or a closed terminal (SIGHUP)
         # unwinds like Ctrl-C: child commands are ended and the record says "interrupted".
         unwind_on_signals()
+        # A file's mode is part of a wheel's and a package's bytes, and meson-python and the
+        # linker take it from the umask: under 077 the extension went in as -rwx------. A
+        # cell's files are made as a distribution makes them, whoever builds.
+        os.umask(0o022)
         record, path = run_cell(cell, matrices, options)
         session.log(f"result record: {path}")
         if record.status == "skipped":
