@@ -55,6 +55,8 @@ def test_two_sources_with_one_name_never_share_a_results_folder(tmp_path):
 
     workspace = Workspace(tmp_path / "ws")
     tree, unpacked = tmp_path / "blasdemo", tmp_path / "sdists" / "blasdemo-1.0"
+    tree.mkdir()
+    unpacked.mkdir(parents=True)
     assert workspace.target_folder("blasdemo", tree) == "blasdemo"
     other = workspace.target_folder("blasdemo", unpacked)
     assert other.startswith("blasdemo-") and other != "blasdemo"
@@ -74,3 +76,72 @@ def test_a_full_disk_is_one_line_naming_the_folder(tmp_path, monkeypatch):
     assert record.status == "failed" and record.error.startswith("no space left on device: ")
     assert f"(writing {tmp_path / 'ws' / 'repaired' / 'x.whl'})" in record.error and "\n" not in record.error
     assert json.loads(path.read_text())["error"] == record.error
+
+
+def test_a_checkout_moved_with_its_workspace_keeps_its_results_folder(tmp_path):
+    """After a move, a rerun wrote to results/demo-<hash>/ because .source named the old
+    path, and the report showed the cell twice."""
+    from mesonmatrix.machine.workspace import Workspace
+
+    (tmp_path / "old" / "demo").mkdir(parents=True)
+    assert Workspace(tmp_path / "old" / ".matrix").target_folder("demo", tmp_path / "old" / "demo") == "demo"
+    (tmp_path / "old").rename(tmp_path / "new")
+    assert Workspace(tmp_path / "new" / ".matrix").target_folder("demo", tmp_path / "new" / "demo") == "demo"
+
+
+def test_a_moved_checkout_takes_over_the_name_its_old_place_claimed(tmp_path):
+    """The workspace elsewhere (MESONMATRIX_HOME): the old checkout is gone, so its claim is."""
+    from mesonmatrix.machine.workspace import Workspace
+
+    workspace = Workspace(tmp_path / "home")
+    (tmp_path / "clone" / "demo").mkdir(parents=True)
+    assert workspace.target_folder("demo", tmp_path / "clone" / "demo") == "demo"
+    (tmp_path / "clone").rename(tmp_path / "moved")
+    assert workspace.target_folder("demo", tmp_path / "moved" / "demo") == "demo"
+    (tmp_path / "clone" / "demo").mkdir(parents=True)  # a second checkout while the first still exists
+    assert workspace.target_folder("demo", tmp_path / "clone" / "demo").startswith("demo-")
+
+
+def test_an_empty_or_old_style_claim_is_no_obstacle(tmp_path):
+    from mesonmatrix.machine.workspace import Workspace
+
+    workspace, source = Workspace(tmp_path / "ws"), tmp_path / "demo"
+    source.mkdir()
+    claim = tmp_path / "ws" / "results" / "demo" / ".source"
+    claim.parent.mkdir(parents=True)
+    claim.write_text("")  # what a full disk left before the first record
+    assert workspace.target_folder("demo", source) == "demo"
+    claim.write_text(str(source))  # a claim written before December 2026: the bare path
+    assert workspace.target_folder("demo", source) == "demo"
+    assert json.loads(claim.read_text())["source"] == str(source)
+
+
+FULL_DISK = """
+import resource, signal, sys
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from mesonmatrix.machine.workspace import Workspace
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (24, 24))  # writes past 24 bytes fail, as on a full disk
+try:
+    Workspace(Path(sys.argv[2])).target_folder("demo", Path(sys.argv[3]))
+except OSError as exc:
+    print(exc.errno)
+"""
+
+
+def test_a_claim_cut_short_by_a_full_disk_leaves_no_claim(tmp_path):
+    """The claim's write fails past 24 bytes (RLIMIT_FSIZE, a full disk's effect without
+    filling one): no torn claim may send this checkout to a hashed folder for good."""
+    import subprocess
+    import sys
+
+    from mesonmatrix.machine.workspace import Workspace
+
+    source = tmp_path / "a-source-whose-path-is-longer-than-the-limit" / "demo"
+    source.mkdir(parents=True)
+    out = subprocess.run([sys.executable, "-c", FULL_DISK, str(ROOT / "src"), str(tmp_path / "ws"), str(source)],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "27"  # EFBIG: the write failed
+    assert Workspace(tmp_path / "ws").target_folder("demo", source) == "demo"
+

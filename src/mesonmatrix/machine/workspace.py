@@ -10,7 +10,9 @@ nowhere else (ccache keeps its own cache where ccache is configured to).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ from pathlib import Path
 from ..model import Cell, system_libraries_slug
 from .buildroot import stable_build_root
 from .cachedir import shared_cache_dir
+from .locking import exclusive_lock
 
 # In ``results/<target>/``: the source that first used the target's name here.
 SOURCE_CLAIM = ".source"
@@ -118,19 +121,24 @@ class Workspace:
         """The folder name of a target's results and test venvs: its name, unless another
         source already uses that name here (an sdist and a source tree both called
         ``blasdemo``), when the source's digest is added; two targets never share one.
-        The first source to use a name claims it in ``results/<name>/.source``."""
+
+        The first source to use a name claims it in ``results/<name>/.source``, written
+        whole or not at all. A claim that is empty or unreadable (a full disk once left an
+        empty one, which sent a checkout's results to a hashed folder for good), or whose
+        source no longer exists (a moved checkout), is taken over; so is one naming this
+        source by its place relative to the workspace (a checkout moved with its
+        ``.matrix/``). Only a source that still exists elsewhere keeps the name from it.
+        """
         folder = self.root / "results" / target_name
         claim = folder / SOURCE_CLAIM
-        source = str(source_dir.resolve())
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with claim.open("x", encoding="utf-8") as handle:
-                handle.write(source)
-        except FileExistsError:
-            pass
-        if claim.read_text(encoding="utf-8") == source:
-            return target_name
-        return f"{target_name}-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
+        source = source_dir.resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        root = self.root.resolve()  # a relative path in a claim is followed as the kernel follows it
+        with exclusive_lock(claim, lambda _: None):  # two first cells of one target at once
+            if claimed_source(claim, root) in (None, source):
+                _write_claim(claim, source, root)
+                return target_name
+        return f"{target_name}-{hashlib.sha256(str(source).encode()).hexdigest()[:8]}"
 
     def results_dir(self, target_folder: str, cell: Cell) -> Path:
         return self.root / "results" / target_folder / cell.session_name
@@ -138,3 +146,44 @@ class Workspace:
     def test_venv(self, target_folder: str, cell: Cell) -> Path:
         return self.root / "venvs" / target_folder / cell.session_name
 
+
+def claimed_source(claim: Path, root: Path) -> Path | None:
+    """The existing source a name's claim holds, or None when it holds none. A claim says
+    where the source was and where it is from the workspace; the second wins while it
+    exists (the workspace moved along with the source), then the first. Before December
+    2026 a claim was the bare absolute path."""
+    try:
+        text = claim.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        data = json.loads(text) if text.startswith("{") else {"source": text}
+    except ValueError:
+        return None  # torn: no claim
+    if not isinstance(data, dict):
+        return None
+    relative, absolute = data.get("from_workspace"), data.get("source")
+    places = [root / relative if isinstance(relative, str) and relative else None,
+              Path(absolute) if isinstance(absolute, str) and os.path.isabs(absolute) else None]
+    for place in places:
+        if place is not None and place.is_dir():
+            return place.resolve()
+    return None
+
+
+def _write_claim(claim: Path, source: Path, root: Path) -> None:
+    """Write the claim to a name whole (a new file renamed over the old), unless it holds this already."""
+    try:
+        relative: str | None = os.path.relpath(source, root)
+    except ValueError:  # another drive (Windows)
+        relative = None
+    text = json.dumps({"source": str(source), "from_workspace": relative}, indent=1) + "\n"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if claim.read_text(encoding="utf-8") == text:
+            return
+    partial = claim.with_name(f"{claim.name}.{os.getpid()}")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(claim)
+    finally:
+        partial.unlink(missing_ok=True)
