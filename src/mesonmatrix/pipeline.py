@@ -171,9 +171,7 @@ def run_cell(
     Ctrl-C and SIGTERM, and for anything unexpected a one-line message whose traceback
     goes to the cell log.
     """
-    workspace = Workspace.default(options.project_root)
-    if options.workspace_root is not None:
-        workspace = Workspace(options.workspace_root, workspace.cache)
+    workspace = Workspace.default(options.project_root, home=options.workspace_root)
     peakmemory.reset_own_peak()  # the record's memory figures are this cell's, not an earlier one's
     run = _Run(cell=cell, options=options, workspace=workspace, progress=Progress(stream),
                started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), start=time.monotonic())

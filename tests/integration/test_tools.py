@@ -54,20 +54,31 @@ def test_report_shows_every_recorded_cell(home):
     assert "| `build-3.12-openblas` | demo | ✅ passed |" in (home / "report" / "summary.md").read_text()
 
 
-def test_clean_removes_the_workspace_and_says_how_much(home, tmp_path):
+def test_clean_removes_what_the_tool_made_and_says_how_much(home, tmp_path):
+    """``home`` existed before the tool used it (pytest made it): what the tool made in it
+    goes, the folder and what the tool did not make stay. The shared cache here is one the
+    tool makes itself (a cell's session makes it), so it goes whole."""
     env_cache = tmp_path / "cache"
-    (env_cache / "envs").mkdir(parents=True)
-    (env_cache / "envs" / "x").write_bytes(b"0" * 2_000_000)
+    (home / "photos").mkdir()
+    (home / "photos" / "beach.jpg").write_bytes(b"jpeg")
     ccache_store = tmp_path / "ccache"
     (ccache_store / "0").mkdir(parents=True)
     (ccache_store / "0" / "obj").write_bytes(b"0" * 3_000_000)
     env = dict(os.environ, MESONMATRIX_HOME=str(home), MESONMATRIX_CACHE=str(env_cache), CCACHE_DIR=str(ccache_store))
+    made = subprocess.run([sys.executable, "-c", "import sys, pathlib; sys.path.insert(0, sys.argv[1]);"
+                           "from mesonmatrix.machine.workspace import Workspace;"
+                           "Workspace.default(pathlib.Path(sys.argv[2]))", str(ROOT / "src"), str(ROOT)], env=env)
+    assert made.returncode == 0
+    (env_cache / "envs" / "py3.12-0123456789ab").mkdir()
+    (env_cache / "envs" / "py3.12-0123456789ab" / "x").write_bytes(b"0" * 2_000_000)
     out = subprocess.run(
         [sys.executable, "-m", "nox", "-s", "clean"], cwd=ROOT, env=env, capture_output=True, text=True
     )
-    assert out.returncode == 0
+    assert out.returncode == 0, out.stdout + out.stderr
     # Other checkouts use the shared cache: it goes only when asked for.
-    assert not home.exists() and (env_cache / "envs" / "x").exists()
+    assert sorted(p.name for p in home.iterdir()) == ["photos"] and (home / "photos" / "beach.jpg").exists()
+    assert (env_cache / "envs" / "py3.12-0123456789ab" / "x").exists()
+    assert f"left in {home}: photos/ (not the tool's)" in out.stdout + out.stderr
     assert "kept the shared cache" in out.stdout + out.stderr
     out = subprocess.run([sys.executable, "-m", "nox", "-s", "clean", "--", "--shared-cache"], cwd=ROOT, env=env,
                          capture_output=True, text=True)

@@ -22,7 +22,7 @@ import sysconfig
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .cachedir import shared_cache_dir
+from .cachedir import claim_shared_cache, shared_cache_dir
 
 
 def bytecode_prefix(cache: Path) -> Path:
@@ -34,6 +34,8 @@ def keep_bytecode(cache: Path | None = None) -> None:
     cache's prefix when the environment asked for none at all."""
     if sys.dont_write_bytecode and not sys.pycache_prefix:
         cache = cache or shared_cache_dir()
+        with contextlib.suppress(OSError):  # an unwritable cache stops no run (nor does its prefix)
+            claim_shared_cache(cache)  # made here first, it is marked the tool's (see ownership)
         sys.pycache_prefix = str(bytecode_prefix(cache))
         sys.dont_write_bytecode = False
         # This process's own later imports, and auditwheel's (it runs on this interpreter).

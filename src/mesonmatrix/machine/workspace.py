@@ -5,7 +5,8 @@ belongs to this checkout: build dirs, stored and repaired wheels, test venvs, re
 reports. The shared cache, ``$MESONMATRIX_CACHE`` (default ``~/.cache/mesonmatrix``), holds
 what every checkout on the machine shares because it is addressed by content: build envs
 and their links, sdists and their unpacked sources, the interpreter cache. The tool writes
-nowhere else (ccache keeps its own cache where ccache is configured to).
+nowhere else (ccache keeps its own cache where ccache is configured to). Each folder it
+makes there is marked its own (``ownership``): ``nox -s clean`` removes those alone.
 """
 
 from __future__ import annotations
@@ -19,11 +20,30 @@ from pathlib import Path
 
 from ..model import Cell, system_libraries_slug
 from .buildroot import stable_build_root
-from .cachedir import shared_cache_dir
+from .cachedir import CACHE_KEPT, claim_shared_cache, shared_cache_dir
 from .locking import exclusive_lock
+from .ownership import Kept, claim, named
 
 # In ``results/<target>/``: the source that first used the target's name here.
 SOURCE_CLAIM = ".source"
+
+# The names the tool gives what it keeps in the workspace, to recognise a folder made
+# before markers: build keys (``Workspace.build_key``), target folders, session names.
+_KEY = r"[A-Za-z0-9][\w.+-]*-[0-9a-f]{8}-py3\.[0-9]+t?-[\w.+-]+"
+_TARGET = r"\w[\w.+-]*(\.lock)?"
+_SESSION = r"(build|toolchain-min|loosened)-3\.[0-9]+t?(-[\w.+-]+)?(\.lock)?"
+_WHEEL = r"[\w.]+-[\w.!+]+(-[0-9][\w.]*)?-[\w.]+-[\w.]+-[\w.]+"  # results/verify/<wheel>/
+WORKSPACE_KEPT = (
+    *(Kept(name, named(_KEY), made=name) for name in ("build", "wheels", "repaired", "loosened-sources")),
+    Kept("results", named(_TARGET, rf"{_SESSION}|\.source(\.lock)?|{_WHEEL}"), made="results"),
+    Kept("venvs", named(_TARGET, _SESSION), made="venvs"),
+    Kept("compare", named(_TARGET, rf"{_SESSION}\.json"), made="compare"),
+    Kept("rebuild", named(_SESSION), made="rebuild"),
+    Kept("report", named(r"index\.html|summary\.(md|json)|logs"), made="report"),
+    Kept("logs", named(r"[\w.+-]+\.log"), made="logs"),
+    # A workspace without a shared cache of its own keeps one inside (tests do).
+    Kept("cache", named("|".join(k.name for k in CACHE_KEPT))),
+)
 
 
 @dataclass(frozen=True)
@@ -50,9 +70,23 @@ class Workspace:
     cache: Path | None = None
 
     @classmethod
-    def default(cls, project_root: Path) -> Workspace:
+    def locate(cls, project_root: Path) -> Workspace:
+        """Where the workspace and the shared cache are, without making either."""
         home = os.environ.get("MESONMATRIX_HOME")
         return cls(Path(home).resolve() if home else project_root / ".matrix", shared_cache_dir())
+
+    @classmethod
+    def default(cls, project_root: Path, home: Path | None = None) -> Workspace:
+        """The workspace (``home`` when given) and the shared cache a session works in, each
+        made with the folders the tool keeps in it as far as they are missing, and each
+        folder it makes marked its own: what ``nox -s clean`` may remove."""
+        workspace = cls.locate(project_root)
+        if home is not None:
+            workspace = cls(home, workspace.cache)
+        claim(workspace.root, WORKSPACE_KEPT)
+        with contextlib.suppress(OSError):  # sessions that never use the cache run without it
+            claim_shared_cache(workspace.shared_cache)
+        return workspace
 
     def build_key(self, cell: Cell, target_name: str, source_dir: Path) -> str:
         """One compile per (target source, python, blas, platform, system libraries).

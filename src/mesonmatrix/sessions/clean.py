@@ -1,40 +1,45 @@
-"""``nox -s clean``: remove what the tool wrote, saying how much space it held."""
+"""``nox -s clean``: remove what the tool made, and nothing else, saying how much space it held."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 from pathlib import Path
 
 import nox
 
+from ..machine.cachedir import CACHE_KEPT
 from ..machine.ccache import ccache_dir
 from ..machine.locking import held_locks
-from ..machine.workspace import Workspace
+from ..machine.ownership import Cleanup, folder_size, plan_cleanup
+from ..machine.workspace import WORKSPACE_KEPT, Workspace
+
+# How many of the entries left in a folder are named.
+_NAMED = 8
 
 
 def clean_session(session: nox.Session, project_root: Path) -> None:
-    """Remove the workspace (and, with ``--shared-cache``, the cache every checkout on this
-    machine shares); refuse while a cell or a build uses either, naming who."""
+    """Remove what the tool made in the workspace (and, with ``--shared-cache``, in the cache
+    every checkout on this machine shares), and nothing else: not the folder
+    ``MESONMATRIX_HOME`` or ``MESONMATRIX_CACHE`` names unless the tool made it, nor anything
+    in it the tool did not make. Refuse while a cell, a build or a verify uses either, naming who."""
     parser = argparse.ArgumentParser(prog="nox -s clean --", description="Remove what the tool wrote.")
     parser.add_argument("--shared-cache", action="store_true",
                         help="also remove the shared cache (build envs, sdists) that every checkout on this "
                              "machine uses")
     args = parser.parse_args(session.posargs)
-    workspace = Workspace.default(project_root)
-    folders = [(workspace.root, "build dirs, wheels, results")]
+    workspace = Workspace.locate(project_root)  # never made by clean
+    plans = [(plan_cleanup(workspace.root, WORKSPACE_KEPT), "build dirs, wheels, results")]
     if args.shared_cache:
-        folders.append((workspace.shared_cache, "shared build envs and sdists"))
-    busy = [(lock, holder) for folder, _ in folders for lock, holder in held_locks(folder)]
+        plans.append((plan_cleanup(workspace.shared_cache, CACHE_KEPT), "shared build envs and sdists"))
+    busy = [(lock, holder) for plan, _ in plans for path in plan.remove for lock, holder in held_locks(path)]
     if busy:
         lock, holder = busy[0]
-        session.error(f"not cleaning: {lock.with_suffix('')} is in use by {holder} (a cell or build is running); "
-                      f"{len(busy)} lock(s) held in all. Run clean when it has finished")
-    for folder, what in folders:
-        size = folder_size(folder)
-        shutil.rmtree(folder, ignore_errors=True)
-        session.log(f"removed {folder} ({what}): {size / 1e6:.1f} MB")
+        session.error(f"not cleaning: {lock.with_suffix('')} is in use by {holder} (a cell, a build or a verify "
+                      f"is running); {len(busy)} lock(s) held in all. Run clean when it has finished")
+    for plan, what in plans:
+        for line in remove(plan, what):
+            session.log(line)
     if not args.shared_cache:
         session.log(f"kept the shared cache {workspace.shared_cache} (other checkouts use it; "
                     "`nox -s clean -- --shared-cache` removes it too)")
@@ -44,12 +49,26 @@ def clean_session(session: nox.Session, project_root: Path) -> None:
         session.log(f"left alone: ccache's store {cache}: {folder_size(cache) / 1e6:.1f} MB (`ccache -C` empties it)")
 
 
-def folder_size(folder: Path) -> int:
-    total = 0
-    for root, _dirs, files in os.walk(folder):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(root, name)).st_size
-            except OSError:
-                pass
-    return total
+def remove(plan: Cleanup, what: str) -> list[str]:
+    """Remove what ``plan`` says is the tool's; return what to tell the user."""
+    root = plan.root
+    size = sum(folder_size(path) for path in plan.remove)
+    names = ", ".join(p.name + ("/" if p.is_dir() and not p.is_symlink() else "") for p in plan.remove)
+    for path in plan.remove:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    if plan.remove_root:
+        shutil.rmtree(root, ignore_errors=True)
+        return [f"removed {root} ({what}): {size / 1e6:.1f} MB"]
+    said = []
+    if plan.remove:
+        said.append(f"removed from {root} ({what}): {names}: {size / 1e6:.1f} MB")
+    if plan.left:
+        more = f", and {len(plan.left) - _NAMED} more" if len(plan.left) > _NAMED else ""
+        said.append(f"left in {root}: {', '.join(plan.left[:_NAMED])}{more}")
+    if root.is_dir() and not plan.root_owned:
+        said.append(f"kept {root} itself: the tool did not make it (or made it before it marked what it makes)"
+                    + ("" if plan.remove else "; nothing in it is the tool's"))
+    return said or [f"nothing to remove: there is no {root}"]

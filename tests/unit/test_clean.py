@@ -1,0 +1,153 @@
+"""``nox -s clean`` removes what the tool made and nothing else: not the folder
+MESONMATRIX_HOME or MESONMATRIX_CACHE points at, nor anything in it the tool did not make."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mesonmatrix.machine.workspace import Workspace
+from mesonmatrix.sessions.clean import clean_session
+
+KEY = "demo-4e85d7c7-py3.12-openblas-linux-x86_64-none"
+
+
+class Session:
+    """What clean_session asks of nox's Session: its arguments, and somewhere to say things."""
+
+    def __init__(self, *posargs: str) -> None:
+        self.posargs = list(posargs)
+        self.said: list[str] = []
+
+    def log(self, text: str) -> None:
+        self.said.append(text)
+
+    def error(self, text: str) -> None:
+        raise SystemExit(text)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.said)
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MESONMATRIX_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("MESONMATRIX_HOME", raising=False)
+    monkeypatch.setenv("CCACHE_DIR", str(tmp_path / "no-ccache"))
+    return monkeypatch
+
+
+def run_cells_in(root, source):
+    """What a cell leaves in the workspace, made the way sessions make the workspace."""
+    workspace = Workspace.default(source)
+    folder = workspace.target_folder("demo", source)
+    (workspace.build_dir(KEY) / "meson-info").mkdir(parents=True)
+    (workspace.wheel_store(KEY) / "full").mkdir(parents=True)
+    (workspace.wheel_store(KEY) / "full" / "demo-1.0-cp312-cp312-linux_x86_64.whl").write_bytes(b"w" * 1000)
+    record = workspace.root / "results" / folder / "build-3.12-openblas" / "result.json"
+    record.parent.mkdir(parents=True)
+    record.write_text("{}")
+    (workspace.shared_cache / "envs" / "py3.12-0123456789ab" / "bin").mkdir(parents=True)
+    return workspace
+
+
+def personal(folder):
+    (folder / "photos").mkdir(parents=True)
+    (folder / "photos" / "beach.jpg").write_bytes(b"jpeg")
+    (folder / "projects" / "thesis").mkdir(parents=True)
+    (folder / "projects" / "thesis" / "main.tex").write_text("four years of work\n")
+    (folder / "notes.txt").write_text("mine\n")
+
+
+def test_a_home_that_holds_other_folders_keeps_them(tmp_path, env):
+    """MESONMATRIX_HOME at a folder that also held photos/ and projects/: clean removed it whole."""
+    data = tmp_path / "data"
+    personal(data)
+    env.setenv("MESONMATRIX_HOME", str(data))
+    run_cells_in(data, tmp_path / "demo")
+    session = Session()
+    clean_session(session, tmp_path)
+    assert (data / "photos" / "beach.jpg").read_bytes() == b"jpeg"
+    assert (data / "projects" / "thesis" / "main.tex").read_text() == "four years of work\n"
+    assert sorted(p.name for p in data.iterdir()) == ["notes.txt", "photos", "projects"]
+    assert f"removed from {data} (build dirs, wheels, results): build/, compare/, " in session.text
+    assert f"left in {data}: notes.txt (not the tool's), photos/ (not the tool's), projects/ (not the tool's)" \
+        in session.text
+    assert f"kept {data} itself: the tool did not make it" in session.text
+
+
+def test_a_home_pointed_at_a_clone_leaves_the_clone_whole(tmp_path, env):
+    """MESONMATRIX_HOME=. in a clone deleted the clone, .git included."""
+    clone = tmp_path / "clone"
+    (clone / ".git" / "objects").mkdir(parents=True)
+    (clone / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (clone / "src" / "pkg").mkdir(parents=True)
+    (clone / "build" / "lib" / "pkg").mkdir(parents=True)  # setuptools' build folder, not the tool's
+    (clone / "logs").mkdir()
+    (clone / "logs" / "2026-11.txt").write_text("a log of the user's\n")
+    before = sorted(str(p.relative_to(clone)) for p in clone.rglob("*"))
+    env.setenv("MESONMATRIX_HOME", str(clone))
+    session = Session()
+    clean_session(session, clone)
+    assert sorted(str(p.relative_to(clone)) for p in clone.rglob("*")) == before
+    assert f"kept {clone} itself: the tool did not make it" in session.text
+    assert "nothing in it is the tool's" in session.text
+    assert "build/ (holds what the tool does not make)" in session.text
+
+
+def test_the_shared_cache_keeps_what_the_tool_did_not_make(tmp_path, env):
+    """--shared-cache did the same with MESONMATRIX_CACHE."""
+    cache = tmp_path / "cache"
+    (cache / "pip" / "http").mkdir(parents=True)
+    (cache / "notes.txt").write_text("mine\n")
+    run_cells_in(tmp_path / ".matrix", tmp_path / "demo")
+    (cache / "pythons.json").write_text(json.dumps({"3.12": "/usr/bin/python3.12"}))
+    clean_session(session := Session("--shared-cache"), tmp_path)
+    assert sorted(p.name for p in cache.iterdir()) == ["notes.txt", "pip"]
+    assert (cache / "notes.txt").read_text() == "mine\n"
+    assert f"removed from {cache} (shared build envs and sdists): envs/, logs/, pkgconfig/" in session.text
+    assert "pythons.json" in session.text
+    assert not (tmp_path / ".matrix").exists()  # made by the tool: removed whole
+
+
+def test_a_folder_the_tool_made_is_removed_whole(tmp_path, env):
+    home = tmp_path / "made-by-the-tool"
+    env.setenv("MESONMATRIX_HOME", str(home))
+    run_cells_in(home, tmp_path / "demo")
+    clean_session(session := Session(), tmp_path)
+    assert not home.exists()
+    assert session.said[0].startswith(f"removed {home} (build dirs, wheels, results): ")
+
+
+def test_a_workspace_made_before_markers_loses_only_what_looks_like_the_tools(tmp_path, env):
+    """An earlier version marked nothing: the folders it is known to make go when each
+    holds only what the tool names that way; the folder itself, unknown entries and a
+    known name holding anything else stay, and are named."""
+    root = tmp_path / ".matrix"
+    (root / "build" / KEY / "meson-info").mkdir(parents=True)
+    (root / "build" / f"{KEY}.lock").write_text("pid 1")
+    (root / "results" / "demo" / "build-3.12-openblas").mkdir(parents=True)
+    (root / "results" / "demo" / ".source").write_text(str(tmp_path / "demo"))
+    (root / "venvs" / "demo" / "build-3.12-openblas").mkdir(parents=True)
+    (root / "wheels" / KEY / "full").mkdir(parents=True)
+    (root / "logs").mkdir()
+    (root / "logs" / "diary.docx").write_text("not a log of the tool's\n")
+    (root / "notes.txt").write_text("mine\n")
+    clean_session(session := Session(), tmp_path)
+    assert sorted(p.name for p in root.iterdir()) == ["logs", "notes.txt"]
+    assert (root / "logs" / "diary.docx").exists()
+    assert f"removed from {root} (build dirs, wheels, results): build/, results/, venvs/, wheels/" in session.text
+    assert f"left in {root}: logs/ (holds what the tool does not make), notes.txt (not the tool's)" in session.text
+
+
+def test_a_link_in_the_workspace_is_never_followed(tmp_path, env):
+    elsewhere = tmp_path / "elsewhere"
+    personal(elsewhere)
+    root = tmp_path / ".matrix"
+    root.mkdir()
+    (root / "results").symlink_to(elsewhere)
+    clean_session(session := Session(), tmp_path)
+    assert (elsewhere / "notes.txt").exists() and (root / "results").is_symlink()
+    assert "results (a link)" in session.text
