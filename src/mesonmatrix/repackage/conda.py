@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import tempfile
+import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +94,23 @@ def build_conda(root: Path, files: Sequence[Path], *, name: str, version: str, p
     (out_dir / filename).unlink(missing_ok=True)
     api.create(str(root), [*relative, "info/index.json", "info/files", "info/paths.json"], filename,
                out_folder=str(out_dir))
+    _dated(out_dir / filename, epoch)
     return CondaPackage(path=out_dir / filename, depends=depends)
+
+
+def _dated(package: Path, epoch: int) -> None:
+    """Every member of the .conda's outer zip dated at ``epoch``: conda-package-handling
+    dates ``metadata.json`` with the local time of the moment it wrote it, so two builders
+    (or one in two time zones) made different bytes. The members' order, bytes and
+    compression (stored, as the format wants) are kept."""
+    when = time.gmtime(max(epoch, 315532800))[:6]  # a zip holds no time before 1980
+    partial = package.with_name(package.name + ".partial")
+    with zipfile.ZipFile(package) as source, zipfile.ZipFile(partial, "w") as dated:
+        for member in source.infolist():
+            copy = zipfile.ZipInfo(member.filename, date_time=when)
+            copy.compress_type, copy.external_attr = member.compress_type, member.external_attr
+            dated.writestr(copy, source.read(member))
+    partial.replace(package)
 
 
 def check_conda(package: Path, root: Path, files: Sequence[Path]) -> None:

@@ -22,6 +22,7 @@ import datetime
 import io
 import os
 import re
+import shlex
 import shutil
 import tarfile
 import textwrap
@@ -126,6 +127,7 @@ def spec_file(*, name: str, version: str, summary: str, license_name: str, stage
     """The spec: its %install copies the staging root in; %files names what it holds."""
     day = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%a %b %d %Y")
     files = "\n".join(top_level)
+    staged_quoted = shlex.quote(f"{staged}/.")  # %install is a shell script: a path may hold a space
     description = textwrap.fill(f"{' '.join(summary.split()) or name} Repackaged from the built wheel by "
                                 "mesonmatrix.", width=79)
     return f"""Name: {name}
@@ -145,8 +147,8 @@ URL: https://pypi.org/project/{name.removeprefix("python3-")}/
 %build
 
 %install
-mkdir -p %{{buildroot}}
-cp -a {staged}/. %{{buildroot}}/
+mkdir -p "%{{buildroot}}"
+cp -a {staged_quoted} "%{{buildroot}}/"
 
 %files
 {files}
@@ -168,8 +170,9 @@ def _defines(topdir: Path, python: Path) -> list[str]:
         "use_source_date_epoch_as_buildtime": "1",
         "clamp_mtime_to_source_date_epoch": "1",
         "source_date_epoch_from_changelog": "0",
-        "__pythondist_requires": f"{python} {_PYTHONDISTDEPS} --requires",
-        "__pythondist_provides": f"{python} {_PYTHONDISTDEPS} --provides --majorver-provides",
+        # rpm runs a generator's command through the shell: a path with a space is quoted.
+        "__pythondist_requires": f"{shlex.quote(str(python))} {_PYTHONDISTDEPS} --requires",
+        "__pythondist_provides": f"{shlex.quote(str(python))} {_PYTHONDISTDEPS} --provides --majorver-provides",
     }
     return [arg for key, value in defines.items() for arg in ("--define", f"{key} {value}")]
 
