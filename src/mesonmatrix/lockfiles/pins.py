@@ -57,7 +57,10 @@ def pins_problem(lock: Path, inputs: Sequence[str]) -> str | None:
     pins = read_pins(lock)
     wanted = {}
     for line in inputs:
-        requirement = Requirement(line)
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue  # uv refuses it when the lock is written, with its own message
         wanted[canonicalize_name(requirement.name)] = requirement
     for name, requirement in sorted(wanted.items()):
         found = pins.versions.get(name)

@@ -41,7 +41,9 @@ def max_unpacked() -> int:
     raw = os.environ.get(MAX_UNPACKED_VARIABLE, "").strip()
     if not raw:
         return DEFAULT_MAX_UNPACKED
-    number, unit = raw.rstrip("KMGTiBb").strip(), raw[len(raw.rstrip("KMGTiBb")):].upper().rstrip("IB")
+    spelled = raw.upper()
+    number = spelled.rstrip("KMGTIB").strip()
+    unit = spelled[len(spelled.rstrip("KMGTIB")):].removesuffix("B").removesuffix("I")
     if not number.isdigit() or unit not in _UNITS or int(number) < 1:
         raise TargetError(f"{MAX_UNPACKED_VARIABLE}={raw!r} is not a size: write bytes, or a number with K, M, G "
                           "or T (e.g. 4G)")
