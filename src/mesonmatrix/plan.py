@@ -341,6 +341,18 @@ def _first(*limits: float | None) -> float:
     return next(limit for limit in limits if limit is not None)
 
 
+def _time_limits(options: RunOptions, cell: Cell, target: Target) -> dict[str, float]:
+    """The cell's test_timeout, build_timeout and build_time_limit, each the first set."""
+    return {
+        "test_timeout": _first(options.test_timeout, cell.time_limits.test, target.time_limits.test,
+                               DEFAULT_TEST_TIMEOUT),
+        "build_timeout": _first(options.build_timeout, cell.time_limits.build, target.time_limits.build,
+                                DEFAULT_BUILD_TIMEOUT),
+        "build_time_limit": _first(options.build_time_limit, cell.time_limits.build_total,
+                                   target.time_limits.build_total, DEFAULT_BUILD_TIME_LIMIT),
+    }
+
+
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,
               matrix: Matrix | None = None, retry: bool = False) -> CellPlan:
     """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS.
@@ -394,11 +406,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         locks=locks.record,
         lock_error=locks.error,
         lock_notice=locks.notice,
-        test_timeout=_first(options.test_timeout, cell.time_limits.test, target.time_limits.test, DEFAULT_TEST_TIMEOUT),
-        build_timeout=_first(options.build_timeout, cell.time_limits.build, target.time_limits.build,
-                             DEFAULT_BUILD_TIMEOUT),
-        build_time_limit=_first(options.build_time_limit, cell.time_limits.build_total,
-                                target.time_limits.build_total, DEFAULT_BUILD_TIME_LIMIT),
+        **_time_limits(options, cell, target),
         manylinux=options.manylinux or cell.manylinux or target.manylinux,
         skip_reason=reason,
     )
