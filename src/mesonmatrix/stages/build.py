@@ -210,6 +210,7 @@ class _Roles:
                 argv = self._argv(role)  # the env's own path, if the slot could not link it
             elif plan.build_slot is None:
                 distrust(plan.build_dir)
+            _refuse_a_space(self.env_seen_at)
             wheel = _build_role(plan, self.ctx, _seen_at(self.build_env, self.env_seen_at, plan), role, argv, store,
                                 fingerprint, self.stats_log, self.meson_dir)
             self.rebuilt.append(role)
@@ -223,6 +224,16 @@ class _Roles:
                              setup_args=self.plan.setup_args, install_tags=INSTALL_TAGS_BY_ROLE[role],
                              check_dependencies=self.plan.checks_build_dependencies,
                              pkg_config_path=pkg_config_path)
+
+
+def _refuse_a_space(env_seen_at: Path) -> None:
+    """A build env seen at a path with a space (its own, where the env link could not be
+    made: Windows without symlink rights) cannot be built from: pkg-config prints the
+    providers' ``-Wl,-rpath`` and library paths unescaped, and the compile line splits
+    them. Said before the build, with the fix, rather than as a missing file after it."""
+    if " " in str(env_seen_at):
+        raise CellError(f"the build env is at {env_seen_at}, a path with a space, which pkg-config cannot pass to "
+                        "the compiler whole: set MESONMATRIX_CACHE to a folder whose path has no space")
 
 
 def _pkg_config_path_seen_at(search_path: str, plan: CellPlan, seen_at: Path, own_path: Path) -> str:
