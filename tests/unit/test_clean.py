@@ -39,9 +39,11 @@ def env(tmp_path, monkeypatch):
     return monkeypatch
 
 
-def run_cells_in(root, source):
-    """What a cell leaves in the workspace, made the way sessions make the workspace."""
-    workspace = Workspace.default(source)
+def run_cells_in(project, source):
+    """What a cell leaves in the workspace (``project``'s, or MESONMATRIX_HOME), made the
+    way sessions make the workspace."""
+    source.mkdir(parents=True, exist_ok=True)
+    workspace = Workspace.default(project)
     folder = workspace.target_folder("demo", source)
     (workspace.build_dir(KEY) / "meson-info").mkdir(parents=True)
     (workspace.wheel_store(KEY) / "full").mkdir(parents=True)
@@ -66,7 +68,8 @@ def test_a_home_that_holds_other_folders_keeps_them(tmp_path, env):
     data = tmp_path / "data"
     personal(data)
     env.setenv("MESONMATRIX_HOME", str(data))
-    run_cells_in(data, tmp_path / "demo")
+    run_cells_in(tmp_path, tmp_path / "demo")
+    assert (data / "build" / KEY).is_dir() and (data / "results" / "demo" / "build-3.12-openblas").is_dir()
     session = Session()
     clean_session(session, tmp_path)
     assert (data / "photos" / "beach.jpg").read_bytes() == b"jpeg"
@@ -102,7 +105,8 @@ def test_the_shared_cache_keeps_what_the_tool_did_not_make(tmp_path, env):
     cache = tmp_path / "cache"
     (cache / "pip" / "http").mkdir(parents=True)
     (cache / "notes.txt").write_text("mine\n")
-    run_cells_in(tmp_path / ".matrix", tmp_path / "demo")
+    run_cells_in(tmp_path, tmp_path / "demo")
+    assert (tmp_path / ".matrix" / "build" / KEY).is_dir()
     (cache / "pythons.json").write_text(json.dumps({"3.12": "/usr/bin/python3.12"}))
     clean_session(session := Session("--shared-cache"), tmp_path)
     assert sorted(p.name for p in cache.iterdir()) == ["notes.txt", "pip"]
@@ -115,7 +119,8 @@ def test_the_shared_cache_keeps_what_the_tool_did_not_make(tmp_path, env):
 def test_a_folder_the_tool_made_is_removed_whole(tmp_path, env):
     home = tmp_path / "made-by-the-tool"
     env.setenv("MESONMATRIX_HOME", str(home))
-    run_cells_in(home, tmp_path / "demo")
+    run_cells_in(tmp_path, tmp_path / "demo")
+    assert (home / "wheels" / KEY).is_dir()
     clean_session(session := Session(), tmp_path)
     assert not home.exists()
     assert session.said[0].startswith(f"removed {home} (build dirs, wheels, results): ")
@@ -151,3 +156,16 @@ def test_a_link_in_the_workspace_is_never_followed(tmp_path, env):
     clean_session(session := Session(), tmp_path)
     assert (elsewhere / "notes.txt").exists() and (root / "results").is_symlink()
     assert "results (a link)" in session.text
+
+
+def test_a_workspace_linked_to_another_disk_loses_the_tools_folders_there_and_keeps_the_link(tmp_path, env):
+    disk = tmp_path / "big-disk"
+    personal(disk)
+    (tmp_path / ".matrix").symlink_to(disk)
+    run_cells_in(tmp_path, tmp_path / "demo")
+    assert (disk / "build" / KEY).is_dir()
+    clean_session(session := Session(), tmp_path)
+    assert (tmp_path / ".matrix").is_symlink()
+    assert sorted(p.name for p in disk.iterdir()) == ["notes.txt", "photos", "projects"]
+    assert f"removed from {disk} (build dirs, wheels, results): build/" in session.text
+

@@ -121,9 +121,12 @@ class Cleanup:
 
 
 def plan_cleanup(root: Path, kept: Sequence[Kept]) -> Cleanup:
-    """Sort what ``root`` holds into the tool's (to remove) and the rest (to leave)."""
-    if root.is_symlink() or not root.is_dir():
-        return Cleanup(root=root, left=(f"{root.name} (a link: never followed)",) if root.is_symlink() else ())
+    """Sort what ``root`` holds into the tool's (to remove) and the rest (to leave). A root
+    that is a link (``.matrix`` pointed at a bigger disk) is looked into, never removed:
+    what is in it is judged entry by entry like any other root's."""
+    root = root.resolve() if root.is_symlink() else root
+    if not root.is_dir():
+        return Cleanup(root=root)
     remove: list[Path] = []
     left: list[str] = []
     for entry in sorted(root.iterdir()):
