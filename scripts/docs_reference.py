@@ -105,7 +105,11 @@ def _tool_sessions() -> list[tuple[str, str]]:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Call):
             name = next((k.value.value for k in node.func.keywords if k.arg == "name"
                          and isinstance(k.value, ast.Constant)), None)
-            function = node.args[0].id if node.args and isinstance(node.args[0], ast.Name) else None
+            # The session's function, or the one a wrapper around it takes (_unwinding(verify)).
+            argument = node.args[0] if node.args else None
+            if isinstance(argument, ast.Call) and argument.args:
+                argument = argument.args[0]
+            function = argument.id if isinstance(argument, ast.Name) else None
             if isinstance(name, str) and function:
                 found.append((name, docs.get(function, "")))
     return sorted(found)

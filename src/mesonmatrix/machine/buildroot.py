@@ -28,6 +28,8 @@ SHARED_ROOT = Path("/tmp/mesonmatrix-build")
 
 
 def _owned_by_me(folder: Path) -> bool:
+    if sys.platform == "win32":
+        return False  # no uids; stable_build_root never asks there
     try:
         info = os.lstat(folder)
     except OSError:
@@ -38,7 +40,7 @@ def _owned_by_me(folder: Path) -> bool:
 @functools.cache
 def stable_build_root() -> Path | None:
     """The folder every build's env link is in (see the module's docstring)."""
-    if sys.platform == "win32" or not hasattr(os, "getuid"):
+    if sys.platform == "win32":
         return None
     for folder in (SHARED_ROOT, SHARED_ROOT.with_name(f"{SHARED_ROOT.name}-{os.getuid()}")):
         try:
