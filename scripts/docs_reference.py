@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
-import os
 import sys
 import typing
 from pathlib import Path
@@ -22,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from mesonmatrix import record  # noqa: E402
-from mesonmatrix.config.matrixfile import BUILTIN_DEFAULTS, MATRIX_KEY_HELP  # noqa: E402
-from mesonmatrix.config.presets import PRESET_KEY_HELP, TargetPreset  # noqa: E402
+from mesonmatrix.config.keys import CELL_OPTIONS, MATRIX, MATRIX_KEYS, OPTION, PRESET, PRESET_KEYS  # noqa: E402
+from mesonmatrix.config.matrixfile import BUILTIN_DEFAULTS  # noqa: E402
+from mesonmatrix.config.presets import TargetPreset  # noqa: E402
 from mesonmatrix.model import AXES, INSTALL_TAG_SETS, PACKAGE_FORMATS, SYSTEM_LIBRARY_MODES  # noqa: E402
-from mesonmatrix.options import cell_args_parser  # noqa: E402
 from mesonmatrix.platforms import PLATFORMS  # noqa: E402
 from mesonmatrix.providers import PROVIDERS  # noqa: E402
 
@@ -72,7 +71,7 @@ def matrix_page() -> str:
     lines = ["# Matrix files", "", GENERATED.strip(), "",
              "`matrices/*.toml`: every top-level key, then every axis with its values.", "",
              "| key | what it says |", "|---|---|"]
-    lines += [f"| `{key}` | {_cell(text)} |" for key, text in MATRIX_KEY_HELP.items()]
+    lines += [f"| `{key.name}` | {_cell(key.help_for(MATRIX))} |" for key in MATRIX_KEYS]
     lines += ["", "| axis | values | default |", "|---|---|---|"]
     for axis in AXES:
         default = f"`{BUILTIN_DEFAULTS[axis]}`" if axis in BUILTIN_DEFAULTS else "required"
@@ -86,13 +85,12 @@ def preset_page() -> str:
     lines = ["# Target presets", "", GENERATED.strip(), "",
              "`[targets.NAME]` tables of a matrix file.", "", "| key | type | default | what it says |",
              "|---|---|---|---|"]
-    for key, text in PRESET_KEY_HELP.items():
-        if key in ("test_timeout", "build_timeout", "build_time_limit"):
-            kind, default = "number (seconds)", "–"
-        else:
-            field = fields[key]
-            kind, default = _type_name(hints[key]), _default(field)
-        lines.append(f"| `{key}` | {_cell(kind)} | {default} | {_cell(text)} |")
+    for key in PRESET_KEYS:
+        if key.name in fields:
+            kind, default = _type_name(hints[key.name]), _default(fields[key.name])
+        else:  # a setting (config/keys.py SETTINGS): its own kind and default
+            kind, default = key.kind.described, f"`{key.default:g}`" if isinstance(key.default, float) else "–"
+        lines.append(f"| `{key.name}` | {_cell(kind)} | {default} | {_cell(key.help_for(PRESET))} |")
     return "\n".join(lines) + "\n"
 
 
@@ -115,28 +113,32 @@ def _tool_sessions() -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def _help_text() -> str:
-    """The cell parser's --help, at a fixed width (argparse follows $COLUMNS)."""
-    previous = os.environ.get("COLUMNS")
-    os.environ["COLUMNS"] = "100"
-    try:
-        return cell_args_parser("build-3.12-openblas").format_help().rstrip()
-    finally:
-        if previous is None:
-            del os.environ["COLUMNS"]
-        else:
-            os.environ["COLUMNS"] = previous
-
-
 def sessions_page() -> str:
     lines = ["# Sessions", "", GENERATED.strip(), "",
              "One session per cell: `build-<python>-<blas>[-<platform>][-<system libraries>][-<install tags>]"
              "[-<package>]`, `toolchain-min-<python>` and `loosened-<python>` (`nox -l` lists them).",
-             "", "## A cell's options, after `--`", "", "```text",
-             _help_text(), "```", "",
+             "", "## A cell's options, after `--`", "",
+             "A setting given here wins over the matrix file's, which wins over the preset's.", "",
+             "| option | value | default | also in | what it does |", "|---|---|---|---|---|",
+             *_option_rows(), "",
              "## Tool sessions", "", "| session | what it does |", "|---|---|"]
     lines += [f"| `nox -s {name}` | {_cell(doc)} |" for name, doc in _tool_sessions()]
     return "\n".join(lines) + "\n"
+
+
+def _option_rows() -> list[str]:
+    """A row per cell option, from its declaration (config/keys.py)."""
+    rows = []
+    for key in CELL_OPTIONS:
+        value = " \\| ".join(f"`{c}`" for c in key.choices) or key.kind.described
+        default = "–" if key.default is None or key.repeatable else \
+            f"`{key.default:g}`" if isinstance(key.default, float) else f"`{key.default}`"
+        where = ", ".join({"matrix": "matrix file", "preset": "preset"}[s] for s in ("matrix", "preset")
+                          if s in key.scopes) or "–"
+        flag = f"`{key.flag} {key.metavar or ''}`".replace(" `", "`") if key.kind.described != "flag" \
+            else f"`{key.flag}`"
+        rows.append(f"| {flag} | {value} | {default} | {where} | {_cell(key.help_for(OPTION))} |")
+    return rows
 
 
 def _field_comments(cls: type) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, get_args
@@ -74,31 +75,12 @@ SKIPPED: Final = "skipped"
 # project's test folder run from a copy, its cibuildwheel test commands, or an import.
 TestMode = Literal["pytest", "pytest-dir", "commands", "smoke"]
 
-# How long a cell's commands may run. A test suite's whole run is bounded (a hung test
-# must not hold the machine's one test-suite turn forever); a build is bounded by the
-# time it may go without a line of output (ninja prints one per step, so a build that
-# prints nothing for that long makes no progress), since a large build may rightly take
-# hours. The defaults are far above what NumPy's and SciPy's whole suites and builds take
-# on 2 cores (the README's "When things go wrong").
-DEFAULT_TEST_TIMEOUT = 3600.0
-DEFAULT_BUILD_TIMEOUT = 1800.0
-# A build that prints forever (a step that loops with output) never trips the silence
-# limit: the whole build is bounded too. SciPy's cold build took 2,056 s here with both
-# cores busy; four hours leaves a slow CI runner room.
-DEFAULT_BUILD_TIME_LIMIT = 4 * 3600.0
+# How long a cell's commands may run is a setting (config/keys.py SETTINGS), but for the
+# repair, which takes seconds.
+DEFAULT_TEST_TIMEOUT = 3600.0  # verify's own suites, until verify reads config/keys.py too
 # A repair tool that hangs (auditwheel on a wheel it cannot read, a stuck patchelf) ends
 # here: SciPy's repairs took 10-45 s on this machine.
 REPAIR_TIME_LIMIT = 1800.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class TimeLimits:
-    """``test_timeout``, ``build_timeout`` and ``build_time_limit`` as a matrix file or a
-    preset sets them (None: not set there)."""
-
-    test: float | None = None  # seconds for the whole test suite
-    build: float | None = None  # seconds a build may go without output
-    build_total: float | None = None  # seconds a whole build may take
 
 
 SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
@@ -174,8 +156,9 @@ class Cell:
     tags: tuple[str, ...] = ()
     kind: CellKind = BUILD
     package: PackageFormat = WHEEL
-    time_limits: TimeLimits = TimeLimits()  # the matrix file's test_timeout and build_timeout
-    manylinux: str | None = None  # the matrix file's manylinux policy (2_28)
+    # The settings its matrix file gives (config/keys.py SETTINGS, by key name): the time
+    # limits and the manylinux policy, merged with the preset's and the command line's.
+    settings: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def system_libraries_spec(self) -> SystemLibraries:

@@ -9,22 +9,14 @@ by ``Workspace.default``); the command line after ``--`` overrides the rest
 from __future__ import annotations
 
 import argparse
-import re
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.presets import MAX_SECONDS
-from .model import (
-    DEFAULT_BUILD_TIME_LIMIT,
-    DEFAULT_BUILD_TIMEOUT,
-    DEFAULT_TEST_TIMEOUT,
-    INSTALL_PLAN,
-    TAG_WHEEL_METHODS,
-    TagWheelMethod,
-)
+from .config.keys import CELL_OPTIONS, SECONDS, add_cell_options, command_line_settings
+from .model import INSTALL_PLAN, TagWheelMethod
 from .platforms import host_platform_name
-from .repairers import REPAIRERS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,95 +47,35 @@ class RunOptions:
     # loosened cells: build requirements whose upper bounds stay as declared (beyond numpy's
     # and the preset's), to test whether one of them caused a failure.
     keep_bounds: tuple[str, ...] = ()
-    # Seconds the test suite may run, and a build may go without output; None: the matrix
-    # file's, else the preset's, else the defaults (model.DEFAULT_TEST_TIMEOUT …).
-    test_timeout: float | None = None
-    build_timeout: float | None = None
-    build_time_limit: float | None = None  # seconds a whole build may take
-    # The manylinux policy Linux wheels must meet (2_28: glibc 2.28, RHEL 8); None: the
-    # matrix file's or preset's `manylinux`, else the newest the wheel meets.
-    manylinux: str | None = None
+    # The settings the command line gave (config/keys.py SETTINGS, by key name): the time
+    # limits and the manylinux policy, merged with the matrix file's and the preset's there.
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+
+# RunOptions' fields that a cell option sets (the others are the run's own: where, what runs).
+OPTION_FIELDS = frozenset(key.field for key in CELL_OPTIONS) & {f.name for f in dataclasses.fields(RunOptions)}
 
 
 def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:
     args = cell_args_parser(session_name).parse_args(list(posargs))
-    return RunOptions(
-        project_root=project_root,
-        target=args.target,
-        repair_tool=args.repair_tool,
-        suite=args.suite,
-        cc=args.cc,
-        cxx=args.cxx,
-        fc=args.fc,
-        tag_wheels=args.tag_wheels,
-        verify_repair=args.verify_repair,
-        repair_each=args.repair_each,
-        unlocked=args.unlocked,
-        keep_bounds=tuple(args.keep_bound),
-        test_timeout=args.test_timeout,
-        build_timeout=args.build_timeout,
-        build_time_limit=args.build_time_limit,
-        manylinux=args.manylinux,
-    )
+    given = {name: getattr(args, name) for name in OPTION_FIELDS}
+    given["keep_bounds"] = tuple(given.get("keep_bounds") or ())
+    return RunOptions(project_root=project_root, settings=command_line_settings(args), **given)
 
 
 def cell_args_parser(session_name: str) -> argparse.ArgumentParser:
-    """The options of a cell after ``--``, each declared once (the reference docs list them)."""
+    """The options of a cell after ``--``, derived from their declarations (config/keys.py)."""
     parser = argparse.ArgumentParser(prog=f"nox -s {session_name} --", description="Run one matrix cell.")
-    parser.add_argument("--target", help="a preset from matrices/ (demo), a meson-python source directory or an sdist")
-    parser.add_argument("--repair-tool", choices=sorted(REPAIRERS),
-                        help="override the platform's repair tool (repairwheel works on every platform)")
-    parser.add_argument(
-        "--suite", help="the target's test-suite preset (e.g. smoke, fast, full); default: the target's"
-    )
-    parser.add_argument("--cc", help="toolchain-min cells: the C compiler to try as the new minimum (e.g. gcc-12)")
-    parser.add_argument("--cxx", help="toolchain-min cells: the C++ compiler (e.g. g++-12)")
-    parser.add_argument("--fc", help="toolchain-min cells: the Fortran compiler (e.g. gfortran-12)")
-    parser.add_argument(
-        "--tag-wheels",
-        choices=TAG_WHEEL_METHODS,
-        default=INSTALL_PLAN,
-        help="runtime/tests wheels: cut from the full wheel by meson's install plan (default, one "
-        "compile) or built by meson-python with --tags (reconfigures for each)",
-    )
-    parser.add_argument(
-        "--verify-repair",
-        action="store_true",
-        help="run the repairer's show command on each repaired wheel and cross-check it (about 1 s a wheel)",
-    )
-    parser.add_argument("--repair-each", action="store_true",
-                        help="repair the runtime and tests wheels each on its own instead of cutting them from the "
-                        "repaired full wheel")
-    parser.add_argument("--unlocked", action="store_true",
-                        help="resolve build and test requirements now, not from locks/ (the record says so)")
-    parser.add_argument("--keep-bound", action="append", default=[], metavar="NAME",
-                        help="loosened cells: keep this build requirement's upper bound (repeatable)")
-    parser.add_argument("--test-timeout", type=_seconds, metavar="SECONDS",
-                        help="end the test suite (and everything it started) after this long "
-                             f"(default: the matrix's or preset's test_timeout, else {DEFAULT_TEST_TIMEOUT:g})")
-    parser.add_argument("--build-timeout", type=_seconds, metavar="SECONDS",
-                        help="end a build that prints nothing for this long (default: the matrix's or preset's "
-                             f"build_timeout, else {DEFAULT_BUILD_TIMEOUT:g})")
-    parser.add_argument("--build-time-limit", type=_seconds, metavar="SECONDS",
-                        help="end a build that is still running after this long, printing or not (default: the "
-                             f"matrix's or preset's build_time_limit, else {DEFAULT_BUILD_TIME_LIMIT:g})")
-    parser.add_argument("--manylinux", type=manylinux_policy, metavar="X_Y",
-                        help="the manylinux policy Linux wheels must meet, e.g. 2_28 (RHEL 8); a wheel that cannot "
-                             "fails the cell, naming what is too new (default: the matrix's or preset's manylinux)")
+    add_cell_options(parser)
     return parser
 
 
-def manylinux_policy(value: str) -> str:
-    """A manylinux version as PEP 600 writes it in a tag: ``2_28`` (glibc 2.28)."""
-    if not re.fullmatch(r"2_[0-9]{1,2}", value):
-        raise argparse.ArgumentTypeError(f"{value!r}: expected a glibc version like 2_28")
-    return value
-
-
 def _seconds(value: str) -> float:
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds")
-    seconds = float(value)
-    if not 1 <= seconds <= MAX_SECONDS:
-        raise argparse.ArgumentTypeError(f"{value!r}: expected seconds from 1 to {MAX_SECONDS:g}")
+    """A number of seconds given on a command line, as every time limit takes it."""
+    assert SECONDS.from_text is not None
+    try:
+        seconds = SECONDS.from_text(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    assert isinstance(seconds, float)
     return seconds

@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .config.keys import CellSettings, cell_settings
 from .lockfiles.files import (
     BUILD_TOOLS,
     TEST_TOOLS,
@@ -21,9 +22,6 @@ from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
 from .model import (
     BUILD,
-    DEFAULT_BUILD_TIME_LIMIT,
-    DEFAULT_BUILD_TIMEOUT,
-    DEFAULT_TEST_TIMEOUT,
     FULL,
     INSTALL_PLAN,
     LOOSENED,
@@ -111,14 +109,17 @@ class CellPlan:
     build_lock: Path | None = None  # None: no lock file, resolved at run time
     repairer_locked: bool = False  # the build lock pins the repair tool (a --repair-tool override may not be)
     locks: Locks = field(default_factory=Locks)
-    # The manylinux policy a Linux wheel must meet (2_28); None: the newest it meets.
-    manylinux: str | None = None
-    test_timeout: float = DEFAULT_TEST_TIMEOUT  # seconds for the whole test suite
-    build_timeout: float = DEFAULT_BUILD_TIMEOUT  # seconds a build may go without output
-    build_time_limit: float = DEFAULT_BUILD_TIME_LIMIT  # seconds a whole build may take
+    # Its time limits and manylinux policy: the command line's, else the matrix file's, else
+    # the preset's, else the defaults (config/keys.py).
+    settings: CellSettings = field(default_factory=lambda: cell_settings())
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
+
+    @property
+    def manylinux(self) -> str | None:
+        """The manylinux policy a Linux wheel must meet (2_28); None: the newest it meets."""
+        return self.settings.manylinux
 
     @property
     def source_dir(self) -> Path:
@@ -336,23 +337,6 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     return requirements, [*requirements, *resolution.get(cell.kind, pinned)]
 
 
-def _first(*limits: float | None) -> float:
-    """The first limit set: the command line's, the matrix file's, the preset's, the default."""
-    return next(limit for limit in limits if limit is not None)
-
-
-def _time_limits(options: RunOptions, cell: Cell, target: Target) -> dict[str, float]:
-    """The cell's test_timeout, build_timeout and build_time_limit, each the first set."""
-    return {
-        "test_timeout": _first(options.test_timeout, cell.time_limits.test, target.time_limits.test,
-                               DEFAULT_TEST_TIMEOUT),
-        "build_timeout": _first(options.build_timeout, cell.time_limits.build, target.time_limits.build,
-                                DEFAULT_BUILD_TIMEOUT),
-        "build_time_limit": _first(options.build_time_limit, cell.time_limits.build_total,
-                                   target.time_limits.build_total, DEFAULT_BUILD_TIME_LIMIT),
-    }
-
-
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,
               matrix: Matrix | None = None, retry: bool = False) -> CellPlan:
     """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS.
@@ -406,8 +390,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         locks=locks.record,
         lock_error=locks.error,
         lock_notice=locks.notice,
-        **_time_limits(options, cell, target),
-        manylinux=options.manylinux or cell.manylinux or target.manylinux,
+        settings=cell_settings(options.settings, cell.settings, target.settings),
         skip_reason=reason,
     )
 

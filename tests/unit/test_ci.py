@@ -202,3 +202,31 @@ def test_cells_of_a_matrix_with_a_policy_are_tagged_for_their_image(tmp_path):
     assert policy_tags(cells["build-3.12-openblas"], matrices) == ["manylinux-2_28"]
     assert policy_tags(cells["build-3.12-openblas-macos-arm64"], matrices) == []  # not Linux
     assert policy_tags(cells["build-3.12-system-openblas-deb"], matrices) == []  # a .deb is not a manylinux wheel
+
+
+def test_ci_matrix_places_a_cell_by_the_policy_of_the_target_it_builds(tmp_path, capsys):
+    """`ci-matrix --target X` sends a Linux wheel cell to the image of X's manylinux policy,
+    as the cell's plan applies it, not to the one of the matrix's own target (which the
+    cell's nox tag names)."""
+    from mesonmatrix.cli.ci import main
+
+    for name in ("noxfile.py", "pyproject.toml"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "src", tmp_path / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "matrices").mkdir()
+    (tmp_path / "matrices" / "m.toml").write_text(
+        '[axes]\npython = ["3.12"]\nblas = ["openblas", "netlib"]\npackage = ["wheel", "deb"]\n'
+        'platform = ["linux-x86_64"]\nsystem_libraries = ["none"]\ninstall_tags = ["full"]\n'
+        '[targets.demo]\npath = "demo"\n'
+        '[targets.strict]\npath = "demo"\nmanylinux = "2_28"\n')
+
+    def containers(*argv: str) -> dict[str, str]:
+        assert main(["--pretty", *argv], tmp_path) == 0
+        return {e["session"]: e["container"] for e in json.loads(capsys.readouterr().out)["include"]}
+
+    assert set(containers().values()) == {""}  # demo has no policy: every cell on the runner
+    strict = containers("--target", "strict")
+    assert strict["build-3.12-openblas"].startswith("quay.io/pypa/manylinux_2_28_x86_64@sha256:")
+    # Debian's BLAS and the .deb cells stay on the runner, where apt is.
+    assert strict["build-3.12-netlib"] == strict["build-3.12-openblas-deb"] == ""

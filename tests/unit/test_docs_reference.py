@@ -13,7 +13,7 @@ def test_the_reference_pages_are_current():
 
 
 def test_every_key_has_its_help():
-    from mesonmatrix.config.matrixfile import MATRIX_KEY_HELP, MATRIX_KEYS
-    from mesonmatrix.config.presets import PRESET_KEY_HELP, PRESET_KEYS
+    from mesonmatrix.config.keys import CELL_OPTIONS, MATRIX, MATRIX_KEYS, OPTION, PRESET, PRESET_KEYS
 
-    assert all(MATRIX_KEY_HELP[k] for k in MATRIX_KEYS) and all(PRESET_KEY_HELP[k] for k in PRESET_KEYS)
+    for keys, scope in ((CELL_OPTIONS, OPTION), (MATRIX_KEYS, MATRIX), (PRESET_KEYS, PRESET)):
+        assert all(key.help_for(scope) for key in keys)

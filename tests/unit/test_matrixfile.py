@@ -177,10 +177,10 @@ def test_a_matrix_without_a_blas_axis_names_cells_by_python(project):
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), 1e-300, 0, -5, True, "5"])
 def test_a_time_limit_must_be_seconds_from_one_to_a_week(value):
-    from mesonmatrix.config.presets import time_limits
+    from mesonmatrix.config.keys import MATRIX, settings_of
 
     with pytest.raises(MatrixError, match="test_timeout: expected seconds from 1 to"):
-        time_limits(Path("m.toml"), "", {"test_timeout": value})
+        settings_of(Path("m.toml"), "", {"test_timeout": value}, MATRIX)
 
 
 def components(count):

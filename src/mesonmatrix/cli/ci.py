@@ -13,12 +13,16 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config.keys import cell_settings
+from ..config.matrixfile import load_matrices
+from ..errors import MatrixError
 from ..machine.commands import probe, run_attached
+from ..model import WHEEL
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS, DebianBLAS
 
@@ -86,13 +90,15 @@ def reproduce_command(session: str, args: Sequence[str]) -> str:
     return shlex.join(["python", "-m", "nox", "-s", session, "--", *args])
 
 
-def github_matrix(listing: Iterable[dict[str, Any]],
-                  choices: CiChoices | None = None) -> dict[str, list[dict[str, str]]]:
+def github_matrix(listing: Iterable[dict[str, Any]], choices: CiChoices | None = None,
+                  policies: Mapping[str, str | None] | None = None) -> dict[str, list[dict[str, str]]]:
     """``{"include": [{session, platform, runner, python, args, command}, …]}`` for every
     cell session listed that the choices keep.
 
     A cell is any listed session tagged with a platform (build and toolchain-min cells);
     tool sessions are not default sessions, so ``nox -l --json`` does not list them.
+    ``policies``: each cell's manylinux policy as its plan decides it (``cell_policies``);
+    without them, as the session's tag says.
     """
     choices = choices or CiChoices()
     args = choices.cell_args()
@@ -110,7 +116,8 @@ def github_matrix(listing: Iterable[dict[str, Any]],
         # One cell per platform, Python (and container: its envs are made by the image's
         # Pythons) saves the shared compiler cache, so a run adds one cache entry for each
         # instead of one per cell (they would evict each other).
-        container = manylinux_container(platform, tags)
+        policy = policies.get(entry["session"]) if policies is not None else _tagged_policy(tags)
+        container = manylinux_container(platform, tags, policy)
         saves = (platform, python, container) not in saving
         saving.add((platform, python, container))
         include.append({"session": entry["session"], "platform": platform, "runner": RUNNERS[platform],
@@ -120,12 +127,28 @@ def github_matrix(listing: Iterable[dict[str, Any]],
     return {"include": include}
 
 
-def manylinux_container(platform: str, tags: Sequence[str]) -> str:
-    """The manylinux image a cell tagged ``manylinux-2_28`` runs in ("" for the runner
+def _tagged_policy(tags: Sequence[str]) -> str | None:
+    return next((t.removeprefix("manylinux-") for t in tags if t.startswith("manylinux-")), None)
+
+
+def cell_policies(project_root: Path, target: str) -> dict[str, str | None]:
+    """Each cell's manylinux policy as its plan takes it: the matrix file's, else the preset
+    the cell builds (``--target``'s when one is given: a path has no preset), by session."""
+    matrices = load_matrices(project_root / "matrices", project_root)
+    policies: dict[str, str | None] = {}
+    for cell in matrices.matrix.cells:
+        preset = matrices.presets.get(target or cell.target)
+        policy = cell_settings(cell.settings, preset.settings if preset else {}).manylinux
+        # A wheel's policy: a .deb, .rpm or .conda is the distribution's, built on its runner.
+        policies[cell.session_name] = policy if cell.package == WHEEL else None
+    return policies
+
+
+def manylinux_container(platform: str, tags: Sequence[str], policy: str | None) -> str:
+    """The manylinux image a cell with a manylinux ``policy`` runs in ("" for the runner
     itself); a policy older than the actions can run in is refused with the reason. A
     flavour whose BLAS comes from Debian's apt (system-openblas, netlib, BLIS) runs on the
     Ubuntu runner: the image is RHEL-based, with dnf, not apt."""
-    policy = next((t.removeprefix("manylinux-") for t in tags if t.startswith("manylinux-")), None)
     if policy is None or PLATFORMS[platform].cibuildwheel_platform != "linux":
         return ""
     if any(isinstance(PROVIDERS.get(tag), DebianBLAS) for tag in tags):
@@ -192,8 +215,8 @@ def main(argv: Sequence[str], project_root: Path) -> int:
     choices = CiChoices(target=args.target.strip(), suite=args.suite.strip(), pythons=_words(args.python),
                         platforms=platforms, matrix=args.matrix.strip().removesuffix(".toml").rsplit("/", 1)[-1])
     try:
-        matrix = github_matrix(nox_listing(project_root), choices)
-    except CiMatrixError as exc:
+        matrix = github_matrix(nox_listing(project_root), choices, cell_policies(project_root, choices.target))
+    except (CiMatrixError, MatrixError) as exc:
         print(f"ci-matrix: {exc}", file=sys.stderr)
         return 2
     if not matrix["include"]:

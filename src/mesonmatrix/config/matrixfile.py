@@ -38,28 +38,10 @@ from ..model import (
 )
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS
+from .keys import MATRIX, MATRIX_KEYS, check_keys, names, settings_of
 from .naming import session_name, session_tags
-from .presets import TargetPreset, manylinux_of, parse_target_preset, time_limits
+from .presets import TargetPreset, parse_target_preset
 
-# Every top-level key of a matrix file, with what it says (the reference docs are made from this).
-MATRIX_KEY_HELP = {
-    "description": "one line saying what the matrix is for",
-    "target": "the preset every cell builds unless `-- --target` says otherwise (default: demo)",
-    "axes": "the values of each axis (python, blas, platform, system_libraries, install_tags, package); "
-            "the cells are their product",
-    "defaults": "axis values left out of session names (platform, system_libraries, install_tags, package)",
-    "exclude": "tables of axis values: a cell matching every key of one is left out",
-    "include": "tables of axis values: each adds one cell",
-    "targets": "target presets, [targets.NAME] (see the preset keys)",
-    "toolchain_min": "toolchain-min-<python> cells: python (a list), blas, platform",
-    "loosened": "loosened-<python> cells: python (a list), blas, platform",
-    "test_timeout": "seconds a cell's test suite may run (default 3600); -- --test-timeout wins",
-    "build_timeout": "seconds a build may print nothing (default 1800); -- --build-timeout wins",
-    "build_time_limit": "seconds a whole build may take, printing or not (default 14400); "
-                        "-- --build-time-limit wins",
-    "manylinux": "the manylinux policy Linux wheels must meet, e.g. \"2_28\" (RHEL 8); -- --manylinux wins",
-}
-MATRIX_KEYS = tuple(MATRIX_KEY_HELP)
 # [toolchain_min] and [loosened]: one cell per Python, of one BLAS and platform.
 SINGLE_CELL_KEYS = ("python", "blas", "platform")
 # The cell kinds such a table declares, and the session name's prefix for each.
@@ -124,10 +106,7 @@ def check_axis_value(file: Path, key: str, axis: str, value: object) -> str:
 
 
 def _check_keys(file: Path, where: str, table: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
-    for key in table:
-        if key not in allowed:
-            prefix = f"{where}." if where else ""
-            raise MatrixError(file, f"{prefix}{key}", f"unknown key; allowed: {_allowed(allowed)}")
+    check_keys(file, where, table, allowed)
 
 
 def _table(file: Path, key: str, value: object) -> dict[str, Any]:
@@ -289,8 +268,7 @@ def _cells_of(file: Path, data: dict[str, Any], project_root: Path) -> list[tupl
             matrix_file=file.relative_to(project_root) if file.is_relative_to(project_root) else file,
             target=target,
             tags=(*session_tags(cell_values), f"matrix-{file.stem}"),
-            time_limits=time_limits(file, "", data),
-            manylinux=manylinux_of(file, "", data),
+            settings=settings_of(file, "", data, MATRIX),
         )))
     return cells
 
@@ -324,8 +302,7 @@ def _single_cells(file: Path, data: dict[str, Any], project_root: Path, key: str
                 target=target if isinstance(target, str) else "demo",
                 tags=(kind, f"py{python}", blas, platform, f"matrix-{file.stem}"),
                 kind=kind,
-                time_limits=time_limits(file, "", data),
-                manylinux=manylinux_of(file, "", data),
+                settings=settings_of(file, "", data, MATRIX),
             )
         )
     return cells
@@ -343,7 +320,7 @@ def load_matrices(directory: Path, project_root: Path | None = None) -> MatrixSe
     preset_owner: dict[str, Path] = {}
     for file in files:
         data = load_toml(file)
-        _check_keys(file, "", data, MATRIX_KEYS)
+        _check_keys(file, "", data, names(MATRIX_KEYS))
         for name, raw in _table(file, "targets", data.get("targets", {})).items():
             if name in presets:
                 raise MatrixError(file, f"targets.{name}", f"already declared in {preset_owner[name]}")

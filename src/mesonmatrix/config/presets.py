@@ -15,9 +15,10 @@ from typing import Any, Final
 
 from ..errors import MatrixError
 from ..machine.apt import PACKAGE_NAME
-from ..model import SAFE_NAME, TimeLimits
+from ..model import SAFE_NAME
 from ..providers import PROVIDERS
 from ..providers.scipy_openblas import ScipyOpenBLAS
+from .keys import PRESET, PRESET_KEYS, check_keys, names, settings_of
 
 # The packages a blas_pkgconfig table may name: those of the registry's scipy-openblas flavours.
 SCIPY_OPENBLAS_PACKAGES = tuple(p.package for p in PROVIDERS.values() if isinstance(p, ScipyOpenBLAS))
@@ -30,37 +31,6 @@ DEFAULT_SUITE: Final = "full"
 IMPORT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")  # fullmatch: see SAFE_NAME
 # A command looked up on PATH (a compiler, gfortran): never an option, never a path.
 COMMAND_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")
-# Every key of a [targets.NAME] preset, with what it says (the reference docs are made from this).
-PRESET_KEY_HELP = {
-    "description": "one line saying what the target is",
-    "path": "a source tree, relative to the project root (exactly one of path and sdist)",
-    "sdist": "an sdist from PyPI: { name, version, sha256 } (exactly one of path and sdist)",
-    "import_name": "the module the package installs, when it is not the project's name",
-    "test_requires": "what the tests need installed beside the wheel",
-    "suites": "test-suite presets: name = [arguments after pytest --pyargs]",
-    "default_suite": "the suite a cell runs unless -- --suite says otherwise",
-    "smoke": "the import smoke test of a runtime-only wheel (Python code)",
-    "setup_args": "meson -D options every cell of this target adds",
-    "system_requires": "command = Debian package the build needs (installed as root, else named)",
-    "system_library_modules": "use-system-libraries component = the pkg-config module it is found by (with the "
-                              "package that ships it); a cell that requires one pkg-config cannot find fails "
-                              "before its build",
-    "blas_args": "flavour = [meson options] where the target selects a flavour its own way",
-    "blas_pkgconfig": "flavour = { pkg-config module = scipy-openblas package that writes it }, where the target "
-                      "finds a PyPI OpenBLAS by other names (SciPy's ILP64 build: scipy-openblas from "
-                      "scipy-openblas32 beside scipy-openblas64)",
-    "toolchain_min": "toolchain-min cells: cc, cxx, fc = the oldest compilers the target supports",
-    "toolchain_min_requires": "requirements a toolchain-min build adds to the lowest [build-system] requires",
-    "test_dir": "the folder of the source tree the tests are in, when they are not installed",
-    "loosened_keep": "loosened cells: requirement = why its upper bound stays",
-    "lintian_overrides": "deb cells: lintian tag = why it is overridden",
-    "rpmlint_filters": "rpm cells: rpmlint check = why it is filtered",
-    "test_timeout": "seconds this target's test suite may run (a matrix file's test_timeout wins)",
-    "build_timeout": "seconds this target's build may print nothing (a matrix file's build_timeout wins)",
-    "build_time_limit": "seconds this target's whole build may take (a matrix file's build_time_limit wins)",
-    "manylinux": "the manylinux policy this target's Linux wheels must meet, e.g. \"2_28\" (a matrix file's wins)",
-}
-PRESET_KEYS = tuple(PRESET_KEY_HELP)
 TOOLCHAIN_KEYS = ("cc", "cxx", "fc")
 SDIST_KEYS = ("name", "version", "sha256")
 
@@ -110,8 +80,9 @@ class TargetPreset:
     # Where the tests are when the package does not install them (a folder of the source
     # tree, run from a copy); None: as the project describes (see targets/testsource.py).
     test_dir: str | None = None
-    time_limits: TimeLimits = TimeLimits()  # test_timeout, build_timeout
-    manylinux: str | None = None  # the manylinux policy its Linux wheels must meet (2_28)
+    # The settings it gives (config/keys.py SETTINGS, by key name): the time limits and the
+    # manylinux policy its Linux wheels must meet; a matrix file's and the command line's win.
+    settings: Mapping[str, object] = field(default_factory=dict)
     declares_suites: bool = False  # `suites` given: the installed tests, run with --pyargs
     declares_test_requires: bool = False
 
@@ -250,44 +221,13 @@ def _source_path(file: Path, where: str, value: str, project_root: Path) -> Path
     return path
 
 
-# A time limit is a number of seconds from 1 to a week: NaN, infinity and 1e-300 are not.
-MAX_SECONDS = 7 * 24 * 3600.0
-
-
-def time_limits(file: Path, where: str, table: Mapping[str, Any]) -> TimeLimits:
-    """``test_timeout``, ``build_timeout`` and ``build_time_limit`` of a matrix file or a preset: seconds."""
-    found: dict[str, float] = {}
-    for key, limit in (("test_timeout", "test"), ("build_timeout", "build"), ("build_time_limit", "build_total")):
-        if key not in table:
-            continue
-        value = table[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= MAX_SECONDS:
-            raise MatrixError(file, f"{where}.{key}" if where else key,
-                              f"expected seconds from 1 to {MAX_SECONDS:g}, got {value!r}")
-        found[limit] = float(value)
-    return TimeLimits(**found)
-
-
-def manylinux_of(file: Path, where: str, table: Mapping[str, Any]) -> str | None:
-    """``manylinux`` of a matrix file or a preset: a glibc version as a tag writes it (2_28)."""
-    value = table.get("manylinux")
-    if value is None:
-        return None
-    if not isinstance(value, str) or not re.fullmatch(r"2_[0-9]{1,2}", value):
-        raise MatrixError(file, f"{where}.manylinux" if where else "manylinux",
-                          f'expected a glibc version like "2_28", got {value!r}')
-    return value
-
-
 def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) -> TargetPreset:
     where = f"targets.{name}"
     if not SAFE_NAME.fullmatch(name):
         raise MatrixError(file, where, "a target name may hold only letters, digits and . _ + -")
     if not isinstance(raw, dict):
         raise MatrixError(file, where, "expected a table")
-    for key in raw:
-        if key not in PRESET_KEYS:
-            raise MatrixError(file, f"{where}.{key}", f"unknown key; allowed: {', '.join(PRESET_KEYS)}")
+    check_keys(file, where, raw, names(PRESET_KEYS))
     if ("path" in raw) == ("sdist" in raw):
         raise MatrixError(file, where, "needs exactly one of `path` (a source tree) or `sdist` (name, version, sha256)")
     for key in ("description", "import_name", "smoke", "path", "default_suite", "test_dir"):
@@ -317,8 +257,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         lintian_overrides=_reasons(file, f"{where}.lintian_overrides", raw.get("lintian_overrides", {})),
         rpmlint_filters=_reasons(file, f"{where}.rpmlint_filters", raw.get("rpmlint_filters", {})),
         test_dir=raw.get("test_dir"),
-        time_limits=time_limits(file, where, raw),
-        manylinux=manylinux_of(file, where, raw),
+        settings=settings_of(file, where, raw, PRESET),
         declares_suites="suites" in raw,
         declares_test_requires="test_requires" in raw,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nox
 
+from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import MatrixError
 from ..machine.interrupts import unwind_on_signals
@@ -65,6 +66,6 @@ def policy_tags(cell: Cell, matrices: MatrixSet) -> list[str]:
     """``manylinux-2_28`` for a Linux wheel cell whose matrix file or target preset sets a
     policy: ``ci-matrix`` runs such a cell in the matching manylinux image."""
     preset = matrices.presets.get(cell.target)
-    policy = cell.manylinux or (preset.manylinux if preset else None)
+    policy = cell_settings(cell.settings, preset.settings if preset else {}).manylinux
     linux_wheel = cell.platform.startswith("linux-") and cell.package == WHEEL
     return [f"manylinux-{policy}"] if policy and linux_wheel else []

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..binaries import read_binary
+from ..config.keys import BUILD_TIME_LIMIT, BUILD_TIMEOUT
 from ..errors import CellError, CommandCancelled, CommandFailed, CommandTimedOut, TagSetError, ToolchainRejected
 from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
 from ..machine.context import StageContext
@@ -269,14 +270,13 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Ro
     if ccache_on_path(extra_env.get("PATH")):
         extra_env.update(ccache_env(stats_log, plan.build_dir.parent))
     try:
-        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env, idle_timeout=plan.build_timeout,
-                       timeout=plan.build_time_limit)
+        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env,
+                       idle_timeout=plan.settings.build_silence_seconds, timeout=plan.settings.build_seconds)
     except CommandCancelled:
         raise  # the cell stopped it (its test venv failed): the pipeline says why
     except CommandTimedOut as exc:
-        limit = f"printed nothing for {exc.seconds:g} s (build_timeout; --build-timeout SECONDS changes it)" \
-            if exc.idle else f"was still running after {exc.seconds:g} s (build_time_limit; --build-time-limit " \
-            "SECONDS changes it)"
+        limit = f"printed nothing for {exc.seconds:g} s ({BUILD_TIMEOUT.how_to_change()})" if exc.idle else \
+            f"was still running after {exc.seconds:g} s ({BUILD_TIME_LIMIT.how_to_change()})"
         raise CellError(f"build of the {role} wheel {limit} and was ended with every process it started "
                         f"(log: {exc.log})") from None
     except CommandFailed as exc:

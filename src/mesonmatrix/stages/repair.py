@@ -76,7 +76,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> RepairResul
 def _repair_limit(plan: CellPlan) -> float:
     """A repair is part of making the wheel: bounded by the cell's build_time_limit, and by
     REPAIR_TIME_LIMIT at most (a repair takes seconds, a build may take hours)."""
-    return min(plan.build_time_limit, REPAIR_TIME_LIMIT)
+    return min(plan.settings.build_seconds, REPAIR_TIME_LIMIT)
 
 
 def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, wheel: Path) -> str | None:

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..config.keys import TEST_TIMEOUT
 from ..errors import CellError, CommandTimedOut
 from ..machine.context import StageContext
 from ..machine.locking import one_test_suite_at_a_time
@@ -116,13 +117,13 @@ def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repair
         with ctx.progress.waiting(TEST_STAGE):
             turn.enter_context(one_test_suite_at_a_time(ctx.say))
         # One limit for the whole suite: its commands and the BLAS probe share it.
-        limited = replace(ctx, runner=replace(ctx.runner, deadline=time.monotonic() + plan.test_timeout))
+        seconds = plan.settings.test_seconds
+        limited = replace(ctx, runner=replace(ctx.runner, deadline=time.monotonic() + seconds))
         try:
             return _run_installed_tests(plan, limited, venv_py, repaired, env)
         except CommandTimedOut as exc:
-            raise CellError(f"tests timed out after {plan.test_timeout:g} s (test_timeout; --test-timeout SECONDS "
-                            f"changes it): the suite and every process it started were ended (log: {exc.log})") \
-                from None
+            raise CellError(f"tests timed out after {seconds:g} s ({TEST_TIMEOUT.how_to_change()}): the suite and "
+                            f"every process it started were ended (log: {exc.log})") from None
 
 
 def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],

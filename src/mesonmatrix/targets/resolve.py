@@ -20,7 +20,6 @@ else:  # pragma: no cover
 from ..config.presets import DEFAULT_SUITE, TargetPreset
 from ..errors import TargetError
 from ..machine.commands import CommandRunner
-from ..model import TimeLimits
 from .languages import declared_languages
 from .layout import import_name_of
 from .mesonoptions import read_options, system_library_components
@@ -124,8 +123,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         loosened_keep=dict(preset.loosened_keep) if preset else {},
         lintian_overrides=dict(preset.lintian_overrides) if preset else {},
         rpmlint_filters=dict(preset.rpmlint_filters) if preset else {},
-        time_limits=preset.time_limits if preset else TimeLimits(),
-        manylinux=preset.manylinux if preset else None,
+        settings=preset.settings if preset else {},
         from_preset=preset is not None,
     )
 

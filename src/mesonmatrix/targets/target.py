@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..errors import TargetError
-from ..model import TimeLimits
 from .languages import DeclaredLanguage
 from .mesonoptions import MesonOption
 from .testsource import TestSource
@@ -70,8 +70,8 @@ class Target:
     loosened_keep: dict[str, str] = field(default_factory=dict)  # name -> why a loosened cell keeps its bound
     lintian_overrides: dict[str, str] = field(default_factory=dict)  # lintian tag -> why a deb cell overrides it
     rpmlint_filters: dict[str, str] = field(default_factory=dict)  # rpmlint check -> why an rpm cell filters it
-    time_limits: TimeLimits = TimeLimits()  # the preset's test_timeout and build_timeout
-    manylinux: str | None = None  # the preset's manylinux policy
+    # The preset's settings (config/keys.py SETTINGS, by key name): time limits, manylinux policy.
+    settings: Mapping[str, object] = field(default_factory=dict)
 
     def suite_args(self, suite: str | None) -> tuple[str, ...]:
         name = suite or self.default_suite
