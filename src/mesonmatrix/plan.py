@@ -30,6 +30,7 @@ from .model import (
     SPLIT,
     TAG_WHEEL_METHODS,
     TOOLCHAIN_MIN,
+    WHEEL,
     Cell,
     Matrix,
     Role,
@@ -118,8 +119,8 @@ class CellPlan:
 
     @property
     def manylinux(self) -> str | None:
-        """The manylinux policy a Linux wheel must meet (2_28); None: the newest it meets."""
-        return self.settings.manylinux
+        """The manylinux policy the cell's wheel must meet (2_28); None: the newest it meets."""
+        return manylinux_policy(self.cell, self.settings)
 
     @property
     def source_dir(self) -> Path:
@@ -335,6 +336,13 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     newest = f"resolution=newest-{datetime.date.today().isoformat()}"
     resolution = {TOOLCHAIN_MIN: ["resolution=lowest-direct"], LOOSENED: [newest]}
     return requirements, [*requirements, *resolution.get(cell.kind, pinned)]
+
+
+def manylinux_policy(cell: Cell, settings: CellSettings) -> str | None:
+    """The policy a cell's wheel must meet, decided here once: the settings' (the command
+    line's, else the matrix file's, else the preset's) for a wheel of a platform a manylinux
+    policy applies to; a .deb, .rpm or .conda is the distribution's, built on its runner."""
+    return settings.manylinux if PLATFORMS[cell.platform].manylinux and cell.package == WHEEL else None
 
 
 def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOptions, *,

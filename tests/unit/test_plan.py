@@ -230,3 +230,20 @@ def test_a_targets_own_pkg_config_names_get_their_own_folder_and_configure():
                for p in (default, hybrid, renamed))
     assert hybrid.provider.expectation.hybrid and not default.provider.expectation.hybrid
     assert not renamed.provider.expectation.hybrid  # one package: one library, no hybrid build
+
+
+def test_the_platform_says_whether_a_manylinux_policy_applies_and_the_plan_decides_it_once():
+    from mesonmatrix.config.keys import cell_settings
+    from mesonmatrix.plan import manylinux_policy
+    from mesonmatrix.platforms import PLATFORMS
+
+    assert PLATFORMS["linux-aarch64"].manylinux_tag("2_28") == "manylinux_2_28_aarch64"
+    with pytest.raises(ValueError, match="no manylinux policy applies to macOS"):
+        PLATFORMS["macos-arm64"].manylinux_tag("2_28")
+    strict = cell_settings({"manylinux": "2_28"})
+    assert manylinux_policy(CELLS["build-3.12-openblas"], strict) == "2_28"
+    for name in ("build-3.12-openblas-macos-arm64", "build-3.12-openblas-windows-amd64",
+                 "build-3.12-system-openblas-deb"):
+        assert manylinux_policy(CELLS[name], strict) is None, name
+    assert plan_cell(CELLS["build-3.12-system-openblas-deb"], DEMO, WS,
+                     replace(OPTIONS, settings={"manylinux": "2_28"})).manylinux is None

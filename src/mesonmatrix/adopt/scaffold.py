@@ -76,7 +76,7 @@ def matrix_toml(target: Target, pythons: list[str]) -> str:
                                    f"{PROVIDERS[flavour].summary}: not on {', '.join(missing)}."))
     if "auto" in system:
         excludes.append(_table({"system_libraries": "auto",
-                                "platform": [p for p in PLATFORM_AXIS if not p.startswith("linux")]},
+                                "platform": [p for p in PLATFORM_AXIS if not PLATFORMS[p].system_libraries]},
                                "System libraries on Linux only."))
     if excludes:
         document.add("exclude", excludes)

@@ -22,7 +22,7 @@ from ..config.keys import cell_settings
 from ..config.matrixfile import load_matrices
 from ..errors import MatrixError
 from ..machine.commands import probe, run_attached
-from ..model import WHEEL
+from ..plan import manylinux_policy
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS, DebianBLAS
 
@@ -138,9 +138,8 @@ def cell_policies(project_root: Path, target: str) -> dict[str, str | None]:
     policies: dict[str, str | None] = {}
     for cell in matrices.matrix.cells:
         preset = matrices.presets.get(target or cell.target)
-        policy = cell_settings(cell.settings, preset.settings if preset else {}).manylinux
-        # A wheel's policy: a .deb, .rpm or .conda is the distribution's, built on its runner.
-        policies[cell.session_name] = policy if cell.package == WHEEL else None
+        policies[cell.session_name] = manylinux_policy(cell, cell_settings(cell.settings,
+                                                                           preset.settings if preset else {}))
     return policies
 
 
@@ -149,7 +148,7 @@ def manylinux_container(platform: str, tags: Sequence[str], policy: str | None) 
     itself); a policy older than the actions can run in is refused with the reason. A
     flavour whose BLAS comes from Debian's apt (system-openblas, netlib, BLIS) runs on the
     Ubuntu runner: the image is RHEL-based, with dnf, not apt."""
-    if policy is None or PLATFORMS[platform].cibuildwheel_platform != "linux":
+    if policy is None or not PLATFORMS[platform].manylinux:
         return ""
     if any(isinstance(PROVIDERS.get(tag), DebianBLAS) for tag in tags):
         return ""
@@ -183,7 +182,7 @@ def apt_packages(platform: str, tags: Sequence[str]) -> list[str]:
     """The Debian packages a cell's Linux runner installs: ccache for every cell, and the
     packaging tools only for the cells that package (lintian for .deb, rpm and rpmlint for
     .rpm); nothing off Linux."""
-    if PLATFORMS[platform].cibuildwheel_platform != "linux":
+    if not PLATFORMS[platform].runner_apt:
         return []
     return ["ccache", *(["lintian"] if "deb" in tags else []), *(["rpm", "rpmlint"] if "rpm" in tags else [])]
 

@@ -56,6 +56,27 @@ class Platform(Protocol):
         """The conda subdir its packages are built for (``linux-64``, ``osx-arm64`` …)."""
         ...
 
+    @property
+    def manylinux(self) -> bool:
+        """Whether a manylinux policy applies to its wheels (PEP 600: Linux alone)."""
+        ...
+
+    def manylinux_tag(self, policy: str) -> str:
+        """The platform tag of ``policy`` (``2_28``) for its wheels: ``manylinux_2_28_x86_64``;
+        ValueError where no manylinux policy applies."""
+        ...
+
+    @property
+    def runner_apt(self) -> bool:
+        """Whether its CI runner installs system packages with apt (GitHub's Ubuntu images)."""
+        ...
+
+    @property
+    def system_libraries(self) -> bool:
+        """Whether its cells may find a component as a system library (pkg-config, the
+        distribution's packages): ``use-system-libraries=auto`` means something there."""
+        ...
+
     def venv_python(self, venv: Path) -> Path: ...
 
     def venv_bin(self, venv: Path) -> Path: ...

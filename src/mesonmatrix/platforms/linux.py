@@ -32,6 +32,22 @@ class Linux:
         return f"manylinux_{self.arch}"
 
     @property
+    def manylinux(self) -> bool:
+        return True
+
+    def manylinux_tag(self, policy: str) -> str:
+        # PEP 600's tag: manylinux_${GLIBCMAJOR}_${GLIBCMINOR}_${ARCH}.
+        return f"manylinux_{policy}_{self.arch}"
+
+    @property
+    def runner_apt(self) -> bool:
+        return True
+
+    @property
+    def system_libraries(self) -> bool:
+        return True
+
+    @property
     def conda_subdir(self) -> str:
         # conda's subdir names (linux-64 for x86_64, linux-aarch64): conda's docs, "Managing platforms".
         return "linux-64" if self.arch in ("x86_64", "amd64") else f"linux-{self.arch}"

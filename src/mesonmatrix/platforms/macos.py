@@ -22,6 +22,21 @@ class MacOS:
         return f"macos-{self.arch}"
 
     @property
+    def manylinux(self) -> bool:
+        return False
+
+    def manylinux_tag(self, policy: str) -> str:
+        raise ValueError(f"no manylinux policy applies to macOS wheels (manylinux {policy} asked for)")
+
+    @property
+    def runner_apt(self) -> bool:
+        return False
+
+    @property
+    def system_libraries(self) -> bool:
+        return False
+
+    @property
     def cibuildwheel_platform(self) -> str:
         return "macos"
 

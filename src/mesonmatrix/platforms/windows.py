@@ -23,6 +23,21 @@ class Windows:
         return f"windows-{self.arch}"
 
     @property
+    def manylinux(self) -> bool:
+        return False
+
+    def manylinux_tag(self, policy: str) -> str:
+        raise ValueError(f"no manylinux policy applies to Windows wheels (manylinux {policy} asked for)")
+
+    @property
+    def runner_apt(self) -> bool:
+        return False
+
+    @property
+    def system_libraries(self) -> bool:
+        return False
+
+    @property
     def cibuildwheel_platform(self) -> str:
         return "windows"
 

@@ -25,7 +25,7 @@ class Auditwheel:
         # -v: auditwheel then names each library it grafts ("Grafting: SRC -> DEST").
         # --plat: the policy the wheel must meet; auditwheel refuses a wheel that needs newer
         # symbols (auditwheel repair --help: "--plat PLATFORM: Desired target platform").
-        plat = ["--plat", f"manylinux_{policy}_{platform.arch}"] if policy else []
+        plat = ["--plat", platform.manylinux_tag(policy)] if policy else []
         return ["auditwheel", "-v", "repair", *plat, "--wheel-dir", str(out_dir), str(wheel)]
 
     def show_command(self, wheel: Path) -> list[str]:

@@ -13,9 +13,10 @@ from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import MatrixError
 from ..machine.interrupts import unwind_on_signals
-from ..model import WHEEL, Cell
+from ..model import Cell
 from ..options import parse_cell_args
 from ..pipeline import run_cell
+from ..plan import manylinux_policy
 
 
 def load_or_exit(project_root: Path) -> MatrixSet:
@@ -66,6 +67,5 @@ def policy_tags(cell: Cell, matrices: MatrixSet) -> list[str]:
     """``manylinux-2_28`` for a Linux wheel cell whose matrix file or target preset sets a
     policy: ``ci-matrix`` runs such a cell in the matching manylinux image."""
     preset = matrices.presets.get(cell.target)
-    policy = cell_settings(cell.settings, preset.settings if preset else {}).manylinux
-    linux_wheel = cell.platform.startswith("linux-") and cell.package == WHEEL
-    return [f"manylinux-{policy}"] if policy and linux_wheel else []
+    policy = manylinux_policy(cell, cell_settings(cell.settings, preset.settings if preset else {}))
+    return [f"manylinux-{policy}"] if policy else []

@@ -148,7 +148,7 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
         raise CellError(f"{plan.repairer.tool} was still repairing the {role} wheel after {exc.seconds:g} s and was "
                         f"ended with every process it started (log: {exc.log})") from None
     except CommandFailed as exc:
-        if plan.manylinux and plan.platform.cibuildwheel_platform == "linux":
+        if plan.manylinux:
             shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"what keeps {wheel.name} from the policy",
                                    extra_env={**build_env.env, **repair_env}, check=False, echo=False,
                                    timeout=_repair_limit(plan)).stdout
@@ -169,7 +169,8 @@ def _beyond_policy(plan: CellPlan, wheel: Path, failed: CommandFailed, shown: st
     """Why the wheel cannot meet the cell's manylinux policy, naming what is too new: the
     versioned symbols ``auditwheel show`` finds in it and the libraries it would graft,
     and anything verify's manylinux rules find in its own binaries."""
-    tag = f"manylinux_{plan.manylinux}_{plan.platform.arch}"
+    assert plan.manylinux is not None  # asked only of a cell with a policy
+    tag = plan.platform.manylinux_tag(plan.manylinux)
     text = " ".join(shown.split())
     symbols = re.search(r"references external versioned symbols in these system-provided shared libraries: "
                         r"(.*?)\s*This constrains the platform tag to \"([^\"]+)\"", text)
