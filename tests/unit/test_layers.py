@@ -5,28 +5,12 @@ in its layer, so there is no import cycle and a feature never reaches into anoth
 import ast
 from pathlib import Path
 
+from mesonmatrix.layers import LAYERS as TABLE
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 
-# Lowest first; keep in step with the layout drawn in the README and docs/design/layout.md.
-LAYERS = [
-    ["errors"],
-    ["model"],
-    ["record"],
-    ["machine", "schemagen"],
-    ["platforms", "providers", "binaries", "wheels"],
-    ["repairers"],
-    ["config"],
-    ["targets", "store", "options"],
-    ["lockfiles"],
-    ["plan"],
-    ["testing", "repackage"],
-    ["verify", "report", "doctor"],  # features that run no cell: never the stages
-    ["stages"],
-    ["pipeline"],
-    ["compare", "adopt"],  # features that run cells or write a project's files
-    ["sessions", "cli"],
-    ["__main__"],
-]
+# The one table (mesonmatrix/layers.py), which the docs' drawing is made from too.
+LAYERS = [list(layer.units) for layer in TABLE]
 LAYER_OF = {unit: index for index, units in enumerate(LAYERS) for unit in units}
 
 
@@ -38,18 +22,13 @@ def _unit(module: str) -> str:
 
 def _imports() -> list[tuple[str, str, str]]:
     """(importing unit, imported unit, where) for every import of the package's own modules,
-    leaving out those under ``if TYPE_CHECKING``, which never run."""
+    those under ``if TYPE_CHECKING`` too: a type names what a module depends on."""
     found = []
     for path in (SRC / "mesonmatrix").rglob("*.py"):
         parts = list(path.relative_to(SRC).with_suffix("").parts)
         package = parts[:-1] if parts[-1] != "__init__" else parts
         tree = ast.parse(path.read_text())
-        typing_only = {id(node) for branch in ast.walk(tree)
-                       if isinstance(branch, ast.If) and "TYPE_CHECKING" in ast.unparse(branch.test)
-                       for node in ast.walk(branch)}
         for node in ast.walk(tree):
-            if id(node) in typing_only:
-                continue
             if isinstance(node, ast.ImportFrom) and node.level:
                 base = package[: len(package) - node.level + 1]
                 target = ".".join([*base, *([node.module] if node.module else [])])
@@ -76,3 +55,46 @@ def test_imports_point_down():
              if importer != imported and "__init__" not in (importer, imported)
              and LAYER_OF[imported] >= LAYER_OF[importer]]
     assert not wrong, "\n".join(wrong)
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Module -> the package's own modules it imports at its top level (what runs when it
+    is imported), by dotted name; an import of a package counts as its ``__init__``."""
+    modules = {".".join(p.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+               for p in (SRC / "mesonmatrix").rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for path in (SRC / "mesonmatrix").rglob("*.py"):
+        parts = list(path.relative_to(SRC).with_suffix("").parts)
+        name = ".".join(parts).removesuffix(".__init__")
+        package = parts[:-1] if parts[-1] != "__init__" else parts
+        targets: set[str] = set()
+        for node in ast.parse(path.read_text()).body:
+            branches = [node, *node.body] if isinstance(node, ast.If) else [node]  # TYPE_CHECKING blocks too
+            for item in branches:
+                own = isinstance(item, ast.ImportFrom) and (item.level or (item.module or "").startswith("mesonmatrix"))
+                if not own:
+                    continue
+                base = ".".join([*package[: len(package) - item.level + 1], *([item.module] if item.module else [])]) \
+                    if item.level else item.module or ""
+                for alias in item.names:
+                    candidate = f"{base}.{alias.name}"
+                    targets.add(candidate if candidate in modules else base)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def test_no_module_imports_itself_round_a_circle_inside_a_package():
+    """The layers keep packages apart; inside one, its modules must not import each other in a circle."""
+    graph = _module_imports()
+    circles = []
+    for start in graph:
+        stack, seen = [(start, [start])], set()
+        while stack:
+            module, path = stack.pop()
+            for nxt in graph.get(module, ()):
+                if nxt == start:
+                    circles.append(" -> ".join([*path, nxt]))
+                elif nxt not in seen and nxt.rsplit(".", 1)[0] == start.rsplit(".", 1)[0]:
+                    seen.add(nxt)
+                    stack.append((nxt, [*path, nxt]))
+    assert not circles, "\n".join(sorted(set(circles)))
