@@ -25,7 +25,7 @@ from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
 from .machine.workspace import Workspace
-from .model import CONDA, FAILED, INSTALL_PLAN, PASSED, SKIPPED, UNPACKED_AND_TESTED, WHEEL, Cell, Status
+from .model import CONDA, FAILED, INSTALL_PLAN, PASSED, SKIPPED, Cell, Status
 from .options import RunOptions
 from .plan import CellPlan, plan_cell, plan_retry
 from .record import (
@@ -61,11 +61,11 @@ class CellState:
 def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
     """The stages in order; each result is kept as soon as it exists, so that a failed
     cell's record shows everything that came before the failure."""
-    if plan.cell.package != WHEEL:  # before the build, not after it: installer stages, conda packs
+    if "package" in plan.stages:  # before the build, not after it: installer stages, conda packs
         require_extra("repackage", f"a .{plan.cell.package} cell",
                       ("installer", "conda_package_handling") if plan.cell.package == CONDA else ("installer",))
     results.build_env = build_env.run(plan, ctx, results)
-    if plan.loosening is not None:
+    if "loosened" in plan.stages:
         results.loosened_source = loosened.run(plan, ctx, results)
     # The build env is shared by every cell and checkout on the machine: while this cell
     # builds, repairs and tests with it (its tools are on the tests' PATH), no other
@@ -77,11 +77,11 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
         watched = replace(ctx, runner=replace(ctx.runner, cancel=early.failed)) if early else ctx
         try:
             results.build = build.run(plan, watched, results)
-            if plan.cell.package != WHEEL:
+            if "package" in plan.stages:
                 _package(plan, ctx, results)
                 return
             results.repair = repair.run(plan, watched, results)
-            if plan.checks_partition:
+            if "partition" in plan.stages:
                 results.split = partition.run(plan, watched, results)
                 if results.split.failure:
                     raise CellError(results.split.failure)
@@ -90,7 +90,7 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
                 raise CellError(f"the test venv could not be made (so the build was stopped): {early.error}") \
                     from None
             raise
-        if plan.options.run_tests:
+        if "test" in plan.stages:
             _test(test.run, plan, ctx, results)
 
 
@@ -98,7 +98,7 @@ def _early_test_venv(plan: CellPlan, ctx: StageContext, results: StageResults) -
         EarlyVenv | None]:
     """A wheel cell's test venv, made while the build runs (see testing.earlyvenv)."""
     env = results.env()
-    lock = plan.tests.lock if plan.cell.package == WHEEL and plan.options.run_tests else None
+    lock = plan.tests.lock if "test" in plan.stages else None
     return early_test_venv(plan.test_venv, plan.platform.venv_python(plan.test_venv),
                            plan.results_dir / "test-venv.log", uv=ctx.uv, python=env.python, lock=lock,
                            env=ctx.runner.env)
@@ -115,9 +115,9 @@ def _package(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
     except PackageFailed as exc:
         results.package = exc.record
         raise
-    if plan.options.run_tests and plan.cell.package in UNPACKED_AND_TESTED:
+    if "packagetest" in plan.stages:
         _test(packagetest.run, plan, ctx, results)
-    elif plan.cell.package == CONDA:
+    elif results.package.tests_skipped_because:
         ctx.say(f"    tests not run: {results.package.tests_skipped_because}")
 
 

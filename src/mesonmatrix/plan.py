@@ -7,6 +7,7 @@ import datetime
 import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from .config.keys import CellSettings, cell_settings
 from .lockfiles.files import (
@@ -30,6 +31,7 @@ from .model import (
     SPLIT,
     TAG_WHEEL_METHODS,
     TOOLCHAIN_MIN,
+    UNPACKED_AND_TESTED,
     WHEEL,
     Cell,
     Matrix,
@@ -116,6 +118,22 @@ class CellPlan:
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
+
+    @property
+    def stages(self) -> tuple[StageName, ...]:
+        """The stages this cell runs, in order: the pipeline runs these and no others."""
+        wheel = self.cell.package == WHEEL
+        listed: list[StageName] = ["build_env"]
+        if self.loosening is not None:
+            listed.append("loosened")
+        listed += ["build", "repair"] if wheel else ["build", "package"]
+        if wheel and self.checks_partition:
+            listed.append("partition")
+        if self.options.run_tests and wheel:
+            listed.append("test")
+        elif self.options.run_tests and self.cell.package in UNPACKED_AND_TESTED:
+            listed.append("packagetest")
+        return tuple(listed)
 
     @property
     def manylinux(self) -> str | None:
@@ -336,6 +354,10 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     newest = f"resolution=newest-{datetime.date.today().isoformat()}"
     resolution = {TOOLCHAIN_MIN: ["resolution=lowest-direct"], LOOSENED: [newest]}
     return requirements, [*requirements, *resolution.get(cell.kind, pinned)]
+
+
+# The stages a cell may run (stages/), by name: CellPlan.stages lists a cell's own.
+StageName = Literal["build_env", "loosened", "build", "repair", "package", "partition", "test", "packagetest"]
 
 
 def manylinux_policy(cell: Cell, settings: CellSettings) -> str | None:

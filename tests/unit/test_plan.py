@@ -247,3 +247,15 @@ def test_the_platform_says_whether_a_manylinux_policy_applies_and_the_plan_decid
         assert manylinux_policy(CELLS[name], strict) is None, name
     assert plan_cell(CELLS["build-3.12-system-openblas-deb"], DEMO, WS,
                      replace(OPTIONS, settings={"manylinux": "2_28"})).manylinux is None
+
+
+@pytest.mark.parametrize("name, stages", [
+    ("build-3.12-openblas", ("build_env", "build", "repair", "test")),
+    ("build-3.12-openblas-split", ("build_env", "build", "repair", "partition", "test")),
+    ("build-3.12-system-openblas-deb", ("build_env", "build", "package", "packagetest")),
+    ("build-3.12-netlib-conda", ("build_env", "build", "package")),
+    ("loosened-3.12", ("build_env", "loosened", "build", "repair", "test")),
+])
+def test_the_plan_lists_the_stages_its_cell_runs(name, stages):
+    assert plan(name).stages == stages
+    assert "test" not in plan_cell(CELLS[name], DEMO, WS, replace(OPTIONS, run_tests=False)).stages
