@@ -12,7 +12,7 @@ from typing import TextIO
 from ..config.matrixfile import MatrixSet
 from ..errors import CellError
 from ..machine.workspace import Workspace
-from ..model import Cell
+from ..model import PASSED, Cell
 from ..options import RunOptions
 from ..pipeline import run_cell
 from ..record import write_atomically
@@ -37,7 +37,7 @@ def rebuild_and_compare(
         shutil.rmtree(fresh, ignore_errors=True)
         stream.write(f"=== {name} build of {cell.session_name} from a fresh build dir in {fresh}\n")
         record, _ = run_cell(cell, matrices, replace(options, workspace_root=fresh, run_tests=False), stream)
-        if record.status != "passed":
+        if record.status != PASSED:
             raise CellError(f"the {name} build of {cell.session_name} did not pass: {record.error}")
         runs.append(record)
     first, second = runs

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..model import FAILED
 from ..record import ResultRecord
 
 
@@ -69,4 +70,4 @@ def cell_changes(records: list[ResultRecord], previous: Previous) -> list[CellCh
     """Cells whose status differs from the previous run's (new failures first)."""
     changes = [CellChange(session=r.session, before=previous.statuses.get(r.session), after=r.status)
                for r in records if previous.statuses.get(r.session) != r.status]
-    return sorted(changes, key=lambda c: (c.after != "failed", c.before is None, c.session))
+    return sorted(changes, key=lambda c: (c.after != FAILED, c.before is None, c.session))

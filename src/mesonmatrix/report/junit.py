@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Final, Literal
 
 from ..record import ResultRecord
 
+# A test's outcome in a JUnit report: a closed set of its own (a cell's status is model.Status).
+Outcome = Literal["failed", "error", "skipped", "passed"]
+FAILED_TEST: Final = "failed"
+ERROR_TEST: Final = "error"
+SKIPPED_TEST: Final = "skipped"
+PASSED_TEST: Final = "passed"
+# JUnit's child element of a testcase that gives its outcome (none: it passed).
+_BY_ELEMENT: dict[str, Outcome] = {"failure": FAILED_TEST, "error": ERROR_TEST, "skipped": SKIPPED_TEST}
 
-def _outcome(case: ET.Element) -> str:
-    for child in case:
-        if child.tag == "failure":
-            return "failed"
-        if child.tag == "error":
-            return "error"
-        if child.tag == "skipped":
-            return "skipped"
-    return "passed"
+
+def _outcome(case: ET.Element) -> Outcome:
+    return next((_BY_ELEMENT[child.tag] for child in case if child.tag in _BY_ELEMENT), PASSED_TEST)
 
 
 def read_outcomes(junit: Path) -> dict[str, str]:
@@ -25,7 +28,7 @@ def read_outcomes(junit: Path) -> dict[str, str]:
         root = ET.parse(junit).getroot()
     except (ET.ParseError, OSError):
         return {}
-    outcomes = {}
+    outcomes: dict[str, str] = {}
     for case in root.iter("testcase"):
         test = f"{case.get('classname', '')}::{case.get('name', '')}".lstrip(":")
         outcomes[test] = _outcome(case)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from ..model import FAILED, PASSED, SKIPPED
 from ..record import ResultRecord, VerifyRecord
 from .history import CellChange
 from .records import (
@@ -21,7 +22,7 @@ from .records import (
 )
 from .testdiff import TestDifference
 
-ICONS = {"passed": "✅", "failed": "❌", "skipped": "⏭️"}
+ICONS = {PASSED: "✅", FAILED: "❌", SKIPPED: "⏭️"}
 
 
 # Characters that start Markdown or HTML inside a line: emphasis, code, links and images,

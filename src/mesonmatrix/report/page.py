@@ -7,6 +7,7 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..model import SKIPPED
 from ..record import ResultRecord, VerifyRecord
 from .charts import CSS, cache_rates, size_bars, stage_bars, status_grid
 from .history import CellChange
@@ -61,7 +62,7 @@ def _box(r: ResultRecord | None, out_dir: Path, results_dir: Path) -> str:
         f'<div class="times">{esc(time_text(r))} ({esc(stages)})</div>',
     ]
     if r.error:
-        label = "reason" if r.status == "skipped" else "error"
+        label = "reason" if r.status == SKIPPED else "error"
         parts.append(f"<details><summary>{label}</summary><pre>{esc(r.error[:4000])}</pre></details>")
     href = _log_href(r, out_dir)
     if href is not None:

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model import FAILED, PASSED, SKIPPED
 from ..record import RecordError, ResultRecord, VerifyRecord, load_record, load_verify_record
 
-STATUS_ORDER = ("failed", "passed", "skipped")
+STATUS_ORDER = (FAILED, PASSED, SKIPPED)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..model import SKIPPED
 from ..record import ResultRecord
 from .history import Previous
-from .junit import cell_outcomes
+from .junit import ERROR_TEST, FAILED_TEST, PASSED_TEST, SKIPPED_TEST, cell_outcomes
 
-BAD = ("failed", "error")
+BAD = (FAILED_TEST, ERROR_TEST)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,7 +48,7 @@ def _set_apart(chosen: list[ResultRecord], others: list[ResultRecord]) -> str:
 
 
 def _describe(outcomes: dict[str, str], by_session: dict[str, ResultRecord]) -> str:
-    for kind, verb in ((BAD, "fails"), (("skipped",), "is skipped"), (("passed",), "passes")):
+    for kind, verb in ((BAD, "fails"), ((SKIPPED_TEST,), "is skipped"), ((PASSED_TEST,), "passes")):
         chosen = [by_session[s] for s, o in outcomes.items() if o in kind]
         others = [by_session[s] for s, o in outcomes.items() if o not in kind]
         if chosen and others and len(chosen) <= len(others):
@@ -62,7 +63,7 @@ def differences(records: Iterable[ResultRecord], results_dir: Path,
     failing tests (kept in summary.json for the next run's history)."""
     by_target: dict[str, dict[str, ResultRecord]] = {}
     for record in records:
-        if record.status != "skipped":
+        if record.status != SKIPPED:
             by_target.setdefault(record.target, {})[record.session] = record
     found: list[TestDifference] = []
     failing: dict[str, list[str]] = {}

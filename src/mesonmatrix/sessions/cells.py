@@ -13,7 +13,7 @@ from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import MatrixError
 from ..machine.interrupts import unwind_on_signals
-from ..model import Cell
+from ..model import PASSED, SKIPPED, Cell
 from ..options import parse_cell_args
 from ..pipeline import run_cell
 from ..plan import manylinux_policy
@@ -40,9 +40,9 @@ def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callabl
         os.umask(0o022)
         record, path = run_cell(cell, matrices, options)
         session.log(f"result record: {path}")
-        if record.status == "skipped":
+        if record.status == SKIPPED:
             session.skip(record.error)
-        elif record.status != "passed":
+        elif record.status != PASSED:
             session.error(record.error)
 
     session_func.__doc__ = cell.describe()
