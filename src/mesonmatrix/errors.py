@@ -88,3 +88,7 @@ class TagSetError(CellError):
 
 class ToolchainRejected(CellError):
     """A toolchain-min build stopped on the target's own compiler check."""
+
+
+class CiMatrixError(MesonmatrixError):
+    """A matrix GitHub Actions cannot run as written; the message says why."""

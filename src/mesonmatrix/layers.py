@@ -36,8 +36,9 @@ LAYERS: tuple[Layer, ...] = (
                                            "their keys; RunOptions"),
     Layer(("lockfiles",), "lock files: where, from which inputs, stale or not; writing them"),
     Layer(("plan",), "CellPlan: every decision of a cell, made before any command runs"),
-    Layer(("testing", "repackage"), "running an installed suite and the BLAS probe; staging and packaging "
-                                    "(.deb, .rpm, .conda)"),
+    Layer(("testing", "repackage", "ci"), "running an installed suite and the BLAS probe; staging and packaging "
+                                          "(.deb, .rpm, .conda); CI's job matrix from the typed cells and their "
+                                          "plans, and its workflow files"),
     Layer(("verify", "report", "doctor"), "features that never run a cell: nox -s verify, report, doctor"),
     Layer(("stages",), "the stages a cell runs, one module each: run(plan, ctx, earlier) -> Result"),
     Layer(("pipeline",), "runs a cell's stages in order; assembles the record once"),

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mesonmatrix.adopt.workflow import workflow_yaml
+from mesonmatrix.ci.workflow import workflow_yaml
 
 from cells import ROOT
 

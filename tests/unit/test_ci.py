@@ -8,12 +8,17 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
-from mesonmatrix.adopt.workflow import OWN, render_workflow
-from mesonmatrix.cli.ci import RUNNERS, CiChoices, CiMatrixError, github_matrix, nox_listing, split_by_container
+from mesonmatrix.ci.jobs import RUNNERS, CiChoices, github_matrix, load_cells, nox_listing, split_by_container
+from mesonmatrix.ci.workflow import OWN, render_workflow
+from mesonmatrix.config.matrixfile import MatrixSet
+from mesonmatrix.config.presets import TargetPreset
+from mesonmatrix.errors import CiMatrixError
+from mesonmatrix.model import Cell, Matrix
 
 from cells import ROOT
 
@@ -22,7 +27,7 @@ WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
 
 def test_matrix_is_every_listed_cell_on_its_platforms_runner():
     listing = nox_listing(ROOT)
-    matrix = github_matrix(listing)["include"]
+    matrix = github_matrix(listing, load_cells(ROOT))["include"]
     assert sorted(m["session"] for m in matrix) == sorted(entry["session"] for entry in listing)
     assert {"build-3.12-openblas", "toolchain-min-3.12", "build-3.12-openblas-macos-arm64",
             "build-3.12-openblas-windows-amd64"} <= {m["session"] for m in matrix}
@@ -47,20 +52,28 @@ def outputs(stdout: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in stdout.splitlines())
 
 
-def _entry(session: str, platform: str, *tags: str) -> dict[str, object]:
-    return {"session": session, "python": "3.12", "tags": [platform, "py3.12", *tags]}
+def _cells(*specs: tuple[str, str, str, str | None]) -> tuple[list[dict[str, object]], MatrixSet]:
+    """A listing and its typed cells: (session, platform, blas, manylinux policy) each; the
+    listing's tags name nothing the matrix reads (it places cells by their typed cell)."""
+    cells = [Cell(python="3.12", blas=blas, platform=platform, system_libraries="none", install_tags="full",
+                  session_name=session, matrix_file=Path("m.toml"), target="demo",
+                  settings={"manylinux": policy} if policy else {})
+             for session, platform, blas, policy in specs]
+    listing = [{"session": cell.session_name, "python": "3.12", "tags": []} for cell in cells]
+    return listing, MatrixSet(matrix=Matrix(cells=tuple(cells)), presets={"demo": TargetPreset(name="demo", description="")})
 
 
 def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
-    listing = [_entry("build-3.12-openblas", "linux-x86_64", "manylinux-2_28"),
-               _entry("build-3.12-openblas-linux-aarch64", "linux-aarch64", "manylinux-2_28"),
-               _entry("build-3.13-openblas", "linux-x86_64", "manylinux-2_31"),  # 2_28's glibc meets it
-               _entry("build-3.12-openblas-newer", "linux-x86_64", "manylinux-2_39"),
-               _entry("build-3.12-openblas-host", "linux-x86_64"),
-               # Debian's BLAS comes from apt: the RHEL-based image has none; it stays on the runner.
-               _entry("build-3.12-netlib", "linux-x86_64", "netlib", "manylinux-2_28"),
-               _entry("build-3.12-openblas-macos-arm64", "macos-arm64")]
-    by_session = {e["session"]: e for e in github_matrix(listing)["include"]}
+    listing, cells = _cells(("build-3.12-openblas", "linux-x86_64", "openblas", "2_28"),
+                            ("build-3.12-openblas-linux-aarch64", "linux-aarch64", "openblas", "2_28"),
+                            ("build-3.13-openblas", "linux-x86_64", "openblas", "2_31"),  # 2_28's glibc meets it
+                            ("build-3.12-openblas-newer", "linux-x86_64", "openblas", "2_39"),
+                            ("build-3.12-openblas-host", "linux-x86_64", "openblas", None),
+                            # Debian's BLAS comes from apt: the RHEL-based image has none; it stays on the runner.
+                            ("build-3.12-netlib", "linux-x86_64", "netlib", "2_28"),
+                            # No manylinux policy applies to a macOS wheel.
+                            ("build-3.12-openblas-macos-arm64", "macos-arm64", "openblas", "2_28"))
+    by_session = {e["session"]: e for e in github_matrix(listing, cells)["include"]}
     image = {s: e["container"] for s, e in by_session.items()}
     assert image["build-3.12-openblas"].startswith("quay.io/pypa/manylinux_2_28_x86_64@sha256:")
     assert image["build-3.12-openblas-linux-aarch64"].startswith("quay.io/pypa/manylinux_2_28_aarch64@sha256:")
@@ -72,7 +85,7 @@ def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
     # The container's envs are made by the image's Pythons: its cells save a cache of their own.
     assert by_session["build-3.12-openblas"]["saves_cache"] == by_session["build-3.12-openblas-host"]["saves_cache"] \
         == "true"
-    parts = split_by_container(github_matrix(listing))
+    parts = split_by_container(github_matrix(listing, cells))
     assert {e["session"] for e in parts["cells"]["include"]} == {"build-3.12-openblas-host", "build-3.12-netlib",
                                                                  "build-3.12-openblas-macos-arm64"}
     assert len(parts["manylinux_cells"]["include"]) == 4
@@ -80,7 +93,7 @@ def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
 
 def test_a_policy_older_than_the_actions_can_run_in_is_refused():
     with pytest.raises(CiMatrixError, match=r"manylinux 2_17: .*glibc 2\.28.*manylinux = \"2_28\""):
-        github_matrix([_entry("build-3.12-openblas", "linux-x86_64", "manylinux-2_17")])
+        github_matrix(*_cells(("build-3.12-openblas", "linux-x86_64", "openblas", "2_17")))
 
 
 def test_the_manylinux_job_runs_in_the_cells_image_with_the_images_pythons():
@@ -107,7 +120,7 @@ def test_matrix_per_platform_matches_nox_tags():
     listing = nox_listing(ROOT)
     for platform in ("linux-x86_64", "macos-arm64", "windows-amd64"):
         listed = nox_listing(ROOT, ["-t", platform])
-        chosen = github_matrix(listing, CiChoices(platforms=(platform,)))["include"]
+        chosen = github_matrix(listing, load_cells(ROOT), CiChoices(platforms=(platform,)))["include"]
         assert sorted(m["session"] for m in chosen) == sorted(e["session"] for e in listed)
 
 
@@ -155,7 +168,7 @@ def test_a_job_prints_its_command_and_runs_exactly_that(tmp_path):
 
 
 def test_committed_workflow_is_the_generators():
-    assert WORKFLOW.read_text() == render_workflow(OWN), "regenerate: python -c 'from mesonmatrix.adopt.workflow " \
+    assert WORKFLOW.read_text() == render_workflow(OWN), "regenerate: python -c 'from mesonmatrix.ci.workflow " \
         "import *; print(render_workflow(OWN), end=\"\")' > .github/workflows/nightly.yml"
 
 
@@ -208,7 +221,7 @@ def test_ci_matrix_places_a_cell_by_the_policy_of_the_target_it_builds(tmp_path,
     """`ci-matrix --target X` sends a Linux wheel cell to the image of X's manylinux policy,
     as the cell's plan applies it, not to the one of the matrix's own target (which the
     cell's nox tag names)."""
-    from mesonmatrix.cli.ci import main
+    from mesonmatrix.cli.ci import main  # the command-line side, which loads the cells itself
 
     for name in ("noxfile.py", "pyproject.toml"):
         shutil.copy2(ROOT / name, tmp_path / name)

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..ci.workflow import workflow_yaml
 from ..config.matrixfile import load_matrices
 from ..errors import MesonmatrixError
 from ..lockfiles.write import lock_target
 from ..machine.workspace import Workspace
 from ..targets.resolve import read_pyproject, resolve_target, target_from_source
 from .scaffold import NOXFILE, matrix_toml, supported_pythons
-from .workflow import workflow_yaml
 
 
 @dataclass(frozen=True)
