@@ -60,7 +60,8 @@ def _cells(*specs: tuple[str, str, str, str | None]) -> tuple[list[dict[str, obj
                   settings={"manylinux": policy} if policy else {})
              for session, platform, blas, policy in specs]
     listing = [{"session": cell.session_name, "python": "3.12", "tags": []} for cell in cells]
-    return listing, MatrixSet(matrix=Matrix(cells=tuple(cells)), presets={"demo": TargetPreset(name="demo", description="")})
+    presets = {"demo": TargetPreset(name="demo", description="")}
+    return listing, MatrixSet(matrix=Matrix(cells=tuple(cells)), presets=presets)
 
 
 def test_a_cell_with_a_manylinux_policy_runs_in_the_pypas_image_for_it():
