@@ -69,6 +69,10 @@ class CommandCancelled(CommandFailed):
     """A command stopped because its runner was cancelled (from another thread)."""
 
 
+class NoTestsCollected(CellError):
+    """pytest found no test in what it was given (exit 5): for verify, a wheel that ships no tests."""
+
+
 class TargetError(CellError):
     """A target that cannot be built: unknown, missing, or not a meson-python project."""
 

@@ -70,6 +70,10 @@ Status = Literal["passed", "failed", "skipped"]
 PASSED: Final = "passed"
 FAILED: Final = "failed"
 SKIPPED: Final = "skipped"
+# How ``nox -s verify`` judged a wheel: "incomplete" when it found no fault but could not
+# read all it checks (a member above the size it reads), so the wheel is not known to pass.
+VerifyStatus = Literal["passed", "failed", "incomplete"]
+INCOMPLETE: Final = "incomplete"
 
 # How the installed wheels are tested: the installed suite with ``pytest --pyargs``, the
 # project's test folder run from a copy, its cibuildwheel test commands, or an import.
@@ -77,7 +81,6 @@ TestMode = Literal["pytest", "pytest-dir", "commands", "smoke"]
 
 # How long a cell's commands may run is a setting (config/keys.py SETTINGS), but for the
 # repair, which takes seconds.
-DEFAULT_TEST_TIMEOUT = 3600.0  # verify's own suites, until verify reads config/keys.py too
 # A repair tool that hangs (auditwheel on a wheel it cannot read, a stuck patchelf) ends
 # here: SciPy's repairs took 10-45 s on this machine.
 REPAIR_TIME_LIMIT = 1800.0

@@ -47,12 +47,12 @@ def test_not_a_wheel_name_and_not_a_zip(tmp_path):
     assert "zip" in _problems(tmp_path / "junk-1.0-py3-none-any.whl")["junk-1.0-py3-none-any.whl"]
 
 
-def test_a_member_above_the_limit_is_a_warning_and_not_read(tmp_path, monkeypatch):
+def test_a_member_above_the_limit_is_not_read(tmp_path, monkeypatch):
+    # Its size alone is no problem of the wheel (real wheels hold members above 1 GiB): what
+    # verify then leaves unread makes the verdict incomplete (test_verify_hostile.py).
     monkeypatch.setattr(archive_module, "MAX_MEMBER_BYTES", 4)
     wheel = _wheel(tmp_path / "big-1.0-py3-none-any.whl", [("big/_x.so", "\x7fELF and more"), ("big/a.py", "")])
-    problems = archive_problems(wheel)
-    assert [(p.member, p.warning) for p in problems] == [("big/_x.so", True)]
-    assert "not checked" in problems[0].detail
+    assert archive_problems(wheel) == []
     with zipfile.ZipFile(wheel) as archive:
         assert not archive_module.readable(archive.getinfo("big/_x.so"))
         assert archive_module.readable(archive.getinfo("big/a.py"))

@@ -263,3 +263,59 @@ def test_a_runpath_left_outside_the_wheel_is_a_warning_not_a_failure():
     ext = elf("scipy/special/cython_special.so", search_paths=("/opt/_internal/site-packages/scipy_openblas32/lib",))
     (found,) = manylinux.check(ext, view("manylinux_2_28_x86_64"), set())
     assert found.rule == "rpath" and found.warning
+
+
+def test_a_library_finds_its_dependency_through_the_rpath_of_its_whole_loading_chain():
+    """h5py 3.14.0's official manylinux_2_17 wheel: the extensions (DT_RPATH
+    $ORIGIN/../h5py.libs) load libhdf5, which loads libsz, which loads libaec; none of the
+    grafted libraries has a path of its own. The loader searches the DT_RPATH of each object
+    up the chain that loaded libsz, so libaec is found (pyproj's libcurl and libnghttp2 too)."""
+    from mesonmatrix.verify.inspect import _check_platform
+
+    rpath = ("$ORIGIN/../h5py.libs",)
+    ext = elf("h5py/h5.so", needed=("libhdf5-8c.so.310", "libc.so.6"), search_paths=rpath, inherited_paths=rpath)
+    hdf5 = elf("h5py.libs/libhdf5-8c.so.310", needed=("libsz-b9.so.2", "libc.so.6"))
+    sz = elf("h5py.libs/libsz-b9.so.2", needed=("libaec-7e.so.0",))
+    aec = elf("h5py.libs/libaec-7e.so.0", needed=("libc.so.6",))
+    members = {b.member for b in (ext, hdf5, sz, aec)}
+    problems, found = _check_platform(manylinux, [ext, hdf5, sz, aec], view("manylinux_2_17_x86_64", members))
+    assert problems == []
+    aec_found = next(r for r in found if r.name == "libaec-7e.so.0")
+    assert aec_found.path == "h5py.libs/libaec-7e.so.0" and "DT_RPATH of h5py/h5.so" in (aec_found.via or "")
+    # $ORIGIN is the folder of the object whose DT_RPATH it is (here two levels below the
+    # root), never that of the library being loaded.
+    deep_rpath = ("$ORIGIN/../../h5py.libs",)
+    deep = elf("h5py/sub/h5.so", needed=("libhdf5-8c.so.310",), search_paths=deep_rpath, inherited_paths=deep_rpath)
+    problems, _ = _check_platform(manylinux, [deep, hdf5, sz, aec], view("manylinux_2_17_x86_64", members))
+    assert problems == []
+    # A library with a DT_RUNPATH of its own is searched there only: no loader's DT_RPATH.
+    sz_runpath = elf("h5py.libs/libsz-b9.so.2", needed=("libaec-7e.so.0",), search_paths=("$ORIGIN/elsewhere",))
+    problems, _ = _check_platform(manylinux, [ext, hdf5, sz_runpath, aec], view("manylinux_2_17_x86_64", members))
+    assert [(p.member, p.rule) for p in problems] == [("h5py.libs/libsz-b9.so.2", "library")]
+
+
+def test_import_names_come_from_the_wheel_never_from_the_distribution_name(tmp_path):
+    from mesonmatrix.verify.importnames import import_names
+    from mesonmatrix.verify.runhere import suite_for
+
+    from handmade import make_wheel
+
+    # psycopg2-binary 2.9.13: top_level.txt says psycopg2; auditwheel's folder is no package.
+    psycopg2 = make_wheel(tmp_path, {"psycopg2/__init__.py": b"", "psycopg2/_psycopg.cpython-312-x86_64-linux-gnu.so":
+                                     b"", "psycopg2_binary.libs/libpq-9b.so.5": b"",
+                                     "psycopg2_binary-2.9.13.dist-info/top_level.txt": b"psycopg2\n"},
+                          name="psycopg2-binary", version="2.9.13", tag="cp312-cp312-manylinux_2_17_x86_64")
+    choice = suite_for(psycopg2, {}, None)
+    assert (choice.args, choice.modules, choice.import_name) == (("psycopg2",), ("psycopg2",), "psycopg2")
+    # scikit-image 0.25.2 (meson-python): no top_level.txt, the top-level entries say skimage.
+    skimage = make_wheel(tmp_path, {"skimage/__init__.py": b"", "skimage/tests/test_a.py": b""},
+                         name="scikit-image", version="0.25.2")
+    assert suite_for(skimage, {}, None).args == ("skimage",)
+    # Top-level modules are imported when nothing ships tests; names not importable are left out.
+    mixed = make_wheel(tmp_path, {"six.py": b"", "_cffi_backend.cpython-312-x86_64-linux-gnu.so": b"",
+                                  "mpl_toolkits/axes/__init__.py": b"", "data/x.json": b"", "my-tool.py": b""},
+                       name="mixed")
+    found = import_names(mixed)
+    assert (found.packages, found.modules) == (("mpl_toolkits",), ("_cffi_backend", "mpl_toolkits", "six"))
+    # The timeout: the option, else the cells' default.
+    assert suite_for(mixed, {}, None).timeout == 3600 and suite_for(mixed, {}, None, 20).timeout == 20

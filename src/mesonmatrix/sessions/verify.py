@@ -7,10 +7,12 @@ from pathlib import Path
 
 import nox
 
+from ..config.keys import TEST_TIMEOUT
 from ..config.matrixfile import load_matrices
 from ..errors import PrerequisiteMissing
 from ..machine.extras import require_extra
 from ..machine.workspace import Workspace
+from ..model import INCOMPLETE, PASSED
 from ..verify import VerifyOptions, verify_wheels, wheels_in
 
 
@@ -21,6 +23,8 @@ def _arguments(posargs: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-tests", action="store_true", help="only the static checks: run nothing")
     parser.add_argument("--run-anyway", action="store_true",
                         help="install and test a wheel even when its static checks failed (the record says so)")
+    # The cells' own option, declared once: unset, a wheel's preset's test_timeout applies.
+    TEST_TIMEOUT.add_to(parser)
     return parser.parse_args(posargs)
 
 
@@ -43,8 +47,12 @@ def verify_session(session: nox.Session, project_root: Path) -> None:
     out_root = workspace.root / "results" / "verify"
     records = verify_wheels(wheels, VerifyOptions(out_root=out_root, presets=presets, suite=args.suite,
                                                   run_tests=not args.no_tests, run_anyway=args.run_anyway,
-                                                  say=session.log))
-    failed = [r.wheel for r in records if r.status != "passed"]
+                                                  test_timeout=args.test_timeout, say=session.log))
+    failed = [r.wheel for r in records if r.status not in (PASSED, INCOMPLETE)]
+    incomplete = [r.wheel for r in records if r.status == INCOMPLETE]
     session.log(f"records in {out_root}")
     if failed:
         session.error(f"verify found problems in {', '.join(failed)}")
+    if incomplete:
+        session.error(f"verify could not read all of {', '.join(incomplete)} (members above the size it reads): "
+                      "their verdict is incomplete, not passed")

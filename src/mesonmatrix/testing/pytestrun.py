@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import CellError
+from ..errors import CellError, NoTestsCollected
 from ..machine.commands import CommandRunner
 from ..record import TestCounts
 
@@ -40,7 +40,7 @@ def run_pytest(runner: CommandRunner, venv_py: Path, suite_args: Sequence[str], 
         result = runner.run(pytest_command(venv_py, suite_args, junit, pyargs=pyargs), label=label,
                             cwd=cwd or Path(empty), extra_env=env, check=False)
     if result.returncode == 5:
-        raise CellError(f"pytest collected no tests from the installed {' '.join(suite_args)}")
+        raise NoTestsCollected(f"pytest collected no tests from the installed {' '.join(suite_args)}")
     if result.returncode == 4:
         # A usage error: the suite's arguments (or a plugin option) are wrong, not the tests.
         said = (result.stdout.strip().splitlines() or [""])[-1]

@@ -18,7 +18,8 @@ import posixpath
 import zipfile
 from dataclasses import dataclass, field
 
-from .archive import readable
+from .archive import MAX_CODE_BYTES, read_whole, unread
+from .problems import Problem
 
 _PRELOADERS = {"WinDLL", "CDLL", "PyDLL", "OleDLL", "LoadLibrary", "LoadLibraryEx", "LoadLibraryExW"}
 _IMPORT_TIME_FILES = {"__init__.py", "_distributor_init.py"}
@@ -32,6 +33,8 @@ class LoaderPath:
     dll_dirs: dict[str, str] = field(default_factory=dict)
     # Lower-cased DLL name -> (the wheel member preloaded, how).
     preloaded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Import-time files too large to read: what they put on the path is not known.
+    unread: list[Problem] = field(default_factory=list)
 
 
 def _calls(tree: ast.AST) -> set[str]:
@@ -59,11 +62,17 @@ def loader_path(archive: zipfile.ZipFile, members: frozenset[str]) -> LoaderPath
             dlls.setdefault(posixpath.basename(member).lower(), []).append(member)
     dll_dirs: dict[str, str] = {}
     preloaded: dict[str, tuple[str, str]] = {}
+    skipped: list[Problem] = []
     for member in sorted(members):
-        if posixpath.basename(member) not in _IMPORT_TIME_FILES or not readable(archive.getinfo(member)):
+        if posixpath.basename(member) not in _IMPORT_TIME_FILES:
+            continue
+        code = read_whole(archive, member, MAX_CODE_BYTES)
+        if code is None:
+            skipped.append(unread(member, archive.getinfo(member).file_size, MAX_CODE_BYTES,
+                                  "what it puts on the DLL search path"))
             continue
         try:
-            tree = ast.parse(archive.read(member).decode("utf-8", "replace"))
+            tree = ast.parse(code.decode("utf-8", "replace"))
         except (SyntaxError, ValueError):
             continue
         calls, strings, here = _calls(tree), _strings(tree), posixpath.dirname(member)
@@ -80,4 +89,4 @@ def loader_path(archive: zipfile.ZipFile, members: frozenset[str]) -> LoaderPath
                 for dll in dlls.get(posixpath.basename(text.replace("\\", "/")).lower(), []):
                     preloaded.setdefault(posixpath.basename(dll).lower(),
                                          (dll, f"preloaded by {member} ({', '.join(sorted(calls & _PRELOADERS))})"))
-    return LoaderPath(dll_dirs=dll_dirs, preloaded=preloaded)
+    return LoaderPath(dll_dirs=dll_dirs, preloaded=preloaded, unread=skipped)

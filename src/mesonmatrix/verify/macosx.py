@@ -25,6 +25,10 @@ _ARCH_GROUPS = {
     "universal": ("x86_64", "i386", "ppc64", "ppc"),
 }
 _SYSTEM = ("/usr/lib/", "/System/Library/")
+# What dyld loads, and the names Python and delocate give it: extension modules (.so) and
+# libraries (.dylib).
+FORMAT = "Mach-O"
+LOADABLE = re.compile(r"\.(so|dylib)$")
 
 
 def applies(platform: str) -> bool:

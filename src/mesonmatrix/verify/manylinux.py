@@ -20,6 +20,10 @@ from .libraries import Resolution, WheelView, relative_to
 from .problems import Problem
 
 _TAG = re.compile(r"(?P<policy>(many|musl)linux(_\d+_\d+|1|2010|2014))_(?P<arch>\w+)")
+# What the loader loads, and the names it loads it by: extension modules (.so, any ABI
+# suffix) and shared libraries (.so, .so.1.2.3).
+FORMAT = "ELF"
+LOADABLE = re.compile(r"\.so(\.[0-9]+)*$")
 
 
 @cache

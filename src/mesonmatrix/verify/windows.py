@@ -22,6 +22,9 @@ from .problems import Problem
 _MACHINE = {"win_amd64": "amd64", "win_arm64": "arm64", "win32": "win32"}
 # The Visual C++ runtime's DLLs besides those CPython ships (Microsoft's "Redistributing
 # Visual C++ files" lists them): msvcp140*, vcomp140, concrt140, vccorlib140, the _1 … parts.
+# What Windows loads, and the names of extension modules (.pyd) and DLLs (any case).
+FORMAT = "PE"
+LOADABLE = re.compile(r"\.(pyd|dll)$", re.I)
 _VC_REDIST = re.compile(r"(msvcp140(_\w+)?|vcomp140|concrt140|vccorlib140|vcruntime140_1|vcamp140)\.dll")
 
 
