@@ -6,29 +6,45 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from cells import ROOT, run_nox_cell
+from handmade import make_wheel
 
 pytestmark = pytest.mark.integration
 NUMPY = "2.4.6"
 OFFICIAL = ("win_amd64", "macosx_14_0_arm64", "macosx_14_0_x86_64", "manylinux_2_28_x86_64")
 
 
-def verify(home: Path, *args: str) -> tuple[int, str, dict[str, dict]]:
-    env = dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never")
-    proc = subprocess.run([sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", "verify", "--", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+def nox(session: str, *args: str) -> list[str]:
+    """The argv of ``nox -s session -- args`` in this checkout (its environment: ``nox_env``)."""
+    posargs = ["--", *args] if args else []
+    return [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session, *posargs]
+
+
+def nox_env(home: Path, **extra: str) -> dict[str, str]:
+    return dict(os.environ, MESONMATRIX_HOME=str(home), UV_PYTHON_DOWNLOADS="never", **extra)
+
+
+def records_in(home: Path) -> dict[str, dict]:
     records = {}
     for path in (home / "results" / "verify").rglob("verify.json"):
         record = json.loads(path.read_text())
         records[record["path"]] = record
-    return proc.returncode, proc.stdout + proc.stderr, records
+    return records
+
+
+def verify(home: Path, *args: str) -> tuple[int, str, dict[str, dict]]:
+    proc = subprocess.run(nox("verify", *args), cwd=ROOT, env=nox_env(home), capture_output=True, text=True,
+                          timeout=1200)
+    return proc.returncode, proc.stdout + proc.stderr, records_in(home)
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +134,109 @@ def test_official_numpy_wheels_of_four_platforms(home, tmp_path):
     assert windows["python312.dll"] == "system" and any(n.startswith("msvcp140-") and v == "wheel"
                                                         for n, v in windows.items())
     assert all(r["status"] == "passed" and r["tests"] is None for r in by_platform.values())
+
+
+def test_wheels_are_tested_under_the_names_they_install_and_an_install_failure_says_why(tmp_path):
+    """psycopg2-binary installs psycopg2 and ships no tests; scikit-image installs skimage:
+    the names come from the wheel. A wheel that ships no tests passes on importing each of its
+    top-level modules, and says so. A wheel that cannot be installed says why its tests did
+    not run (it used to say "tests not run: None")."""
+    folder = tmp_path / "wheels"
+    no_tests = make_wheel(folder, {"hostile/__init__.py": b"VALUE = 1\n", "hostile_tool.py": b"",
+                                   "hostile_binary-1.0.dist-info/top_level.txt": b"hostile\nhostile_tool\n"},
+                          name="hostile-binary")
+    renamed = make_wheel(folder, {"realname/__init__.py": b"", "realname/tests/__init__.py": b"",
+                                  "realname/tests/test_ok.py": b"def test_ok():\n    assert True\n"},
+                         name="other-dist")
+    future = make_wheel(folder, {"future/__init__.py": b""}, name="future-only", metadata="Requires-Python: >=4\n")
+    code, output, records = verify(tmp_path / "home", str(folder))
+    assert code != 0, output[-3000:]
+    shipped_none = records[str(no_tests)]
+    assert shipped_none["status"] == "passed", shipped_none
+    assert shipped_none["tests"]["suite"] == "import" and shipped_none["tests"]["passed"] == 2
+    assert "ships no tests" in shipped_none["warnings"][0]["detail"]
+    assert "tests none shipped; 2 top-level module(s) imported" in output
+    assert records[str(renamed)]["status"] == "passed" and records[str(renamed)]["tests"]["passed"] == 1
+    cannot = records[str(future)]
+    assert cannot["status"] == "failed" and cannot["tests"] is None
+    assert cannot["tests_skipped_because"].startswith("its install failed (log: ")
+    assert cannot["problems"][0]["detail"].startswith("could not be installed here: ")
+    assert "Python>=4" in open(cannot["log"]).read()
+    assert "not run: None" not in output
+
+
+HANG = """import os, pathlib, subprocess, time
+
+
+def test_hangs():
+    subprocess.Popen(["sleep", "{token}"])
+    pathlib.Path(os.environ["MESONMATRIX_TEST_MARKER"]).write_text("started")
+    time.sleep(36000)
+"""
+
+
+def _hanging_wheel(tmp_path: Path) -> tuple[Path, str]:
+    token = str(50000 + os.getpid() % 10000)  # unique to this run: a sleep no other run left
+    wheel = make_wheel(tmp_path / "wheels", {"hangs/__init__.py": b"", "hangs/tests/__init__.py": b"",
+                                             "hangs/tests/test_hang.py": HANG.format(token=token).encode()},
+                       name="hangs")
+    return wheel, token
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text()
+        except OSError:
+            continue
+        if proc.name.isdigit() and text in cmdline and not state[state.rfind(")") + 2:].startswith("Z"):
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+def _started(marker: Path, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 600
+    while not marker.exists():
+        assert proc.poll() is None, proc.communicate()[0][-3000:]
+        assert time.monotonic() < deadline, "the hanging test never started"
+        time.sleep(0.5)
+
+
+def test_a_hanging_suite_ends_at_the_test_timeout_and_clean_waits_for_verify(tmp_path):
+    wheel, token = _hanging_wheel(tmp_path)
+    home, marker = tmp_path / "home", tmp_path / "started"
+    proc = subprocess.Popen(nox("verify", "--test-timeout", "40", str(wheel)), cwd=ROOT, text=True,
+                            env=nox_env(home, MESONMATRIX_TEST_MARKER=str(marker)), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    _started(marker, proc)
+    # The verify run holds its results folder's lock, as a cell does: clean refuses, naming it.
+    clean = subprocess.run(nox("clean"), cwd=ROOT, env=nox_env(home), capture_output=True, text=True,
+                           timeout=300)
+    assert clean.returncode != 0 and "not cleaning" in clean.stdout + clean.stderr
+    assert "results/verify/hangs-1.0-py3-none-any" in clean.stdout + clean.stderr
+    output = proc.communicate(timeout=900)[0]
+    assert proc.returncode != 0
+    record = records_in(home)[str(wheel)]
+    assert record["status"] == "failed" and record["tests"] is None
+    assert record["problems"][0]["detail"].startswith("tests timed out after 40 s (--test-timeout SECONDS changes "
+                                                      "it): the suite and every process it started were ended")
+    assert record["tests_skipped_because"] == "they timed out after 40 s", output[-3000:]
+    assert not _processes_mentioning(f"sleep {token}")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_to_verify_ends_its_test_processes(tmp_path, sig):
+    wheel, token = _hanging_wheel(tmp_path)
+    home, marker = tmp_path / "home", tmp_path / "started"
+    proc = subprocess.Popen(nox("verify", str(wheel)), cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                            env=nox_env(home, MESONMATRIX_TEST_MARKER=str(marker)), stderr=subprocess.STDOUT)
+    _started(marker, proc)
+    assert _processes_mentioning(f"sleep {token}")
+    proc.send_signal(sig)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert not _processes_mentioning(f"sleep {token}")
+    record = records_in(home)[str(wheel)]
+    assert record["status"] == "failed" and "interrupted" in record["problems"][0]["detail"]
