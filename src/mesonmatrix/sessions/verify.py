@@ -23,7 +23,7 @@ def _arguments(posargs: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-tests", action="store_true", help="only the static checks: run nothing")
     parser.add_argument("--run-anyway", action="store_true",
                         help="install and test a wheel even when its static checks failed (the record says so)")
-    # The cells' own option, declared once: unset, a wheel's preset's test_timeout applies.
+    # The cells' own option, declared once: unset, the time limit a wheel's preset gives applies.
     TEST_TIMEOUT.add_to(parser)
     return parser.parse_args(posargs)
 
@@ -47,7 +47,7 @@ def verify_session(session: nox.Session, project_root: Path) -> None:
     out_root = workspace.root / "results" / "verify"
     records = verify_wheels(wheels, VerifyOptions(out_root=out_root, presets=presets, suite=args.suite,
                                                   run_tests=not args.no_tests, run_anyway=args.run_anyway,
-                                                  test_timeout=args.test_timeout, say=session.log))
+                                                  suite_seconds=getattr(args, TEST_TIMEOUT.field), say=session.log))
     failed = [r.wheel for r in records if r.status not in (PASSED, INCOMPLETE)]
     incomplete = [r.wheel for r in records if r.status == INCOMPLETE]
     session.log(f"records in {out_root}")

@@ -87,7 +87,7 @@ def suite_for(wheel: Path, presets: dict[str, TargetPreset], suite: str | None,
     """The preset of the same project (its default suite or ``suite``), else the package's
     installed tests, found with ``pytest --pyargs`` on the import names the wheel itself
     declares (never the distribution's name: psycopg2-binary installs psycopg2). The test
-    timeout: ``timeout``, else the preset's ``test_timeout``, else the cells' default."""
+    timeout: ``timeout``, else the preset's suite time limit, else the cells' default."""
     name = canonicalize_name(str(parse_wheel_filename(wheel.name)[0]))
     modules = import_names(wheel)
     given = {TEST_TIMEOUT.name: None if timeout is None else float(timeout)}

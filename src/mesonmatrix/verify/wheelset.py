@@ -35,9 +35,9 @@ class VerifyOptions:
     run_tests: bool = True
     # Install and test a wheel even when its static checks failed (the record says so).
     run_anyway: bool = False
-    # Seconds a wheel's suite and BLAS probe may run; None: its preset's test_timeout, else
+    # Seconds a wheel's suite and BLAS probe may run; None: its preset's time limit, else
     # the cells' default (config/keys.py, TEST_TIMEOUT).
-    test_timeout: float | None = None
+    suite_seconds: float | None = None
     say: Callable[[str], None] = print
 
 
@@ -82,7 +82,7 @@ def _run_here(wheel: Path, pair: SplitPair | None, findings: Findings, options: 
     python = runnable_python(wheel)
     if python is None:
         return Outcome(why_not="no Python on this machine can install it (another platform or Python)")
-    choice = suite_for(wheel, options.presets, options.suite, options.test_timeout)
+    choice = suite_for(wheel, options.presets, options.suite, options.suite_seconds)
     if not choice.modules:
         return Outcome(why_not="it installs no Python module to import or test")
     wheels = [pair.runtime, pair.tests] if pair is not None else [wheel]
