@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from .config.keys import CellSettings, cell_settings
-from .lockfiles.files import (
+from .lockfiles.locks import (
     BUILD_TOOLS,
     TEST_TOOLS,
     build_lock_for,
@@ -44,11 +44,11 @@ from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks
 from .repairers import Repairer, repairer_for
 from .targets.cibuildwheel import identifier, test_options
-from .targets.loosen import Loosening, loosen
 from .targets.requirements import requirement_name
 from .targets.target import Target
 from .targets.testsource import extra_requirements, group_requirements
-from .wheels.files import sha256_file
+from .targets.upperbounds import Loosening, loosen
+from .wheels.members import sha256_file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,7 +163,7 @@ class CellPlan:
         return (FULL, *(r for r in self.roles if r != FULL)) if needs_full else self.roles
 
 
-def skip_reason(cell: Cell, target: Target, provider: BlasProvider, host: str) -> str | None:
+def why_not_here(cell: Cell, target: Target, provider: BlasProvider, host: str) -> str | None:
     if cell.platform != host:
         return f"{cell.platform} cell on a {host} host: it runs on a {cell.platform} machine (the nightly CI has one)"
     if cell.platform not in provider.platforms:
@@ -315,7 +315,7 @@ def _blas_setup(cell: Cell, target: Target, provider: BlasProvider) -> tuple[tup
 def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOptions, blas_reason: str | None,
           covering: Cell, compilers: Compilers) -> str | None:
     """Why the cell does not apply here, if it does not."""
-    reason = skip_reason(cell, target, provider, options.host_platform) or blas_reason
+    reason = why_not_here(cell, target, provider, options.host_platform) or blas_reason
     if reason is None and not target.admits_python(cell.python):
         # As `nox -s lock` leaves such a Python out: the cell is not one of the target's.
         reason = (f"{target.project_name} {target.version} requires Python {target.requires_python}: "

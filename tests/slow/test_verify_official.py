@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from mesonmatrix.wheels.files import sha256_file
+from mesonmatrix.wheels.members import sha256_file
 
 from cells import ROOT
 

@@ -8,7 +8,7 @@ import pytest
 
 from mesonmatrix.config.matrixfile import load_matrices
 from mesonmatrix.errors import CommandFailed
-from mesonmatrix.lockfiles.files import (
+from mesonmatrix.lockfiles.locks import (
     build_lock_inputs,
     build_lock_path,
     compile_command,

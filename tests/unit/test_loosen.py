@@ -3,7 +3,7 @@ but numpy's (and the preset's), the floors kept, and what resolved above the old
 
 from __future__ import annotations
 
-from mesonmatrix.targets.loosen import above_bounds, likely_culprit, loosen
+from mesonmatrix.targets.upperbounds import above_bounds, likely_culprit, loosen
 
 SCIPY_1_17 = ["meson-python>=0.15.0,<0.21.0", "Cython>=3.0.8,<3.3.0", "pybind11>=2.13.2,<3.1.0",
               "pythran>=0.14.0,<0.19.0", "numpy>=2.0.0,<2.7"]

@@ -11,7 +11,7 @@ from mesonmatrix.config.matrixfile import load_matrices
 from mesonmatrix.machine.uv import install_command
 from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.options import RunOptions
-from mesonmatrix.plan import plan_cell, skip_reason
+from mesonmatrix.plan import plan_cell, why_not_here
 from mesonmatrix.stages.build import build_command
 from mesonmatrix.stages.build_env import _build_variables
 from mesonmatrix.targets.resolve import resolve_target
@@ -102,10 +102,10 @@ def test_macos_cell_commands(name):
     argv = p.repairer.repair_command(Path("w.whl"), Path("out"), platform=p.platform)
     assert argv[0] == "delocate-wheel" and p.platform.arch in argv
     assert p.platform.venv_python(Path("v")) == Path("v/bin/python")
-    assert skip_reason(CELLS[name], DEMO, p.provider, "linux-x86_64").startswith(
+    assert why_not_here(CELLS[name], DEMO, p.provider, "linux-x86_64").startswith(
         f"{p.platform.name} cell on a linux-x86_64 host"
     )
-    assert skip_reason(CELLS[name], DEMO, p.provider, p.platform.name) is None
+    assert why_not_here(CELLS[name], DEMO, p.provider, p.platform.name) is None
 
 
 def test_windows_cell_commands():
@@ -124,17 +124,17 @@ def test_windows_cell_commands():
     ]
     argv = pytest_command(py, ("blasdemo",), Path("j.xml"))
     assert argv[:3] == [str(py), "-m", "pytest"] and argv[-2:] == ["--pyargs", "blasdemo"]
-    assert skip_reason(CELLS["build-3.12-openblas-windows-amd64"], DEMO, p.provider, "windows-amd64") is None
+    assert why_not_here(CELLS["build-3.12-openblas-windows-amd64"], DEMO, p.provider, "windows-amd64") is None
 
 
 def test_components_the_target_does_not_know_are_skipped():
     cell = CELLS["build-3.12-openblas-kahan"]
     no_option = DEMO.__class__(**{**DEMO.__dict__, "system_components": None})
-    assert "no use-system-libraries option" in skip_reason(
+    assert "no use-system-libraries option" in why_not_here(
         cell, no_option, plan("build-3.12-openblas").provider, "linux-x86_64"
     )
     other = DEMO.__class__(**{**DEMO.__dict__, "system_components": ("qhull",)})
-    assert "not kahan" in skip_reason(cell, other, plan("build-3.12-openblas").provider, "linux-x86_64")
+    assert "not kahan" in why_not_here(cell, other, plan("build-3.12-openblas").provider, "linux-x86_64")
 
 
 def locked_root(tmp_path):

@@ -4,9 +4,9 @@ import base64
 import hashlib
 import zipfile
 
-from mesonmatrix.wheels.files import grafted_libraries, payload_files
-from mesonmatrix.wheels.partition import check_partition
+from mesonmatrix.wheels.members import grafted_libraries, payload_files
 from mesonmatrix.wheels.rename import rename_wheel
+from mesonmatrix.wheels.split import check_partition
 
 
 def make_wheel(path, files, name="pkg", version="1.0"):
@@ -79,7 +79,7 @@ def test_grafted_libraries(tmp_path):
 
 def test_runtime_check_flags_test_modules_not_a_package_level_conftest(tmp_path):
     """NumPy tags numpy/conftest.py python-runtime; its runtime wheel is still test-free."""
-    from mesonmatrix.wheels.files import stray_test_files
+    from mesonmatrix.wheels.members import stray_test_files
 
     wheel = tmp_path / "numpy-2.4.6-cp312-cp312-linux_x86_64.whl"
     with zipfile.ZipFile(wheel, "w") as archive:

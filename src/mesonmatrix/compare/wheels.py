@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..machine.commands import probe
-from ..wheels.files import sha256_file
+from ..wheels.members import sha256_file
 
 
 @dataclass(frozen=True, kw_only=True)

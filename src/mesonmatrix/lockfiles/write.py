@@ -12,7 +12,7 @@ from ..machine.uv import uv_binary
 from ..machine.workspace import Workspace
 from ..model import Matrix
 from ..targets.target import Target
-from .files import build_lock_for, lock_problem, test_lock_for, write_lock
+from .locks import build_lock_for, lock_problem, test_lock_for, write_lock
 
 
 def wanted_locks(project_root: Path, target: Target, python: str,

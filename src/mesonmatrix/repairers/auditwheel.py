@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..platforms import Platform
-from ..wheels.files import wheel_tags
+from ..wheels.members import wheel_tags
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -34,7 +34,7 @@ from ..store.trust import distrust, reset_unless_trusted, trust
 from ..store.wheelstore import commit_store, stored_wheel
 from ..targets.requirements import requirement_name
 from ..targets.sources import source_tree_digest
-from ..wheels.files import sha256_file
+from ..wheels.members import sha256_file
 from ..wheels.rename import rename_wheel
 from ..wheels.tagsets import MEMBER_TAGS_FILE, member_tags, write_member_tags
 from . import StageResults

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CellSkipped, PrerequisiteMissing
-from ..lockfiles.files import pins_digest
+from ..lockfiles.locks import pins_digest
 from ..machine.apt import ensure_commands
 from ..machine.bytecode import seed_bytecode, seed_stdlib_bytecode, stdlib_of
 from ..machine.context import StageContext

@@ -15,8 +15,8 @@ from ..errors import CellError
 from ..machine.context import StageContext
 from ..plan import CellPlan
 from ..record import BoundRetry, BuildDepsRecord
-from ..targets.loosen import Loosening, above_bounds, likely_culprit
 from ..targets.sources import source_files
+from ..targets.upperbounds import Loosening, above_bounds, likely_culprit
 from . import StageResults
 
 

@@ -19,7 +19,7 @@ from ..repackage import rpm as rpm_format
 from ..repackage.relocate import elf_files, relocate
 from ..repackage.rpmsign import sign as sign_rpm
 from ..repackage.staging import DEBIAN, conda_layout, runtime_requirements, stage_wheel, staged_metadata
-from ..wheels.files import sha256_file
+from ..wheels.members import sha256_file
 from . import StageResults
 from .build_env import BuildEnv
 

@@ -8,7 +8,7 @@ from ..machine.context import StageContext
 from ..model import FULL, RUNTIME, TESTS
 from ..plan import CellPlan
 from ..record import PartitionRecord
-from ..wheels.partition import check_partition
+from ..wheels.split import check_partition
 from . import StageResults
 
 

@@ -17,7 +17,7 @@ from ..record import RepairInfo, WheelInfo
 from ..store.repairstore import repair_key, reusable_repair, store_repair
 from ..targets.requirements import requirement_name
 from ..wheels.derive import derive_repaired
-from ..wheels.files import grafted_libraries, has_native_code, sha256_file
+from ..wheels.members import grafted_libraries, has_native_code, sha256_file
 from ..wheels.tagsets import read_member_tags
 from . import StageResults
 from .build import BuildResult, wheel_info

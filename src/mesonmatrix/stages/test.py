@@ -21,7 +21,7 @@ from ..testing.blascheck import blas_mismatch, probe_blas
 from ..testing.earlyvenv import EarlyVenv
 from ..testing.outside import run_commands, run_test_dir
 from ..testing.pytestrun import run_pytest, run_smoke
-from ..wheels.files import stray_test_files
+from ..wheels.members import stray_test_files
 from . import StageResults
 from .build_env import BuildEnv
 

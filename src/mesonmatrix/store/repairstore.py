@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ..wheels.files import sha256_file
+from ..wheels.members import sha256_file
 from .wheelstore import commit_store, stored_wheel
 
 # Part of every repair key: bump it when what a repair stores changes.

@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from ..wheels.files import sha256_file
+from ..wheels.members import sha256_file
 
 FINGERPRINT_FILE = "fingerprint"
 SHA256_FILE = "wheel.sha256"

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import CommandFailed, SdistError, TargetError
 from ..machine.commands import CommandRunner
 from ..machine.locking import exclusive_lock
-from ..wheels.files import sha256_file
+from ..wheels.members import sha256_file
 from .sources import SDIST_EPOCH_FILE
 from .unpack import extract, max_unpacked
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ..wheels.files import payload_files, stray_test_files, wheel_tags
-from ..wheels.partition import check_partition
+from ..wheels.members import payload_files, stray_test_files, wheel_tags
+from ..wheels.split import check_partition
 from .problems import Problem
 
 

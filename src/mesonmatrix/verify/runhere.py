@@ -20,7 +20,7 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 from ..config.keys import TEST_TIMEOUT, cell_settings
 from ..config.presets import TargetPreset
 from ..errors import NoTestsCollected, PrerequisiteMissing, TargetError
-from ..lockfiles.files import TEST_TOOLS
+from ..lockfiles.locks import TEST_TOOLS
 from ..machine.commands import CommandRunner
 from ..machine.locking import one_test_suite_at_a_time
 from ..machine.pythons import find_python

@@ -16,7 +16,7 @@ from ..machine.commands import CommandRunner
 from ..machine.locking import exclusive_lock
 from ..model import INCOMPLETE, PASSED
 from ..record import BlasRuntime, VerifyProblem, VerifyRecord, write_atomically
-from ..wheels.files import sha256_file
+from ..wheels.members import sha256_file
 from .archive import archive_problems
 from .inspect import Findings, inspect_wheel
 from .names import shown

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import TagSetError
-from .files import wheel_tags
+from .members import wheel_tags
 from .rewrite import Member, write_wheel
 
 # Where meson's install locations land in a wheel (the layout meson-python documents).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import payload_files
+from .members import payload_files
 
 
 @dataclass(frozen=True, kw_only=True)
