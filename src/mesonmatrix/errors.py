@@ -96,3 +96,11 @@ class ToolchainRejected(CellError):
 
 class CiMatrixError(MesonmatrixError):
     """A matrix GitHub Actions cannot run as written; the message says why."""
+
+
+class RepairRejected(CellError):
+    """A repaired wheel that does not hold what its repair tool promises (its policy)."""
+
+
+class ReportError(MesonmatrixError):
+    """A file the report was given that it cannot read as what it claims to be."""

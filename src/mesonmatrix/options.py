@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.keys import CELL_OPTIONS, SECONDS, add_cell_options, command_line_settings
+from .config.keys import CELL_OPTIONS, SECONDS, InvalidValue, add_cell_options, command_line_settings
 from .model import INSTALL_PLAN, TagWheelMethod
 from .platforms import host_platform_name
 
@@ -75,7 +75,7 @@ def _seconds(value: str) -> float:
     assert SECONDS.from_text is not None
     try:
         seconds = SECONDS.from_text(value)
-    except ValueError as exc:
+    except InvalidValue as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     assert isinstance(seconds, float)
     return seconds

@@ -25,19 +25,11 @@ from .machine.locking import exclusive_lock, shared_lock
 from .machine.progress import Progress
 from .machine.uv import uv_binary
 from .machine.workspace import Workspace
+from .machine.writing import write_record
 from .model import CONDA, FAILED, INSTALL_PLAN, PASSED, SKIPPED, Cell, Status
 from .options import RunOptions
 from .plan import CellPlan, plan_cell, plan_retry
-from .record import (
-    BoundRetry,
-    FloorRecord,
-    Locks,
-    ResultRecord,
-    TestCounts,
-    TestSetup,
-    ToolchainRecord,
-    write_record,
-)
+from .record import BoundRetry, FloorRecord, Locks, ResultRecord, TestCounts, TestSetup, ToolchainRecord
 from .stages import Stage, StageResults, build, build_env, loosened, partition, repair, test
 from .stages.loosened import build_deps_record, culprit_for
 from .stages.test import TestResult, TestsFailed

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from .errors import MesonmatrixError
 from .model import (
     BUILD,
     FAILED,
@@ -301,22 +302,6 @@ class VerifyRecord:
         return json.dumps(asdict(self), indent=2) + "\n"
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` so that a reader never sees half a file, even after a kill."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def write_record(record: ResultRecord, path: Path, root: Path | None = None) -> None:
-    """``root``: the project root; the file then names paths under it relative to it."""
-    write_atomically(path, (record if root is None else relative_to_root(record, root)).to_json())
-
-
 def _relative(value: str | None, root: Path) -> str | None:
     """``value`` relative to ``root`` (POSIX form) when it is an absolute path inside it."""
     if not value or not os.path.isabs(value):
@@ -357,7 +342,7 @@ def recorded_path(value: str, root: Path) -> Path:
     return path if path.is_absolute() else root / path
 
 
-class RecordError(ValueError):
+class RecordError(MesonmatrixError):
     """A JSON file that is not a result record of this tool."""
 
 

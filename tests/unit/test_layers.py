@@ -98,3 +98,26 @@ def test_no_module_imports_itself_round_a_circle_inside_a_package():
                     seen.add(nxt)
                     stack.append((nxt, [*path, nxt]))
     assert not circles, "\n".join(sorted(set(circles)))
+
+
+def test_every_exception_of_the_package_is_under_the_one_root():
+    """errors.py holds the root and every error the tool raises for its users; no module
+    defines an exception of its own beside it (record.py and the CI matrix once did)."""
+    elsewhere = []
+    for path in (SRC / "mesonmatrix").rglob("*.py"):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            bases = [ast.unparse(b) for b in node.bases] if isinstance(node, ast.ClassDef) else []
+            if any(b.endswith(("Error", "Exception", "Warning")) and not b.startswith(("errors.", "Mesonmatrix"))
+                   for b in bases) and not any(b in _OUR_ERRORS or b in _A_LIBRARYS_PROTOCOL for b in bases):
+                elsewhere.append(f"{path.relative_to(SRC)}:{node.lineno}: {node.name}({', '.join(bases)})")
+    assert not elsewhere, "\n".join(elsewhere)
+
+
+# Raised inside a library's own machinery, which catches only its own kind: a tarfile
+# extraction filter signals a refused member with a tarfile error (targets/unpack.py
+# turns it into a TargetError for the user).
+_A_LIBRARYS_PROTOCOL = {"tarfile.TarError"}
+_OUR_ERRORS = {node.name for node in ast.walk(ast.parse((SRC / "mesonmatrix" / "errors.py").read_text()))
+               if isinstance(node, ast.ClassDef)}

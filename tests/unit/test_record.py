@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from mesonmatrix.machine.writing import write_record
 from mesonmatrix.record import (
     BlasRuntime,
     CompilerUsed,
@@ -19,7 +20,6 @@ from mesonmatrix.record import (
     WheelInfo,
     load_record,
     recorded_path,
-    write_record,
 )
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from mesonmatrix.errors import RepairRejected
 from mesonmatrix.platforms import PLATFORMS
 from mesonmatrix.repairers import repairer_for
 from mesonmatrix.repairers.auditwheel import auditwheel_consistent_tag, auditwheel_tag_from_name, verify_auditwheel
@@ -66,20 +67,20 @@ def test_verify_accepts_a_consistent_manylinux_wheel():
 
 
 def test_verify_rejects_a_wheel_that_still_needs_external_libraries():
-    with pytest.raises(ValueError, match="outside every manylinux policy"):
+    with pytest.raises(RepairRejected, match="outside every manylinux policy"):
         verify_auditwheel(WHEEL, SHOW_UNREPAIRED)
 
 
 def test_verify_rejects_a_tag_the_wheel_does_not_carry():
     wheel = Path("pkg-1.0-cp312-cp312-manylinux_2_17_x86_64.whl")
-    with pytest.raises(ValueError, match="consistent with manylinux_2_27"):
+    with pytest.raises(RepairRejected, match="consistent with manylinux_2_27"):
         verify_auditwheel(wheel, SHOW_OK)
 
 
 def test_the_policy_tag_comes_from_the_repaired_name():
     wheel = Path("pkg-1.0-cp312-cp312-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl")
     assert auditwheel_tag_from_name(wheel) == "manylinux_2_27_x86_64"
-    with pytest.raises(ValueError, match="no manylinux or musllinux tag"):
+    with pytest.raises(RepairRejected, match="no manylinux or musllinux tag"):
         auditwheel_tag_from_name(Path("pkg-1.0-cp312-cp312-linux_x86_64.whl"))
 
 

@@ -8,7 +8,9 @@ from html import escape, unescape
 import pytest
 from markdown_it import MarkdownIt
 
-from mesonmatrix.record import ResultRecord, TestCounts, write_record
+from mesonmatrix.errors import ReportError
+from mesonmatrix.machine.writing import write_record
+from mesonmatrix.record import ResultRecord, TestCounts
 from mesonmatrix.report import write_report
 from mesonmatrix.report.history import load_previous
 
@@ -124,7 +126,8 @@ def test_a_hostile_test_name_or_error_shows_as_text_in_the_step_summary(tmp_path
 
 
 def test_verified_wheels_appear_in_every_format(tmp_path):
-    from mesonmatrix.record import VerifyBlas, VerifyProblem, VerifyRecord, load_verify_record, write_atomically
+    from mesonmatrix.machine.writing import write_atomically
+    from mesonmatrix.record import VerifyBlas, VerifyProblem, VerifyRecord, load_verify_record
 
     good = VerifyRecord(wheel="numpy-2.4.6-cp312-cp312-win_amd64.whl", sha256="0" * 64, path="/w/a.whl",
                         status="passed", blas=VerifyBlas(name="openblas", int_size=64, library="numpy.libs/x.dll",
@@ -156,7 +159,7 @@ def test_verified_wheels_appear_in_every_format(tmp_path):
 def test_a_malformed_previous_summary_is_one_clear_error(tmp_path, data):
     path = tmp_path / "summary.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(ValueError, match="is not a summary.json from `nox -s report`: ") as caught:
+    with pytest.raises(ReportError, match="is not a summary.json from `nox -s report`: ") as caught:
         load_previous(path)
     assert "\n" not in str(caught.value)
 

@@ -12,10 +12,10 @@ from typing import TextIO
 from ..config.matrixfile import MatrixSet
 from ..errors import CellError
 from ..machine.workspace import Workspace
+from ..machine.writing import write_atomically
 from ..model import PASSED, Cell
 from ..options import RunOptions
 from ..pipeline import run_cell
-from ..record import write_atomically
 from .wheels import compare_wheels
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..errors import MatrixError
+from ..errors import MatrixError, MesonmatrixError
 
 Scope = Literal["option", "matrix", "preset"]
 OPTION: Scope = "option"
@@ -35,7 +35,7 @@ PRESET: Scope = "preset"
 MAX_SECONDS = 7 * 24 * 3600.0
 
 
-class InvalidValue(ValueError):
+class InvalidValue(MesonmatrixError):
     """A value a key does not take; its message says what it takes."""
 
 

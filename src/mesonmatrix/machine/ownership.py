@@ -87,7 +87,7 @@ def named(pattern: str, nested: str | None = None) -> Recognise:
 
 def _matches(pattern: re.Pattern[str], name: str) -> bool:
     """``name``, or the file a partial write of it stands for: ``.x.<pid>.tmp``
-    (``record.write_atomically``) or ``x.<pid>``, which a kill leaves behind."""
+    (``machine.writing.write_atomically``) or ``x.<pid>``, which a kill leaves behind."""
     return any(pattern.fullmatch(candidate) for candidate in
                (name, re.sub(r"^\.(.+)\.[0-9]+\.tmp$", r"\1", name), re.sub(r"\.[0-9]+$", "", name)))
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import RepairRejected
 from ..platforms import Platform
 from ..wheels.members import wheel_tags
 
@@ -61,7 +62,7 @@ def auditwheel_tag_from_name(wheel: Path) -> str:
     """
     policy = next((t for t in _platform_tags(wheel) if t.startswith(("manylinux", "musllinux"))), None)
     if policy is None:
-        raise ValueError(f"{wheel.name} carries no manylinux or musllinux tag: auditwheel did not repair it")
+        raise RepairRejected(f"{wheel.name} carries no manylinux or musllinux tag: auditwheel did not repair it")
     return policy
 
 
@@ -70,11 +71,12 @@ def verify_auditwheel(wheel: Path, show_output: str) -> str:
     tag = auditwheel_consistent_tag(show_output)
     wheel_tags = _platform_tags(wheel)
     if tag is None:
-        raise ValueError(f"auditwheel show gave no policy for {wheel.name}:\n{show_output.strip()}")
+        raise RepairRejected(f"auditwheel show gave no policy for {wheel.name}:\n{show_output.strip()}")
     if not tag.startswith(("manylinux", "musllinux")):
-        raise ValueError(
+        raise RepairRejected(
             f"{wheel.name} still needs libraries outside every manylinux policy (auditwheel says {tag!r})"
         )
     if tag not in wheel_tags:
-        raise ValueError(f"{wheel.name} claims {'.'.join(wheel_tags)} but auditwheel finds it consistent with {tag}")
+        raise RepairRejected(f"{wheel.name} claims {'.'.join(wheel_tags)} but auditwheel finds it consistent with "
+                             f"{tag}")
     return tag

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..record import SCHEMA_VERSION, write_atomically
+from ..machine.writing import write_atomically
+from ..record import SCHEMA_VERSION
 from .history import Previous, cell_changes, load_previous
 from .logs import copy_logs
 from .markdown import changes_section, diff_section, markdown_table, verify_table

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ReportError
 from ..model import FAILED
 from ..record import ResultRecord
 
@@ -30,16 +31,16 @@ class CellChange:
 
 
 def load_previous(path: Path) -> Previous:
-    """Raises ValueError (with the path) when the file is not a summary this tool wrote."""
+    """Raises ReportError (with the path) when the file is not a summary this tool wrote."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except RecursionError:
-        raise ValueError(f"{path} is not a summary.json from `nox -s report`: nested too deeply to read") from None
+        raise ReportError(f"{path} is not a summary.json from `nox -s report`: nested too deeply to read") from None
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{path} is not a summary.json from `nox -s report`: {exc}") from None
+        raise ReportError(f"{path} is not a summary.json from `nox -s report`: {exc}") from None
     problem = _shape_problem(data)
     if problem:
-        raise ValueError(f"{path} is not a summary.json from `nox -s report`: {problem}")
+        raise ReportError(f"{path} is not a summary.json from `nox -s report`: {problem}")
     statuses = {c["session"]: c["status"] for c in data["cells"]}
     failing = {k: set(v) for k, v in (data.get("failing_tests") or {}).items()}
     return Previous(statuses=statuses, failing=failing)

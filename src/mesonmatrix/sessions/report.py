@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nox
 
+from ..errors import ReportError
 from ..machine.workspace import Workspace
 from ..report import write_report
 from ..report.records import plural
@@ -22,7 +23,7 @@ def report_session(session: nox.Session, project_root: Path) -> None:
     try:
         report = write_report(workspace.root / "results", workspace.root / "report", args.previous, sessions,
                               project_root)
-    except ValueError as exc:
+    except ReportError as exc:
         session.error(str(exc))
     if report.records == 0 and report.unreadable == 0 and report.verified == 0:
         session.error(f"no result records under {workspace.root / 'results'}: run some cells first")

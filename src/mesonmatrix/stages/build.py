@@ -22,10 +22,11 @@ from ..machine.locking import exclusive_lock
 from ..machine.mesoninfo import meson_error, system_components
 from ..machine.mesonlauncher import launcher_env
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
+from ..machine.writing import write_atomically
 from ..model import FULL, INSTALL_PLAN, INSTALL_TAGS_BY_ROLE, TESTS, Role
 from ..plan import CellPlan
 from ..providers.families import family_of_library
-from ..record import CompilerCache, CompilerUsed, WheelInfo, write_atomically
+from ..record import CompilerCache, CompilerUsed, WheelInfo
 from ..store.buildslot import build_in_slot, pc_files_seen_at, seed_key
 from ..store.cuts import cut_role
 from ..store.fingerprints import build_fingerprint, configure_fingerprint

@@ -84,10 +84,7 @@ def _policy(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Role, 
     if plan.options.verify_repair:
         shown = ctx.runner.run(plan.repairer.show_command(wheel), label=f"verify the repaired {role} wheel",
                                extra_env=build_env.env, timeout=_repair_limit(plan)).stdout
-    try:
-        return plan.repairer.policy_tag(wheel, shown)
-    except ValueError as exc:
-        raise CellError(str(exc)) from None
+    return plan.repairer.policy_tag(wheel, shown)  # RepairRejected, a CellError, says what is wrong
 
 
 def _cut_by_member_tags(plan: CellPlan, build: BuildResult) -> dict[str, str | None] | None:

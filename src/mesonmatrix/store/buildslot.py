@@ -48,7 +48,7 @@ from pathlib import Path
 from ..machine.locking import exclusive_lock, try_exclusive_lock
 from ..machine.progress import Say
 from ..machine.workspace import BuildSlot
-from ..record import write_atomically
+from ..machine.writing import write_atomically
 from .fingerprints import fixed_at_first_setup
 from .trust import completed, distrust, reset_unless_trusted
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..record import write_atomically
+from ..machine.writing import write_atomically
 
 _T = TypeVar("_T")
 

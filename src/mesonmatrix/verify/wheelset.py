@@ -14,8 +14,9 @@ from ..config.presets import TargetPreset
 from ..errors import CellError, CommandTimedOut
 from ..machine.commands import CommandRunner
 from ..machine.locking import exclusive_lock
+from ..machine.writing import write_atomically
 from ..model import INCOMPLETE, PASSED
-from ..record import BlasRuntime, VerifyProblem, VerifyRecord, write_atomically
+from ..record import BlasRuntime, VerifyProblem, VerifyRecord
 from ..wheels.members import sha256_file
 from .archive import archive_problems
 from .inspect import Findings, inspect_wheel
