@@ -22,9 +22,10 @@ LAYERS: tuple[Layer, ...] = (
     Layer(("errors", "layers"), "every error under one root; this table"),
     Layer(("model",), "the typed matrix values and closed sets (kinds, roles, tag sets, package formats, "
                       "statuses)"),
-    Layer(("record",), "the result record's typed sub-records, write and load"),
+    Layer(("record",), "the result and verify records' typed sub-records, their JSON, and loading them"),
     Layer(("machine", "schemagen"), "commands (the one place a process starts), locking, workspace, pythons, uv, "
-                                    "apt, ccache, toolchain, progress, the build root, the guardian; the records' "
+                                    "apt, ccache, toolchain, progress, the build root, the guardian, writing files "
+                                    "whole; the records' "
                                     "JSON Schemas"),
     Layer(("platforms", "providers", "binaries", "wheels"),
           "one module per OS behind one Protocol; one per BLAS provider family; ELF/Mach-O/PE readers; wheel "
