@@ -94,8 +94,11 @@ def test_clean_removes_what_the_tool_made_and_says_how_much(home, tmp_path):
 
 
 def test_clean_refuses_while_a_cell_holds_its_locks(home, tmp_path):
+    from mesonmatrix.machine.workspace import Workspace
+
+    Workspace.default(ROOT, home)  # the workspace as a session makes it: its folders marked the tool's
     results = home / "results" / "demo" / "build-3.12-openblas"
-    results.mkdir(parents=True)
+    results.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time, pathlib; sys.path.insert(0, sys.argv[1]);"
         "from mesonmatrix.machine.locking import exclusive_lock;"

@@ -97,7 +97,7 @@ def test_a_home_pointed_at_a_clone_leaves_the_clone_whole(tmp_path, env):
     assert sorted(str(p.relative_to(clone)) for p in clone.rglob("*")) == before
     assert f"kept {clone} itself: the tool did not make it" in session.text
     assert "nothing in it is the tool's" in session.text
-    assert "build/ (holds what the tool does not make)" in session.text
+    assert "build/ (no marker of the tool's in it, in a folder you chose" in session.text
 
 
 def test_the_shared_cache_keeps_what_the_tool_did_not_make(tmp_path, env):
@@ -109,10 +109,11 @@ def test_the_shared_cache_keeps_what_the_tool_did_not_make(tmp_path, env):
     assert (tmp_path / ".matrix" / "build" / KEY).is_dir()
     (cache / "pythons.json").write_text(json.dumps({"3.12": "/usr/bin/python3.12"}))
     clean_session(session := Session("--shared-cache"), tmp_path)
-    assert sorted(p.name for p in cache.iterdir()) == ["notes.txt", "pip"]
+    # A file carries no marker: in a folder the user chose, the tool's pythons.json stays too.
+    assert sorted(p.name for p in cache.iterdir()) == ["notes.txt", "pip", "pythons.json"]
     assert (cache / "notes.txt").read_text() == "mine\n"
     assert f"removed from {cache} (shared build envs and sdists): envs/, logs/, pkgconfig/" in session.text
-    assert "pythons.json" in session.text
+    assert "pythons.json (no marker of the tool's in it, in a folder you chose" in session.text
     assert not (tmp_path / ".matrix").exists()  # made by the tool: removed whole
 
 
@@ -169,3 +170,43 @@ def test_a_workspace_linked_to_another_disk_loses_the_tools_folders_there_and_ke
     assert sorted(p.name for p in disk.iterdir()) == ["notes.txt", "photos", "projects"]
     assert f"removed from {disk} (build dirs, wheels, results): build/" in session.text
 
+
+
+def test_in_a_folder_the_user_chose_folders_named_like_the_tools_are_left_without_its_marker(tmp_path, env):
+    """A folder of the user's with results/, logs/, report/ and compare/ of their own lost
+    them all: they were taken for a workspace from before markers by their names."""
+    disk = tmp_path / "disk"
+    for name, file, text in (("results", "experiment1.csv", "1"), ("results", "thesis.pdf", "x"),
+                             ("logs", "server.log", "b"), ("report", "index.html", "<html>"),
+                             ("compare", "notes.txt", "d"), ("photos", "cat.jpg", "p")):
+        (disk / name).mkdir(parents=True, exist_ok=True)
+        (disk / name / file).write_text(text)
+    before = sorted(str(p.relative_to(disk)) for p in disk.rglob("*"))
+    env.setenv("MESONMATRIX_HOME", str(disk))
+    clean_session(session := Session(), tmp_path)
+    assert sorted(str(p.relative_to(disk)) for p in disk.rglob("*")) == before
+    assert "results/ (no marker of the tool's in it, in a folder you chose: remove it yourself" in session.text
+
+
+def test_a_copy_of_a_marked_folder_or_a_marked_folder_of_another_name_is_not_the_tools(tmp_path, env):
+    """cp -r takes the marker along; clean removed a thesis-backup/ made that way."""
+    import shutil
+
+    home = tmp_path / "home"
+    personal(home)  # a folder of the user's, which the tool did not make
+    env.setenv("MESONMATRIX_HOME", str(home))
+    run_cells_in(tmp_path, tmp_path / "demo")
+    shutil.copytree(home / "wheels", home / "thesis-backup")
+    (home / "thesis-backup" / "chapter1.tex").write_text("mine\n")
+    other = tmp_path / "other"  # another workspace's build/, copied in under the tool's own name
+    env.setenv("MESONMATRIX_HOME", str(other))
+    env.setenv("MESONMATRIX_CACHE", str(tmp_path / "other-cache"))
+    run_cells_in(tmp_path, tmp_path / "demo")
+    shutil.rmtree(home / "build")
+    shutil.copytree(other / "build", home / "build")
+    env.setenv("MESONMATRIX_HOME", str(home))
+    clean_session(session := Session(), tmp_path)
+    assert (home / "thesis-backup" / "chapter1.tex").read_text() == "mine\n"
+    assert (home / "build").is_dir() and not (home / "wheels").exists()
+    assert "thesis-backup/ (not the tool's)" in session.text
+    assert "build/ (no marker of the tool's in it" in session.text

@@ -8,10 +8,17 @@ made at once when a session first uses them) gets a marker file; a folder that e
 before never gets one. Clean removes the marked folders in the root, then the root when
 it is marked and nothing else is left in it.
 
-Folders made before markers existed are recognised by their names and contents: a known
-name whose entries all have the names the tool gives them. The root itself is then left,
-and so is anything unknown, a link, or a known name holding something else. Kept free of
-the package's other modules: the noxfile marks the cache before it imports them.
+A marker names the folder it was made in (its path, device and inode): a copy of a marked
+folder (``cp -r`` takes the marker along) is not the tool's, and neither is a marked folder
+whose name the tool never gives. Folders made before markers existed are recognised by
+their names and contents (a known name whose entries all have the names the tool gives
+them), but only in a root that is the tool's own: the default ``.matrix`` of a checkout
+or the default cache, or a root the tool made and marked. In a folder the user pointed
+``MESONMATRIX_HOME`` or ``MESONMATRIX_CACHE`` at, only marked folders go: ``results/`` or
+``logs/`` of the user's own look just like the tool's. The root itself is left unless the
+tool made it, and so is anything unknown, a link, or a known name holding something else.
+Kept free of the package's other modules: the noxfile marks the cache before it imports
+them.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MARKER = ".mesonmatrix-made"
-_MARKER_TEXT = "made by mesonmatrix: `nox -s clean` removes this folder\n"
+_MARKER_NOTE = "made by mesonmatrix: `nox -s clean` removes this folder"
 
 
 def make_owned(folder: Path) -> None:
@@ -35,7 +42,9 @@ def make_owned(folder: Path) -> None:
         folder.mkdir()
     except FileExistsError:
         return
-    (folder / MARKER).write_text(_MARKER_TEXT)
+    info = folder.stat()
+    (folder / MARKER).write_text(json.dumps({"note": _MARKER_NOTE, "path": str(folder.resolve()),
+                                             "device": info.st_dev, "inode": info.st_ino}) + "\n")
 
 
 def claim(root: Path, kept: Sequence[Kept]) -> None:
@@ -47,9 +56,18 @@ def claim(root: Path, kept: Sequence[Kept]) -> None:
 
 
 def is_owned(folder: Path) -> bool:
-    """A real folder (not a link to one) holding the marker as a regular file."""
-    return not folder.is_symlink() and folder.is_dir() and (folder / MARKER).is_file() \
-        and not (folder / MARKER).is_symlink()
+    """A real folder (not a link to one) holding, as a regular file, the marker made in it:
+    one naming this folder's device and inode (it may have moved since) or its path."""
+    marker = folder / MARKER
+    if folder.is_symlink() or not folder.is_dir() or marker.is_symlink() or not marker.is_file():
+        return False
+    try:
+        made = json.loads(marker.read_text())
+        info = folder.stat()
+        return isinstance(made, dict) and ((made.get("device"), made.get("inode")) == (info.st_dev, info.st_ino)
+                                           or made.get("path") == str(folder.resolve()))
+    except (OSError, ValueError):
+        return False
 
 
 Recognise = Callable[[Path], bool]
@@ -120,19 +138,22 @@ class Cleanup:
         return self.root_owned and not self.left
 
 
-def plan_cleanup(root: Path, kept: Sequence[Kept]) -> Cleanup:
+def plan_cleanup(root: Path, kept: Sequence[Kept], *, default_place: bool) -> Cleanup:
     """Sort what ``root`` holds into the tool's (to remove) and the rest (to leave). A root
     that is a link (``.matrix`` pointed at a bigger disk) is looked into, never removed:
-    what is in it is judged entry by entry like any other root's."""
+    what is in it is judged entry by entry like any other root's. ``default_place``: the
+    root is where the tool puts it unless told otherwise (a checkout's ``.matrix``, the
+    default cache), so unmarked folders of the tool's names may be from before markers."""
     root = root.resolve() if root.is_symlink() else root
     if not root.is_dir():
         return Cleanup(root=root)
+    before_markers = default_place or is_owned(root)
     remove: list[Path] = []
     left: list[str] = []
     for entry in sorted(root.iterdir()):
         if entry.name == MARKER:
             continue
-        why = _why_left(entry, kept)
+        why = _why_left(entry, kept, before_markers)
         if why is None:
             remove.append(entry)
         else:
@@ -140,17 +161,19 @@ def plan_cleanup(root: Path, kept: Sequence[Kept]) -> Cleanup:
     return Cleanup(root=root, remove=tuple(remove), left=tuple(left), root_owned=is_owned(root))
 
 
-def _why_left(entry: Path, kept: Sequence[Kept]) -> str | None:
+def _why_left(entry: Path, kept: Sequence[Kept], before_markers: bool) -> str | None:
     """None for the tool's own entry, else why it stays."""
     if entry.is_symlink():
         return "a link"
-    if is_owned(entry):
-        return None
     item = next((k for k in kept if re.fullmatch(k.name, entry.name)), None)
     if item is None:
         return "not the tool's"
     if item.folder != entry.is_dir():
         return "not what the tool keeps under that name"
+    if is_owned(entry):
+        return None
+    if not before_markers:
+        return "no marker of the tool's in it, in a folder you chose: remove it yourself if it is the tool's"
     try:
         ours = item.looks_like_ours(entry)
     except OSError:

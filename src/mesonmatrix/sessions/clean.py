@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 from pathlib import Path
 
@@ -29,9 +30,14 @@ def clean_session(session: nox.Session, project_root: Path) -> None:
                              "machine uses")
     args = parser.parse_args(session.posargs)
     workspace = Workspace.locate(project_root)  # never made by clean
-    plans = [(plan_cleanup(workspace.root, WORKSPACE_KEPT), "build dirs, wheels, results")]
+    # Only where the tool puts them by default may folders from before markers be taken
+    # for the tool's: in a folder the user chose, a results/ or logs/ may be the user's.
+    plans = [(plan_cleanup(workspace.root, WORKSPACE_KEPT, default_place=not os.environ.get("MESONMATRIX_HOME")),
+              "build dirs, wheels, results")]
     if args.shared_cache:
-        plans.append((plan_cleanup(workspace.shared_cache, CACHE_KEPT), "shared build envs and sdists"))
+        plans.append((plan_cleanup(workspace.shared_cache, CACHE_KEPT,
+                                   default_place=not os.environ.get("MESONMATRIX_CACHE")),
+                      "shared build envs and sdists"))
     busy = [(lock, holder) for plan, _ in plans for path in plan.remove for lock, holder in held_locks(path)]
     if busy:
         lock, holder = busy[0]
