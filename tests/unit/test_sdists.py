@@ -211,7 +211,8 @@ def test_an_sdist_that_unpacks_past_the_bound_is_refused_naming_it(tmp_path, mon
     sdist = make_sdist(tmp_path / "pkg-1.0.tar.gz", [regular("pkg-1.0/pyproject.toml"), regular("pkg-1.0/big", zeros)])
     assert sdist.stat().st_size < 100_000
     monkeypatch.setenv("MESONMATRIX_MAX_UNPACKED", "2M")
-    with pytest.raises(TargetError, match=r"^pkg-1.0.tar.gz unpacks to more than 2 MiB \(pkg-1.0/big passes it\): "
+    with pytest.raises(TargetError, match=r"^pkg-1.0.tar.gz unpacks to more than 2 MiB \(each member counted as at least 4 KiB; "
+                                          r"pkg-1.0/big passes it\): "
                                           r"refused, .* set MESONMATRIX_MAX_UNPACKED higher \(e.g. "
                                           r"MESONMATRIX_MAX_UNPACKED=4G\) if it is meant to$"):
         unpack_sdist(sdist, tmp_path / "cache")
@@ -228,7 +229,7 @@ def test_the_default_bound_is_a_gibibyte_and_is_checked_before_a_byte_is_written
     head, _ = regular("pkg-1.0/pyproject.toml")
     sdist = tmp_path / "pkg-1.0.tar"
     sdist.write_bytes(head.tobuf() + b"x".ljust(512, b"\0") + info.tobuf() + b"\0" * 4096)
-    with pytest.raises(TargetError, match=r"unpacks to more than 1 GiB \(pkg-1.0/huge passes it\)"):
+    with pytest.raises(TargetError, match=r"unpacks to more than 1 GiB \(each member counted as at least 4 KiB; pkg-1.0/huge passes it\)"):
         unpack_sdist(sdist, tmp_path / "cache")
     assert sources_left(tmp_path / "cache") == []
 
@@ -238,3 +239,21 @@ def test_a_bound_that_is_not_a_size_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("MESONMATRIX_MAX_UNPACKED", "lots")
     with pytest.raises(TargetError, match=r"MESONMATRIX_MAX_UNPACKED='lots' is not a size: write bytes, or a number"):
         unpack_sdist(sdist, tmp_path / "cache")
+
+
+def test_an_sdist_of_many_empty_members_is_refused_before_it_takes_the_disks_inodes(tmp_path, monkeypatch):
+    """A 1.8 MB sdist of 300,000 empty files took 306,000 inodes: each member counts."""
+    import io
+    import tarfile
+
+    from mesonmatrix.targets.sdists import unpack_sdist
+
+    monkeypatch.setenv("MESONMATRIX_MAX_UNPACKED", "4M")  # 1,024 members of 4 KiB
+    sdist = tmp_path / "pkg-1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        for i in range(2000):
+            archive.addfile(tarfile.TarInfo(f"pkg-1.0/empty/{i}"), io.BytesIO(b""))
+    with pytest.raises(TargetError, match=r"unpacks to more than 4 MiB \(each member counted as at least 4 KiB; "
+                                          r"pkg-1.0/empty/10[0-9]{2} passes it\)"):
+        unpack_sdist(sdist, tmp_path / "cache")
+    assert not any((tmp_path / "cache" / "sources").glob("*/pkg-1.0"))
