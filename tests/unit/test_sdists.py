@@ -211,8 +211,8 @@ def test_an_sdist_that_unpacks_past_the_bound_is_refused_naming_it(tmp_path, mon
     sdist = make_sdist(tmp_path / "pkg-1.0.tar.gz", [regular("pkg-1.0/pyproject.toml"), regular("pkg-1.0/big", zeros)])
     assert sdist.stat().st_size < 100_000
     monkeypatch.setenv("MESONMATRIX_MAX_UNPACKED", "2M")
-    with pytest.raises(TargetError, match=r"^pkg-1.0.tar.gz unpacks to more than 2 MiB \(each member counted as at least 4 KiB; "
-                                          r"pkg-1.0/big passes it\): "
+    with pytest.raises(TargetError, match=r"^pkg-1.0.tar.gz unpacks to more than 2 MiB \(each member counted as "
+                                          r"at least 4 KiB; pkg-1.0/big passes it\): "
                                           r"refused, .* set MESONMATRIX_MAX_UNPACKED higher \(e.g. "
                                           r"MESONMATRIX_MAX_UNPACKED=4G\) if it is meant to$"):
         unpack_sdist(sdist, tmp_path / "cache")
@@ -229,7 +229,8 @@ def test_the_default_bound_is_a_gibibyte_and_is_checked_before_a_byte_is_written
     head, _ = regular("pkg-1.0/pyproject.toml")
     sdist = tmp_path / "pkg-1.0.tar"
     sdist.write_bytes(head.tobuf() + b"x".ljust(512, b"\0") + info.tobuf() + b"\0" * 4096)
-    with pytest.raises(TargetError, match=r"unpacks to more than 1 GiB \(each member counted as at least 4 KiB; pkg-1.0/huge passes it\)"):
+    with pytest.raises(TargetError, match=r"unpacks to more than 1 GiB \(each member counted as at least 4 KiB; "
+                                          r"pkg-1.0/huge passes it\)"):
         unpack_sdist(sdist, tmp_path / "cache")
     assert sources_left(tmp_path / "cache") == []
 

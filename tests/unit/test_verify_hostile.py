@@ -58,6 +58,18 @@ def test_names_one_file_on_macos_and_windows_fail_a_wheel_for_them(tmp_path, tag
     assert sum("the same file as" in detail for detail in found.values()) == 2  # é, as NFC and as NFD
 
 
+@pytest.mark.parametrize("alias", ["blasdemo/__init__.py.", "blasdemo/__init__.py ", "blasdemo./__init__.py"])
+def test_a_name_windows_opens_as_another_fails_a_wheel_for_windows(tmp_path, alias):
+    """Windows drops trailing dots and spaces: installed there, the alias replaces the real file."""
+    wheel = make_wheel(tmp_path, {"blasdemo/__init__.py": b"good = True\n", alias: b"import os  # hostile\n"},
+                       tag="cp312-cp312-win_amd64", name="blasdemo")
+    (record,), _ = verify(tmp_path, wheel)
+    assert record.status == "failed"
+    found = problems(record)  # the problem is the later of the two names in sort order
+    assert any("or trailing dots and spaces dropped, as on Windows" in detail and alias in f"{member} {detail}"
+               for member, detail in found.items())
+
+
 def test_names_that_fold_together_only_warn_on_a_linux_wheel(tmp_path):
     wheel = make_wheel(tmp_path, {"pkg/__init__.py": b"", "pkg/Mod.py": b"a", "pkg/mod.py": b"b"},
                        tag="py3-none-manylinux_2_17_x86_64")

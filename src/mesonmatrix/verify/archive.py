@@ -89,7 +89,8 @@ def _aliases(names: list[str]) -> list[Problem]:
 
 
 def _collisions(names: list[str], *, warning: bool) -> list[Problem]:
-    """Different paths that are one file where case and Unicode normalisation fold."""
+    """Different paths that are one file where case and Unicode normalisation fold, or
+    where trailing dots and spaces are dropped (Windows)."""
     by_file: dict[str, set[str]] = {}
     for name in names:
         by_file.setdefault(folded(name), set()).add(canonical(name))
@@ -98,7 +99,8 @@ def _collisions(names: list[str], *, warning: bool) -> list[Problem]:
         first, *others = sorted(paths)
         problems += [Problem(member=other, rule="archive", warning=warning,
                              detail=f"the same file as {first} where case or Unicode normalisation (NFC/NFD) is "
-                                    "folded, as on macOS and Windows: installed there, one replaces the other")
+                                    "folded, as on macOS and Windows, or trailing dots and spaces dropped, as on "
+                                    "Windows: installed there, one replaces the other")
                      for other in others]
     return problems
 

@@ -21,8 +21,13 @@ def canonical(name: str) -> str:
 
 
 def folded(name: str) -> str:
-    """The file ``name`` is on a case-insensitive, normalising filesystem (macOS, Windows)."""
-    return unicodedata.normalize("NFC", canonical(name)).casefold()
+    """The file ``name`` is on a case-insensitive, normalising filesystem (macOS, Windows):
+    case and Unicode normalisation folded, and each part's trailing dots and spaces dropped,
+    as Windows drops them when it opens a path (so ``pkg/__init__.py.`` and
+    ``pkg/__init__.py `` are ``pkg/__init__.py`` there; Microsoft's "Naming Files, Paths,
+    and Namespaces")."""
+    parts = unicodedata.normalize("NFC", canonical(name)).casefold().split("/")
+    return "/".join(part.rstrip(". ") or part for part in parts)
 
 
 def shown(text: str) -> str:
