@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -195,3 +196,40 @@ def test_an_interrupted_check_leaves_a_record_that_says_so(tmp_path, monkeypatch
         verify(tmp_path, wheel)
     written = json.loads(next((tmp_path / "out").rglob("verify.json")).read_text())
     assert written["status"] == "failed" and "interrupted" in written["problems"][0]["detail"]
+
+
+def test_a_member_whose_compressed_size_is_a_lie_is_named(tmp_path):
+    """A 300 MB member of zeros with its central directory's compressed size patched up to
+    300 MB read as 1:1, no bomb; installer then failed with an EOFError of no text."""
+    import struct
+
+    wheel = make_wheel(tmp_path, {"pkg/__init__.py": b"", "pkg/big.dat": b"\0" * 5_000_000})
+    data = bytearray(wheel.read_bytes())
+    with zipfile.ZipFile(wheel) as archive:
+        info = archive.getinfo("pkg/big.dat")
+        start = archive.start_dir
+    entry = start
+    while True:  # the central directory entry of pkg/big.dat
+        name_length = struct.unpack_from("<H", data, entry + 28)[0]
+        if bytes(data[entry + 46:entry + 46 + name_length]) == b"pkg/big.dat":
+            break
+        extra, comment = struct.unpack_from("<HH", data, entry + 30)
+        entry += 46 + name_length + extra + comment
+    struct.pack_into("<I", data, entry + 20, info.file_size)  # compressed size := uncompressed size
+    wheel.write_bytes(bytes(data))
+    (record,), _ = verify(tmp_path, wheel)
+    found = problems(record)
+    assert record.status == "failed"
+    assert "its compressed size (5,000,000 bytes) runs past where the next" in found["pkg/big.dat"]
+    assert all(detail.split("] ", 1)[1].strip() for detail in found.values())  # no problem without its text
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="takes this interpreter, an ELF file, as the binary")
+def test_another_platforms_binary_is_named_as_such(tmp_path):
+    """A Linux .so in a win_amd64 wheel was reported as 'PE machine x86_64, tagged win_amd64'."""
+    elf = Path(sys.executable).resolve().read_bytes()
+    wheel = make_wheel(tmp_path, {"pkg/__init__.py": b"", "pkg/_core.so": elf}, tag="cp312-cp312-win_amd64")
+    (record,), _ = verify(tmp_path, wheel)
+    found = problems(record)
+    assert record.status == "failed"
+    assert found["pkg/_core.so"] == "[binary] an ELF binary in a win_amd64 wheel, whose platform loads only PE files"

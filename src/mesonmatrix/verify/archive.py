@@ -57,9 +57,11 @@ def archive_problems(wheel: Path) -> list[Problem]:
     try:
         with zipfile.ZipFile(wheel) as archive:
             infos = archive.infolist()
+            directory = archive.start_dir  # where the central directory starts
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         return [Problem(member=wheel.name, rule="archive", detail=f"not a readable zip archive: {exc}")]
     problems = [Problem(member=info.filename, rule="archive", detail=why) for info in infos if (why := _unsafe(info))]
+    problems += _overlaps(infos, directory)
     files = [info.filename for info in infos if not info.filename.endswith("/")]
     # Only a wheel that can be installed on macOS or Windows (or anywhere) meets a filesystem
     # that folds case; on Linux the names are two files, which is odd but harmless.
@@ -103,6 +105,19 @@ def _collisions(names: list[str], *, warning: bool) -> list[Problem]:
                                     "Windows: installed there, one replaces the other")
                      for other in others]
     return problems
+
+
+def _overlaps(infos: list[zipfile.ZipInfo], directory: int) -> list[Problem]:
+    """Members whose stated compressed size runs into the next member or the central
+    directory: a lie in the directory (which makes a zip bomb's ratio look like 1:1, and
+    which zipfile on Python before 3.12.2 and 3.11.8 does not catch, CVE-2024-0450)."""
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    ends = [info.header_offset for info in ordered[1:]] + [directory]
+    return [Problem(member=info.filename, rule="archive",
+                    detail=f"its compressed size ({info.compress_size:,} bytes) runs past where the next "
+                           f"{'member' if end != directory else 'part of the archive'} starts, "
+                           f"{end - info.header_offset:,} bytes on: the archive lies about it")
+            for info, end in zip(ordered, ends, strict=True) if info.header_offset + info.compress_size > end]
 
 
 def _bombs(infos: list[zipfile.ZipInfo], wheel: str) -> list[Problem]:

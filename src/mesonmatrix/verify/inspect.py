@@ -93,6 +93,15 @@ def _check_platform(rules: ModuleType, binaries: list[Binary],
     resolved = _loaded_by_siblings(binaries, view, rules)
     resolutions: list[Resolution] = []
     for binary in binaries:
+        if binary.format != rules.FORMAT:
+            # Another platform's binary: the platform's own rules (its machine, its
+            # libraries) do not apply; said once, here or as a misnamed module above.
+            if not rules.LOADABLE.search(binary.member):
+                problems.append(Problem(member=binary.member, rule="binary",
+                                        detail=f"{'an' if binary.format == 'ELF' else 'a'} {binary.format} binary "
+                                               f"in a {view.platform} wheel, whose platform loads only "
+                                               f"{rules.FORMAT} files"))
+            continue
         found = resolved[binary.member]
         resolutions += found
         problems += rules.check(binary, view, {r.name for r in found if r.provided_by == "wheel"})

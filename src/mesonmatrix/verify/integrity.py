@@ -47,7 +47,8 @@ def _installer_issues(wheel: Path) -> list[Problem]:
         with WheelFile.open(wheel) as source:
             source.validate_record(validate_contents=True)
     except Exception as exc:  # installer's validation error, or a zip it cannot read at all
-        issues = getattr(exc, "issues", None) or [str(exc)]
+        # An exception with no text (installer's EOFError on a member cut short) is named by its type.
+        issues = getattr(exc, "issues", None) or [str(exc) or f"{type(exc).__name__} while reading the archive"]
         problems = []
         for issue in issues:
             text = str(issue).replace(f"In {wheel}, ", "")
