@@ -49,13 +49,18 @@ def _wait_until(condition, seconds: float) -> bool:
 COMMAND = """
 import os, subprocess, sys, time
 marker = sys.argv[1]
-subprocess.Popen(["sleep", "3601", marker])
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3601)", "sleeper", marker])
 if os.fork() == 0:
     os.setsid()
-    os.execvp("sleep", ["sleep", "3602", marker])
+    os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(3602)", "sleeper", marker])
 print("started", flush=True)
 time.sleep(3600)
 """
+
+
+def _sleepers(marker: str) -> list[int]:
+    """The command's child and its daemon (not the tool, whose script names the marker too)."""
+    return _alive(f"sleeper {marker}")
 
 TOOL = """
 import sys
@@ -77,7 +82,7 @@ def _tool(tmp_path: Path, marker: str) -> subprocess.Popen[str]:
     script = TOOL.format(src=str(ROOT / "src"), log=str(tmp_path / "log"), command=COMMAND, marker=marker)
     tool = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
-    assert _wait_until(lambda: len(_alive(marker)) == 2, 30), "the command did not start its two sleeps"
+    assert _wait_until(lambda: len(_sleepers(marker)) == 2, 30), "the command did not start its two sleepers"
     return tool
 
 
@@ -125,3 +130,22 @@ def test_a_leftover_that_forks_again_on_sigterm_is_ended(tmp_path):
     runner.run([sys.executable, "-c", hydra, marker], label="start a hydra")
     assert _wait_until(lambda: not _alive(marker), 10), f"left running: {_alive(marker)}"
     assert "ended" in runner.log.read_text()
+
+
+@linux_only
+def test_a_tool_inside_another_tools_command_still_ends_what_it_started(tmp_path):
+    """The outer tool's guardian ends the inner tool (it carries the outer token) but not the
+    inner guardian, which then ends the inner tool's own commands."""
+    marker = f"nested-{uuid.uuid4().hex}"
+    # An inner tool that dies at once on SIGTERM (no unwinding): only its guardian is left to clean up.
+    inner = TOOL.format(src=str(ROOT / "src"), log=str(tmp_path / "inner.log"), command=COMMAND, marker=marker)
+    inner = inner.replace("unwind_on_signals()\n", "")
+    (tmp_path / "inner.py").write_text(inner)
+    outer = TOOL.format(src=str(ROOT / "src"), log=str(tmp_path / "outer.log"),
+                        command=f"import runpy; runpy.run_path({str(tmp_path / 'inner.py')!r})", marker="unused")
+    tool = subprocess.Popen([sys.executable, "-c", outer], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    assert _wait_until(lambda: len(_sleepers(marker)) == 2, 30), "the inner command did not start its sleepers"
+    os.kill(tool.pid, signal.SIGKILL)
+    tool.wait(timeout=30)
+    assert _wait_until(lambda: not _alive(marker), 20), f"left running: {_alive(marker)}"

@@ -21,6 +21,7 @@ build``, not ninja or the compilers), fires when the parent *thread* exits, and 
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import subprocess
 import sys
@@ -94,6 +95,9 @@ def _guardian() -> subprocess.Popen[str] | None:
                 [sys.executable, "-S", "-I", "-c", _GUARDIAN, GUARDIAN_TOKEN, _token],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
                 start_new_session=True, close_fds=True, pass_fds=(),
+                # Without a token of its own: where this tool runs inside another's command,
+                # the outer guardian ends this tool but leaves its guardian to end what it started.
+                env={k: v for k, v in os.environ.items() if k != GUARDIAN_TOKEN},
             ))
         return _pipe[0] if _pipe else None
 
