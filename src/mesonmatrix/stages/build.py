@@ -243,7 +243,7 @@ def _pkg_config_path_seen_at(search_path: str, plan: CellPlan, seen_at: Path, ow
     through the env link (``buildslot.write_pc_files_seen_at``), when the env is seen there."""
     if seen_at == own_path:
         return search_path
-    own, seen = str(plan.pkg_config_dir), str(pc_files_seen_at(seen_at))
+    own, seen = str(plan.pkg_config_dir), str(pc_files_seen_at(seen_at, plan.pkg_config_dir))
     return os.pathsep.join(seen if entry == own else entry for entry in search_path.split(os.pathsep))
 
 

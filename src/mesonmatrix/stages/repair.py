@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CellError, CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
+from ..machine.commands import probe
 from ..machine.context import StageContext
 from ..model import FULL, INSTALL_PLAN, REPAIR_TIME_LIMIT, TESTS, Role
 from ..plan import CellPlan
@@ -109,6 +110,18 @@ def _repair_full(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: 
     return _repair_one(plan, ctx, build_env, build, wheel, sha256_file(wheel), FULL, out, store)
 
 
+def pc_library_dirs(pkg_config_dir: Path, env: Mapping[str, str]) -> tuple[Path, ...]:
+    """The ``libdir`` of each .pc file in ``pkg_config_dir``, as pkg-config itself reads it."""
+    found: list[Path] = []
+    for pc in sorted(pkg_config_dir.glob("*.pc")) if pkg_config_dir.is_dir() else []:
+        answer = probe(["pkg-config", "--variable=libdir", pc.stem],
+                       env={**env, "PKG_CONFIG_PATH": str(pkg_config_dir)})
+        folder = answer.stdout.strip() if answer is not None and answer.returncode == 0 else ""
+        if folder and Path(folder).is_dir() and Path(folder) not in found:
+            found.append(Path(folder))
+    return tuple(found)
+
+
 def _derive(plan: CellPlan, role: Role, repaired_full: Path, member_tags: Mapping[str, str | None],
             dist: Path) -> Path:
     return derive_repaired(role, repaired_full, member_tags, dist, tests_project_name=plan.target.tests_project_name,
@@ -121,6 +134,11 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     lib_dirs = plan.provider.runtime_library_path()
     if plan.platform.repair_needs_library_dirs:
         lib_dirs += plan.provider.shared_library_dirs(ctx.runner, build_env.python)
+    else:
+        # The binaries' RUNPATH names the build root's env link (machine/buildroot.py), which
+        # another build may have pointed elsewhere since (or at a cache since removed): the
+        # repair is told the flavour's own library folders, as its .pc files name them.
+        lib_dirs += pc_library_dirs(plan.pkg_config_dir, build_env.env)
     repair_env = plan.platform.repair_env(lib_dirs)
     argv = plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs, policy=plan.manylinux)
     names = {requirement_name(r) for r in plan.repairer.requirements}

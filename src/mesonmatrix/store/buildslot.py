@@ -131,9 +131,12 @@ def build_in_slot(slot: BuildSlot, key: str, build_env: Path, say: Say, *, input
             slot.path.rename(slot.home)
 
 
-def pc_files_seen_at(env_link: Path) -> Path:
-    """The folder of the .pc files a build at ``env_link`` reads (``write_pc_files_seen_at``)."""
-    return env_link.with_name(env_link.name + ".pkgconfig")
+def pc_files_seen_at(env_link: Path, pkg_config_dir: Path) -> Path:
+    """The folder of the .pc files a build at ``env_link`` reads (``write_pc_files_seen_at``):
+    one per flavour's folder, so that each flavour's build passes meson another
+    ``pkg_config_path`` (meson keeps what pkg-config said in the build dir while that
+    option is unchanged: a seeded flavour would have linked its sibling's BLAS)."""
+    return env_link.with_name(env_link.name + ".pkgconfig") / pkg_config_dir.name
 
 
 def write_pc_files_seen_at(pkg_config_dir: Path, build_env: Path, env_link: Path) -> None:
@@ -141,8 +144,8 @@ def write_pc_files_seen_at(pkg_config_dir: Path, build_env: Path, env_link: Path
     through ``env_link`` instead (a provider writes them from the env's own path), so the
     -I, -L and -Wl,-rpath the build gets, and the ``libdir`` NumPy records, hold the
     link's path on every builder. A file already so is left as it is."""
-    folder = pc_files_seen_at(env_link)
-    folder.mkdir(exist_ok=True)
+    folder = pc_files_seen_at(env_link, pkg_config_dir)
+    folder.mkdir(parents=True, exist_ok=True)
     wanted = {}
     for pc in sorted(pkg_config_dir.glob("*.pc")):
         text = pc.read_text(encoding="utf-8")
