@@ -59,3 +59,18 @@ def runpaths(folder: Path) -> list[str]:
         out = subprocess.run(["readelf", "-d", str(so)], capture_output=True, text=True, check=True).stdout
         found += [line for line in out.splitlines() if "RPATH" in line or "RUNPATH" in line]
     return found
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """``pid: command line`` of each living process (not a zombie) whose command line holds ``text``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                stat = (proc / "stat").read_text()
+            except OSError:
+                continue
+            if text in cmdline and not stat[stat.rfind(")") + 2:].startswith("Z"):
+                found.append(f"{proc.name}: {cmdline}")
+    return found

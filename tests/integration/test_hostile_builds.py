@@ -8,11 +8,10 @@ import os
 import shutil
 import stat
 import time
-from pathlib import Path
 
 import pytest
 
-from cells import ROOT, run_nox_cell
+from cells import ROOT, processes_mentioning, run_nox_cell
 
 pytestmark = pytest.mark.integration
 
@@ -26,20 +25,6 @@ custom_target('chatty', output: 'chatty.txt', build_by_default: true, console: t
 CHATTY_SCRIPT = "import time\nwhile True:\n    print('still going', flush=True)\n    time.sleep(1)\n"
 
 
-def _alive(marker: str) -> list[str]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                state = (proc / "stat").read_text()
-            except OSError:
-                continue
-            if marker in cmdline and not state[state.rfind(")") + 2:].startswith("Z"):
-                found.append(cmdline)
-    return found
-
-
 def test_a_build_that_prints_forever_ends_at_build_time_limit(tmp_path):
     source = tmp_path / "chatty"
     shutil.copytree(ROOT / "demo", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
@@ -51,7 +36,7 @@ def test_a_build_that_prints_forever_ends_at_build_time_limit(tmp_path):
     assert result.returncode != 0 and time.monotonic() - start < 300
     error = result.record["error"]
     assert "was still running after 40 s (build_time_limit; --build-time-limit SECONDS changes it)" in error, error
-    assert not _alive(str(source / "chatty.py"))
+    assert not processes_mentioning(str(source / "chatty.py"))
 
 
 def test_a_repair_tool_that_hangs_is_ended(tmp_path):
@@ -72,5 +57,5 @@ def test_a_repair_tool_that_hangs_is_ended(tmp_path):
     result = run_nox_cell(home, "build-3.12-openblas", "--build-time-limit", "20", env=env, timeout=400)
     assert result.returncode != 0 and time.monotonic() - start < 300
     assert "auditwheel was still repairing the full wheel after 20 s" in result.record["error"], result.record
-    assert not _alive(f"hung-repair {tmp_path}") and not _alive(f"sleep 36000 # hung-repair {tmp_path}")
+    assert not processes_mentioning(f"hung-repair {tmp_path}")
     assert os.environ.get("MESONMATRIX_CACHE") != str(cache)  # the machine's cache was never touched

@@ -12,7 +12,7 @@ import pytest
 
 from mesonmatrix.machine.locking import TEST_SUITE_LOCK, try_exclusive_lock
 
-from cells import ROOT, run_nox_cell
+from cells import ROOT, processes_mentioning, run_nox_cell
 
 pytestmark = pytest.mark.integration
 
@@ -23,20 +23,6 @@ def demo_with(tmp_path: Path, name: str, tests: str) -> Path:
     test_file = source / "src" / "blasdemo" / "tests" / "test_linalg.py"
     test_file.write_text(test_file.read_text() + "\n\n" + tests)
     return source
-
-
-def processes_mentioning(text: str) -> list[str]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                stat = (proc / "stat").read_text()
-            except OSError:
-                continue
-            if text in cmdline and not stat[stat.rfind(")") + 2:].startswith("Z"):
-                found.append(f"{proc.name}: {cmdline}")
-    return found
 
 
 def test_a_hanging_test_ends_at_the_timeout_and_frees_the_turn(tmp_path):

@@ -17,22 +17,14 @@ import pytest
 
 from mesonmatrix.machine.commands import CommandRunner
 
+from cells import processes_mentioning
+
 ROOT = Path(__file__).resolve().parents[2]
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
 def _alive(marker: str) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                state = (proc / "stat").read_text()
-            except OSError:
-                continue
-            if marker in cmdline and not state[state.rfind(")") + 2:].startswith("Z"):
-                found.append(int(proc.name))
-    return found
+    return [int(line.split(":", 1)[0]) for line in processes_mentioning(marker)]
 
 
 def _wait_until(condition, seconds: float) -> bool:

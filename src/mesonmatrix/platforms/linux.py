@@ -14,6 +14,9 @@ from .base import posix_venv_bin, posix_venv_python
 class Linux:
     arch: str  # x86_64, aarch64
     runner_label: str
+    manylinux: bool = True
+    runner_apt: bool = True  # GitHub's Ubuntu images
+    system_libraries: bool = True  # the distribution's libraries, found through pkg-config
     default_repairer: str = "auditwheel"
     lock_marker: str = "sys_platform == 'linux'"
     repair_needs_library_dirs: bool = False  # RUNPATH from the .pc file's -L leads auditwheel to the library
@@ -31,21 +34,9 @@ class Linux:
         # cibuildwheel's identifiers (its docs, "Build selection"): cp312-manylinux_<arch>.
         return f"manylinux_{self.arch}"
 
-    @property
-    def manylinux(self) -> bool:
-        return True
-
     def manylinux_tag(self, policy: str) -> str:
         # PEP 600's tag: manylinux_${GLIBCMAJOR}_${GLIBCMINOR}_${ARCH}.
         return f"manylinux_{policy}_{self.arch}"
-
-    @property
-    def runner_apt(self) -> bool:
-        return True
-
-    @property
-    def system_libraries(self) -> bool:
-        return True
 
     @property
     def conda_subdir(self) -> str:

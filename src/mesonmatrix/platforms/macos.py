@@ -13,6 +13,9 @@ from .base import posix_venv_bin, posix_venv_python
 class MacOS:
     arch: str  # arm64, x86_64: what delocate's --require-archs takes
     runner_label: str
+    manylinux: bool = False  # PEP 600's policies are Linux's
+    runner_apt: bool = False  # GitHub's macOS and Windows images have no apt
+    system_libraries: bool = False  # no distribution's pkg-config libraries to unvendor against
     default_repairer: str = "delocate"
     lock_marker: str = "sys_platform == 'darwin'"
     repair_needs_library_dirs: bool = False  # LC_RPATH from the .pc file's -L leads delocate to the library
@@ -21,20 +24,8 @@ class MacOS:
     def name(self) -> str:
         return f"macos-{self.arch}"
 
-    @property
-    def manylinux(self) -> bool:
-        return False
-
     def manylinux_tag(self, policy: str) -> str:
         raise ValueError(f"no manylinux policy applies to macOS wheels (manylinux {policy} asked for)")
-
-    @property
-    def runner_apt(self) -> bool:
-        return False
-
-    @property
-    def system_libraries(self) -> bool:
-        return False
 
     @property
     def cibuildwheel_platform(self) -> str:

@@ -11,6 +11,9 @@ from pathlib import Path
 class Windows:
     arch: str  # amd64
     runner_label: str
+    manylinux: bool = False  # PEP 600's policies are Linux's
+    runner_apt: bool = False  # GitHub's macOS and Windows images have no apt
+    system_libraries: bool = False  # no distribution's pkg-config libraries to unvendor against
     default_repairer: str = "delvewheel"
     lock_marker: str = "sys_platform == 'win32'"
     # PE files have no rpath. NumPy's and SciPy's Windows wheel jobs both run
@@ -22,20 +25,8 @@ class Windows:
     def name(self) -> str:
         return f"windows-{self.arch}"
 
-    @property
-    def manylinux(self) -> bool:
-        return False
-
     def manylinux_tag(self, policy: str) -> str:
         raise ValueError(f"no manylinux policy applies to Windows wheels (manylinux {policy} asked for)")
-
-    @property
-    def runner_apt(self) -> bool:
-        return False
-
-    @property
-    def system_libraries(self) -> bool:
-        return False
 
     @property
     def cibuildwheel_platform(self) -> str:
