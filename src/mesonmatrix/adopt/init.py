@@ -17,6 +17,7 @@ from ..config.matrixfile import load_matrices
 from ..errors import MesonmatrixError
 from ..lockfiles.write import lock_target
 from ..machine.workspace import Workspace
+from ..machine.writing import write_atomically
 from ..targets.resolve import read_pyproject, resolve_target, target_from_source
 from .scaffold import NOXFILE, matrix_toml, supported_pythons
 
@@ -50,15 +51,16 @@ def init(root: Path, *, force: bool = False, tool_requirement: str = "mesonmatri
         raise MesonmatrixError(f"{', '.join(existing)} already exist in {root}: pass --force to overwrite")
     written = []
     for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
+        # Each file whole (a kill between two leaves the others as they were, never half of one,
+        # which a rerun would keep: it never overwrites what exists without --force).
+        write_atomically(root / name, text)
         written.append(root / name)
         say(f"wrote {root / name}")
     ignore = root / ".gitignore"
     lines = ignore.read_text().splitlines() if ignore.is_file() else []
     if ".matrix/" not in lines and "/.matrix/" not in lines:
         # The cells' build dirs, wheels and results stay in the repository, unversioned.
-        ignore.write_text("\n".join([*lines, ".matrix/"]) + "\n")
+        write_atomically(ignore, "\n".join([*lines, ".matrix/"]) + "\n")
         say(f"added .matrix/ to {ignore}")
     locks = 0
     if lock:
