@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from mesonmatrix import record  # noqa: E402
-from mesonmatrix.config.keys import CELL_OPTIONS, MATRIX, MATRIX_KEYS, OPTION, PRESET, PRESET_KEYS  # noqa: E402
+from mesonmatrix.config.keys import MATRIX, MATRIX_KEYS, OPTION, PRESET, PRESET_KEYS, cell_options  # noqa: E402
 from mesonmatrix.config.matrixfile import BUILTIN_DEFAULTS  # noqa: E402
 from mesonmatrix.config.presets import TargetPreset  # noqa: E402
 from mesonmatrix.layers import LAYERS  # noqa: E402
@@ -130,7 +130,7 @@ def sessions_page() -> str:
 def _option_rows() -> list[str]:
     """A row per cell option, from its declaration (config/keys.py)."""
     rows = []
-    for key in CELL_OPTIONS:
+    for key in cell_options():
         value = " \\| ".join(f"`{c}`" for c in key.choices) or key.kind.described
         default = "–" if key.default is None or key.repeatable else \
             f"`{key.default:g}`" if isinstance(key.default, float) else f"`{key.default}`"

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.keys import CELL_OPTIONS, SECONDS, InvalidValue, add_cell_options, command_line_settings
+from .config.keys import SECONDS, InvalidValue, add_cell_options, cell_options, command_line_settings
 from .model import INSTALL_PLAN, TagWheelMethod
 from .platforms import host_platform_name
 
@@ -53,7 +53,7 @@ class RunOptions:
 
 
 # RunOptions' fields that a cell option sets (the others are the run's own: where, what runs).
-OPTION_FIELDS = frozenset(key.field for key in CELL_OPTIONS) & {f.name for f in dataclasses.fields(RunOptions)}
+OPTION_FIELDS = frozenset(key.field for key in cell_options()) & {f.name for f in dataclasses.fields(RunOptions)}
 
 
 def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Path) -> RunOptions:

@@ -13,7 +13,7 @@ def test_the_reference_pages_are_current():
 
 
 def test_every_key_has_its_help():
-    from mesonmatrix.config.keys import CELL_OPTIONS, MATRIX, MATRIX_KEYS, OPTION, PRESET, PRESET_KEYS
+    from mesonmatrix.config.keys import MATRIX, MATRIX_KEYS, OPTION, PRESET, PRESET_KEYS, cell_options
 
-    for keys, scope in ((CELL_OPTIONS, OPTION), (MATRIX_KEYS, MATRIX), (PRESET_KEYS, PRESET)):
+    for keys, scope in ((cell_options(), OPTION), (MATRIX_KEYS, MATRIX), (PRESET_KEYS, PRESET)):
         assert all(key.help_for(scope) for key in keys)

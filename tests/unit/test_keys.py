@@ -29,9 +29,9 @@ SRC = ROOT / "src" / "mesonmatrix"
 def test_each_cell_option_is_a_field_of_the_run_or_a_setting():
     settings = {key.name for key in keys.SETTINGS}
     run_fields = {f.name for f in dataclasses.fields(RunOptions)}
-    for key in keys.CELL_OPTIONS:
+    for key in keys.cell_options():
         assert (key.field in run_fields) != (key.name in settings), key.name
-    assert OPTION_FIELDS == {key.field for key in keys.CELL_OPTIONS} - settings
+    assert OPTION_FIELDS == {key.field for key in keys.cell_options()} - settings
 
 
 def test_the_command_line_wins_then_the_matrix_file_then_the_preset_then_the_default():

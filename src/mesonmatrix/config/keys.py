@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -240,16 +241,23 @@ def cell_settings(*layers: Mapping[str, object]) -> CellSettings:
                         manylinux=manylinux if isinstance(manylinux, str) else None)
 
 
+TARGET = Key(name="target", kind=TEXT, scopes=frozenset({OPTION, MATRIX}), default="demo",
+             help="a preset from matrices/ (demo), a meson-python source directory or an sdist",
+             help_in={MATRIX: "the preset every cell builds unless `-- --target` says otherwise (default: demo)"})
+
+
 # --- Options a cell takes after `--` alone ----------------------------------------------
-def _cell_options() -> tuple[Key, ...]:
+@functools.cache
+def cell_options() -> tuple[Key, ...]:
+    """Every option a cell takes after ``--``. Made on first use: the repair tools' names
+    come from their registry, which imports ``packaging``, and reading a matrix file (the
+    bench, on a bare interpreter) needs none of it."""
     from ..model import INSTALL_PLAN, TAG_WHEEL_METHODS
     from ..repairers import REPAIRERS
 
     option = frozenset({OPTION})
     return (
-        Key(name="target", kind=TEXT, scopes=frozenset({OPTION, MATRIX}), default="demo",
-            help="a preset from matrices/ (demo), a meson-python source directory or an sdist",
-            help_in={MATRIX: "the preset every cell builds unless `-- --target` says otherwise (default: demo)"}),
+        TARGET,
         Key(name="repair_tool", kind=TEXT, scopes=option, choices=tuple(sorted(REPAIRERS)),
             help="override the platform's repair tool (repairwheel works on every platform)"),
         Key(name="suite", kind=TEXT, scopes=option,
@@ -274,12 +282,10 @@ def _cell_options() -> tuple[Key, ...]:
     )
 
 
-CELL_OPTIONS = _cell_options()
-
 # --- The keys of a matrix file, and of a [targets.NAME] preset ---------------------------
 MATRIX_KEYS: tuple[Key, ...] = (
     Key(name="description", kind=TEXT, scopes=frozenset({MATRIX}), help="one line saying what the matrix is for"),
-    next(key for key in CELL_OPTIONS if key.name == "target"),
+    TARGET,
     Key(name="axes", kind=TABLE, scopes=frozenset({MATRIX}),
         help="the values of each axis (python, blas, platform, system_libraries, install_tags, package); the cells "
              "are their product"),
@@ -334,7 +340,7 @@ def names(keys: Iterable[Key]) -> tuple[str, ...]:
 
 
 def add_cell_options(parser: argparse.ArgumentParser) -> None:
-    for key in CELL_OPTIONS:
+    for key in cell_options():
         key.add_to(parser)
 
 
