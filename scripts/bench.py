@@ -38,6 +38,7 @@ Pythons can serve.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -53,6 +54,26 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+
+def _with_the_tools_requirements() -> None:
+    """Run on an interpreter that has what the tool and nox need. ``python3`` may be a bare
+    pyenv Python (acceptance selects 3.12.1 first, which a fresh machine has nothing in):
+    then the first of the machine's Pythons that has them runs this script instead."""
+    needed = ("nox", "packaging", "elftools", "tomlkit")
+    if all(importlib.util.find_spec(name) is not None for name in needed):
+        return
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [shutil.which("python3.11"), shutil.which("python3"), *sorted(map(str, pyenv.glob("*/bin/python3")))]
+    check = f"import {', '.join(needed)}"
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0:
+            print(f"bench: {sys.executable} lacks {', '.join(needed)}; running on {candidate}", file=sys.stderr)
+            os.execv(candidate, [candidate, __file__, *sys.argv[1:]])
+    sys.exit(f"bench: no Python here has {', '.join(needed)}: run `{sys.executable} -m pip install -e {ROOT}`")
+
+
+_with_the_tools_requirements()
 
 from mesonmatrix.config.matrixfile import load_matrices  # noqa: E402
 from mesonmatrix.machine.ccache import ccache_on_path  # noqa: E402
