@@ -79,13 +79,6 @@ INCOMPLETE: Final = "incomplete"
 # project's test folder run from a copy, its cibuildwheel test commands, or an import.
 TestMode = Literal["pytest", "pytest-dir", "commands", "smoke"]
 
-# How long a cell's commands may run is a setting (config/keys.py SETTINGS), but for the
-# repair, which takes seconds.
-# A repair tool that hangs (auditwheel on a wheel it cannot read, a stuck patchelf) ends
-# here: SciPy's repairs took 10-45 s on this machine.
-REPAIR_TIME_LIMIT = 1800.0
-
-
 SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
 # Names that become session names or path components must stay shell- and path-safe.
 # Every validating pattern is used with fullmatch: with match, a final `$` also accepts

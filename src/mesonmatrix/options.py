@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.keys import SECONDS, InvalidValue, add_cell_options, cell_options, command_line_settings
+from .config.keys import add_cell_options, cell_options, command_line_settings
 from .model import INSTALL_PLAN, TagWheelMethod
 from .platforms import host_platform_name
 
@@ -68,14 +68,3 @@ def cell_args_parser(session_name: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"nox -s {session_name} --", description="Run one matrix cell.")
     add_cell_options(parser)
     return parser
-
-
-def _seconds(value: str) -> float:
-    """A number of seconds given on a command line, as every time limit takes it."""
-    assert SECONDS.from_text is not None
-    try:
-        seconds = SECONDS.from_text(value)
-    except InvalidValue as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    assert isinstance(seconds, float)
-    return seconds

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import CellError, CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
 from ..machine.commands import probe
 from ..machine.context import StageContext
-from ..model import FULL, INSTALL_PLAN, REPAIR_TIME_LIMIT, TESTS, Role
+from ..model import FULL, INSTALL_PLAN, TESTS, Role
 from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
 from ..store.repairstore import repair_key, reusable_repair, store_repair
@@ -72,6 +72,11 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> RepairResul
     info = RepairInfo(tool=plan.repairer.tool, tag=tag, grafted=sorted(grafted), reused=bool(reused) and all(reused),
                       derived=derived)
     return RepairResult(paths=repaired, infos=[wheel_info(role, path) for role, path in repaired.items()], repair=info)
+
+
+# A repair tool that hangs (auditwheel on a wheel it cannot read, a stuck patchelf) ends
+# here at the latest: SciPy's repairs took 10-45 s on this machine.
+REPAIR_TIME_LIMIT = 1800.0
 
 
 def _repair_limit(plan: CellPlan) -> float:

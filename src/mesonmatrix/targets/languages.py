@@ -52,11 +52,11 @@ def _nodes(node: object, seen: set[int]) -> list[object]:
     return found
 
 
-def _calls(node: object) -> list[mparser.FunctionNode]:
-    """Every function call below ``node``, in the order they are written."""
+def _calls(nodes: list[object]) -> list[mparser.FunctionNode]:
+    """The function calls among a file's ``nodes``, in the order they are written."""
     from mesonbuild import mparser
 
-    calls = [n for n in _nodes(node, set()) if isinstance(n, mparser.FunctionNode)]
+    calls = [n for n in nodes if isinstance(n, mparser.FunctionNode)]
     return sorted(calls, key=lambda c: (c.lineno, c.colno))
 
 
@@ -112,21 +112,22 @@ def _parse(source_dir: Path) -> tuple[tuple[DeclaredLanguage, ...], list[Path]]:
             tree = mparser.Parser(build_file.read_text(encoding="utf-8"), str(relative)).parse()
         except (mparser.ParseException, UnicodeDecodeError, OSError):
             continue  # meson itself will say what is wrong with (or missing from) the file
-        calls = _calls(tree)
+        nodes = _nodes(tree, set())  # one walk of the file's tree, for its calls and its names
+        calls = _calls(nodes)
         for language in (lang for call in calls for lang in _declared(call, str(relative))):
             found.setdefault(language.name, language)
-        pending += [path for path in _subdirs(tree, calls, build_file.parent, source_dir) if path not in read]
+        pending += [path for path in _subdirs(nodes, calls, build_file.parent, source_dir) if path not in read]
     return tuple(found.values()), read
 
 
-def _subdirs(tree: object, calls: list[mparser.FunctionNode], folder: Path, source_dir: Path) -> list[Path]:
+def _subdirs(nodes: list[object], calls: list[mparser.FunctionNode], folder: Path, source_dir: Path) -> list[Path]:
     """The meson.build files a file's ``subdir()`` calls enter, in call order. An argument
     is a string, or a name a ``foreach`` over strings or an assignment of one gives; any
     other expression (a joined path, a function's result) meson works out at configure
     time, and its languages are left to meson to check."""
     from mesonbuild import mparser
 
-    bound = _string_bindings(tree)
+    bound = _string_bindings(nodes)
     entered = []
     for call in (c for c in calls if node_name(c.func_name) == "subdir" and c.args.arguments):
         argument = call.args.arguments[0]
@@ -143,12 +144,11 @@ def _subdirs(tree: object, calls: list[mparser.FunctionNode], folder: Path, sour
     return entered
 
 
-def _string_bindings(tree: object) -> dict[str, list[str]]:
+def _string_bindings(nodes: list[object]) -> dict[str, list[str]]:
     """Names bound to strings in one file: ``foreach d : ['a', 'b']`` and ``d = 'a'``."""
     from mesonbuild import mparser
 
     bound: dict[str, list[str]] = {}
-    nodes = _nodes(tree, set())
     for node in nodes:
         if isinstance(node, mparser.ForeachClauseNode) and len(node.varnames) == 1 \
                 and isinstance(node.items, mparser.ArrayNode):
