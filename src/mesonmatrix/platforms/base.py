@@ -9,8 +9,24 @@ file) lives in that platform's module, and nothing else asks which OS a cell is 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+
+@dataclass(frozen=True, kw_only=True)
+class VenvScheme:
+    """Where each part of a wheel goes in a venv, as ``installer`` takes them."""
+
+    site_packages: Path
+    scripts: Path
+    data: Path
+    headers: Path  # a distribution's headers go into a folder of its name below this
+    script_kind: str  # installer's launcher kind: ``posix``, ``win-amd64`` …
+
+    def paths(self, distribution: str) -> dict[str, str]:
+        return {"purelib": str(self.site_packages), "platlib": str(self.site_packages),
+                "scripts": str(self.scripts), "data": str(self.data), "headers": str(self.headers / distribution)}
 
 
 class Platform(Protocol):
@@ -81,6 +97,11 @@ class Platform(Protocol):
 
     def venv_bin(self, venv: Path) -> Path: ...
 
+    def venv_scheme(self, venv: Path) -> VenvScheme | None:
+        """Where a wheel installed into the (existing) ``venv`` puts its parts, or None
+        where the tool does not know it: then uv installs the wheel."""
+        ...
+
     @property
     def repair_needs_library_dirs(self) -> bool:
         """True where binaries carry no rpath, so the repair tool must be told where the
@@ -98,3 +119,15 @@ def posix_venv_python(venv: Path) -> Path:
 
 def posix_venv_bin(venv: Path) -> Path:
     return venv / "bin"
+
+
+def posix_venv_scheme(venv: Path) -> VenvScheme | None:
+    """sysconfig's ``venv`` scheme on POSIX: ``lib/<python3.12, python3.13t, pypy3.10>/
+    site-packages``, found on disk (uv made it with the venv) rather than spelled from the
+    version, and headers in ``include/site/<that name>/<distribution>`` as pip and uv put them."""
+    found = sorted(venv.glob("lib/*/site-packages"))
+    if len(found) != 1:
+        return None
+    site = found[0]
+    return VenvScheme(site_packages=site, scripts=venv / "bin", data=venv,
+                      headers=venv / "include" / "site" / site.parent.name, script_kind="posix")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import posix_venv_bin, posix_venv_python
+from .base import VenvScheme, posix_venv_bin, posix_venv_python, posix_venv_scheme
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +46,9 @@ class MacOS:
 
     def venv_bin(self, venv: Path) -> Path:
         return posix_venv_bin(venv)
+
+    def venv_scheme(self, venv: Path) -> VenvScheme | None:
+        return posix_venv_scheme(venv)
 
     def repair_env(self, lib_dirs: Sequence[Path]) -> dict[str, str]:
         return {}  # the providers' libraries carry their install names; delocate follows them

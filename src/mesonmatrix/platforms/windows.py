@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .base import VenvScheme
+
 
 @dataclass(frozen=True, kw_only=True)
 class Windows:
@@ -47,6 +49,10 @@ class Windows:
 
     def venv_bin(self, venv: Path) -> Path:
         return venv / "Scripts"
+
+    def venv_scheme(self, venv: Path) -> VenvScheme | None:
+        # Not run on Windows here, so not claimed: uv installs the wheels under test.
+        return None
 
     def repair_env(self, lib_dirs: Sequence[Path]) -> dict[str, str]:
         return {}  # Windows has no rpath: delvewheel is told the DLL folders by --add-path

@@ -13,7 +13,7 @@ from ..config.keys import TEST_TIMEOUT
 from ..errors import CellError, CommandTimedOut
 from ..machine.context import StageContext
 from ..machine.locking import one_test_suite_at_a_time
-from ..machine.uv import create_venv_command, install_command, install_from_lock, wheels_only_command
+from ..machine.uv import create_venv_command, install_command, install_from_lock
 from ..model import RUNTIME, Role
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
@@ -21,6 +21,7 @@ from ..testing.blascheck import blas_mismatch, probe_blas
 from ..testing.earlyvenv import EarlyVenv
 from ..testing.outside import run_commands, run_test_dir
 from ..testing.pytestrun import run_pytest, run_smoke
+from ..testing.wheelinstall import dependencies_of, install_wheels_under_test
 from ..wheels.members import stray_test_files
 from . import StageResults
 from .build_env import BuildEnv
@@ -49,11 +50,15 @@ def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel
         install_from_lock(ctx.runner, ctx.uv, venv_py, tests.lock,
                           label=f"install test requirements from {tests.lock.name}")
         if wheels:
-            ctx.runner.run(wheels_only_command(ctx.uv, venv_py, wheels),
-                           label="install the wheels under test")
+            install_wheels_under_test(ctx.runner, ctx.uv, plan.platform, venv, wheels)
     else:
-        ctx.runner.run(install_command(ctx.uv, venv_py, wheels, (*tests.requirements, *unlocked_extra)),
-                       label="install the test requirements" + (" and the wheels under test" if wheels else ""))
+        # The wheels' own dependencies resolved with the test requirements, then the wheels
+        # alone, so that uv keeps no copy of them (testing/wheelinstall.py).
+        requirements = (*tests.requirements, *unlocked_extra, *dependencies_of(wheels))
+        if requirements:
+            ctx.runner.run(install_command(ctx.uv, venv_py, (), requirements), label="install the test requirements")
+        if wheels:
+            install_wheels_under_test(ctx.runner, ctx.uv, plan.platform, venv, wheels)
     return venv_py
 
 
@@ -70,8 +75,7 @@ def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repai
         finally:
             _append_log(early.log, ctx.runner.log, early.seconds)
             ctx.progress.durations["test_env_early"] = early.seconds
-        ctx.runner.run(wheels_only_command(ctx.uv, venv_py, wheels),
-                       label="install the wheels under test")
+        install_wheels_under_test(ctx.runner, ctx.uv, plan.platform, plan.test_venv, wheels)
         return venv_py
 
 
