@@ -64,8 +64,10 @@ def test_lintian_reports_an_unstripped_extension_as_an_error(tmp_path):
     subprocess.run(["gcc", "-g", "-shared", "-fPIC", "-o", str(site / "_tiny.cpython-312-x86_64-linux-gnu.so"),
                     str(source)], check=True)
     runner = CommandRunner(log=tmp_path / "log", echo_output=False)
-    debian.write_policy_files(root, package="python3-tiny", version="1.0-1", license_text="MIT\n", epoch=1700000000)
-    control = debian.control_file(package="python3-tiny", version="1.0-1", depends=["libc6"], summary="tiny",
+    debian.write_policy_files(root, package="python3-tiny", version="1.0-1", copyright="License: Expat\n",
+                              epoch=1700000000)
+    control = debian.control_file(package="python3-tiny", version="1.0-1", depends=["libc6"],
+                                  description="Tiny numbers for tests\n Tiny.\n",
                                   installed_kib=debian.installed_size_kib(root))
     deb = debian.build_deb(root, control, tmp_path / "python3-tiny_1.0-1_amd64.deb", runner, epoch=1700000000)
     lint = debian.run_lintian(deb, runner)

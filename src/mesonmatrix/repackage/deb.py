@@ -114,11 +114,11 @@ def strip_binaries(paths: list[Path], runner: CommandRunner) -> None:
         os.utime(path, (stat.st_atime, stat.st_mtime))
 
 
-def control_file(*, package: str, version: str, depends: list[str], summary: str, installed_kib: int) -> str:
-    summary = " ".join(summary.split())[:75] or package
+def control_file(*, package: str, version: str, depends: list[str], description: str, installed_kib: int) -> str:
+    """DEBIAN/control; ``description`` is the Description field's value (debcopyright.description)."""
     return (f"Package: {package}\nVersion: {version}\nArchitecture: {architecture()}\nMaintainer: {MAINTAINER}\n"
             f"Installed-Size: {installed_kib}\nDepends: {', '.join(depends)}\nSection: python\nPriority: optional\n"
-            f"Description: {summary}\n Repackaged from its wheel by mesonmatrix, as a distro packager would.\n")
+            f"Description: {description}")
 
 
 def architecture() -> str:
@@ -160,11 +160,12 @@ def write_lintian_overrides(root: Path, package: str, overrides: dict[str, str],
         os.utime(path, (epoch, epoch))
 
 
-def write_policy_files(root: Path, *, package: str, version: str, license_text: str, epoch: int) -> None:
-    """/usr/share/doc/<package>/copyright and changelog.Debian.gz, which every package has."""
+def write_policy_files(root: Path, *, package: str, version: str, copyright: str, epoch: int) -> None:
+    """/usr/share/doc/<package>/copyright (debcopyright.copyright_file) and
+    changelog.Debian.gz, which every package has."""
     doc = root / "usr" / "share" / "doc" / package
     doc.mkdir(parents=True, exist_ok=True)
-    (doc / "copyright").write_text(license_text or "See the upstream project for its license.\n")
+    (doc / "copyright").write_text(copyright)
     when = format_datetime(datetime.fromtimestamp(epoch, timezone.utc))
     changelog = (f"{package} ({version}) unstable; urgency=medium\n\n"
                  "  * Repackaged from the upstream wheel by mesonmatrix.\n\n"

@@ -13,7 +13,7 @@ from ..machine.context import StageContext
 from ..model import CONDA, DEB, FULL, RPM, PackageFormat
 from ..plan import CellPlan
 from ..record import LintianRecord, PackageRecord, RelocatedRecord
-from ..repackage import conda
+from ..repackage import conda, debcopyright, licenses
 from ..repackage import deb as deb_format
 from ..repackage import rpm as rpm_format
 from ..repackage.relocate import elf_files, relocate
@@ -24,17 +24,37 @@ from . import StageResults
 from .build_env import BuildEnv
 
 
-def _metadata(root: Path) -> tuple[dict[str, str], list[str], str]:
-    """The staged dist-info's METADATA (Name, Version, Summary), its run-time
-    Requires-Dist (no extras) and the text of its license files."""
+def package_metadata(root: Path) -> tuple[dict[str, str], list[str], dict[str, str]]:
+    """The staged dist-info's METADATA (Name, Version, Summary, licence fields), its run-time
+    Requires-Dist (no extras) and its licence files (path in the dist-info -> text)."""
     info = next(root.rglob("*.dist-info"))
     message = staged_metadata(root)
     runtime = runtime_requirements(root)
-    licenses = sorted(p for p in info.rglob("*") if p.is_file() and ("licen" in str(p).lower()
+    licenses = sorted(p for p in info.rglob("*") if p.is_file() and ("licen" in str(p.relative_to(info)).lower()
                                                                      or "copying" in p.name.lower()))
-    text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in licenses)
+    files = {p.relative_to(info).as_posix(): p.read_text(encoding="utf-8", errors="replace") for p in licenses}
     fields = {key: str(message.get(key, "")) for key in ("Name", "Version", "Summary", "License-Expression", "License")}
-    return fields, runtime, text
+    return fields, runtime, files
+
+
+def debian_texts(root: Path, fields: dict[str, str], files: dict[str, str]) -> tuple[str, str, str]:
+    """The copyright file, the control Description and where the licence was read from."""
+    message = staged_metadata(root)
+    licence = licenses.identify(expression=fields["License-Expression"], license_field=fields["License"],
+                                classifiers=message.get_all("Classifier") or [], files=files,
+                                references=licenses.shipped_references())
+    # The project's own page first: a Project-URL labelled source, repository or homepage.
+    urls = [u.split(",", 1) for u in message.get_all("Project-URL") or [] if "," in u]
+    own = [url.strip() for label, url in urls if label.strip().lower() in ("source", "repository", "homepage")]
+    source = next(iter([*own, str(message.get("Home-page") or "")]), "") or \
+        f"https://pypi.org/project/{fields['Name']}/"
+    authors = tuple(str(message[k]) for k in ("Author", "Author-email", "Maintainer", "Maintainer-email")
+                    if message.get(k))
+    upstream = debcopyright.Upstream(name=fields["Name"], source=source, authors=authors)
+    body = message.get_payload()
+    text = debcopyright.description(summary=fields["Summary"], long_description=body if isinstance(body, str) else "",
+                                   name=fields["Name"])
+    return debcopyright.copyright_file(licence, upstream), text, licence.expression or "unknown"
 
 
 def _patchelf(build_env: BuildEnv, plan: CellPlan) -> str:
@@ -57,7 +77,7 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     shutil.rmtree(root, ignore_errors=True)
     epoch = build_env.source_date_epoch
     stage_wheel(wheel, root, DEBIAN, epoch=epoch)
-    fields, requires, license_text = _metadata(root)
+    fields, requires, license_files = package_metadata(root)
     package, version = deb_format.debian_package_name(fields["Name"]), deb_format.debian_version(fields["Version"])
     elves = elf_files(root)
     bundled = {path.name for path, _ in elves}
@@ -69,9 +89,11 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     for change in relocated:
         ctx.say(f"    relocated {change.file}: RUNPATH {change.old} -> {change.new or '(none)'}")
     deb_format.strip_binaries([path for path, _ in elves], ctx.runner)
-    deb_format.write_policy_files(root, package=package, version=version, license_text=license_text, epoch=epoch)
+    copyright_text, description, licence = debian_texts(root, fields, license_files)
+    ctx.say(f"    licence: {licence}")
+    deb_format.write_policy_files(root, package=package, version=version, copyright=copyright_text, epoch=epoch)
     deb_format.write_lintian_overrides(root, package, plan.target.lintian_overrides, epoch=epoch)
-    control = deb_format.control_file(package=package, version=version, depends=depends, summary=fields["Summary"],
+    control = deb_format.control_file(package=package, version=version, depends=depends, description=description,
                                       installed_kib=deb_format.installed_size_kib(root))
     out = plan.results_dir / "package" / f"{package}_{version}_{deb_format.architecture()}.deb"
     shutil.rmtree(out.parent, ignore_errors=True)
@@ -95,7 +117,7 @@ def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     epoch, python = build_env.source_date_epoch, plan.cell.python.rstrip("t")
     layout = rpm_format.rpm_layout(python)
     stage_wheel(wheel, root, layout, epoch=epoch)
-    fields, _requires, _license_text = _metadata(root)
+    fields, _requires, _license_files = package_metadata(root)
     elves = elf_files(root)
     relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
     for change in relocated:
@@ -134,7 +156,7 @@ def make_conda(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Pa
     shutil.rmtree(root, ignore_errors=True)
     python = plan.cell.python.rstrip("t")
     files = stage_wheel(wheel, root, conda_layout(python), epoch=build_env.source_date_epoch)
-    fields, requires, _ = _metadata(root)
+    fields, requires, _ = package_metadata(root)
     elves = elf_files(root)
     inside = {path.name for path, _ in elves}
     libraries = conda.library_depends([n for _, b in elves for n in b.needed if n not in inside])
