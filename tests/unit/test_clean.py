@@ -4,9 +4,13 @@ MESONMATRIX_HOME or MESONMATRIX_CACHE points at, nor anything in it the tool did
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import time
 
 import pytest
 
+from mesonmatrix.machine.eviction import UNUSED_DAYS
 from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.sessions.clean import clean_session
 
@@ -210,3 +214,38 @@ def test_a_copy_of_a_marked_folder_or_a_marked_folder_of_another_name_is_not_the
     assert (home / "build").is_dir() and not (home / "wheels").exists()
     assert "thesis-backup/ (not the tool's)" in session.text
     assert "build/ (no marker of the tool's in it" in session.text
+
+
+def test_clean_reports_each_caches_size(tmp_path, env):
+    """The shared cache it keeps (by folder), uv's cache and ccache's store, each with its size."""
+    env.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    env.setenv("CCACHE_DIR", str(tmp_path / "ccache"))
+    (tmp_path / "uv-cache" / "archive-v0" / "x").mkdir(parents=True)
+    (tmp_path / "uv-cache" / "archive-v0" / "x" / "big").write_bytes(b"u" * 3_000_000)
+    (tmp_path / "ccache" / "0").mkdir(parents=True)
+    (tmp_path / "ccache" / "0" / "obj").write_bytes(b"c" * 2_000_000)
+    workspace = run_cells_in(tmp_path, tmp_path / "demo")
+    (workspace.shared_cache / "envs" / "py3.12-0123456789ab" / "bin" / "python").write_bytes(b"p" * 1_500_000)
+    clean_session(session := Session(), tmp_path)
+    assert f"kept the shared cache {workspace.shared_cache}: 1.5 MB (envs 1.5)" in session.text
+    assert f"left alone: uv's cache {tmp_path / 'uv-cache'}: 3.0 MB" in session.text
+    if shutil.which("ccache"):
+        assert f"left alone: ccache's store {tmp_path / 'ccache'}: 2.0 MB" in session.text
+
+
+def test_prune_removes_only_what_no_cell_used_for_a_month(tmp_path, env):
+    env.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    (tmp_path / "uv-cache").mkdir()
+    workspace = run_cells_in(tmp_path, tmp_path / "demo")
+    envs = workspace.shared_cache / "envs"
+    old, fresh = envs / "py3.12-0123456789ab", envs / "py3.12-ba9876543210"
+    (fresh / "bin").mkdir(parents=True)
+    for env_dir, days in ((old, UNUSED_DAYS + 1), (fresh, 1)):
+        lock = env_dir.with_name(env_dir.name + ".lock")
+        lock.write_text("pid 1")
+        os.utime(lock, (time.time() - days * 86400,) * 2)
+    clean_session(session := Session("--prune"), tmp_path)
+    assert not old.exists() and fresh.is_dir()
+    assert (workspace.root / "build" / KEY).is_dir()  # the workspace is kept
+    assert f"removed {old} (unused for {UNUSED_DAYS:g} days)" in session.text
+    assert "`uv cache prune` done" in session.text

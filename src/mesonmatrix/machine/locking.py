@@ -103,6 +103,13 @@ def _say_holder(handle: IO[str]) -> None:
     handle.flush()
 
 
+def _mark_used(handle: IO[str]) -> None:
+    """The lock file's mtime says when a cell last used its folder (``machine.eviction``);
+    a shared holder writes no pid, so it touches the file."""
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.utime(handle.fileno() if os.utime in os.supports_fd else handle.name)
+
+
 @contextlib.contextmanager
 def exclusive_lock(folder: Path, say: Callable[[str], None], why: str = "") -> Iterator[None]:
     """Hold ``<folder>.lock``; if another process holds it, say so (and ``why``) and wait."""
@@ -112,6 +119,7 @@ def exclusive_lock(folder: Path, say: Callable[[str], None], why: str = "") -> I
             say(f"waiting: {folder} is in use by {_holder(handle)}{why}")
             _lock(handle)
         _say_holder(handle)
+        _mark_used(handle)
         try:
             yield
         finally:
@@ -187,6 +195,7 @@ def shared_lock(folder: Path, say: Callable[[str], None]) -> Iterator[None]:
         if not _try_lock(handle, shared=True):
             say(f"waiting: {folder} is being changed by {_holder(handle)}")
             _lock(handle, shared=True)
+        _mark_used(handle)
         try:
             yield
         finally:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import PrerequisiteMissing
-from .commands import CommandRunner
+from .commands import CommandRunner, probe
 
 
 def uv_binary() -> str:
@@ -63,6 +63,15 @@ def install_from_lock(runner: CommandRunner, uv: str, venv_py: Path, lock: Path,
 def wheels_only_command(uv: str, venv_py: Path, wheels: Sequence[Path]) -> list[str]:
     """The wheels under test alone: their dependencies came from the lock."""
     return [*install_command(uv, venv_py, wheels, ()), "--no-deps"]
+
+
+def uv_cache_dir() -> Path | None:
+    """Where uv keeps its cache (``uv cache dir``: it follows UV_CACHE_DIR and its config), or None."""
+    try:
+        out = probe([uv_binary(), "cache", "dir"])
+    except PrerequisiteMissing:
+        return None
+    return Path(out.stdout.strip()) if out is not None and out.returncode == 0 and out.stdout.strip() else None
 
 
 def freeze_command(uv: str, venv_py: Path) -> list[str]:

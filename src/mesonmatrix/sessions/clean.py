@@ -11,8 +11,11 @@ import nox
 
 from ..machine.cachedir import CACHE_KEPT
 from ..machine.ccache import ccache_dir
+from ..machine.commands import probe
+from ..machine.eviction import UNUSED_DAYS, evict_unused_envs, evict_unused_sources
 from ..machine.locking import held_locks
 from ..machine.ownership import Cleanup, folder_size, plan_cleanup
+from ..machine.uv import uv_binary, uv_cache_dir
 from ..machine.workspace import WORKSPACE_KEPT, Workspace
 
 # How many of the entries left in a folder are named.
@@ -28,7 +31,14 @@ def clean_session(session: nox.Session, project_root: Path) -> None:
     parser.add_argument("--shared-cache", action="store_true",
                         help="also remove the shared cache (build envs, sdists) that every checkout on this "
                              "machine uses")
+    parser.add_argument("--prune", action="store_true",
+                        help=f"remove only the shared cache's build envs and unpacked sdists that no cell used for "
+                             f"{UNUSED_DAYS:g} days, and run `uv cache prune`; the workspace is kept")
     args = parser.parse_args(session.posargs)
+    if args.prune:
+        for line in prune(Workspace.locate(project_root).shared_cache):
+            session.log(line)
+        return
     workspace = Workspace.locate(project_root)  # never made by clean
     # Only where the tool puts them by default may folders from before markers be taken
     # for the tool's: in a folder the user chose, a results/ or logs/ may be the user's.
@@ -47,12 +57,47 @@ def clean_session(session: nox.Session, project_root: Path) -> None:
         for line in remove(plan, what):
             session.log(line)
     if not args.shared_cache:
-        session.log(f"kept the shared cache {workspace.shared_cache} (other checkouts use it; "
-                    "`nox -s clean -- --shared-cache` removes it too)")
+        session.log(f"kept the shared cache {workspace.shared_cache}: {sizes(workspace.shared_cache)} (other "
+                    "checkouts use it; `nox -s clean -- --prune` removes what no cell used for "
+                    f"{UNUSED_DAYS:g} days, `--shared-cache` all of it)")
+    for line in other_caches():
+        session.log(line)
+
+
+def sizes(folder: Path) -> str:
+    """``folder``'s size and that of each folder in it, largest first."""
+    parts = sorted(((folder_size(p), p.name) for p in folder.iterdir()), reverse=True) if folder.is_dir() else []
+    shown = ", ".join(f"{name} {size / 1e6:.1f}" for size, name in parts if size >= 100_000)
+    return f"{sum(size for size, _ in parts) / 1e6:.1f} MB" + (f" ({shown})" if shown else "")
+
+
+def other_caches() -> list[str]:
+    """uv's and ccache's stores, which are the user's, shared with every other project:
+    reported, never removed."""
+    said = []
+    uv = uv_cache_dir()
+    if uv is not None and uv.is_dir():
+        said.append(f"left alone: uv's cache {uv}: {folder_size(uv) / 1e6:.1f} MB (`uv cache prune` removes what "
+                    "no package uses, `uv cache clean` all of it)")
     cache = ccache_dir()
     if cache is not None and cache.is_dir():
-        # ccache's store is the user's, shared with every other project: reported, not removed.
-        session.log(f"left alone: ccache's store {cache}: {folder_size(cache) / 1e6:.1f} MB (`ccache -C` empties it)")
+        said.append(f"left alone: ccache's store {cache}: {folder_size(cache) / 1e6:.1f} MB (`ccache -C` empties it)")
+    return said
+
+
+def prune(cache: Path) -> list[str]:
+    """What no cell used for a month, out of the shared cache; uv prunes its own."""
+    gone = [*evict_unused_envs(cache), *evict_unused_sources(cache)]
+    said = [f"removed {path} (unused for {UNUSED_DAYS:g} days): {size / 1e6:.1f} MB" for path, size in gone]
+    said.append(f"the shared cache {cache}: {sizes(cache)}" if cache.is_dir() else f"no shared cache at {cache}")
+    uv = uv_cache_dir()
+    if uv is not None and uv.is_dir():
+        before = folder_size(uv)
+        out = probe([uv_binary(), "cache", "prune"], timeout=600)
+        result = "done" if out is not None and out.returncode == 0 else "failed"
+        said.append(f"`uv cache prune` {result}: uv's cache {uv} went from {before / 1e6:.1f} to "
+                    f"{folder_size(uv) / 1e6:.1f} MB")
+    return said
 
 
 def remove(plan: Cleanup, what: str) -> list[str]:

@@ -15,6 +15,7 @@ from ..lockfiles.locks import pins_digest
 from ..machine.apt import ensure_commands
 from ..machine.bytecode import seed_bytecode, seed_stdlib_bytecode, stdlib_of
 from ..machine.context import StageContext
+from ..machine.eviction import UNUSED_DAYS, evict_unused_envs
 from ..machine.locking import exclusive_lock, shared_lock
 from ..machine.pythons import find_python
 from ..machine.toolchain import FloorCheck, check_floor
@@ -155,6 +156,10 @@ def _make_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path, env_
     packages = _installed_packages(ctx, env_python)
     frozen.write_text("".join(f"{line}\n" for line in packages))
     stamp.write_text(wanted)
+    # A new env is where an older one may have stopped being used (a relock): the envs no
+    # cell used for a month go, so that a persisted cache does not grow for good.
+    for gone, size in evict_unused_envs(ctx.shared_cache):
+        ctx.say(f"    removed the build env {gone.name}, unused for {UNUSED_DAYS:g} days ({size / 1e6:.0f} MB)")
     return packages
 
 

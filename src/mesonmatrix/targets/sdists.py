@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..errors import CommandFailed, SdistError, TargetError
 from ..machine.commands import CommandRunner
+from ..machine.eviction import evict_unused_sources
 from ..machine.locking import exclusive_lock
 from ..wheels.members import sha256_file
 from .sources import SDIST_EPOCH_FILE
@@ -110,6 +111,9 @@ def unpack_sdist(sdist: Path, cache_dir: Path) -> Path:
     with exclusive_lock(dest, lambda text: print(text, flush=True)):
         if not (dest / ".unpacked").exists():
             _unpack_into(sdist, dest)
+            # A new upstream release is where an older one stops being used: unpacked
+            # sdists no cell used for a month go (machine/eviction.py).
+            evict_unused_sources(cache_dir)
         epoch_file = dest / SDIST_EPOCH_FILE
         if not epoch_file.is_file():
             # Read from the tarball, not the unpacked tree: builds touch files in the tree.
