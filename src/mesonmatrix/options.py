@@ -2,7 +2,8 @@
 
 Layers, lowest first: the matrix file gives the cell (``Cell``) and its default target;
 the environment gives where things go (``MESONMATRIX_HOME``, ``MESONMATRIX_CACHE``, read
-by ``Workspace.default``); the command line after ``--`` overrides the rest
+by ``Workspace.default``) and when a test suite may start (``MESONMATRIX_TEST_ADMISSION``,
+over the matrix file's ``test_admission``); the command line after ``--`` overrides the rest
 (``nox -s build-3.12-openblas -- --target numpy``).
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config.keys import add_cell_options, cell_options, command_line_settings
+from .config.keys import InvalidValue, add_cell_options, cell_options, command_line_settings
 from .model import INSTALL_PLAN, TagWheelMethod
 from .platforms import host_platform_name
 
@@ -60,7 +62,11 @@ def parse_cell_args(session_name: str, posargs: Sequence[str], project_root: Pat
     args = cell_args_parser(session_name).parse_args(list(posargs))
     given = {name: getattr(args, name) for name in OPTION_FIELDS}
     given["keep_bounds"] = tuple(given.get("keep_bounds") or ())
-    return RunOptions(project_root=project_root, settings=command_line_settings(args), **given)
+    try:
+        settings = command_line_settings(args, os.environ)
+    except InvalidValue as exc:  # a bad MESONMATRIX_TEST_ADMISSION: one line, as argparse's own errors
+        raise SystemExit(f"nox -s {session_name}: {exc}") from None
+    return RunOptions(project_root=project_root, settings=settings, **given)
 
 
 def cell_args_parser(session_name: str) -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from .lockfiles.locks import (
     pins_digest,
     test_lock_for,
 )
+from .machine.admission import SuiteNeed, suite_need
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
 from .model import (
@@ -41,7 +42,7 @@ from .model import (
 from .options import RunOptions
 from .platforms import PLATFORMS, Platform
 from .providers import BlasProvider, provider_for
-from .record import LockRef, Locks
+from .record import LockRef, Locks, RecordError, load_record
 from .repairers import Repairer, repairer_for
 from .targets.cibuildwheel import identifier, test_options
 from .targets.requirements import requirement_name
@@ -115,6 +116,8 @@ class CellPlan:
     # Its time limits and manylinux policy: the command line's, else the matrix file's, else
     # the preset's, else the defaults (config/keys.py).
     settings: CellSettings = field(default_factory=lambda: cell_settings())
+    # What its test suite asks of the machine's memory before it starts (machine/admission.py).
+    test_need: SuiteNeed = field(default_factory=lambda: suite_need(None, None))
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
@@ -390,6 +393,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
                    compilers)
     folder = workspace.target_folder(target.name, target.source_dir)
     attempt, results_dir = ("-retry" if retry else ""), workspace.results_dir(folder, cell)
+    settings = cell_settings(options.settings, cell.settings, target.settings)
+    tests = _test_plan(cell, target, options, locks.test)
     return CellPlan(
         cell=cell,
         target=target,
@@ -410,7 +415,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         setup_args=(*blas_args, *target.setup_args, *system),
         build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
-        tests=_test_plan(cell, target, options, locks.test),
+        tests=tests,
         compilers=compilers,
         lowest_build_deps=cell.kind == TOOLCHAIN_MIN,
         loosening=loosening,
@@ -420,9 +425,27 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         locks=locks.record,
         lock_error=locks.error,
         lock_notice=locks.notice,
-        settings=cell_settings(options.settings, cell.settings, target.settings),
+        settings=settings,
+        test_need=_test_need(results_dir / "retry" if retry else results_dir, tests.suite, settings),
         skip_reason=reason,
     )
+
+
+def last_test_peak(results_dir: Path, suite: str) -> float | None:
+    """The largest process (MB) of the last run's tests in ``results_dir``, when that run
+    tested the same suite; a stage that stayed within the tool's own size recorded no
+    figure of its own, and the tool's size bounds it. None: no such run."""
+    try:
+        last = load_record(results_dir / "result.json")
+    except RecordError:
+        return None
+    if last.tests is None or last.tests.suite != suite or "test" not in last.durations:
+        return None
+    return last.peak_rss_mb.get("test", last.peak_rss_mb.get("tool"))
+
+
+def _test_need(results_dir: Path, suite: str, settings: CellSettings) -> SuiteNeed:
+    return suite_need(last_test_peak(results_dir, suite), settings.test_memory_mb, settings.test_admission)
 
 
 def plan_retry(plan: CellPlan, restore: str, matrix: Matrix | None = None) -> CellPlan:

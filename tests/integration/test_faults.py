@@ -171,17 +171,19 @@ def running(script: Path) -> list[int]:
 HOLD_TEST_SUITE = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from mesonmatrix.machine.locking import one_test_suite_at_a_time
-with one_test_suite_at_a_time(print):
+from mesonmatrix.machine.admission import admitted, suite_need
+# More than any machine has free: no other suite fits beside it.
+with admitted(suite_need(None, 1e7), "a big suite elsewhere", print):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
 print("released", time.time(), flush=True)
 """
 
 
-def test_a_cell_runs_its_tests_only_when_no_other_suite_runs(tmp_path):
-    """Memory: another process's test suite holds the machine's turn; the cell builds and
-    repairs meanwhile, then waits, says why, and tests once the other suite is done."""
+def test_a_cell_runs_its_tests_only_when_its_memory_fits_beside_the_others(tmp_path):
+    """Memory: another process's test suite holds more memory than is left; the cell builds
+    and repairs meanwhile, then waits, says who holds it and how to change the policy, and
+    tests once the other suite is done."""
     # Held for longer than the cell takes to build and repair on a loaded machine, so the
     # cell reaches its tests while the other suite still runs.
     other = subprocess.Popen([sys.executable, "-c", HOLD_TEST_SUITE, str(ROOT / "src"), "30"],
@@ -192,7 +194,9 @@ def test_a_cell_runs_its_tests_only_when_no_other_suite_runs(tmp_path):
     finally:
         other.wait(timeout=120)
     assert result.returncode == 0, result.output[-3000:]
-    assert f"is in use by pid {other.pid} (its tests are running: one test suite at a time" in result.output
+    assert "waiting to run the tests: this suite needs ~2048 MB" in result.output
+    assert f"running: pid {other.pid} (a big suite elsewhere) since " in result.output
+    assert "MESONMATRIX_TEST_ADMISSION=memory|one-at-a-time|off" in result.output
     # The cell's suite ran only after the other one ended: its JUnit report was written
     # after the release (an order, not a duration, so a slow machine cannot break it).
     released = float(other.stdout.read().split()[-1])

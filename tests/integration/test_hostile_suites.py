@@ -1,5 +1,5 @@
 """Test suites that hang or leave processes behind: the cell ends, says why, frees the
-machine's test-suite turn, and leaves nothing running. Real cells of demo copies."""
+memory its suite reserved, and leaves nothing running. Real cells of demo copies."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mesonmatrix.machine.locking import TEST_SUITE_LOCK, try_exclusive_lock
+from mesonmatrix.machine.admission import ADMISSION_FOLDER, running_suites
 
 from cells import ROOT, processes_mentioning, run_nox_cell
 
@@ -25,7 +25,7 @@ def demo_with(tmp_path: Path, name: str, tests: str) -> Path:
     return source
 
 
-def test_a_hanging_test_ends_at_the_timeout_and_frees_the_turn(tmp_path):
+def test_a_hanging_test_ends_at_the_timeout_and_frees_its_memory(tmp_path):
     source = demo_with(tmp_path, "hang", "import time\n\ndef test_hangs():\n    time.sleep(36000)\n")
     start = time.monotonic()
     result = run_nox_cell(tmp_path / "home", "build-3.12-openblas", "--target", str(source), "--unlocked",
@@ -36,11 +36,8 @@ def test_a_hanging_test_ends_at_the_timeout_and_frees_the_turn(tmp_path):
     assert "\n" not in record["error"]
     assert record["durations"]["test"] >= 15
     assert not processes_mentioning(str(tmp_path / "home" / "venvs"))
-    # The machine's one test-suite turn was released: free, or held by another cell's suite.
-    with try_exclusive_lock(TEST_SUITE_LOCK) as free:
-        if not free:
-            holder = TEST_SUITE_LOCK.with_name(TEST_SUITE_LOCK.name + ".lock").read_text().split()[-1]
-            assert not [p for p in processes_mentioning(str(tmp_path)) if p.startswith(f"{holder}:")]
+    # The suite's memory reservation was released: only other cells' suites hold one.
+    assert not [h for h in running_suites(ADMISSION_FOLDER) if str(tmp_path) in h.who]
 
 
 def test_a_daemon_and_a_stray_child_of_a_test_are_ended(tmp_path):

@@ -9,11 +9,11 @@ import time
 import pytest
 
 from mesonmatrix.errors import LockRefused
+from mesonmatrix.machine.admission import ADMISSION_FOLDER, admitted, suite_need
 from mesonmatrix.machine.locking import (
-    TEST_SUITE_LOCK,
+    MACHINE_LOCKS,
     exclusive_lock,
     machine_lock,
-    one_test_suite_at_a_time,
     shared_lock,
     try_exclusive_lock,
 )
@@ -63,16 +63,21 @@ def test_a_build_waits_for_a_reinstall(tmp_path):
     assert waited >= 1.5 and said == [f"waiting: {env} is being changed by pid {installer.pid}"]
 
 
+def _admit(folder):
+    return admitted(suite_need(None, None), "a test", print, folder=folder / "test-suites")
+
+
 def test_a_link_planted_where_the_test_suite_lock_goes_is_refused_and_its_target_untouched(tmp_path):
-    """Another local user can plant ``$TMPDIR/mesonmatrix-locks/test-suite.lock`` -> a file of
-    yours: it was followed and the file truncated to "pid N"."""
+    """Another local user can plant ``$TMPDIR/mesonmatrix-locks/test-suites/gate.lock`` -> a
+    file of yours: it was followed and the file truncated to "pid N"."""
     folder = tmp_path / "locks"
-    folder.mkdir(mode=0o700)
+    (folder / "test-suites").mkdir(mode=0o700, parents=True)
+    folder.chmod(0o700)
     victim = tmp_path / "thesis.tex"
     victim.write_text("four years of work\n")
-    (folder / "test-suite.lock").symlink_to(victim)
-    with pytest.raises(LockRefused, match=r"^not using the lock file .*test-suite.lock: it is a symbolic link"):
-        with one_test_suite_at_a_time(print, lock=folder / "test-suite"):
+    (folder / "test-suites" / "gate.lock").symlink_to(victim)
+    with pytest.raises(LockRefused, match=r"^not using the lock file .*gate.lock: it is a symbolic link"):
+        with _admit(folder):
             pass
     assert victim.read_text() == "four years of work\n"
 
@@ -112,9 +117,9 @@ def test_a_lock_folder_others_can_write_or_redirect_is_refused(tmp_path, kind):
         folder.chmod(0o770 if kind == "group-writable" else 0o1777)
         expected = "others can write in it"
     with pytest.raises(LockRefused, match=rf"^not using the lock folder {folder}: {expected}"):
-        with one_test_suite_at_a_time(print, lock=folder / "test-suite"):
+        with _admit(folder):
             pass
-    assert not (folder / "test-suite.lock").exists()
+    assert not (folder / "test-suites").exists()
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="giving a folder away needs root")
@@ -123,12 +128,12 @@ def test_a_lock_folder_of_another_user_is_refused(tmp_path):
     folder.mkdir(mode=0o700)
     os.chown(folder, 4242, 4242)
     with pytest.raises(LockRefused, match="it belongs to uid 4242, not to you"):
-        with one_test_suite_at_a_time(print, lock=folder / "test-suite"):
+        with _admit(folder):
             pass
 
 
 def test_the_machine_wide_locks_are_in_a_private_folder_of_this_user():
-    assert machine_lock("test-suite") == TEST_SUITE_LOCK
-    info = TEST_SUITE_LOCK.parent.lstat()
+    assert machine_lock("apt") == MACHINE_LOCKS / "apt" and ADMISSION_FOLDER.parent == MACHINE_LOCKS
+    info = MACHINE_LOCKS.lstat()
     assert stat.S_ISDIR(info.st_mode) and not info.st_mode & 0o022 and info.st_uid == os.getuid()
-    assert TEST_SUITE_LOCK.parent.name == f"mesonmatrix-locks-{os.getuid()}"
+    assert MACHINE_LOCKS.name == f"mesonmatrix-locks-{os.getuid()}"

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import MatrixError, MesonmatrixError
+from ..machine.admission import POLICIES, POLICY_ENV, AdmissionPolicy
 
 Scope = Literal["option", "matrix", "preset"]
 OPTION: Scope = "option"
@@ -78,6 +79,33 @@ SECONDS = Kind(described="number (seconds)", schema={"type": "number", "minimum"
 GLIBC = Kind(described='string, a glibc version as a tag writes it ("2_28")',
              schema={"type": "string", "pattern": "^2_[0-9]{1,2}$"}, from_toml=_glibc, from_text=_glibc)
 TEXT = Kind(described="string", schema={"type": "string"}, from_text=_text)
+
+def _admission(value: object) -> str:
+    if not isinstance(value, str) or value not in POLICIES:
+        raise InvalidValue(f"expected one of {', '.join(POLICIES)}, got {value!r}")
+    return value
+
+
+# A suite's memory, in MB: from 1 MB to 16 TB (a typo of a unit, not a real figure, past that).
+MAX_MEGABYTES = 16 * 2**20
+
+
+def _megabytes_from_toml(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= MAX_MEGABYTES:
+        raise InvalidValue(f"expected megabytes from 1 to {MAX_MEGABYTES}, got {value!r}")
+    return float(value)
+
+
+def _megabytes_from_text(value: str) -> float:
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+        raise InvalidValue(f"{value!r} is not a number of megabytes")
+    return _megabytes_from_toml(float(value))
+
+
+ADMISSION = Kind(described=f"string, one of {', '.join(POLICIES)}", schema={"enum": list(POLICIES)},
+                 from_toml=_admission, from_text=_admission)
+MEGABYTES = Kind(described="number (MB)", schema={"type": "number", "minimum": 1, "maximum": MAX_MEGABYTES},
+                 from_toml=_megabytes_from_toml, from_text=_megabytes_from_text)
 FLAG = Kind(described="flag", schema={"type": "boolean"})
 TEXT_LIST = Kind(described="list of strings", schema={"type": "array", "items": {"type": "string"}})
 TABLE = Kind(described="table", schema={"type": "object"})
@@ -176,7 +204,24 @@ MANYLINUX = Key(
     help_in={MATRIX: "the manylinux policy Linux wheels must meet, e.g. \"2_28\" (RHEL 8); -- --manylinux wins",
              PRESET: "the manylinux policy this target's Linux wheels must meet, e.g. \"2_28\" (a matrix file's "
                      "wins)"})
-SETTINGS = (TEST_TIMEOUT, BUILD_TIMEOUT, BUILD_TIME_LIMIT, MANYLINUX)
+# Test suites start when their memory fits beside the others' (machine/admission.py).
+TEST_ADMISSION = Key(
+    name="test_admission", kind=ADMISSION, default="memory", env=POLICY_ENV, choices=POLICIES,
+    scopes=frozenset({OPTION, MATRIX, PRESET}),
+    help="when a test suite may start beside other cells' suites on this machine: memory (when its memory fits "
+         "in what is free, the default), one-at-a-time, or off",
+    help_in={MATRIX: "when a cell's test suite may start beside others on the machine: \"memory\" (default), "
+                     "\"one-at-a-time\" or \"off\"; " + POLICY_ENV + " and -- --test-admission win",
+             PRESET: "when this target's test suite may start beside others: memory, one-at-a-time or off (a matrix "
+                     "file's wins)"})
+TEST_MEMORY = Key(
+    name="test_memory", kind=MEGABYTES, metavar="MB", scopes=frozenset({OPTION, MATRIX, PRESET}),
+    help="the test suite's expected peak memory in MB, used until a run of the same suite has recorded its own "
+         "(default 2048)",
+    help_in={MATRIX: "MB a cell's test suite is expected to need until a run records its peak (default 2048)",
+             PRESET: "MB this target's test suite is expected to need until a run records its peak (a matrix file's "
+                     "wins)"})
+SETTINGS = (TEST_TIMEOUT, BUILD_TIMEOUT, BUILD_TIME_LIMIT, MANYLINUX, TEST_ADMISSION, TEST_MEMORY)
 
 
 def known(keys: Iterable[Key], scope: Scope) -> tuple[Key, ...]:
@@ -221,6 +266,8 @@ class CellSettings:
     build_silence_seconds: float  # a build without a line of output
     build_seconds: float  # a whole build
     manylinux: str | None  # the policy Linux wheels must meet
+    test_admission: AdmissionPolicy = "memory"  # when its suite may start beside others
+    test_memory_mb: float | None = None  # the declared estimate of its suite's peak
 
 
 def first_set(key: Key, *layers: Mapping[str, object]) -> object:
@@ -235,10 +282,27 @@ def cell_settings(*layers: Mapping[str, object]) -> CellSettings:
         assert isinstance(value, float)
         return value
 
-    manylinux = first_set(MANYLINUX, *layers)
+    manylinux, admission, memory = (first_set(key, *layers) for key in (MANYLINUX, TEST_ADMISSION, TEST_MEMORY))
     return CellSettings(test_seconds=seconds(TEST_TIMEOUT), build_silence_seconds=seconds(BUILD_TIMEOUT),
                         build_seconds=seconds(BUILD_TIME_LIMIT),
-                        manylinux=manylinux if isinstance(manylinux, str) else None)
+                        manylinux=manylinux if isinstance(manylinux, str) else None,
+                        test_admission=next((p for p in POLICIES if p == admission), "memory"),
+                        test_memory_mb=memory if isinstance(memory, float) else None)
+
+
+def environment_settings(environ: Mapping[str, str]) -> dict[str, object]:
+    """The settings environment variables give (``MESONMATRIX_TEST_ADMISSION``): a layer
+    between the command line and the matrix file, so one machine's policy holds for every
+    project it runs."""
+    found: dict[str, object] = {}
+    for key in SETTINGS:
+        if key.env and environ.get(key.env):
+            assert key.kind.from_text is not None
+            try:
+                found[key.name] = key.kind.from_text(environ[key.env])
+            except InvalidValue as exc:
+                raise InvalidValue(f"{key.env}: {exc}") from None
+    return found
 
 
 TARGET = Key(name="target", kind=TEXT, scopes=frozenset({OPTION, MATRIX}), default="demo",
@@ -344,6 +408,8 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
         key.add_to(parser)
 
 
-def command_line_settings(args: argparse.Namespace) -> dict[str, object]:
-    """The settings the command line gave (None where it gave none)."""
-    return {key.name: getattr(args, key.field) for key in SETTINGS}
+def command_line_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The settings the command line gave, else the environment (None where neither did)."""
+    given = environment_settings(environ or {})
+    return {key.name: getattr(args, key.field) if getattr(args, key.field) is not None else given.get(key.name)
+            for key in SETTINGS}

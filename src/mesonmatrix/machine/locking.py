@@ -144,9 +144,6 @@ def try_exclusive_lock(folder: Path) -> Iterator[bool]:
 # temporary folder is one every local user can write in, so a folder of one name for all
 # users is one another user can make first, or fill with links.
 MACHINE_LOCKS = Path(tempfile.gettempdir()) / f"mesonmatrix-locks-{_user_id() if os.name == 'posix' else 'user'}"
-# NumPy's whole suite peaked at 17.4 GB here (../shared/MEASUREMENTS.md), so two at once
-# would not fit in 24 GB.
-TEST_SUITE_LOCK = MACHINE_LOCKS / "test-suite"
 
 
 def private_folder(folder: Path) -> Path:
@@ -173,16 +170,6 @@ def private_folder(folder: Path) -> Path:
 def machine_lock(name: str) -> Path:
     """The path of a machine-wide lock (``exclusive_lock`` adds ``.lock``), in this user's folder."""
     return private_folder(MACHINE_LOCKS) / name
-
-
-@contextlib.contextmanager
-def one_test_suite_at_a_time(say: Callable[[str], None], lock: Path = TEST_SUITE_LOCK) -> Iterator[None]:
-    """Run an installed test suite only while no other cell on this machine runs one:
-    what bounds a cell's memory is its own suite, never two suites together."""
-    private_folder(lock.parent)
-    with exclusive_lock(lock, say, why=" (its tests are running: one test suite at a time on this machine, "
-                                      "so that two large suites never share its memory)"):
-        yield
 
 
 @contextlib.contextmanager

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..config.keys import TEST_TIMEOUT
 from ..errors import CellError, CommandTimedOut
+from ..machine.admission import admitted
 from ..machine.context import StageContext
-from ..machine.locking import one_test_suite_at_a_time
 from ..machine.uv import create_venv_command, install_command, install_from_lock
 from ..model import RUNTIME, Role
 from ..plan import CellPlan
@@ -115,11 +115,12 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
 def run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repaired: dict[Role, Path],
                    env: dict[str, str]) -> TestResult:
     """The cell's tests and BLAS probe in ``venv_py``, which holds what is under test, all
-    within the plan's test timeout. The wait for the machine's one test-suite turn is
-    recorded apart from the test time."""
+    within the plan's test timeout. The wait for the suite's admission (its memory beside
+    the other suites running on the machine) is recorded apart from the test time."""
     with contextlib.ExitStack() as turn:
         with ctx.progress.waiting(TEST_STAGE):
-            turn.enter_context(one_test_suite_at_a_time(ctx.say))
+            who = f"{plan.cell.session_name} of {plan.target.name} in {plan.workspace.root}"
+            turn.enter_context(admitted(plan.test_need, who, ctx.say))
         # One limit for the whole suite: its commands and the BLAS probe share it.
         seconds = plan.settings.test_seconds
         limited = replace(ctx, runner=replace(ctx.runner, deadline=time.monotonic() + seconds))

@@ -5,6 +5,7 @@ within the test timeout, and the same runtime BLAS probe the cells use."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import time
@@ -17,12 +18,12 @@ from pathlib import Path
 from packaging.tags import Tag, platform_tags
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from ..config.keys import TEST_TIMEOUT, cell_settings
+from ..config.keys import TEST_TIMEOUT, CellSettings, cell_settings, environment_settings
 from ..config.presets import TargetPreset
 from ..errors import NoTestsCollected, PrerequisiteMissing, TargetError
 from ..lockfiles.locks import TEST_TOOLS
+from ..machine.admission import SuiteNeed, admitted, suite_need
 from ..machine.commands import CommandRunner
-from ..machine.locking import one_test_suite_at_a_time
 from ..machine.pythons import find_python
 from ..machine.uv import create_venv_command, install_command, uv_binary
 from ..platforms import PLATFORMS, host_platform_name
@@ -47,6 +48,9 @@ class SuiteChoice:
     # Every top-level module the wheel installs: each is imported when it ships no tests.
     modules: tuple[str, ...] = ()
     timeout: float  # seconds for the suite and the probe together
+    # What the suite asks of the machine's memory: the preset's declared test_memory, else
+    # the default (a wheel from elsewhere has no earlier run here).
+    need: SuiteNeed = field(default_factory=lambda: suite_need(None, None))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,7 +94,7 @@ def suite_for(wheel: Path, presets: dict[str, TargetPreset], suite: str | None,
     timeout: ``timeout``, else the preset's suite time limit, else the cells' default."""
     name = canonicalize_name(str(parse_wheel_filename(wheel.name)[0]))
     modules = import_names(wheel)
-    given = {TEST_TIMEOUT.name: None if timeout is None else float(timeout)}
+    given = {**environment_settings(os.environ), TEST_TIMEOUT.name: None if timeout is None else float(timeout)}
     for preset in presets.values():
         names = {canonicalize_name(preset.name), canonicalize_name(preset.import_name or "")}
         if preset.sdist is not None:
@@ -102,10 +106,15 @@ def suite_for(wheel: Path, presets: dict[str, TargetPreset], suite: str | None,
                                   f"it has {', '.join(preset.suites)}")
             return SuiteChoice(import_name=preset.import_name, suite=chosen, args=preset.suites[chosen],
                                requirements=preset.test_requires, modules=modules.modules,
-                               timeout=cell_settings(given, preset.settings).test_seconds)
+                               timeout=cell_settings(given, preset.settings).test_seconds,
+                               need=_need(cell_settings(given, preset.settings)))
     return SuiteChoice(import_name=(modules.packages or modules.modules or ("",))[0], suite="installed",
                        args=modules.packages, requirements=("pytest",), modules=modules.modules,
-                       timeout=cell_settings(given).test_seconds)
+                       timeout=cell_settings(given).test_seconds, need=_need(cell_settings(given)))
+
+
+def _need(settings: CellSettings) -> SuiteNeed:
+    return suite_need(None, settings.test_memory_mb, settings.test_admission)
 
 
 @contextlib.contextmanager
@@ -127,13 +136,14 @@ def installed(wheels: list[Path], choice: SuiteChoice, python: Path, runner: Com
 
 
 def test_here(venv_py: Path, choice: SuiteChoice, runner: CommandRunner, workdir: Path) -> Tested:
-    """The suite in the machine's one test-suite turn, then the BLAS probe, all within the
+    """The suite once the machine admits it (machine/admission.py), then the BLAS probe, all within the
     choice's timeout (CommandTimedOut past it, every process they started ended). A wheel
     that ships no tests gets each of its top-level modules imported instead."""
     junit = workdir / "junit.xml"
     junit.unlink(missing_ok=True)
     limited = replace(runner, deadline=time.monotonic() + choice.timeout)
-    with one_test_suite_at_a_time(lambda message: print(message, file=runner.stream, flush=True)):
+    with admitted(choice.need, f"verify of {venv_py.parent.parent.name}",
+                  lambda message: print(message, file=runner.stream, flush=True)):
         try:
             if not choice.args:
                 raise NoTestsCollected("the wheel has no package to look for tests in")
