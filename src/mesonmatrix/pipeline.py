@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .config.matrixfile import MatrixSet
-from .errors import CellError, CellSkipped, CommandCancelled, CommandFailed, ToolchainRejected
+from .errors import CellError, CellSkipped, CommandCancelled, CommandFailed, TargetError, ToolchainRejected
 from .machine import peakmemory
 from .machine.bytecode import bytecode_env
 from .machine.commands import CommandRunner, probes_logged_to
@@ -156,8 +156,9 @@ class _Run:
 
 def run_cell(
     cell: Cell, matrices: MatrixSet, options: RunOptions, stream: TextIO = sys.stdout
-) -> tuple[ResultRecord, Path]:
-    """Run one cell end to end; always write its result record and return it with its path.
+) -> tuple[ResultRecord, Path | None]:
+    """Run one cell end to end; write its result record and return it with its path (None
+    when ``--target`` names nothing that exists: no cell ran, so none is written).
 
     Whatever goes wrong ends in a record: a CellError's message, "interrupted" for
     Ctrl-C and SIGTERM, and for anything unexpected a one-line message whose traceback
@@ -188,6 +189,10 @@ def run_cell(
     except Exception as exc:  # an honest record, not a bare traceback, whatever broke
         error = _disk_full(exc) or _unexpected(run, state, exc)
     record = run.record(state, status, error)
+    if state.target is None and isinstance(error, TargetError):
+        # `--target ./nope`: a mistyped command line, not a cell that ran; a record under
+        # results/_unresolved/ would only stand in the report beside the real cells.
+        return record, None
     return record, _write(run, state, record)
 
 

@@ -50,6 +50,13 @@ def test_an_unknown_suite_fails_the_cell_in_its_own_results_folder(tmp_path):
     assert not (tmp_path / "ws" / "results" / "_unresolved").exists()
 
 
+def test_a_missing_target_path_fails_without_a_record(tmp_path):
+    options = RunOptions(project_root=ROOT, workspace_root=tmp_path / "ws", target="./no-such-project-dir")
+    record, path = pipeline.run_cell(CELL, MATRICES, options, stream=io.StringIO())
+    assert record.status == "failed" and record.error.startswith("target path ./no-such-project-dir does not exist")
+    assert path is None and not list((tmp_path / "ws").rglob("result.json"))
+
+
 def test_two_sources_with_one_name_never_share_a_results_folder(tmp_path):
     from mesonmatrix.machine.workspace import Workspace
 

@@ -1,4 +1,5 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,12 @@ def test_a_path_target(tmp_path):
 def test_unknown_target_lists_presets(tmp_path):
     with pytest.raises(TargetError, match="unknown target 'nonesuch'.*demo"):
         resolve_target("nonesuch", PRESETS, tmp_path)
+
+
+@pytest.mark.parametrize("value", ["./no-such-project-dir", "../elsewhere/pkg", "~/nope", "pkg-1.0.tar.gz"])
+def test_a_missing_target_path_is_named_as_missing(tmp_path, value):
+    with pytest.raises(TargetError, match=rf"^target path {re.escape(value)} does not exist \(from "):
+        resolve_target(value, PRESETS, tmp_path)
 
 
 def test_not_meson_python(tmp_path):

@@ -39,7 +39,8 @@ def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callabl
         # cell's files are made as a distribution makes them, whoever builds.
         os.umask(0o022)
         record, path = run_cell(cell, matrices, options)
-        session.log(f"result record: {path}")
+        if path is not None:
+            session.log(f"result record: {path}")
         if record.status == SKIPPED:
             session.skip(record.error)
         elif record.status != PASSED:

@@ -132,6 +132,13 @@ def _table(value: object) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
+def _names_a_path(value: str) -> bool:
+    """``./nope``, ``~/src/x``, ``pkg-1.0.tar.gz``: a value no preset name can be (a preset
+    name is a plain word), so a missing one is a missing path, not an unknown preset."""
+    return any(mark in value for mark in ("/", "\\")) or value.startswith((".", "~")) or \
+        value.endswith((".tar.gz", ".tgz"))
+
+
 def resolve_target(value: str, presets: Mapping[str, TargetPreset], cache_dir: Path,
                    runner: CommandRunner | None = None) -> Target:
     """Turn ``--target`` into a source tree; errors come before any build starts."""
@@ -151,6 +158,9 @@ def resolve_target(value: str, presets: Mapping[str, TargetPreset], cache_dir: P
         return target_from_source(path.resolve(), cache_dir=cache_dir)
     if path.is_file() and path.name.endswith((".tar.gz", ".tgz")):
         return target_from_source(unpack_sdist(path.resolve(), cache_dir), cache_dir=cache_dir)
+    if _names_a_path(value):
+        raise TargetError(f"target path {value} does not exist (from {Path.cwd()}): give a preset "
+                          f"({', '.join(presets)}), a source directory or an sdist (.tar.gz)")
     raise TargetError(
         f"unknown target {value!r}: not a preset ({', '.join(presets)}), a source directory or an sdist (.tar.gz)"
     )
