@@ -10,6 +10,7 @@ from pathlib import Path
 import nox
 
 from ..machine.interrupts import unwind_on_signals
+from .suggest import suggest_close_sessions
 
 
 def _unwinding(session_func: Callable[[nox.Session], None]) -> Callable[[nox.Session], None]:
@@ -71,3 +72,5 @@ def register_tools(project_root: Path) -> None:
     nox.session(name="report", venv_backend="none", default=False, tags=["tools"])(_unwinding(report))
     nox.session(name="doctor", venv_backend="none", default=False, tags=["tools"])(_unwinding(doctor))
     nox.session(name="clean", venv_backend="none", default=False, tags=["tools"])(_unwinding(clean))
+    # Last, once every session is registered (the noxfile calls this after register_cells).
+    suggest_close_sessions(nox.registry.get())
