@@ -81,10 +81,14 @@ class BlasRuntime:
 @dataclass(frozen=True, kw_only=True)
 class CompilerCache:
     tool: str = "ccache"
-    hits: int = 0
+    hits: int = 0  # local_hits + remote_hits
     misses: int = 0
     uncached: int = 0
     hit_rate: float = 0.0
+    local_hits: int = 0  # served by the local cache (CCACHE_DIR)
+    remote_hits: int = 0  # served by ccache's remote storage (Redis, HTTP), which other machines fill
+    remote_errors: int = 0  # compiles for which the remote failed or timed out (ccache then goes on without it)
+    remote: str | None = None  # the remote storage configured, credentials left out; None: local only
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -244,3 +244,18 @@ def test_ci_matrix_places_a_cell_by_the_policy_of_the_target_it_builds(tmp_path,
     assert strict["build-3.12-openblas"].startswith("quay.io/pypa/manylinux_2_28_x86_64@sha256:")
     # Debian's BLAS and the .deb cells stay on the runner, where apt is.
     assert strict["build-3.12-netlib"] == strict["build-3.12-openblas-deb"] == ""
+
+
+@pytest.mark.parametrize("which", ["own", "init"])
+def test_every_cell_job_can_point_ccache_at_a_remote_the_repository_sets(which):
+    """ccache's remote storage from a secret or a variable of the repository, in both cell
+    jobs (runner and manylinux container), this project's workflow and the one init writes."""
+    from mesonmatrix.ci.workflow import workflow_yaml
+
+    text = WORKFLOW.read_text() if which == "own" else workflow_yaml("mesonmatrix==1.0")
+    jobs = yaml.safe_load(text)["jobs"]
+    cell_jobs = [job for job in jobs.values() if "CCACHE_MAXSIZE" in job.get("env", {})]
+    assert len(cell_jobs) == 2
+    for job in cell_jobs:
+        assert job["env"]["CCACHE_REMOTE_STORAGE"] == \
+            "${{ secrets.CCACHE_REMOTE_STORAGE || vars.CCACHE_REMOTE_STORAGE }}"

@@ -160,6 +160,10 @@ def _cell_job(style: WorkflowStyle) -> str:
       CCACHE_DIR: ${{{{ github.workspace }}}}/.cache/ccache
       CCACHE_BASEDIR: ${{{{ github.workspace }}}}
       CCACHE_MAXSIZE: 2G
+      # One compile cache for every runner: ccache's remote storage (redis://…, http://…;
+      # docs/guide/ci.md), when the repository sets CCACHE_REMOTE_STORAGE as a secret or a
+      # variable. Empty, ccache uses the local cache alone.
+      CCACHE_REMOTE_STORAGE: ${{{{ secrets.CCACHE_REMOTE_STORAGE || vars.CCACHE_REMOTE_STORAGE }}}}
     steps:
       - uses: {ACTIONS["checkout"]}
         with:
@@ -214,6 +218,10 @@ def _manylinux_job(style: WorkflowStyle) -> str:
     env:
       TOOL_PYTHON: /opt/python/cp312-cp312/bin/python
       CCACHE_MAXSIZE: 2G
+      # One compile cache for every runner: ccache's remote storage (redis://…, http://…;
+      # docs/guide/ci.md), when the repository sets CCACHE_REMOTE_STORAGE as a secret or a
+      # variable. Empty, ccache uses the local cache alone.
+      CCACHE_REMOTE_STORAGE: ${{{{ secrets.CCACHE_REMOTE_STORAGE || vars.CCACHE_REMOTE_STORAGE }}}}
     steps:
       - uses: {ACTIONS["checkout"]}
         with:

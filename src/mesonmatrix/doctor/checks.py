@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import PrerequisiteMissing
+from ..machine.ccache import check_remote, redacted, remote_storage
 from ..machine.pythons import find_python
 from ..machine.uv import uv_binary
 from ..model import Cell
@@ -60,6 +61,7 @@ def run_checks(cells: Iterable[Cell], extra_commands: dict[str, tuple[str, str]]
               found=shutil.which("ccache") or "not installed, so every new build dir compiles everything "
                                               "(sudo apt-get install -y ccache)"),
     ]
+    checks.append(remote_check())
     for label, (command, package) in sorted((extra_commands or {}).items()):
         checks.append(_tool(label, command, package))
     for flavour in sorted({c.blas for c in local}):
@@ -69,6 +71,23 @@ def run_checks(cells: Iterable[Cell], extra_commands: dict[str, tuple[str, str]]
     if skipped:
         checks.append(Check(item="other platforms", found=f"{', '.join(skipped)} cells are skipped on {host}"))
     return checks
+
+
+def remote_check() -> Check:
+    """ccache's remote storage, when one is configured: tried, since a remote that cannot
+    be reached costs every compile a failed connection and shares nothing."""
+    item = "ccache remote storage (optional)"
+    remote = remote_storage()
+    if remote is None:
+        return Check(item=item, found="none: set CCACHE_REMOTE_STORAGE (redis://host:6379, http://host/cache) "
+                                      "to share compiles between machines (docs/guide/ci.md)")
+    works, detail = check_remote(remote)
+    shown = redacted(remote)
+    if works:
+        return Check(item=item, found=f"{shown}: {detail}")
+    return Check(item=item, found=None, fix=f"{shown}: {detail}; start the server or correct CCACHE_REMOTE_STORAGE "
+                                            "(or ccache's remote_storage setting), or unset it to build with the "
+                                            "local cache alone")
 
 
 def format_table(checks: list[Check]) -> str:

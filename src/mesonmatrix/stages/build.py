@@ -16,7 +16,14 @@ from pathlib import Path
 from ..binaries import read_binary
 from ..config.keys import BUILD_TIME_LIMIT, BUILD_TIMEOUT
 from ..errors import CellError, CommandCancelled, CommandFailed, CommandTimedOut, TagSetError, ToolchainRejected
-from ..machine.ccache import build_dir_uses_ccache, ccache_env, ccache_on_path, read_stats_log
+from ..machine.ccache import (
+    build_dir_uses_ccache,
+    ccache_env,
+    ccache_on_path,
+    read_stats_log,
+    redacted,
+    remote_storage,
+)
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
 from ..machine.mesoninfo import meson_error, system_components
@@ -305,9 +312,15 @@ def _compiler_cache(build_dir: Path, stats_log: Path, ctx: StageContext) -> Comp
     if not build_dir_uses_ccache(build_dir):
         return None
     stats = read_stats_log(stats_log)
-    ctx.say(f"    ccache: {stats.hits} hits, {stats.misses} misses ({stats.hit_rate:.0%} of cacheable compiles)")
+    configured = remote_storage(ctx.runner.env)
+    remote = redacted(configured) if configured else None
+    ctx.say(f"    ccache: {stats.hits} hits, {stats.misses} misses ({stats.hit_rate:.0%} of cacheable compiles)"
+            + (f"; {stats.remote_hits} of the hits from the remote {remote}" if remote else "")
+            + (f"; the remote failed for {stats.remote_errors} compiles (`nox -s doctor` checks it)"
+               if stats.remote_errors else ""))
     return CompilerCache(hits=stats.hits, misses=stats.misses, uncached=stats.uncached,
-                         hit_rate=round(stats.hit_rate, 3))
+                         hit_rate=round(stats.hit_rate, 3), local_hits=stats.local_hits,
+                         remote_hits=stats.remote_hits, remote_errors=stats.remote_errors, remote=remote)
 
 
 def _toolchain_used(plan: CellPlan, packages: Sequence[str],
