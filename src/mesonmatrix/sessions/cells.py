@@ -17,6 +17,7 @@ from ..model import PASSED, SKIPPED, Cell
 from ..options import parse_cell_args
 from ..pipeline import run_cell
 from ..plan import manylinux_policy
+from ..report.summary import cell_summary
 
 
 def load_or_exit(project_root: Path) -> MatrixSet:
@@ -41,6 +42,8 @@ def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callabl
         record, path = run_cell(cell, matrices, options)
         if path is not None:
             session.log(f"result record: {path}")
+        # Last, where a reader of the log (or its tail in CI) looks first.
+        print(cell_summary(record), flush=True)
         if record.status == SKIPPED:
             session.skip(record.error)
         elif record.status != PASSED:

@@ -17,7 +17,7 @@ from ..machine.uv import create_venv_command, install_command, install_from_lock
 from ..model import RUNTIME, Role
 from ..plan import CellPlan
 from ..record import BlasRuntime, TestCounts
-from ..testing.blascheck import blas_mismatch, probe_blas
+from ..testing.blascheck import blas_mismatch, blas_phrase, probe_blas
 from ..testing.earlyvenv import EarlyVenv
 from ..testing.outside import run_commands, run_test_dir
 from ..testing.pytestrun import run_pytest, run_smoke
@@ -167,6 +167,6 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
     expected = plan.provider.expectation
     found = probe_blas(ctx.runner, venv_py, plan.target.import_name, env=env,
                        int_size=expected.int_size if expected.hybrid else None)
-    ctx.say(f"    loaded BLAS: {found.name or 'none found'} ({found.library or '-'}), {found.int_size}-bit integers")
+    ctx.say(f"    {blas_phrase(found, plan.target.declares_blas)}")
     return TestResult(counts=counts, blas_runtime=found,
                       failure=blas_mismatch(found, expected, plan.cell.blas))

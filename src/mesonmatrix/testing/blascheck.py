@@ -38,6 +38,21 @@ def probe_blas(
     )
 
 
+def blas_phrase(found: BlasRuntime | None, declares_blas: bool | None) -> str:
+    """What the tests saw loaded, for the console and the cell's closing line: ``BLAS
+    loaded: openblas (libscipy_openblas.so, 32-bit integers)``. A project without a BLAS
+    option says so (it printed "none found (-), None-bit integers")."""
+    if declares_blas is False:
+        return "no BLAS (the project declares none)"
+    if found is None:
+        return "BLAS not checked"
+    if not found.name:
+        return "no BLAS library found loaded"
+    detail = ", ".join(part for part in (found.library, f"{found.int_size}-bit integers" if found.int_size else None)
+                       if part)
+    return f"BLAS loaded: {found.name}" + (f" ({detail})" if detail else "")
+
+
 def blas_mismatch(found: BlasRuntime, expected: BlasExpectation, flavour: str) -> str | None:
     """The cell's error when the loaded BLAS, or its integer size, is not what ``flavour``
     promises; never for a target without BLAS, which promises nothing."""
