@@ -19,7 +19,7 @@ from ..lockfiles.write import lock_target
 from ..machine.workspace import Workspace
 from ..machine.writing import write_atomically
 from ..targets.resolve import read_pyproject, resolve_target, target_from_source
-from .scaffold import NOXFILE, matrix_toml, supported_pythons
+from .scaffold import matrix_toml, noxfile_text, supported_pythons
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def scaffold_files(root: Path, tool_requirement: str) -> dict[str, str]:
         raise MesonmatrixError(f"{target.project_name}'s requires-python {target.requires_python!r} admits none of "
                                "the CPythons a matrix can name")
     return {
-        "noxfile.py": NOXFILE,
+        "noxfile.py": noxfile_text(tool_requirement),
         "matrices/default.toml": matrix_toml(target, pythons),
         ".github/workflows/mesonmatrix.yml": workflow_yaml(tool_requirement, presets=(target.name,)),
     }

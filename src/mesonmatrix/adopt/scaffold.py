@@ -5,6 +5,7 @@ allow, and the Pythons its requires-python and classifiers admit."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,15 +88,31 @@ def matrix_toml(target: Target, pythons: list[str]) -> str:
     return str(tomlkit.dumps(document))
 
 
-NOXFILE = '''"""mesonmatrix cells for this project: `nox -l` lists them (written by `python -m mesonmatrix init`)."""
+# nox's script mode (nox 2025.2.9 and later, wntrblm/nox _cli.py) reads the noxfile's PEP 723
+# block and, when the nox that runs lacks a dependency, installs them all into
+# .nox/_nox_script_mode and runs itself from there; the block must name nox itself.
+SCRIPT_MODE_NOX = "nox>=2025.2.9"
+
+_NOXFILE = '''"""mesonmatrix cells for this project: `nox -l` lists them (written by `python -m mesonmatrix init`).
+
+A nox without mesonmatrix beside it (pipx, uvx, a venv of its own) installs the tool named in
+the block above into .nox/_nox_script_mode, from nox 2025.2.9 on; an older one says what to install.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nox
 
-from mesonmatrix.sessions import register_cells, register_tools
+MISSING = {MISSING}
+try:
+    from mesonmatrix.sessions import register_cells, register_tools
+except ModuleNotFoundError as exc:
+    if exc.name != "mesonmatrix":
+        raise
+    sys.exit(MISSING)
 
 ROOT = Path(__file__).resolve().parent
 
@@ -106,5 +123,14 @@ nox.options.error_on_missing_interpreters = True
 register_cells(ROOT)
 register_tools(ROOT)
 '''
+
+
+def noxfile_text(tool_requirement: str) -> str:
+    """The noxfile, with ``tool_requirement`` (what CI installs) declared where nox reads it."""
+    block = tomlkit.dumps({"dependencies": [SCRIPT_MODE_NOX, tool_requirement]}).strip()
+    script = "\n".join(["# /// script", *(f"# {line}" for line in block.splitlines()), "# ///"])
+    missing = (f"this noxfile needs mesonmatrix beside nox: pip install {shlex.quote(tool_requirement)} into nox's "
+               "environment, or run nox 2025.2.9 or later, which installs it from the # /// script block of noxfile.py")
+    return f"{script}\n{_NOXFILE.replace('{MISSING}', repr(missing))}"
 
 assert set(PLATFORM_AXIS) <= set(PLATFORMS)
