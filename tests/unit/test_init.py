@@ -58,7 +58,7 @@ def test_init_refuses_to_overwrite_without_force(demo):
     assert (demo / "noxfile.py").read_text() == "# the project's own\n"
     result = init(demo, force=True, lock=False, say=lambda text: None)
     assert demo / "noxfile.py" in result.written and "register_cells" in (demo / "noxfile.py").read_text()
-    assert ".matrix/" in (demo / ".gitignore").read_text().splitlines()
+    assert {".matrix/", ".nox/"} <= set((demo / ".gitignore").read_text().splitlines())
 
 
 class _Installed:

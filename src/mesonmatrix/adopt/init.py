@@ -58,10 +58,12 @@ def init(root: Path, *, force: bool = False, tool_requirement: str = "mesonmatri
         say(f"wrote {root / name}")
     ignore = root / ".gitignore"
     lines = ignore.read_text().splitlines() if ignore.is_file() else []
-    if ".matrix/" not in lines and "/.matrix/" not in lines:
-        # The cells' build dirs, wheels and results stay in the repository, unversioned.
-        write_atomically(ignore, "\n".join([*lines, ".matrix/"]) + "\n")
-        say(f"added .matrix/ to {ignore}")
+    # The cells' build dirs, wheels and results stay in the repository, unversioned, and so
+    # does the env nox's script mode installs the tool into.
+    missing = [name for name in (".matrix/", ".nox/") if name not in lines and f"/{name}" not in lines]
+    if missing:
+        write_atomically(ignore, "\n".join([*lines, *missing]) + "\n")
+        say(f"added {' and '.join(missing)} to {ignore}")
     locks = 0
     if lock:
         matrices = load_matrices(root / "matrices", root)

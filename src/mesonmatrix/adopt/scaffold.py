@@ -110,8 +110,8 @@ MISSING = {MISSING}
 try:
     from mesonmatrix.sessions import register_cells, register_tools
 except ModuleNotFoundError as exc:
-    if exc.name != "mesonmatrix":
-        raise
+    if (exc.name or "").partition(".")[0] != "mesonmatrix":
+        raise  # something mesonmatrix itself imports: its own error says what
     sys.exit(MISSING)
 
 ROOT = Path(__file__).resolve().parent
