@@ -25,7 +25,7 @@ from mesonmatrix.config.keys import MATRIX, MATRIX_KEYS, OPTION, PRESET, PRESET_
 from mesonmatrix.config.matrixfile import BUILTIN_DEFAULTS  # noqa: E402
 from mesonmatrix.config.presets import TargetPreset  # noqa: E402
 from mesonmatrix.layers import LAYERS  # noqa: E402
-from mesonmatrix.model import AXES, INSTALL_TAG_SETS, PACKAGE_FORMATS, SYSTEM_LIBRARY_MODES  # noqa: E402
+from mesonmatrix.model import AXES, DEPS_CHANNELS, INSTALL_TAG_SETS, PACKAGE_FORMATS, SYSTEM_LIBRARY_MODES  # noqa: E402
 from mesonmatrix.platforms import PLATFORMS  # noqa: E402
 from mesonmatrix.providers import PROVIDERS  # noqa: E402
 
@@ -68,7 +68,8 @@ def matrix_page() -> str:
             "platform": ", ".join(f"`{p}`" for p in PLATFORMS),
             "system_libraries": ", ".join(f"`{m}`" for m in SYSTEM_LIBRARY_MODES) + ", component names",
             "install_tags": ", ".join(f"`{t}`" for t in INSTALL_TAG_SETS),
-            "package": ", ".join(f"`{f}`" for f in PACKAGE_FORMATS)}
+            "package": ", ".join(f"`{f}`" for f in PACKAGE_FORMATS),
+            "deps": ", ".join(f"`{c}`" for c in DEPS_CHANNELS)}
     lines = ["# Matrix files", "", GENERATED.strip(), "",
              "`matrices/*.toml`: every top-level key, then every axis with its values.", "",
              "| key | what it says |", "|---|---|"]

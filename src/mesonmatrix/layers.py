@@ -43,7 +43,8 @@ LAYERS: tuple[Layer, ...] = (
     Layer(("verify", "report", "doctor"), "features that never run a cell: nox -s verify, report, doctor"),
     Layer(("stages",), "the stages a cell runs, one module each: run(plan, ctx, earlier) -> Result"),
     Layer(("pipeline",), "runs a cell's stages in order; assembles the record once"),
-    Layer(("compare", "adopt"), "features that run cells or write a project's files: rebuild-compare, init"),
+    Layer(("compare", "adopt", "culprit"), "features that run cells or write a project's files: rebuild-compare, "
+                                           "init, the culprit search"),
     Layer(("sessions", "cli"), "thin nox sessions; the console script's commands (init, ci-matrix, ci-run)"),
     Layer(("__main__",), "python -m mesonmatrix"),
 )

@@ -10,7 +10,7 @@ from typing import Final, Literal, get_args
 
 from .errors import SystemLibrariesError
 
-AXES = ("python", "blas", "platform", "system_libraries", "install_tags", "package")
+AXES = ("python", "blas", "platform", "system_libraries", "install_tags", "package", "deps")
 
 # The closed sets of names a cell, its plan and its record use, each declared once as a
 # type (mypy then finds every place a new value must be handled) with its values as
@@ -33,6 +33,19 @@ CONDA: Final = "conda"
 # The formats whose package is unpacked here and tested from that root.
 UNPACKED_AND_TESTED: tuple[PackageFormat, ...] = (DEB, RPM)
 PACKAGE_FORMATS: tuple[PackageFormat, ...] = get_args(PackageFormat)
+
+# Where a cell's build and test requirements come from: its lock files (``locked``, the
+# default); resolved afresh from the index within the project's bounds (``latest``), with
+# pre-releases too (``pre``); or, for the test env, the lowest versions of the wheel's own
+# runtime requirements that install from binaries (``oldest``, built as ``locked``).
+DepsChannel = Literal["locked", "latest", "pre", "oldest"]
+LOCKED: Final = "locked"
+LATEST: Final = "latest"
+PRE: Final = "pre"
+OLDEST: Final = "oldest"
+DEPS_CHANNELS: tuple[DepsChannel, ...] = get_args(DepsChannel)
+# The channels whose build env is resolved at run time, not installed from its lock.
+RESOLVED_BUILD: tuple[DepsChannel, ...] = (LATEST, PRE)
 
 # meson install tags per install-tag set; "split" builds two wheels from one build dir.
 InstallTagSet = Literal["full", "runtime", "split"]
@@ -85,8 +98,10 @@ SYSTEM_LIBRARY_MODES = ("none", "all", "auto")
 # the value followed by a newline ("blasdemo\n" passed as an import name).
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 COMPONENT_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-# "3.12", or "3.13t" for a free-threaded CPython.
-PYTHON_VERSION = re.compile(r"3\.[0-9]{1,2}t?")
+# "3.12", or "3.13t" for a free-threaded CPython; or "distro", the distribution's own
+# /usr/bin/python3 whatever its version (the Python a distro's own packages are built for).
+DISTRO_PYTHON: Final = "distro"
+PYTHON_VERSION = re.compile(r"3\.[0-9]{1,2}t?|distro")
 
 
 def system_libraries_slug(value: str) -> str:
@@ -152,6 +167,7 @@ class Cell:
     tags: tuple[str, ...] = ()
     kind: CellKind = BUILD
     package: PackageFormat = WHEEL
+    deps: DepsChannel = LOCKED
     # The settings its matrix file gives (config/keys.py SETTINGS, by key name): the time
     # limits and the manylinux policy, merged with the preset's and the command line's.
     settings: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
@@ -175,9 +191,11 @@ class Cell:
         }[self.install_tags]
         if self.package != WHEEL:
             tags = f"built wheel repackaged as .{self.package}"
+        channel = {LOCKED: "", LATEST: ", newest dependencies", PRE: ", newest dependencies with pre-releases",
+                   OLDEST: ", tested with the oldest runtime dependencies"}[self.deps]
         return (
             f"{tags}, Python {self.python}, BLAS {self.blas}, {self.platform}, "
-            f"use-system-libraries={self.system_libraries}"
+            f"use-system-libraries={self.system_libraries}{channel}"
         )
 
 
@@ -193,7 +211,7 @@ class Matrix:
         """For a target without BLAS: the first cell that differs from ``cell`` at most in
         its BLAS flavour. It builds and tests what every such sibling would."""
         def others(c: Cell) -> tuple[object, ...]:
-            return (c.python, c.platform, c.system_libraries, c.install_tags, c.package, c.kind, c.matrix_file,
-                    c.target)
+            return (c.python, c.platform, c.system_libraries, c.install_tags, c.package, c.deps, c.kind,
+                    c.matrix_file, c.target)
 
         return next((c for c in self.cells if others(c) == others(cell)), cell)

@@ -52,6 +52,19 @@ class RunOptions:
     # The settings the command line gave (config/keys.py SETTINGS, by key name): the time
     # limits and the manylinux policy, merged with the matrix file's and the preset's there.
     settings: Mapping[str, object] = field(default_factory=dict)
+    # ``nox -s culprit``: one step of its search, run in the cell's ``culprit/<step>`` folder
+    # with the step's versions (lockfiles/channels.py).
+    culprit_step: CulpritStep | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CulpritStep:
+    """One step of the culprit search: where it runs, and per env the good versions it
+    prefers and the bad versions it must take."""
+
+    name: str  # its results folder under the cell's ``culprit/``
+    prefer: dict[str, Path]  # env ("build", "test") -> a file of good pins (uv reads it as preferences)
+    force: dict[str, Path]  # env -> a constraints file of the bad versions this step applies
 
 
 # RunOptions' fields that a cell option sets (the others are the run's own: where, what runs).

@@ -29,8 +29,19 @@ from .machine.writing import write_record
 from .model import CONDA, FAILED, INSTALL_PLAN, PASSED, SKIPPED, Cell, Status
 from .options import RunOptions
 from .plan import CellPlan, plan_cell, plan_retry
-from .record import BoundRetry, FloorRecord, Locks, ResultRecord, TestCounts, TestSetup, ToolchainRecord
-from .stages import Stage, StageResults, build, build_env, loosened, partition, repair, test
+from .record import (
+    BoundRetry,
+    DepsRecord,
+    DriftEntry,
+    FloorRecord,
+    InstalledPackage,
+    Locks,
+    ResultRecord,
+    TestCounts,
+    TestSetup,
+    ToolchainRecord,
+)
+from .stages import Stage, StageResults, build, build_env, loosened, partition, repair, resolve, test
 from .stages.loosened import build_deps_record, culprit_for
 from .stages.test import TestResult, TestsFailed
 from .targets.resolve import resolve_target
@@ -56,6 +67,9 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
     if "package" in plan.stages:  # before the build, not after it: installer stages, conda packs
         require_extra("repackage", f"a .{plan.cell.package} cell",
                       ("installer", "conda_package_handling") if plan.cell.package == CONDA else ("installer",))
+    if "resolve" in plan.stages:  # the envs then install what it resolved, as they install a lock
+        results.resolved = resolve.run(plan, ctx, results)
+        plan = resolve.resolved_plan(plan, results.resolved)
     results.build_env = build_env.run(plan, ctx, results)
     if "loosened" in plan.stages:
         results.loosened_source = loosened.run(plan, ctx, results)
@@ -93,7 +107,7 @@ def _early_test_venv(plan: CellPlan, ctx: StageContext, results: StageResults) -
     lock = plan.tests.lock if "test" in plan.stages else None
     return early_test_venv(plan.test_venv, plan.platform.venv_python(plan.test_venv),
                            plan.results_dir / "test-venv.log", uv=ctx.uv, python=env.python, lock=lock,
-                           env=ctx.runner.env)
+                           env=ctx.runner.env, index_args=plan.indexes.pinned_install_args())
 
 
 def _package(plan: CellPlan, ctx: StageContext, results: StageResults) -> None:
@@ -353,9 +367,30 @@ def assemble_record(
         build_deps=build_deps_record(plan.loosening, env.packages if env else None,
                                      None if error is None else str(error), state.retry)
         if plan and plan.loosening else None,
+        deps=deps_record(cell, plan, results),
         durations=durations,
         log=str(state.log) if state.log else None,
     )
+
+
+def deps_record(cell: Cell, plan: CellPlan | None, results: StageResults) -> DepsRecord:
+    """The cell's channel and indexes; each resolved env's packages and their drift from
+    the locks; a locked cell's build env as installed (its lock says the rest)."""
+    indexes = plan.indexes if plan else None
+    resolved, env = results.resolved, results.build_env
+
+    def installed(env_name: str) -> list[InstalledPackage]:
+        return [InstalledPackage(name=p.name, version=p.version, index=p.index)
+                for p in (resolved.packages.get(env_name, []) if resolved else [])]
+
+    build = installed("build") or [InstalledPackage(name=n, version=v) for n, _, v in
+                                   (line.partition("==") for line in (env.packages if env else ())) if v]
+    return DepsRecord(
+        channel=cell.deps, index_url=indexes.index_url if indexes else None,
+        extra_index_urls=list(indexes.extra) if indexes else [], build=build, test=installed("test"),
+        drift=[DriftEntry(env=c.env, name=c.name, locked=c.locked, resolved=c.resolved)
+               for c in (resolved.drift if resolved else [])],
+        resolved_files={k: str(v) for k, v in (resolved.files.items() if resolved else [])})
 
 
 def _no_tests(plan: CellPlan | None) -> TestCounts | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from .config.keys import CellSettings, cell_settings
+from .lockfiles.channels import UpstreamPlan, upstream_plan
 from .lockfiles.locks import (
     BUILD_TOOLS,
     TEST_TOOLS,
@@ -17,9 +18,12 @@ from .lockfiles.locks import (
     lock_covers,
     lock_problem,
     pins_digest,
+    suite_lock_inputs,
     test_lock_for,
 )
+from .lockfiles.resolve import Indexes
 from .machine.admission import SuiteNeed, suite_need
+from .machine.pythons import axis_version
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
 from .model import (
@@ -27,6 +31,7 @@ from .model import (
     FULL,
     INSTALL_PLAN,
     LOOSENED,
+    RESOLVED_BUILD,
     ROLES_BY_TAG_SET,
     RUNTIME,
     SPLIT,
@@ -121,12 +126,15 @@ class CellPlan:
     skip_reason: str | None = None  # set when the cell does not apply on this host or target
     lock_error: str | None = None  # set when a lock file is missing or stale (and --unlocked was not given)
     lock_notice: str | None = None  # set when the cell resolves its requirements unlocked
+    # Cells of the latest, pre and oldest channels, and culprit steps: what the resolve
+    # stage resolves before the build env is made (lockfiles/channels.py).
+    upstream: UpstreamPlan | None = None
 
     @property
     def stages(self) -> tuple[StageName, ...]:
         """The stages this cell runs, in order: the pipeline runs these and no others."""
         wheel = self.cell.package == WHEEL
-        listed: list[StageName] = ["build_env"]
+        listed: list[StageName] = ["resolve", "build_env"] if self.upstream else ["build_env"]
         if self.loosening is not None:
             listed.append("loosened")
         listed += ["build", "repair"] if wheel else ["build", "package"]
@@ -137,6 +145,11 @@ class CellPlan:
         elif self.options.run_tests and self.cell.package in UNPACKED_AND_TESTED:
             listed.append("packagetest")
         return tuple(listed)
+
+    @property
+    def indexes(self) -> Indexes:
+        """The package indexes its envs resolve and install from."""
+        return Indexes(index_url=self.settings.index_url, extra=self.settings.extra_index_urls)
 
     @property
     def manylinux(self) -> str | None:
@@ -219,8 +232,12 @@ def _choose_locks(cell: Cell, target: Target, options: RunOptions) -> _LockChoic
     # Lowest-direct resolution is what a toolchain-min cell tests, the newest versions what a
     # loosened cell does: neither build is locked.
     locked = cell.kind not in (TOOLCHAIN_MIN, LOOSENED)
-    build_lock = build_lock_for(root, target, cell.python, cell.blas) if locked else None
-    test_lock = test_lock_for(root, target, cell.python)
+    if cell.deps in RESOLVED_BUILD:  # resolved at run time; the locks, where current, measure the drift
+        return _LockChoice(build=None, test=None, record=Locks(unlocked=True))
+    # The distro's Python is locked as the version it is here (py3.11-… on Debian 12).
+    python = axis_version(cell.python)
+    build_lock = build_lock_for(root, target, python, cell.blas) if locked else None
+    test_lock = test_lock_for(root, target, python)
     checks = [lock for lock in (build_lock, test_lock) if lock is not None]
     build, test = (build_lock[0] if build_lock else None), test_lock[0]
     command = shlex.join(["nox", "-s", "lock", "--", options.target or cell.target])
@@ -235,6 +252,32 @@ def _choose_locks(cell: Cell, target: Target, options: RunOptions) -> _LockChoic
                                  "or pass --unlocked to resolve the requirements at run time")
     record = Locks(build=_lock_ref(build, root), test=_lock_ref(test, root))
     return _LockChoice(build=build, test=test, record=record)
+
+
+def _current_locks(cell: Cell, target: Target, options: RunOptions) -> Locks:
+    """The locks a latest or pre cell's drift is measured against: those that exist and are
+    current (a stale lock pins what the project no longer asks for)."""
+    root = options.project_root
+    build, build_inputs = build_lock_for(root, target, cell.python, cell.blas)
+    test, test_inputs = test_lock_for(root, target, cell.python)
+    return Locks(build=None if lock_problem(build, build_inputs) else _lock_ref(build, root),
+                 test=None if lock_problem(test, test_inputs) else _lock_ref(test, root))
+
+
+def _upstream(cell: Cell, target: Target, options: RunOptions, locks: Locks, indexes: Indexes,
+              results_dir: Path, requirements: list[str], tests: TestPlan) -> UpstreamPlan | None:
+    """What the resolve stage resolves for this cell, into its results folder's ``resolved/``."""
+    root = options.project_root
+    if cell.deps in RESOLVED_BUILD:
+        locks = _current_locks(cell, target, options)
+
+    def lock(ref: LockRef | None) -> Path | None:
+        return root / ref.path if ref else None
+
+    return upstream_plan(cell.deps, indexes, results_dir / "resolved",
+                         build=(tuple(requirements), lock(locks.build)),
+                         test=(tuple(sorted({*suite_lock_inputs(target), *tests.requirements})), lock(locks.test)),
+                         runtime=target.runtime_requires, step=options.culprit_step)
 
 
 def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | None) -> TestPlan:
@@ -270,7 +313,7 @@ def _cibuildwheel_plan(cell: Cell, target: Target, suite: str, lock: Path | None
         project = {"name": target.project_name, "optional-dependencies": target.optional_dependencies}
         return extra_requirements(project, names)
 
-    build = identifier(cell.python, platform.cibuildwheel_tag)
+    build = identifier(axis_version(cell.python), platform.cibuildwheel_tag)
     found = test_options(target.cibuildwheel, platform=platform.cibuildwheel_platform, build=build,
                          requirements_of=requirements_of)
     if found is None or found.skipped_by:
@@ -319,7 +362,7 @@ def _skip(cell: Cell, target: Target, provider: BlasProvider, options: RunOption
           covering: Cell, compilers: Compilers) -> str | None:
     """Why the cell does not apply here, if it does not."""
     reason = why_not_here(cell, target, provider, options.host_platform) or blas_reason
-    if reason is None and not target.admits_python(cell.python):
+    if reason is None and not target.admits_python(axis_version(cell.python)):
         # As `nox -s lock` leaves such a Python out: the cell is not one of the target's.
         reason = (f"{target.project_name} {target.version} requires Python {target.requires_python}: "
                   f"Python {cell.python} is not one of its Pythons")
@@ -356,11 +399,16 @@ def _build_env_inputs(cell: Cell, target: Target, tools: tuple[str, ...], loosen
     # A loosened env asks for the newest versions: resolved again each day, not kept forever.
     newest = f"resolution=newest-{datetime.date.today().isoformat()}"
     resolution = {TOOLCHAIN_MIN: ["resolution=lowest-direct"], LOOSENED: [newest]}
+    if cell.deps in RESOLVED_BUILD:
+        # Resolved afresh on every run: the env is remade when what uv resolves changes (its
+        # stamp holds what the resolved file pins), and kept apart from the locked cells' env.
+        return requirements, [*requirements, f"deps={cell.deps}"]
     return requirements, [*requirements, *resolution.get(cell.kind, pinned)]
 
 
 # The stages a cell may run (stages/), by name: CellPlan.stages lists a cell's own.
-StageName = Literal["build_env", "loosened", "build", "repair", "package", "partition", "test", "packagetest"]
+StageName = Literal["resolve", "build_env", "loosened", "build", "repair", "package", "partition", "test",
+                    "packagetest"]
 
 
 def manylinux_policy(cell: Cell, settings: CellSettings) -> str | None:
@@ -393,6 +441,12 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
                    compilers)
     folder = workspace.target_folder(target.name, target.source_dir)
     attempt, results_dir = ("-retry" if retry else ""), workspace.results_dir(folder, cell)
+    venv_suffix = attempt
+    if options.culprit_step is not None:
+        # Each step of the search: its record and venv beside the cell's own; its build in
+        # the cell's build dir (an incremental build, or the stored wheel).
+        venv_suffix, results_dir = f"-culprit-{options.culprit_step.name}", results_dir / "culprit" / \
+            options.culprit_step.name
     settings = cell_settings(options.settings, cell.settings, target.settings)
     tests = _test_plan(cell, target, options, locks.test)
     return CellPlan(
@@ -411,7 +465,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         build_env=build_env,
         pkg_config_dir=workspace.pkg_config_dir(build_env, cell.blas, _pkg_config_layout(target, cell.blas)),
         results_dir=results_dir / "retry" if retry else results_dir,
-        test_venv=Path(f"{workspace.test_venv(folder, cell)}{attempt}"),
+        test_venv=Path(f"{workspace.test_venv(folder, cell)}{venv_suffix}"),
         setup_args=(*blas_args, *target.setup_args, *system),
         build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
@@ -425,6 +479,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         locks=locks.record,
         lock_error=locks.error,
         lock_notice=locks.notice,
+        upstream=_upstream(cell, target, options, locks.record, Indexes(index_url=settings.index_url,
+                           extra=settings.extra_index_urls), results_dir, requirements, tests),
         settings=settings,
         test_need=_test_need(results_dir / "retry" if retry else results_dir, tests.suite, settings),
         skip_reason=reason,

@@ -64,6 +64,9 @@ class TestCounts:
     failed: int = 0
     skipped: int = 0
     errors: int = 0
+    # Where the tests ran, where that is not the cell's test venv: a deb or rpm cell's
+    # unpacked package, or a clean chroot the .deb was installed in by apt.
+    where: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -168,6 +171,10 @@ class PackageRecord:
     relocated: list[RelocatedRecord] = field(default_factory=list)
     files: int = 0  # files in the package's payload
     tests_skipped_because: str | None = None  # why the package's tests did not run (conda: no channel here)
+    # deb: the releases whose python3 its Depends admit ("Ubuntu 24.04" for 3.12), and what
+    # apt on the machine that made it said (apt-get install -s): it resolves, or why not.
+    installs_on: list[str] = field(default_factory=list)
+    apt_here: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,6 +208,37 @@ class TestSetup:
     __test__ = False  # a record, not a test class for pytest to collect
     honoured: list[str] = field(default_factory=list)
     not_honoured: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstalledPackage:
+    name: str  # canonical
+    version: str
+    index: str | None = None  # the package index it came from, where uv said
+
+
+@dataclass(frozen=True, kw_only=True)
+class DriftEntry:
+    """A package whose resolved version is not the one its lock pins."""
+
+    env: str  # "build" or "test"
+    name: str
+    locked: str | None  # None: the lock does not have it
+    resolved: str | None  # None: no longer installed
+
+
+@dataclass(frozen=True, kw_only=True)
+class DepsRecord:
+    """Where the cell's requirements came from: its dependency channel, the indexes, and
+    for a resolved env every package it installed and each that differs from its lock."""
+
+    channel: str = "locked"  # locked, latest, pre or oldest (model.DepsChannel)
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    build: list[InstalledPackage] = field(default_factory=list)  # the build env, as installed
+    test: list[InstalledPackage] = field(default_factory=list)  # the test env, when it was resolved
+    drift: list[DriftEntry] = field(default_factory=list)
+    resolved_files: dict[str, str] = field(default_factory=dict)  # env -> the resolved, hash-pinned file
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,6 +279,7 @@ class ResultRecord:
     locks: Locks = field(default_factory=Locks)  # build/test: lock file path and sha256, or None
     toolchain: ToolchainRecord | None = None  # toolchain-min cells: the compilers asked for and used
     build_deps: BuildDepsRecord | None = None  # loosened cells
+    deps: DepsRecord | None = None  # the dependency channel and what the envs installed
     package: PackageRecord | None = None  # deb, rpm and conda cells
     durations: dict[str, float] = field(default_factory=dict)  # seconds per stage, and total
     peak_rss_mb: dict[str, float] = field(default_factory=dict)  # MB: each stage's largest process past the tool's

@@ -74,11 +74,33 @@ def _text(value: str) -> str:
     return value
 
 
+def _index_url(value: object) -> str:
+    """A package index's URL, as uv and pip take it: http(s) with a host, or file:// with a
+    path. Checked before any build, so a typo never costs one."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or value.strip() != value or not (
+            ((parts := urlsplit(value)).scheme in ("http", "https") and parts.netloc) or
+            (parts.scheme == "file" and parts.path)):
+        raise InvalidValue(f"{value!r} is not a package index URL (http://, https:// or file://, e.g. "
+                           "https://pypi.anaconda.org/scientific-python-nightly-wheels/simple)")
+    return value
+
+
+def _index_urls(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise InvalidValue(f"expected a list of package index URLs, got {value!r}")
+    return tuple(_index_url(item) for item in value)
+
+
 SECONDS = Kind(described="number (seconds)", schema={"type": "number", "minimum": 1, "maximum": MAX_SECONDS},
                from_toml=_seconds_from_toml, from_text=_seconds_from_text)
 GLIBC = Kind(described='string, a glibc version as a tag writes it ("2_28")',
              schema={"type": "string", "pattern": "^2_[0-9]{1,2}$"}, from_toml=_glibc, from_text=_glibc)
 TEXT = Kind(described="string", schema={"type": "string"}, from_text=_text)
+
 
 def _admission(value: object) -> str:
     if not isinstance(value, str) or value not in POLICIES:
@@ -111,6 +133,11 @@ TEXT_LIST = Kind(described="list of strings", schema={"type": "array", "items": 
 TABLE = Kind(described="table", schema={"type": "object"})
 TEXT_TABLE = Kind(described="table of strings", schema={"type": "object", "additionalProperties": {"type": "string"}})
 TABLES = Kind(described="array of tables", schema={"type": "array", "items": {"type": "object"}})
+URL = Kind(described="string, a package index URL", schema={"type": "string", "pattern": "^(https?|file)://"},
+           from_toml=_index_url, from_text=_index_url)
+URLS = Kind(described="list of package index URLs",
+            schema={"type": "array", "items": {"type": "string", "pattern": "^(https?|file)://"}},
+            from_toml=_index_urls, from_text=_index_url)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,7 +248,22 @@ TEST_MEMORY = Key(
     help_in={MATRIX: "MB a cell's test suite is expected to need until a run records its peak (default 2048)",
              PRESET: "MB this target's test suite is expected to need until a run records its peak (a matrix file's "
                      "wins)"})
-SETTINGS = (TEST_TIMEOUT, BUILD_TIMEOUT, BUILD_TIME_LIMIT, MANYLINUX, TEST_ADMISSION, TEST_MEMORY)
+# The package indexes uv resolves and installs from, as projects add a nightly-wheels index.
+# uv asks an extra index first and, by default (its "first-index" strategy), takes a
+# package only from the first index that has it at all: a nightly index's numpy wins over
+# PyPI's whatever the versions (docs/guide/ci.md; UV_INDEX_STRATEGY changes it).
+INDEX_URL = Key(
+    name="index_url", kind=URL, metavar="URL", scopes=frozenset({OPTION, MATRIX, PRESET}),
+    help="the package index requirements come from instead of PyPI (uv's --index-url)",
+    help_in={MATRIX: "the package index instead of PyPI for every cell; -- --index-url wins",
+             PRESET: "the package index instead of PyPI for this target (a matrix file's wins)"})
+EXTRA_INDEX_URL = Key(
+    name="extra_index_url", kind=URLS, metavar="URL", repeatable=True, scopes=frozenset({OPTION, MATRIX, PRESET}),
+    help="another package index, asked before the main one (repeatable), e.g. a nightly-wheels index",
+    help_in={MATRIX: "a list of package indexes asked before the main one; -- --extra-index-url wins",
+             PRESET: "a list of package indexes asked before the main one for this target (a matrix file's wins)"})
+SETTINGS = (TEST_TIMEOUT, BUILD_TIMEOUT, BUILD_TIME_LIMIT, MANYLINUX, TEST_ADMISSION, TEST_MEMORY, INDEX_URL,
+            EXTRA_INDEX_URL)
 
 
 def known(keys: Iterable[Key], scope: Scope) -> tuple[Key, ...]:
@@ -266,6 +308,8 @@ class CellSettings:
     build_silence_seconds: float  # a build without a line of output
     build_seconds: float  # a whole build
     manylinux: str | None  # the policy Linux wheels must meet
+    index_url: str | None = None  # the main package index (None: uv's default, PyPI)
+    extra_index_urls: tuple[str, ...] = ()  # indexes asked before the main one
     test_admission: AdmissionPolicy = "memory"  # when its suite may start beside others
     test_memory_mb: float | None = None  # the declared estimate of its suite's peak
 
@@ -287,7 +331,13 @@ def cell_settings(*layers: Mapping[str, object]) -> CellSettings:
                         build_seconds=seconds(BUILD_TIME_LIMIT),
                         manylinux=manylinux if isinstance(manylinux, str) else None,
                         test_admission=next((p for p in POLICIES if p == admission), "memory"),
-                        test_memory_mb=memory if isinstance(memory, float) else None)
+                        test_memory_mb=memory if isinstance(memory, float) else None,
+                        **_indexes(first_set(INDEX_URL, *layers), first_set(EXTRA_INDEX_URL, *layers)))
+
+
+def _indexes(index: object, extra: object) -> dict[str, Any]:
+    return {"index_url": index if isinstance(index, str) else None,
+            "extra_index_urls": tuple(extra) if isinstance(extra, (list, tuple)) else ()}
 
 
 def environment_settings(environ: Mapping[str, str]) -> dict[str, object]:
@@ -411,5 +461,6 @@ def add_cell_options(parser: argparse.ArgumentParser) -> None:
 def command_line_settings(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> dict[str, object]:
     """The settings the command line gave, else the environment (None where neither did)."""
     given = environment_settings(environ or {})
-    return {key.name: getattr(args, key.field) if getattr(args, key.field) is not None else given.get(key.name)
+    # A repeatable option given no time is an empty list: it must not hide the matrix file's.
+    return {key.name: getattr(args, key.field) if getattr(args, key.field) not in (None, []) else given.get(key.name)
             for key in SETTINGS}

@@ -23,8 +23,10 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 from ..errors import MatrixError, SystemLibrariesError
 from ..model import (
     AXES,
+    DEPS_CHANNELS,
     FULL,
     INSTALL_TAG_SETS,
+    LOCKED,
     LOOSENED,
     PACKAGE_FORMATS,
     PYTHON_VERSION,
@@ -46,10 +48,11 @@ from .presets import TargetPreset, parse_target_preset
 SINGLE_CELL_KEYS = ("python", "blas", "platform")
 # The cell kinds such a table declares, and the session name's prefix for each.
 SINGLE_CELL_KINDS: dict[str, CellKind] = {"toolchain_min": TOOLCHAIN_MIN, "loosened": LOOSENED}
-DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags", "package")
-BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": FULL, "package": WHEEL}
+DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags", "package", "deps")
+BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": FULL, "package": WHEEL,
+                    "deps": LOCKED}
 # Axes a matrix may leave out, and the one value each then has.
-OPTIONAL_AXES = {"blas": "none", "package": WHEEL}
+OPTIONAL_AXES = {"blas": "none", "package": WHEEL, "deps": LOCKED}
 # nox searches its list of sessions once for every session it registers and lists, so `nox -l`
 # grows with the square of the cells: 1.1 s for 5,040 cells here, 7.3 s for 20,160, 26.5 s for
 # 40,320 (nox 2026.10.20, measured 2026-12-07; about 170 s for 96,000). Past this many, a matrix is refused.
@@ -79,7 +82,7 @@ def check_axis_value(file: Path, key: str, axis: str, value: object) -> str:
         raise MatrixError(file, key, f"expected a string, got {type(value).__name__} {value!r}{hint}")
     if axis == "python":
         if not PYTHON_VERSION.fullmatch(value):
-            raise MatrixError(file, key, f"{value!r} is not a Python version like \"3.12\"")
+            raise MatrixError(file, key, f"{value!r} is not a Python version like \"3.12\", nor \"distro\"")
     elif axis == "blas":
         if value not in PROVIDERS:
             raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(PROVIDERS)}")
@@ -102,6 +105,9 @@ def check_axis_value(file: Path, key: str, axis: str, value: object) -> str:
     elif axis == "package":
         if value not in PACKAGE_FORMATS:
             raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(PACKAGE_FORMATS)}")
+    elif axis == "deps":
+        if value not in DEPS_CHANNELS:
+            raise MatrixError(file, key, f"unknown value {value!r}; allowed: {_allowed(DEPS_CHANNELS)}")
     return value
 
 
@@ -145,7 +151,8 @@ def _axis_values(file: Path, axes: dict[str, Any]) -> dict[str, list[str]]:
         if axis not in axes:
             raise MatrixError(file, f"axes.{axis}", "missing; every matrix declares these axes: "
                               + _allowed(a for a in AXES if a not in OPTIONAL_AXES)
-                              + " (and blas, for a target with BLAS; package, for more than wheels)")
+                              + " (and blas, for a target with BLAS; package, for more than wheels; deps, for "
+                                "unlocked dependency channels)")
         raw = axes[axis]
         if not isinstance(raw, list):
             raise MatrixError(file, f"axes.{axis}", "expected a list of values")

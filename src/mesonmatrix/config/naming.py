@@ -2,8 +2,8 @@
 
 A cell is named ``build-<python>-<blas>`` (``build-<python>`` in a matrix without BLAS);
 each other axis whose value differs from the matrix's default appends that value, in the
-fixed order platform, system libraries, install tags, package: ``build-3.12-openblas-macos-arm64``,
-``build-3.12-openblas-auto-split``, ``build-3.12-openblas-kahan+auto``. Commas in a
+fixed order platform, system libraries, install tags, package, deps: ``build-3.12-openblas-macos-arm64``,
+``build-3.12-openblas-auto-split``, ``build-3.12-openblas-latest``, ``build-3.12-openblas-kahan+auto``. Commas in a
 system-library value become ``+`` so the name stays one shell word.
 """
 
@@ -26,6 +26,8 @@ def session_name(values: Mapping[str, str], defaults: Mapping[str, str]) -> str:
         parts.append(values["install_tags"])
     if values["package"] != defaults["package"]:
         parts.append(values["package"])
+    if values.get("deps", "locked") != defaults.get("deps", "locked"):
+        parts.append(values["deps"])
     return "-".join(parts)
 
 
@@ -39,4 +41,5 @@ def session_tags(values: Mapping[str, str]) -> tuple[str, ...]:
         f"syslibs-{system_libraries_slug(values['system_libraries'])}",
         values["install_tags"],
         *([values["package"]] if values["package"] != "wheel" else []),
+        *([f"deps-{values['deps']}", "upstream"] if values.get("deps", "locked") != "locked" else []),
     )

@@ -36,7 +36,8 @@ def locked_install_command(uv: str, venv_py: Path, lock: Path) -> list[str]:
     return [*install_command(uv, venv_py, (), ()), "--require-hashes", "-r", str(lock)]
 
 
-def install_from_lock(runner: CommandRunner, uv: str, venv_py: Path, lock: Path, *, label: str) -> None:
+def install_from_lock(runner: CommandRunner, uv: str, venv_py: Path, lock: Path, *, label: str,
+                      index_args: Sequence[str] = ()) -> None:
     """Every requirement of ``lock`` into ``venv_py``: from uv's cache alone when it holds
     a wheel for each, from the index only when it does not.
 
@@ -48,8 +49,9 @@ def install_from_lock(runner: CommandRunner, uv: str, venv_py: Path, lock: Path,
     ``--no-build`` keeps it from choosing a pinned sdist where its cached (possibly older)
     view of the index shows no wheel for this Python: a wheel uploaded since is then found
     online. Where uv has no cache, or is offline anyway, there is one install only.
+    ``index_args``: the cell's package indexes (lockfiles.resolve.Indexes).
     """
-    argv = locked_install_command(uv, venv_py, lock)
+    argv = [*locked_install_command(uv, venv_py, lock), *index_args]
     if not (runner.env.get("UV_NO_CACHE") or runner.env.get("UV_OFFLINE")):
         cached = runner.run([*argv, "--offline", "--no-build"], label=f"{label} (uv's cache alone)", check=False,
                             echo=False)

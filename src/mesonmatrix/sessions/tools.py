@@ -66,6 +66,13 @@ def register_tools(project_root: Path) -> None:
 
         verify_session(session, project_root)
 
+    def culprit(session: nox.Session) -> None:
+        """Name the upstream release that broke a latest, pre or oldest cell: -- SESSION [--good RECORD]."""
+        from .culprit import culprit_session
+
+        culprit_session(session, project_root)
+
+    nox.session(name="culprit", venv_backend="none", default=False, tags=["tools"])(_unwinding(culprit))
     nox.session(name="verify", venv_backend="none", default=False, tags=["tools"])(_unwinding(verify))
     nox.session(name="lock", venv_backend="none", default=False, tags=["tools"])(_unwinding(lock))
     nox.session(name="rebuild-compare", venv_backend="none", default=False, tags=["tools"])(_unwinding(rebuild_compare))

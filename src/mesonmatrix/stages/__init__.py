@@ -1,5 +1,6 @@
 """The stages a cell runs, one module each, in the order the pipeline runs them:
-``build_env`` (after ``preflight``'s checks) → ``loosened`` (loosened cells) → ``build``
+``resolve`` (cells of a dependency channel other than locked) → ``build_env`` (after
+``preflight``'s checks) → ``loosened`` (loosened cells) → ``build``
 → ``repair`` (wheel cells) or ``package`` (deb and conda cells) → ``partition`` (split
 cells) → ``test`` (or ``packagetest`` for a .deb).
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .build_env import BuildEnv
     from .partition import SplitCheck
     from .repair import RepairResult
+    from .resolve import Resolved
     from .test import TestResult
 
 _Result = TypeVar("_Result", covariant=True)
@@ -40,6 +42,7 @@ class Stage(Protocol[_Result]):
 class StageResults:
     """What the stages of one cell have returned so far; a failed cell's record shows every part."""
 
+    resolved: Resolved | None = None  # latest, pre and oldest cells: what the envs install
     build_env: BuildEnv | None = None
     loosened_source: Path | None = None  # loosened cells: the copy of the source that declares the loosened bounds
     build: BuildResult | None = None

@@ -17,7 +17,7 @@ from ..machine.bytecode import seed_bytecode, seed_stdlib_bytecode, stdlib_of
 from ..machine.context import StageContext
 from ..machine.eviction import UNUSED_DAYS, evict_unused_envs
 from ..machine.locking import exclusive_lock, shared_lock
-from ..machine.pythons import find_python
+from ..machine.pythons import DISTRO, axis_version, ensure_distro_headers, find_python
 from ..machine.toolchain import FloorCheck, check_floor
 from ..machine.uv import create_venv_command, freeze_command, install_command, install_from_lock
 from ..plan import CellPlan
@@ -57,6 +57,8 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
     except PrerequisiteMissing as exc:
         # A matrix lists every Python a project supports; a machine need not have them all.
         raise CellSkipped(str(exc)) from None
+    if plan.cell.python == DISTRO:
+        ensure_distro_headers(ctx.runner)
     check_requires_python(plan.target, python, cache_file=ctx.shared_cache / "pythons.json")
     source = (
         f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(plan.build_requirements)}"
@@ -144,7 +146,7 @@ def _make_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path, env_
     stamp.unlink(missing_ok=True)
     # The cell's interpreter reads bytecode from the cache's prefix from here on: give it
     # its standard library's compiled files (the tool's own got them in keep_bytecode).
-    stdlib = stdlib_of(python, plan.cell.python)
+    stdlib = stdlib_of(python, axis_version(plan.cell.python))
     seed_stdlib_bytecode([stdlib] if stdlib else [], ctx.runner.env, ctx.shared_cache)
     ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
     _install_requirements(plan, ctx, env_python)
@@ -182,10 +184,12 @@ def _install_requirements(plan: CellPlan, ctx: StageContext, env_python: Path) -
             label="install the lowest allowed build requirements",
         )
     if plan.build_lock is None:
-        run(install_command(ctx.uv, env_python, (), plan.build_requirements), label="install build requirements")
+        run([*install_command(ctx.uv, env_python, (), plan.build_requirements), *plan.indexes.args()],
+            label="install build requirements")
         return
     install_from_lock(ctx.runner, ctx.uv, env_python, plan.build_lock,
-                      label=f"install build requirements from {plan.build_lock.name}")
+                      label=f"install build requirements from {plan.build_lock.name}",
+                      index_args=plan.indexes.pinned_install_args())
     if not plan.repairer_locked:
         run(
             install_command(ctx.uv, env_python, (), plan.repairer.requirements),

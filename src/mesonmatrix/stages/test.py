@@ -48,7 +48,8 @@ def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel
     if tests.lock is not None:
         # Locked test requirements (hash-checked), then the wheels under test alone.
         install_from_lock(ctx.runner, ctx.uv, venv_py, tests.lock,
-                          label=f"install test requirements from {tests.lock.name}")
+                          label=f"install test requirements from {tests.lock.name}",
+                          index_args=plan.indexes.pinned_install_args())
         if wheels:
             install_wheels_under_test(ctx.runner, ctx.uv, plan.platform, venv, wheels)
     else:
@@ -56,7 +57,8 @@ def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel
         # alone, so that uv keeps no copy of them (testing/wheelinstall.py).
         requirements = (*tests.requirements, *unlocked_extra, *dependencies_of(wheels))
         if requirements:
-            ctx.runner.run(install_command(ctx.uv, venv_py, (), requirements), label="install the test requirements")
+            ctx.runner.run([*install_command(ctx.uv, venv_py, (), requirements), *plan.indexes.args()],
+                           label="install the test requirements")
         if wheels:
             install_wheels_under_test(ctx.runner, ctx.uv, plan.platform, venv, wheels)
     return venv_py

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,13 +50,15 @@ class EarlyVenv:
             self._thread.join()
 
 
-def _make(early: EarlyVenv, *, uv: str, python: Path, lock: Path, env: Mapping[str, str]) -> None:
+def _make(early: EarlyVenv, *, uv: str, python: Path, lock: Path, env: Mapping[str, str],
+          index_args: Sequence[str]) -> None:
     runner = CommandRunner(log=early.log, env=dict(env), stream=io.StringIO(), echo_output=False,
                            cancel=early.cancel)
     start = time.monotonic()
     try:
         runner.run(create_venv_command(uv, python, early.venv), label="create test venv")
-        install_from_lock(runner, uv, early.venv_python, lock, label=f"install test requirements from {lock.name}")
+        install_from_lock(runner, uv, early.venv_python, lock, label=f"install test requirements from {lock.name}",
+                          index_args=index_args)
     except BaseException as exc:  # handed to the test stage, which raises it
         early.error = exc
         if not early.cancel.is_set():  # failed by itself, not stopped by the cell
@@ -67,7 +69,7 @@ def _make(early: EarlyVenv, *, uv: str, python: Path, lock: Path, env: Mapping[s
 
 @contextmanager
 def early_test_venv(venv: Path, venv_python: Path, log: Path, *, uv: str, python: Path, lock: Path | None,
-                    env: Mapping[str, str]) -> Iterator[EarlyVenv | None]:
+                    env: Mapping[str, str], index_args: Sequence[str] = ()) -> Iterator[EarlyVenv | None]:
     """Start making the venv (None when there is no lock to make it from); on leaving the
     block, whatever is still running is stopped."""
     if lock is None:
@@ -76,7 +78,8 @@ def early_test_venv(venv: Path, venv_python: Path, log: Path, *, uv: str, python
     log.unlink(missing_ok=True)
     early = EarlyVenv(venv=venv, venv_python=venv_python, log=log)
     early._thread = threading.Thread(target=_make, args=(early,), name="test-venv", daemon=True,
-                                     kwargs={"uv": uv, "python": python, "lock": lock, "env": env})
+                                     kwargs={"uv": uv, "python": python, "lock": lock, "env": env,
+                                             "index_args": index_args})
     early._thread.start()
     try:
         yield early

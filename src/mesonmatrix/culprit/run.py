@@ -1,0 +1,238 @@
+"""``nox -s culprit -- SESSION``: which upstream release broke a latest, pre or oldest cell.
+
+Bad: what the failing cell resolves now (the cell is run once more first, which also tells
+a failure that does not reproduce from one that does). Good: the cell's locks, or what a
+passing record installed (``--good RECORD``). Every package whose version differs between
+the two is a change; ``search.search`` finds the smallest set of changes that reproduces
+the failure, running the cell once per step in ``culprit/<step>/`` beside its record, each
+env resolved with the good versions preferred and the step's bad versions required.
+
+The finding is one line (``culprit: NAME GOOD -> BAD breaks SESSION: <first failing
+line>``), written to ``culprit.json`` beside the cell's record and, in GitHub Actions, to
+the step summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from ..config.matrixfile import MatrixSet
+from ..errors import CellError, MesonmatrixError
+from ..lockfiles.locks import build_lock_path, suite_lock_path
+from ..lockfiles.pins import read_pins
+from ..lockfiles.resolve import Change, changes, read_resolved, unconditional
+from ..machine.workspace import Workspace
+from ..machine.writing import write_atomically
+from ..model import FAILED, LOCKED, PASSED, Cell
+from ..options import CulpritStep, RunOptions
+from ..pipeline import run_cell
+from ..record import RecordError, ResultRecord, load_record
+from ..targets.resolve import resolve_target
+from .search import Found, Outcome, search
+
+RunCell = Callable[[Cell, MatrixSet, RunOptions], tuple[ResultRecord, "Path | None"]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepRun:
+    name: str
+    applied: list[str]  # "env:name good->bad" of each change the step applied
+    status: str  # passed, failed (as the cell does), failed-otherwise (another failure) or unresolvable
+    failing_line: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CulpritReport:
+    """What ``culprit.json`` holds."""
+
+    session: str
+    finding: str  # culprit, pair, unclear, good-fails, passes, flaky, no-change
+    line: str  # the one line that says it
+    changes: list[dict[str, str | None]] = field(default_factory=list)  # the culprit (or pair): env, name, good, bad
+    considered: int = 0  # how many packages differ between good and bad
+    good: str = ""  # where the good versions came from
+    first_failing_line: str | None = None
+    steps: list[StepRun] = field(default_factory=list)
+    # Other failures steps met on the way (another broken release): "changes: failing line".
+    other_failures: list[str] = field(default_factory=list)
+
+
+def find_culprit(cell: Cell, matrices: MatrixSet, options: RunOptions, good_record: Path | None = None,
+                 run: RunCell = run_cell) -> tuple[CulpritReport, Path]:
+    """Run the search for ``cell``; returns its report and where it was written."""
+    if cell.deps == LOCKED:
+        raise CellError(f"{cell.session_name} installs its locks: the culprit search is for a latest, pre or oldest "
+                        f"cell (e.g. {cell.session_name}-latest)")
+    earlier = _earlier_failure(cell, matrices, options)
+    record, record_path = run(cell, matrices, options)
+    if record_path is None:  # the cell could not even be planned (a --target that does not exist)
+        raise CellError(record.error or f"{cell.session_name} could not run")
+    folder = record_path.parent
+    if record.status == PASSED:
+        finding, why = ("flaky", f"failed before ({earlier}) but passes now: the failure does not reproduce") \
+            if earlier else ("passes", "passes: there is nothing to find")
+        return _finish(CulpritReport(session=cell.session_name, finding=finding,
+                                     line=f"culprit: none; {cell.session_name} {why}"), folder)
+    if record.deps is None or not record.deps.resolved_files:
+        raise CellError(f"{cell.session_name} failed before it resolved its requirements ({record.error}): there is "
+                        "no bad set of versions to search")
+    good, good_source = _good_pins(record, options.project_root, good_record)
+    bad = {env: Path(path) for env, path in record.deps.resolved_files.items()}
+    found_changes = _changes(good, bad)
+    searchable = [c for c in found_changes if c.resolved is not None]
+    failing_line = first_failing_line(Path(record.log) if record.log else None, record.error)
+    if not searchable:
+        return _finish(CulpritReport(
+            session=cell.session_name, finding="no-change", good=good_source, first_failing_line=failing_line,
+            line=f"culprit: none; {cell.session_name} fails with the same versions as {good_source}: "
+                 f"not an upstream change: {failing_line}"), folder)
+    steps: list[StepRun] = []
+    trial = _trial(cell, matrices, options, good, folder / "culprit", steps, run, failing_line)
+    found = search(_ordered(searchable), trial)
+    return _finish(_report(cell.session_name, found, len(searchable), good_source, failing_line, steps), folder)
+
+
+def _earlier_failure(cell: Cell, matrices: MatrixSet, options: RunOptions) -> str | None:
+    """When the cell's last record is a failure: when and why, to tell a flaky failure apart."""
+    try:
+        workspace = Workspace.default(options.project_root, home=options.workspace_root)
+        target = resolve_target(options.target or cell.target, matrices.presets, workspace.shared_cache)
+        folder = workspace.results_dir(workspace.target_folder(target.name, target.source_dir), cell)
+        last = load_record(folder / "result.json")
+    except (RecordError, MesonmatrixError, OSError):
+        return None
+    return f"{last.started}: {last.error}" if last.status == FAILED else None
+
+
+def _good_pins(record: ResultRecord, root: Path, good_record: Path | None) -> tuple[dict[str, Path], str]:
+    """Each env's good versions, as a file uv reads preferences from; and their source."""
+    if good_record is None:
+        build = build_lock_path(root, record.target, record.python, record.blas)
+        test = suite_lock_path(root, record.target, record.python)
+        found = {env: path for env, path in (("build", build), ("test", test)) if path.is_file()}
+        if not found:
+            raise CellError(f"{record.session} has no locks to take as good ({build.parent}): give a passing record "
+                            "with --good RECORD")
+        return found, "the locks"
+    try:
+        passing = load_record(good_record)
+    except RecordError as exc:
+        raise CellError(f"--good {good_record}: {exc}") from None
+    if passing.status != PASSED:
+        raise CellError(f"--good {good_record} is a {passing.status} run, not a passing one")
+    folder = Path(record.deps.resolved_files["test"]).parent.parent / "culprit" if record.deps else good_record.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for env, packages in (("build", passing.deps.build if passing.deps else []),
+                          ("test", passing.deps.test if passing.deps else [])):
+        if packages:
+            found[env] = folder / f"good-{env}.txt"
+            found[env].write_text("".join(f"{p.name}=={p.version}\n" for p in packages), encoding="utf-8")
+    if not found:
+        raise CellError(f"--good {good_record} lists no installed versions (a record from before dependency channels)")
+    return found, f"the passing run {good_record}"
+
+
+def _changes(good: dict[str, Path], bad: dict[str, Path]) -> list[Change]:
+    found: list[Change] = []
+    for env, resolved in bad.items():
+        if env in good:
+            found += changes(env, read_pins(good[env]).versions, read_resolved(resolved), unconditional(good[env]))
+    return found
+
+
+def _ordered(found: list[Change]) -> list[Change]:
+    """Test-env changes first: a step that changes only the test env reuses the stored wheel."""
+    return sorted(found, key=lambda c: (c.env != "test", c.name))
+
+
+def _trial(cell: Cell, matrices: MatrixSet, options: RunOptions, good: dict[str, Path], folder: Path,
+           steps: list[StepRun], run: RunCell, failure: str) -> Callable[[tuple[Change, ...]], Outcome]:
+    """One step: the cell with ``applied`` on the good versions. It reproduces the failure
+    only when it fails with the same first failing line (paths and numbers aside); a step
+    that fails otherwise met another broken release, and counts as not reproducing."""
+    def trial(applied: tuple[Change, ...]) -> Outcome:
+        name = f"step-{len(steps) + 1}"
+        step_dir = folder / name
+        step_dir.mkdir(parents=True, exist_ok=True)
+        force = {}
+        for env in {c.env for c in applied}:
+            force[env] = step_dir / f"{env}-bad.txt"
+            force[env].write_text("".join(f"{c.name}=={c.resolved}\n" for c in applied if c.env == env),
+                                  encoding="utf-8")
+        step = CulpritStep(name=name, prefer=dict(good), force=force)
+        print(f"=== culprit {name}: {_describe(applied) or 'the good versions'}", flush=True)
+        record, _ = run(cell, matrices, replace(options, culprit_step=step))
+        line = None if record.status == PASSED else first_failing_line(Path(record.log) if record.log else None,
+                                                                       record.error)
+        status = "passed" if line is None else "unresolvable" if (record.error or "").startswith("resolving the ") \
+            else "failed" if _same_failure(line, failure) else "failed-otherwise"
+        steps.append(StepRun(name=name, applied=[_change_text(c) for c in applied], status=status, failing_line=line))
+        print(f"=== culprit {name}: {status}" + (f" ({line})" if line else ""), flush=True)
+        return "passed" if status == "failed-otherwise" else status  # type: ignore[return-value]
+
+    return trial
+
+
+def _same_failure(line: str, failure: str) -> bool:
+    def shape(text: str) -> str:
+        return re.sub(r"[0-9]+", "N", re.sub(r"(/[^\s:'\"]+)+", "<path>", text))
+
+    return shape(line) == shape(failure)
+
+
+def _change_text(change: Change) -> str:
+    return f"{change.name} {change.locked or '(none)'} -> {change.resolved}"
+
+
+def _describe(applied: tuple[Change, ...]) -> str:
+    return ", ".join(_change_text(c) for c in applied)
+
+
+def _report(session: str, found: Found, considered: int, good: str, failing_line: str | None,
+            steps: list[StepRun]) -> CulpritReport:
+    names = [{"env": c.env, "name": c.name, "good": c.locked, "bad": c.resolved} for c in found.changes]
+    line = {
+        "culprit": f"culprit: {_describe(found.changes)} breaks {session}: {failing_line}",
+        "pair": f"culprit: {_describe(found.changes)}, together (neither alone) break {session}: {failing_line}",
+        "good-fails": f"culprit: none; {session} fails with the good versions too ({good}): not an upstream change",
+        "unclear": f"culprit: no single package or pair; {session} fails with these together: "
+                   f"{_describe(found.changes)}: {failing_line}",
+    }[found.finding]
+    others = [f"{', '.join(s.applied)}: {s.failing_line}" for s in steps if s.status == "failed-otherwise"]
+    return CulpritReport(session=session, finding=found.finding, line=line, changes=names, considered=considered,
+                         good=good, first_failing_line=failing_line, steps=steps, other_failures=others)
+
+
+def _finish(report: CulpritReport, folder: Path) -> tuple[CulpritReport, Path]:
+    path = folder / "culprit.json"
+    write_atomically(path, json.dumps(asdict(report), indent=2) + "\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:  # GitHub Actions: the line where the run's page shows it
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write(f"### {report.session}\n\n`{report.line}`\n\n")
+    return report, path
+
+
+# The lines that say why a run failed, most telling first: pytest's FAILED/ERROR summary
+# lines, then the last exception line of a traceback.
+_FAILED = re.compile(r"^(FAILED|ERROR) \S+")
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b(:.*)?$")
+
+
+def first_failing_line(log: Path | None, fallback: str | None) -> str:
+    """The first line of the cell log that says what failed, else the record's error."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines() if log else []
+    except OSError:
+        lines = []
+    failed = next((line.strip() for line in lines if _FAILED.match(line.strip())), None)
+    if failed:
+        return failed
+    exceptions = [line.strip() for line in lines if _EXCEPTION.match(line.strip())]
+    return exceptions[0] if exceptions else (fallback or "no failing line found").splitlines()[0]
