@@ -176,14 +176,19 @@ class Cell:
     def system_libraries_spec(self) -> SystemLibraries:
         return SystemLibraries.parse(self.system_libraries)
 
+    @property
+    def blas_words(self) -> str:
+        """``BLAS openblas``; ``no BLAS`` for a project without a BLAS option (not "BLAS none")."""
+        return "no BLAS" if self.blas == "none" else f"BLAS {self.blas}"
+
     def describe(self) -> str:
-        """The one line ``nox -l`` shows for this cell."""
+        """The cell in one line: the header of its output, and the report's."""
         if self.kind == LOOSENED:
             return (f"build requirements without upper bounds (numpy's kept), newest versions, Python {self.python}, "
-                    f"BLAS {self.blas}, {self.platform} (-- --keep-bound NAME keeps one)")
+                    f"{self.blas_words}, {self.platform} (-- --keep-bound NAME keeps one)")
         if self.kind == TOOLCHAIN_MIN:
             return (f"oldest declared compilers and lowest build dependencies, Python {self.python}, "
-                    f"BLAS {self.blas}, {self.platform} (-- --cc/--cxx/--fc to propose a new minimum)")
+                    f"{self.blas_words}, {self.platform} (-- --cc/--cxx/--fc to propose a new minimum)")
         tags = {
             FULL: "full wheel",
             RUNTIME: "runtime-only wheel",
@@ -194,7 +199,7 @@ class Cell:
         channel = {LOCKED: "", LATEST: ", newest dependencies", PRE: ", newest dependencies with pre-releases",
                    OLDEST: ", tested with the oldest runtime dependencies"}[self.deps]
         return (
-            f"{tags}, Python {self.python}, BLAS {self.blas}, {self.platform}, "
+            f"{tags}, Python {self.python}, {self.blas_words}, {self.platform}, "
             f"use-system-libraries={self.system_libraries}{channel}"
         )
 

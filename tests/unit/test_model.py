@@ -29,3 +29,13 @@ def test_system_libraries_rejects(value):
 
 def test_unsupported_components():
     assert SystemLibraries.parse("boost.math,qhull,auto").unsupported(("qhull",)) == ["boost.math"]
+
+
+def test_a_cell_without_blas_says_no_blas_not_blas_none():
+    from pathlib import Path
+
+    from mesonmatrix.model import Cell
+
+    cell = Cell(python="3.12", blas="none", platform="linux-x86_64", system_libraries="none", install_tags="full",
+                session_name="build-3.12", matrix_file=Path("m.toml"), target="x")
+    assert "no BLAS" in cell.describe() and "BLAS none" not in cell.describe()

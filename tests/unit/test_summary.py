@@ -7,7 +7,8 @@ from mesonmatrix.report.summary import cell_summary
 from mesonmatrix.testing.blascheck import blas_phrase
 
 WHEEL = ".matrix/wheelhouse/demo/blasdemo-0.1.0-cp312-cp312-manylinux_2_28_x86_64.whl"
-OPENBLAS = BlasRuntime(name="openblas", library="libscipy_openblas.so", int_size=32)
+OPENBLAS = BlasRuntime(name="openblas", library="/v/lib/python3.12/site-packages/blasdemo.libs/libscipy_openblas.so",
+                       int_size=32)
 
 
 def _record(**given) -> ResultRecord:

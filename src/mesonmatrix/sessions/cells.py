@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import nox
@@ -13,10 +13,11 @@ from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import MatrixError
 from ..machine.interrupts import unwind_on_signals
-from ..model import PASSED, SKIPPED, Cell
+from ..model import LOOSENED, PASSED, SKIPPED, TOOLCHAIN_MIN, Cell
 from ..options import parse_cell_args
 from ..pipeline import run_cell
 from ..plan import manylinux_policy
+from ..platforms import host_platform_name
 from ..report.summary import cell_summary
 
 
@@ -49,21 +50,34 @@ def cell_session(cell: Cell, matrices: MatrixSet, project_root: Path) -> Callabl
         elif record.status != PASSED:
             session.error(record.error)
 
-    session_func.__doc__ = cell.describe()
+    session_func.__doc__ = listed_description(cell) or None
     session_func.__name__ = cell.session_name.replace("-", "_").replace(".", "_").replace("+", "_")
     return session_func
 
 
+def listed_description(cell: Cell) -> str:
+    """What ``nox -l`` shows after a cell's tags: only what they do not say (they name its
+    kind, Python, BLAS, platform, system libraries, wheels and package), so a line stays
+    near 100 characters (it was over 150, the tags said again in words)."""
+    return {TOOLCHAIN_MIN: "oldest declared toolchain", LOOSENED: "no upper bounds"}.get(cell.kind, "")
+
+
+def listed_by_default(cell: Cell, argv: Sequence[str] = sys.argv, here: str | None = None) -> bool:
+    """Whether ``nox`` (and ``nox -l``'s marker) selects the cell: not when it builds for
+    another platform, which it would only skip here. ``nox -l --json``, the job matrix CI
+    builds for every platform's runners, lists every cell all the same."""
+    return cell.platform == (here or host_platform_name()) or "--json" in argv
+
+
 def register_cells(project_root: Path) -> MatrixSet:
-    """One session per cell. Cells are default sessions, so ``nox -l --json`` lists them all."""
+    """One session per cell; ``nox -l --json`` lists them all, ``nox`` runs those of this platform."""
     matrices = load_or_exit(project_root)
     for cell in matrices.matrix.cells:
         # python= makes `nox -p 3.11` select the cell and `nox -l --json` name its Python; with
         # venv_backend="none" nox creates nothing, and the cell finds its interpreter itself.
         tags = [*cell.tags, *policy_tags(cell, matrices)]
-        nox.session(name=cell.session_name, python=cell.python, venv_backend="none", tags=tags)(
-            cell_session(cell, matrices, project_root)
-        )
+        nox.session(name=cell.session_name, python=cell.python, venv_backend="none", tags=tags,
+                    default=listed_by_default(cell))(cell_session(cell, matrices, project_root))
     return matrices
 
 

@@ -48,8 +48,9 @@ def blas_phrase(found: BlasRuntime | None, declares_blas: bool | None) -> str:
         return "BLAS not checked"
     if not found.name:
         return "no BLAS library found loaded"
-    detail = ", ".join(part for part in (found.library, f"{found.int_size}-bit integers" if found.int_size else None)
-                       if part)
+    # The library's file name: its folder is the test venv's, which the record names.
+    library = Path(found.library).name if found.library else None
+    detail = ", ".join(part for part in (library, f"{found.int_size}-bit integers" if found.int_size else None) if part)
     return f"BLAS loaded: {found.name}" + (f" ({detail})" if detail else "")
 
 
