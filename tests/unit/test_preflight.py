@@ -125,8 +125,14 @@ def test_a_declared_language_without_a_compiler_stops_with_the_install_command(t
     check_compilers((c,), {"PATH": str(bindir)})  # gcc is one of meson's C compilers
     with pytest.raises(PrerequisiteMissing, match=r"declares fortran \(meson.build:9\).*`apt-get install gfortran`"):
         check_compilers((c, fortran), {"PATH": str(bindir)})
-    with pytest.raises(PrerequisiteMissing, match="FC=gfortran-99 is not on the build's PATH"):
+    with pytest.raises(PrerequisiteMissing, match="FC=gfortran-99 is not on the PATH: point FC at an installed "
+                                                  "compiler$"):
         check_compilers((fortran,), {"PATH": str(bindir), "FC": "gfortran-99"})
+    # The variable is what is wrong, never a package that is installed already.
+    with pytest.raises(PrerequisiteMissing, match=r"^the target declares c \(meson.build:3\) but CC=/nonexistent/gcc "
+                                                  r"does not exist: point CC at an installed compiler, or unset it "
+                                                  r"\(gcc is on the PATH\)$"):
+        check_compilers((c,), {"PATH": str(bindir), "CC": "/nonexistent/gcc"})
 
 
 @pytest.mark.skipif(not __import__("shutil").which("pkg-config"), reason="pkg-config answers the lookup")

@@ -77,12 +77,21 @@ def check_compilers(languages: tuple[DeclaredLanguage, ...], environ: Mapping[st
         if language.name == "cython":
             raise PrerequisiteMissing(f"the target declares Cython ({language.where}) but the build env has no "
                                       "cython: add cython to its [build-system] requires")
+        declared = f"the target declares {language.name} ({language.where})"
+        if chosen:  # the variable is what is wrong: an installed compiler would not be used
+            raise PrerequisiteMissing(f"{declared} but {variable}={chosen[0]} "
+                                      f"{'does not exist' if os.sep in chosen[0] else 'is not on the PATH'}: "
+                                      f"{_variable_fix(variable, language.name, path)}")
         package = COMPILER_PACKAGES.get(language.name)
         fix = f"install one with `apt-get install {package}`" if package else "install one"
-        how = f"{variable}={chosen[0]} is not on the build's PATH" if chosen else \
-            f"none of {', '.join(candidates)} is on the build's PATH"
-        raise PrerequisiteMissing(f"the target declares {language.name} ({language.where}) but {how}: {fix}"
-                                  + (f", or set {variable}" if variable and not chosen else ""))
+        raise PrerequisiteMissing(f"{declared} but none of {', '.join(candidates)} is on the build's PATH: {fix}"
+                                  + (f", or set {variable}" if variable else ""))
+
+
+def _variable_fix(variable: str | None, language: str, path: str) -> str:
+    """Point the variable at a compiler that exists, or unset it when meson would find one."""
+    found = next((c for c in COMPILER_CANDIDATES.get(language, []) if shutil.which(c, path=path)), None)
+    return f"point {variable} at an installed compiler" + (f", or unset it ({found} is on the PATH)" if found else "")
 
 
 def ensure_build_commands(runner: CommandRunner, path: str) -> None:
