@@ -29,3 +29,27 @@ def test_a_remote_is_shown_without_its_credentials():
     assert redacted("redis://ci:s3cret@cache.example:6379|connect-timeout=500 http://h/c|bearer-token=abc") == \
         "redis://ci:***@cache.example:6379|connect-timeout=500 http://h/c|bearer-token=***"
     assert redacted("redis://cache.example:6379") == "redis://cache.example:6379"
+
+
+def test_a_build_that_compiled_nothing_says_so_not_zero_hits(tmp_path):
+    import io
+    import json
+
+    from mesonmatrix.machine.commands import CommandRunner
+    from mesonmatrix.machine.context import StageContext
+    from mesonmatrix.machine.progress import Progress
+    from mesonmatrix.stages.build import _compiler_cache
+
+    info = tmp_path / "build" / "meson-info"
+    info.mkdir(parents=True)
+    (info / "intro-compilers.json").write_text(json.dumps({"host": {"c": {"exelist": ["ccache", "cc"]}}}))
+    out = io.StringIO()
+    ctx = StageContext(runner=CommandRunner(log=tmp_path / "log", env={}), progress=Progress(out), uv="uv",
+                       shared_cache=tmp_path)
+    (tmp_path / "stats.log").write_text("")
+    record = _compiler_cache(tmp_path / "build", tmp_path / "stats.log", ctx)
+    assert record is not None and record.hits == record.misses == 0
+    assert out.getvalue() == "    ccache: nothing was compiled\n"
+    (tmp_path / "stats.log").write_text("# a.c\nlocal_storage_miss\ncache_miss\n")
+    _compiler_cache(tmp_path / "build", tmp_path / "stats.log", ctx)
+    assert "ccache: 0 hits, 1 misses" in out.getvalue()

@@ -314,10 +314,13 @@ def _compiler_cache(build_dir: Path, stats_log: Path, ctx: StageContext) -> Comp
     stats = read_stats_log(stats_log)
     configured = remote_storage(ctx.runner.env)
     remote = redacted(configured) if configured else None
-    ctx.say(f"    ccache: {stats.hits} hits, {stats.misses} misses ({stats.hit_rate:.0%} of cacheable compiles)"
-            + (f"; {stats.remote_hits} of the hits from the remote {remote}" if remote else "")
-            + (f"; the remote failed for {stats.remote_errors} compiles (`nox -s doctor` checks it)"
-               if stats.remote_errors else ""))
+    if stats.hits + stats.misses + stats.uncached == 0:
+        ctx.say("    ccache: nothing was compiled")  # an up-to-date build dir: "0 hits, 0 misses" said nothing
+    else:
+        ctx.say(f"    ccache: {stats.hits} hits, {stats.misses} misses ({stats.hit_rate:.0%} of cacheable compiles)"
+                + (f"; {stats.remote_hits} of the hits from the remote {remote}" if remote else "")
+                + (f"; the remote failed for {stats.remote_errors} compiles (`nox -s doctor` checks it)"
+                   if stats.remote_errors else ""))
     return CompilerCache(hits=stats.hits, misses=stats.misses, uncached=stats.uncached,
                          hit_rate=round(stats.hit_rate, 3), local_hits=stats.local_hits,
                          remote_hits=stats.remote_hits, remote_errors=stats.remote_errors, remote=remote)
