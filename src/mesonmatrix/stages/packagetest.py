@@ -8,15 +8,22 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import CellError
+from ..lockfiles.locks import TEST_TOOLS
 from ..machine.context import StageContext
-from ..model import RPM
+from ..machine.pythons import DISTRO, axis_version
+from ..model import DEB, RPM
 from ..plan import CellPlan
+from ..record import TestCounts
+from ..repackage import chroot
+from ..repackage.deb import debian_package_name
 from ..repackage.relocate import elf_files
 from ..repackage.rpm import rpm_layout, unpack_rpm
 from ..repackage.staging import DEBIAN, runtime_requirements
+from ..testing.pytestrun import parse_junit, pytest_command
 from . import StageResults
 from .build_env import BuildEnv
 from .test import TEST_STAGE, TestResult, TestsFailed, fill_test_venv, run_installed_tests
@@ -59,7 +66,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
     with ctx.progress.stage("test_env", f"{package.name} unpacked into {root}; a fresh venv for its tests"):
         if plan.cell.package == RPM:
             unpack_rpm(package, root, ctx.runner)
-            layout = rpm_layout(plan.cell.python.rstrip("t"))
+            layout = rpm_layout(axis_version(plan.cell.python).rstrip("t"))
         else:
             ctx.runner.run(["dpkg-deb", "-x", str(package), str(root)], label=f"unpack {package.name}")
             layout = DEBIAN
@@ -78,6 +85,58 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> TestResult:
         library = Path(result.blas_runtime.library) if result.blas_runtime and result.blas_runtime.library else None
         if library is not None and any(library.resolve().is_relative_to(f) for f in forbidden):
             raise CellError(f"the unpacked package loaded its BLAS from {library}, inside the build env or workspace")
+        unpacked = f"the package unpacked at {root}, with {build_env.python} in a venv"
+        result = replace(result, counts=replace(result.counts, where=unpacked))
         if result.failure:
             raise TestsFailed(result)
+    if plan.cell.package == DEB and plan.cell.python == DISTRO:
+        with ctx.progress.stage(TEST_STAGE, f"{package.name} installed by apt in a clean chroot; its tests there"):
+            result = replace(result, counts=in_clean_chroot(plan, ctx, package, result.counts))
+        if result.counts.failed or result.counts.errors:
+            raise TestsFailed(replace(result, failure=f"{result.counts.failed} failed, {result.counts.errors} errors "
+                                                      f"in the clean chroot ({result.counts.where})"))
     return result
+
+
+def in_clean_chroot(plan: CellPlan, ctx: StageContext, package: Path, unpacked: TestCounts) -> TestCounts:
+    """A distro cell's package installed by apt in a clean chroot of this release, and its
+    tests run there by the chroot's python3, autopkgtest's way; the counts say where. Where
+    no chroot can be made (not root, no mmdebstrap), the unpacked run's counts stand, and
+    say why."""
+    why_not = chroot.check_can_chroot()
+    if why_not is not None:
+        ctx.say(f"    not installed in a clean chroot: {why_not}")
+        return replace(unpacked, where=f"{unpacked.where} (not in a clean chroot: {why_not})")
+    release = chroot.this_release()
+    tarball = chroot.chroot_tarball(ctx.shared_cache, release, ctx.runner)
+    root = plan.results_dir / "chroot"
+    try:
+        return _tests_in(root, plan, ctx, package, tarball, release, unpacked)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)  # a whole system: 400 MB a cell
+
+
+def _tests_in(root: Path, plan: CellPlan, ctx: StageContext, package: Path, tarball: Path, release: chroot.Release,
+              unpacked: TestCounts) -> TestCounts:
+    chroot.install_in_chroot(tarball, root, [package], ctx.runner)
+    wanted = [debian_package_name(r) for r in plan.tests.requirements if r not in ("pytest", *TEST_TOOLS)]
+    missing = chroot.install_extras(root, wanted, ctx.runner)
+    python = chroot.python_version_in(root, ctx.runner)
+    where = (f"installed by apt in a clean {release.name} chroot (mmdebstrap), tested by its python3 {python}"
+             f"{'; not in the archive: ' + ', '.join(missing) if missing else ''}")
+    clean_env = ["env", "-i", "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"]
+    if plan.tests.kind != "pytest":  # the project's commands need its tree: an import, as autopkgtest's smoke
+        ctx.runner.run(["chroot", str(root), *clean_env, "python3", "-c", plan.tests.smoke or "pass"],
+                       label="import smoke test in the chroot")
+        return TestCounts(suite="import", source="smoke", passed=1, where=where)
+    junit = root / "tmp" / "junit.xml"
+    ctx.runner.run(["chroot", str(root), *clean_env,
+                    *pytest_command(Path("python3"), plan.tests.suite_args, Path("/tmp/junit.xml"))],
+                   label="the package's tests in the chroot", check=False)
+    if not junit.is_file():
+        raise CellError(f"pytest in the clean chroot wrote no report; log: {ctx.runner.log}")
+    kept = Path(shutil.copy2(junit, plan.results_dir / "junit-chroot.xml"))  # the chroot goes; its report stays
+    counts = parse_junit(kept, unpacked.suite, unpacked.source)
+    ctx.say(f"    in the chroot: {counts.passed} passed, {counts.failed} failed, {counts.skipped} skipped, "
+            f"{counts.errors} errors")
+    return replace(counts, where=f"{where} (and before that {unpacked.where}: {unpacked.passed} passed)")
