@@ -197,3 +197,21 @@ def test_the_step_summary_stays_within_githubs_limit(tmp_path, monkeypatch):
     write_report(results, tmp_path / "report")
     written = summary.read_bytes()
     assert len(written) <= 1024 * 1024 and b"cut at GitHub's 1 MiB step-summary limit" in written
+
+
+def test_the_report_names_its_projects_keeps_them_apart_and_says_stages_in_words(tmp_path):
+    """Two projects sharing a MESONMATRIX_HOME share its results folder: each gets its own
+    grid under its name, and the times read as a user names the stages."""
+    results = tmp_path / "results"
+    timed = {"build_env": 0.4, "build": 12.0, "test_env_early": 0.3, "test_wait": 0.0, "test": 2.0, "total": 15.0}
+    write_record(record("build-3.12-openblas", target="blasdemo", target_version="0.1.0", durations=timed),
+                 results / "blasdemo" / "build-3.12-openblas" / "result.json")
+    write_record(record("build-3.12-openblas", target="contourpy", target_version="1.3.3", durations=timed),
+                 results / "contourpy" / "build-3.12-openblas" / "result.json")
+    report = write_report(results, tmp_path / "report")
+    page = report.html.read_text()
+    assert "<title>Build matrix report: blasdemo 0.1.0, contourpy 1.3.3</title>" in page
+    assert page.count('<table id="grid">') == 2 and '<h3 id="project-contourpy">contourpy 1.3.3</h3>' in page
+    assert "test_wait" not in page and "test_env_early" not in page and "build_env" not in page
+    assert "waiting for memory 0.0 s" in page and "test venv (during the build) 0.3 s" in page
+    assert report.markdown.read_text().startswith("# Build matrix: blasdemo 0.1.0, contourpy 1.3.3\n")

@@ -19,8 +19,9 @@ from ..record import SCHEMA_VERSION
 from .history import Previous, cell_changes, load_previous
 from .logs import copy_logs
 from .markdown import changes_section, diff_section, markdown_table, verify_table
+from .markdown import md as as_markdown
 from .page import html_page
-from .records import count, load_records, load_verify_records
+from .records import count, load_records, load_verify_records, projects
 from .testdiff import differences
 
 
@@ -56,7 +57,9 @@ def write_report(results_dir: Path, out_dir: Path, previous: Path | None = None,
     changes = cell_changes(records, before) if before else []
     out_dir.mkdir(parents=True, exist_ok=True)
     md, page, summary = out_dir / "summary.md", out_dir / "index.html", out_dir / "summary.json"
-    markdown = "# Build matrix\n\n" + markdown_table(records, unreadable, not_run) + changes_section(changes)
+    named = ", ".join(projects(records)) or "no cells yet"
+    markdown = f"# Build matrix: {as_markdown(named)}\n\n" + markdown_table(records, unreadable, not_run)
+    markdown += changes_section(changes)
     markdown += diff_section(found)
     if verified:
         markdown += "\n## Verified wheels\n\n" + verify_table(verified)

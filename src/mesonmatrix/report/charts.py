@@ -8,7 +8,7 @@ import html
 from collections.abc import Iterable
 
 from ..record import ResultRecord
-from .records import blas_text, human_size, tests_text, time_text
+from .records import blas_text, human_size, stage_label, tests_text, time_text
 
 # Stages in the order a cell runs them, each with its colour.
 STAGES = {"build_env": "#8da0cb", "build": "#e78ac3", "repair": "#a6d854", "package": "#ffd92f",
@@ -54,12 +54,12 @@ def stage_bars(records: Iterable[ResultRecord], width: int = 600) -> str:
     for r in sorted(timed, key=lambda r: -sum(v for k, v in r.durations.items() if k in STAGES)):
         parts = "".join(
             f'<span style="width:{max(1, round(width * r.durations[k] / longest))}px;background:{c}" '
-            f'title="{k} {r.durations[k]:.1f} s"></span>'
+            f'title="{stage_label(k)} {r.durations[k]:.1f} s"></span>'
             for k, c in STAGES.items() if r.durations.get(k))
         total = sum(v for k, v in r.durations.items() if k in STAGES)
         rows.append(f"<tr><td>{_row_name(r)}</td><td><div class=\"bar\">{parts}</div></td>"
                     f"<td>{total:.1f} s</td></tr>")
-    return (f'<section id="stage-times"><h2>Stage times</h2>{_legend(STAGES)}'
+    return (f'<section id="stage-times"><h2>Stage times</h2>{_legend({stage_label(k): c for k, c in STAGES.items()})}'
             f'<table class="chart">{"".join(rows)}</table></section>')
 
 

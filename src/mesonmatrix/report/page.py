@@ -17,7 +17,9 @@ from .records import (
     blas_text,
     count,
     plural,
+    projects,
     sizes,
+    stage_times,
     system_text,
     tests_text,
     time_text,
@@ -51,7 +53,7 @@ def _box(r: ResultRecord | None, out_dir: Path, results_dir: Path) -> str:
     """One cell of the grid: its name, status, sizes, tests, BLAS, times, error and log."""
     if r is None:
         return '<td class="empty"></td>'
-    stages = ", ".join(f"{k} {v:.1f}s" for k, v in r.durations.items() if k != "total")
+    stages = stage_times(r)
     parts = [
         f'<div class="name">{esc(r.session)}</div>',
         f'<div class="status">{esc(r.status)}</div>',
@@ -131,8 +133,12 @@ def html_page(records: list[ResultRecord], out_dir: Path, results_dir: Path, *, 
     bad = "".join(f"<li><code>{esc(str(u.path))}</code>: {esc(u.reason)}</li>" for u in unreadable)
     bad_section = f'<section id="unreadable"><h2>Unreadable result records</h2><ul>{bad}</ul></section>' if bad else ""
     since = f" (compared with {esc(previous)})" if previous else ""
+    by_project = projects(records)
+    named = ", ".join(by_project) or "no cells yet"
+    grids = "".join(f'<h3 id="project-{esc(name.split()[0])}">{esc(name)}</h3>{_grid(rs, out_dir, results_dir)}'
+                    for name, rs in by_project.items()) if len(by_project) > 1 else _grid(records, out_dir, results_dir)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Build matrix report</title>
+<html lang="en"><head><meta charset="utf-8"><title>Build matrix report: {esc(named)}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em; }}
 table {{ border-collapse: collapse; }}
@@ -151,7 +157,7 @@ pre {{ white-space: pre-wrap; max-width: 40em; }}
 {CSS}
 </style></head>
 <body>
-<h1>Build matrix report</h1>
+<h1>Build matrix report: {esc(named)}</h1>
 <p id="summary">{plural(len(records) + len(not_run), "cell")}: {counts}{since}</p>
 {status_grid(records, {c.session for c in changes})}
 {_changes(changes, previous)}
@@ -160,7 +166,7 @@ pre {{ white-space: pre-wrap; max-width: 40em; }}
 {size_bars(records)}
 {cache_rates(records)}
 <h2>Every cell</h2>
-{_grid(records, out_dir, results_dir)}
+{grids}
 {not_run_section}
 {bad_section}
 {_verify_section(verified)}

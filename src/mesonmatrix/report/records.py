@@ -83,6 +83,32 @@ def system_text(record: ResultRecord) -> str:
     return ", ".join(from_system) if from_system else ("none" if comps else "–")
 
 
+# What a reader calls each timed part of a cell (the record keeps the stages' own names).
+STAGE_LABELS = {"resolve": "resolve", "build_env": "build env", "loosened": "loosen bounds", "build": "build",
+                "repair": "repair", "package": "package", "partition": "split check",
+                "test_env_early": "test venv (during the build)", "test_env": "test venv",
+                "test_wait": "waiting for memory", "test": "tests", "packagetest": "package tests"}
+
+
+def stage_label(name: str) -> str:
+    """``test_wait`` -> ``waiting for memory``; a name it does not know, with spaces."""
+    return STAGE_LABELS.get(name, name.replace("_", " "))
+
+
+def stage_times(record: ResultRecord) -> str:
+    """``build env 0.4 s, build 12.1 s, …`` in the order the cell ran them."""
+    return ", ".join(f"{stage_label(k)} {v:.1f} s" for k, v in record.durations.items() if k != "total")
+
+
+def projects(records: Iterable[ResultRecord]) -> dict[str, list[ResultRecord]]:
+    """The records by project (``blasdemo 0.1.0``), in name order: two projects that share a
+    MESONMATRIX_HOME share its results folder, and each gets a part of its own."""
+    found: dict[str, list[ResultRecord]] = {}
+    for r in records:
+        found.setdefault(" ".join(p for p in (r.target, r.target_version) if p), []).append(r)
+    return dict(sorted(found.items()))
+
+
 def time_text(record: ResultRecord) -> str:
     d = record.durations
     return f"{d['total']:.0f} s" if "total" in d else "–"
