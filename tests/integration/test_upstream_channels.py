@@ -98,3 +98,23 @@ def test_bad_index_inputs_fail_in_one_line_before_any_env(tmp_path):
                              env={**os.environ, "MESONMATRIX_HOME": str(home)})
     assert refused.returncode != 0 and "'nightly' is not a package index URL" in refused.stdout + refused.stderr
     assert result.record_path.read_text() == before
+
+
+def test_oldest_tests_a_real_sdist_with_the_lowest_numpy_that_has_a_wheel(tmp_path):
+    """contourpy 1.3.3 declares numpy >= 1.25; numpy 1.25 has no cp312 wheel, so the oldest
+    cell on Python 3.12 tests the wheel with numpy 1.26.0, and says so."""
+    from mesonmatrix.machine.commands import CommandRunner
+    from mesonmatrix.machine.workspace import Workspace
+    from mesonmatrix.targets.sdists import fetch_sdist
+
+    cache = Workspace.default(ROOT).shared_cache
+    sdist = fetch_sdist("contourpy", "1.3.3", "083e12155b210502d0bca491432bb04d56dc3432f95a979b429f2848c3dbe880",
+                        cache, CommandRunner(log=tmp_path / "fetch.log"))
+    result = run_nox_cell(tmp_path / "home", "build-3.12-openblas-oldest", "--target", str(sdist),
+                          target_name="contourpy")
+    assert result.returncode == 0, result.output[-3000:]
+    deps = result.record["deps"]
+    assert deps["channel"] == "oldest" and deps["resolved_files"].keys() == {"test"}  # the build is not resolved
+    assert {p["name"]: p["version"] for p in deps["test"]}["numpy"] == "1.26.0"
+    assert "oldest: numpy==1.26.0" in result.output
+    assert result.record["tests"]["passed"] > 20 and result.record["tests"]["failed"] == 0

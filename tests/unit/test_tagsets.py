@@ -113,3 +113,47 @@ def test_install_locations_meson_python_leaves_out_of_the_wheel_are_passed_over(
     })
     full = make_full_wheel(tmp_path / "pkg-1.0-cp312-cp312-linux_x86_64.whl", {"pkg/_ext.so": b"\x7fELF"})
     assert member_tags(full, build_dir) == {"pkg/_ext.so": "runtime"}
+
+
+def test_unchanged_members_are_copied_as_stored_and_changed_ones_compressed_again(tmp_path):
+    """A member the cut or the rename does not change keeps the source's compressed bytes
+    (here deflated at level 1, which this machine's default level would not give again);
+    a changed one (the renamed METADATA, a WHEEL with a new tag) is compressed afresh. The
+    wheels read back whole, with a RECORD that matches every member."""
+    from mesonmatrix.wheels.rename import rename_wheel
+    from mesonmatrix.wheels.rewrite import StoredBytes
+
+    payload = "".join(f"line {i}: {hashlib.sha256(str(i).encode()).hexdigest()}\n" for i in range(20000)).encode()
+    full = tmp_path / "pkg-1.0-cp312-cp312-linux_x86_64.whl"
+    with zipfile.ZipFile(full, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n" * 50)
+        archive.writestr("pkg-1.0.dist-info/WHEEL", WHEEL)
+        archive.writestr("pkg/_ext.so", b"\x7fELF" + payload)
+        archive.writestr("pkg/tests/test_a.py", payload)
+        archive.writestr("pkg-1.0.dist-info/RECORD", "")
+    tags = {"pkg/_ext.so": "runtime", "pkg/tests/test_a.py": "tests"}
+    cut = subset_wheel(full, tags, ["tests"], tmp_path / "cut")  # pure Python: WHEEL changes
+    renamed = rename_wheel(cut, "pkg-tests", tmp_path / "renamed")
+    with zipfile.ZipFile(full) as src, StoredBytes(full) as stored:
+        source = {i.filename: stored.read(i) for i in src.infolist()}
+    for wheel, unchanged, changed in ((cut, "pkg/tests/test_a.py", "pkg-1.0.dist-info/WHEEL"),
+                                      (renamed, "pkg/tests/test_a.py", "pkg_tests-1.0.dist-info/METADATA")):
+        with zipfile.ZipFile(wheel) as out, StoredBytes(wheel) as stored:
+            assert out.testzip() is None
+            assert stored.read(out.getinfo(unchanged)) == source["pkg/tests/test_a.py"]
+            assert out.read(unchanged) == payload
+            assert stored.read(out.getinfo(changed)) == zlib_deflated(out.read(changed))
+            record = next(n for n in out.namelist() if n.endswith("/RECORD"))
+            for name, digest, size in csv.reader(io.StringIO(out.read(record).decode())):
+                if digest:
+                    data = out.read(name)
+                    assert digest == "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(
+                        b"=").decode() and int(size) == len(data)
+
+
+def zlib_deflated(data: bytes) -> bytes:
+    """What zipfile's writer stores for ``data`` at its default level (raw deflate)."""
+    import zlib
+
+    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush()

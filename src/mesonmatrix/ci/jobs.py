@@ -23,7 +23,7 @@ from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import CiMatrixError
 from ..machine.commands import probe
-from ..model import DEB, RPM, Cell
+from ..model import DEB, LOCKED, RPM, Cell
 from ..plan import manylinux_policy
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS, DebianBLAS
@@ -131,7 +131,9 @@ def github_matrix(listing: Iterable[dict[str, Any]], cells: MatrixSet,
         include.append({"session": cell.session_name, "platform": cell.platform, "runner": RUNNERS[cell.platform],
                         "python": cell.python, "args": json.dumps(args),
                         "command": reproduce_command(cell.session_name, args), "container": container,
-                        "apt": " ".join(apt_packages(cell)), "saves_cache": "true" if saves else ""})
+                        "apt": " ".join(apt_packages(cell)), "saves_cache": "true" if saves else "",
+                        # A latest, pre or oldest cell that fails runs the culprit search in its job.
+                        "culprit_args": json.dumps([cell.session_name, *args]) if cell.deps != LOCKED else ""})
     return {"include": include}
 
 

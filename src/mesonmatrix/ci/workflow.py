@@ -293,6 +293,14 @@ def _cell_run_steps(style: WorkflowStyle, *, install: str | None = None, python:
           SESSION: ${{{{ matrix.session }}}}
           CELL_ARGS: ${{{{ matrix.args }}}}
         {_run(f'{python} -m mesonmatrix ci-run "$SESSION" "$CELL_ARGS"', 10)}
+      # A latest, pre or oldest cell that failed: the upstream release that broke it, named in
+      # this job's step summary (nox -s culprit; docs/guide/ci.md). Each cell is a job of its
+      # own, so a red latest cell never hides a green locked one.
+      - name: Name the upstream release that broke the cell
+        if: failure() && matrix.culprit_args != ''
+        env:
+          CULPRIT_ARGS: ${{{{ matrix.culprit_args }}}}
+        {_run(f'{python} -m mesonmatrix ci-run culprit "$CULPRIT_ARGS"', 10)}
       - name: Save the shared compiler cache and build envs (one cell per platform and Python)
         if: always() && matrix.saves_cache == 'true'
         uses: {ACTIONS["cache-save"]}

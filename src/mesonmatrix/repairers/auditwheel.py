@@ -4,9 +4,11 @@ wheel with the manylinux policy it now meets."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
 
 from ..errors import RepairRejected
 from ..platforms import Platform
@@ -29,6 +31,14 @@ class Auditwheel:
         plat = ["--plat", platform.manylinux_tag(policy)] if policy else []
         return ["auditwheel", "-v", "repair", *plat, "--wheel-dir", str(out_dir), str(wheel)]
 
+    def store_members_args(self, versions: Mapping[str, str]) -> list[str]:
+        # --zip-compression-level came with auditwheel 6.3.0 (its main_repair.py: 6.2.0 has
+        # none); 0 stores every member (zlib.Z_NO_COMPRESSION, its help says).
+        version = versions.get("auditwheel")
+        if version is None or _release(version) < (6, 3):
+            return []
+        return ["--zip-compression-level", "0"]
+
     def show_command(self, wheel: Path) -> list[str]:
         return ["auditwheel", "show", str(wheel)]
 
@@ -39,6 +49,14 @@ class Auditwheel:
         """The manylinux policy of a repaired wheel: checked against ``auditwheel show``
         when it ran (``--verify-repair``), else read from the name auditwheel gave it."""
         return verify_auditwheel(wheel, show_output) if show_output is not None else auditwheel_tag_from_name(wheel)
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """The numeric release of a version (``6.8.2`` -> (6, 8, 2)); () when it has none."""
+    try:
+        return Version(version).release
+    except InvalidVersion:
+        return ()
 
 
 def auditwheel_consistent_tag(show_output: str) -> str | None:

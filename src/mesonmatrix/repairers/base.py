@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +29,13 @@ class Repairer(Protocol):
         """The argv that writes the repaired ``wheel`` into ``out_dir``; ``policy`` (a
         manylinux version such as ``2_28``) is the platform policy it must meet, where the
         tool has one."""
+        ...
+
+    def store_members_args(self, versions: Mapping[str, str]) -> list[str]:
+        """Arguments (added at the end of ``repair_command``) that make the tool write the
+        repaired wheel's members stored, not deflated, for these versions of its packages:
+        the stage then deflates only what the repair changed (``wheels/deflate.py``).
+        Empty where the tool cannot."""
         ...
 
     def show_command(self, wheel: Path) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,9 @@ class Delocate:
         # refuses to bundle a dylib lacking the wheel's architecture. No DYLD_LIBRARY_PATH:
         # scipy-openblas's .pc file gives -L, and meson keeps it as the extension's LC_RPATH.
         return ["delocate-wheel", "--require-archs", platform.arch, "-w", str(out_dir), "-v", str(wheel)]
+
+    def store_members_args(self, versions: Mapping[str, str]) -> list[str]:
+        return []  # no such option: the tool deflates every member
 
     def show_command(self, wheel: Path) -> list[str]:
         return ["delocate-listdeps", "--all", str(wheel)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,9 @@ class Delvewheel:
             # found exactly that in NumPy's official win_amd64 wheel).
             argv += ["--add-path", ";".join(str(d) for d in lib_dirs)]
         return [*argv, str(wheel)]
+
+    def store_members_args(self, versions: Mapping[str, str]) -> list[str]:
+        return []  # no such option: the tool deflates every member
 
     def show_command(self, wheel: Path) -> list[str]:
         return ["delvewheel", "show", str(wheel)]

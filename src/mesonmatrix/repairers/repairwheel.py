@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,9 @@ class Repairwheel:
         for lib_dir in lib_dirs:
             argv += ["-l", str(lib_dir)]
         return [*argv, str(wheel)]
+
+    def store_members_args(self, versions: Mapping[str, str]) -> list[str]:
+        return []  # no such option: the tool deflates every member
 
     def show_command(self, wheel: Path) -> list[str]:
         return ["python", "-m", "zipfile", "-l", str(wheel)]

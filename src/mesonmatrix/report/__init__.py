@@ -23,6 +23,7 @@ from .markdown import md as as_markdown
 from .page import html_page
 from .records import count, load_records, load_verify_records, projects
 from .testdiff import differences
+from .upstream import upstream_html, upstream_markdown, upstream_rows
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +60,8 @@ def write_report(results_dir: Path, out_dir: Path, previous: Path | None = None,
     md, page, summary = out_dir / "summary.md", out_dir / "index.html", out_dir / "summary.json"
     named = ", ".join(projects(records)) or "no cells yet"
     markdown = f"# Build matrix: {as_markdown(named)}\n\n" + markdown_table(records, unreadable, not_run)
+    upstream = upstream_rows(records)
+    markdown += upstream_markdown(upstream)
     markdown += changes_section(changes)
     markdown += diff_section(found)
     if verified:
@@ -67,7 +70,7 @@ def write_report(results_dir: Path, out_dir: Path, previous: Path | None = None,
     copy_logs(records, results_dir, out_dir, project_root or results_dir.parent.parent)
     write_atomically(page, html_page(records, out_dir, results_dir, unreadable=unreadable, verified=verified,
                                      found=found, changes=changes, previous=str(previous) if previous else None,
-                                     not_run=not_run))
+                                     not_run=not_run, upstream=upstream_html(upstream)))
     write_atomically(summary, json.dumps({
         "schema_version": SCHEMA_VERSION,
         "cells": [asdict(r) for r in records], "counts": {**count(records), "not run": len(not_run)},
@@ -77,6 +80,7 @@ def write_report(results_dir: Path, out_dir: Path, previous: Path | None = None,
         "failing_tests": failing,
         "differing_tests": [{**asdict(d), "failing": d.failing} for d in found],
         "changed_cells": [asdict(c) for c in changes],
+        "upstream": [asdict(row) for row in upstream],
     }, indent=2) + "\n")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:

@@ -122,7 +122,7 @@ def _verify_section(records: list[VerifyRecord]) -> str:
 
 def html_page(records: list[ResultRecord], out_dir: Path, results_dir: Path, *, unreadable: list[Unreadable],
               verified: list[VerifyRecord], found: list[TestDifference], changes: list[CellChange],
-              previous: str | None, not_run: Sequence[str] = ()) -> str:
+              previous: str | None, not_run: Sequence[str] = (), upstream: str = "") -> str:
     counts = ", ".join(f"{n} {s}" for s, n in count(records).items())
     if not_run:
         counts += f", {len(not_run)} not run"
@@ -161,6 +161,7 @@ pre {{ white-space: pre-wrap; max-width: 40em; }}
 <p id="summary">{plural(len(records) + len(not_run), "cell")}: {counts}{since}</p>
 {status_grid(records, {c.session for c in changes})}
 {_changes(changes, previous)}
+{upstream}
 {_diff(found)}
 {stage_bars(records)}
 {size_bars(records)}

@@ -21,10 +21,11 @@ class Unreadable:
 
 def load_records(results_dir: Path) -> tuple[list[ResultRecord], list[Unreadable]]:
     """Every ``result.json`` below ``results_dir``: the records, and the files that are not.
-    A loosened cell's ``retry/`` attempt is part of its cell's record, not a cell."""
+    A loosened cell's ``retry/`` attempt and the culprit search's steps (``culprit/step-N/``)
+    are part of their cell's record, not cells."""
     records, unreadable = [], []
     for path in sorted(results_dir.rglob("result.json")):
-        if path.parent.name == "retry":
+        if path.parent.name == "retry" or path.parent.parent.name == "culprit":
             continue
         try:
             records.append(load_record(path))

@@ -17,6 +17,7 @@ from ..plan import CellPlan
 from ..record import RepairInfo, WheelInfo
 from ..store.repairstore import repair_key, reusable_repair, store_repair
 from ..targets.requirements import requirement_name
+from ..wheels.deflate import deflate_changed
 from ..wheels.derive import derive_repaired
 from ..wheels.members import grafted_libraries, has_native_code, sha256_file
 from ..wheels.tagsets import read_member_tags
@@ -145,10 +146,13 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
         # repair is told the flavour's own library folders, as its .pc files name them.
         lib_dirs += pc_library_dirs(plan.pkg_config_dir, build_env.env)
     repair_env = plan.platform.repair_env(lib_dirs)
-    argv = plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs, policy=plan.manylinux)
     names = {requirement_name(r) for r in plan.repairer.requirements}
     versions = {name: version for name, _, version in (p.partition("==") for p in build_env.packages)
                 if requirement_name(name) in names}
+    # Stored, then deflated here where the repair changed something (wheels/deflate.py).
+    stored_args = plan.repairer.store_members_args(versions)
+    argv = [*plan.repairer.repair_command(wheel, dist, platform=plan.platform, lib_dirs=lib_dirs,
+                                          policy=plan.manylinux), *stored_args]
     key = repair_key(wheel=wheel, wheel_sha256=wheel_sha256, out_dir=dist, argv=argv, env=repair_env,
                      tool=plan.repairer.tool, tool_versions=versions)
     stored = reusable_repair(store, key, ctx.say)
@@ -177,6 +181,10 @@ def _repair_one(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, build: B
     new = sorted(set(dist.glob("*.whl")) - before)
     if len(new) != 1:
         raise CellError(f"{plan.repairer.tool} wrote {len(new)} wheels for {wheel.name}, expected one")
+    if stored_args:
+        counts = deflate_changed(new[0], wheel)
+        ctx.runner.note(f"[{new[0].name}: {counts.copied} members as the built wheel compressed them, "
+                        f"{counts.deflated} deflated (changed or added by the repair)]")
     sources = plan.repairer.grafted_sources(result.stdout)
     ctx.say(f"    {role} wheel repaired: {new[0].name}"
             + (f"; grafted {', '.join(s.name for s in sources) or 'nothing'}" if sources is not None else ""))

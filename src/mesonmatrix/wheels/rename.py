@@ -8,7 +8,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from .rewrite import Member, write_wheel
+from .rewrite import Member, StoredBytes, write_wheel
 
 
 def rename_wheel(wheel: Path, new_name: str, out_dir: Path, *, requires: tuple[str, ...] = (),
@@ -25,9 +25,9 @@ def rename_wheel(wheel: Path, new_name: str, out_dir: Path, *, requires: tuple[s
     new_info = f"{_normalised(new_name)}-{version}.dist-info/"
     tag = wheel.name[:-4].split("-", 2)[2]  # python-abi-platform, as written
     target = out_dir / f"{_normalised(new_name)}-{version}-{tag}.whl"
-    with zipfile.ZipFile(wheel) as src:
+    with zipfile.ZipFile(wheel) as src, StoredBytes(wheel) as stored:
         record_like = src.infolist()[-1]
-        members = [m for m in _renamed_members(src, old_info, new_info, new_name, requires)
+        members = [m for m in _renamed_members(src, stored, old_info, new_info, new_name, requires)
                    if not (m.arcname.startswith(new_info) and drop_metadata
                            and m.arcname[len(new_info):].startswith(drop_metadata))]
     return write_wheel(target, members, record_name=new_info + "RECORD", record_like=record_like)
@@ -37,7 +37,7 @@ def _normalised(name: str) -> str:
     return str(canonicalize_name(name)).replace("-", "_")
 
 
-def _renamed_members(src: zipfile.ZipFile, old_info: str, new_info: str, new_name: str,
+def _renamed_members(src: zipfile.ZipFile, stored: StoredBytes, old_info: str, new_info: str, new_name: str,
                      requires: tuple[str, ...]) -> Iterator[Member]:
     for info in src.infolist():
         name = info.filename
@@ -47,8 +47,10 @@ def _renamed_members(src: zipfile.ZipFile, old_info: str, new_info: str, new_nam
         if name.startswith(old_info):
             name = new_info + name[len(old_info):]
             if name == new_info + "METADATA":
-                data = _renamed_metadata(data, new_name, requires)
-        yield Member(like=info, arcname=name, data=data)
+                yield Member(like=info, arcname=name, data=_renamed_metadata(data, new_name, requires))
+                continue
+        # The payload's bytes are unchanged: copied as stored (wheels/rewrite.py).
+        yield Member(like=info, arcname=name, data=data, stored=stored.read(info))
 
 
 def _renamed_metadata(data: bytes, new_name: str, requires: tuple[str, ...]) -> bytes:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import TagSetError
 from .members import wheel_tags
-from .rewrite import Member, write_wheel
+from .rewrite import Member, StoredBytes, write_wheel
 
 # Where meson's install locations land in a wheel (the layout meson-python documents).
 ANCHOR_CATEGORIES = {
@@ -135,7 +135,7 @@ def subset_wheel(full_wheel: Path, tags: Mapping[str, str | None], keep: Collect
     Members keep their bytes, timestamps and modes; RECORD is written afresh; WHEEL
     changes only when the subset is pure Python while the full wheel was not.
     """
-    with zipfile.ZipFile(full_wheel) as archive:
+    with zipfile.ZipFile(full_wheel) as archive, StoredBytes(full_wheel) as stored:
         infos = archive.infolist()
         layout = _Layout([i.filename for i in infos])
         wheel_info = archive.getinfo(f"{layout.dist_info}/WHEEL")
@@ -163,9 +163,12 @@ def subset_wheel(full_wheel: Path, tags: Mapping[str, str | None], keep: Collect
                 data = _rewrite_wheel_fields(
                     data, {"Tag": tag, "Root-Is-Purelib": "true" if new_root == "purelib" else "false"}
                 )
-            elif not layout.is_metadata(info.filename):
+                members.append(Member(like=info, arcname=arcname, data=data))
+                continue
+            if not layout.is_metadata(info.filename):
                 arcname = _relocate(layout, info.filename, root, new_root)
-            members.append(Member(like=info, arcname=arcname, data=data))
+            # Unchanged bytes: copied as stored, not compressed again (wheels/rewrite.py).
+            members.append(Member(like=info, arcname=arcname, data=data, stored=stored.read(info)))
         name_version = layout.dist_info.removesuffix(".dist-info")
         if tag == fields["Tag"]:
             # Unchanged: the full wheel's own tag set, which a repaired wheel may spell as
