@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from ..errors import CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
 from . import peakmemory
+from .buildprogress import NinjaProgress
 from .guardian import guardian_session, token_env, unwatch, watch
 from .processes import become_subreaper, descendants, end_leftovers, session_of
 
@@ -121,10 +122,12 @@ class CommandRunner:
         echo: bool | None = None,
         timeout: float | None = None,
         idle_timeout: float | None = None,
+        ninja_progress: bool = False,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``argv``; its output goes to the log, and to the console unless ``echo`` (by
         default the runner's ``echo_output``) is False. A failure's message ends with the
-        output's last lines either way.
+        output's last lines either way. ``ninja_progress``: ninja's ``[n/N]`` lines show on
+        the console as progress (machine/buildprogress.py), the log keeps them all.
 
         ``timeout`` bounds the command's whole run and ``idle_timeout`` the time it may go
         without a line of output; past either, its whole process tree is ended and
@@ -144,8 +147,9 @@ class CommandRunner:
         before = frozenset(descendants())
         if self.cancel is not None and self.cancel.is_set():
             raise CommandCancelled(args, -1, self.log, "cancelled before it started")
+        view = NinjaProgress(self.stream) if ninja_progress else None
         returncode, expired, output = self._logged(args, cwd, env, self.echo_output if echo is None else echo,
-                                                   _limit(timeout, self.deadline), idle_timeout, before)
+                                                   _limit(timeout, self.deadline), idle_timeout, before, view)
         if grouped:
             self._say("::endgroup::")
         if expired is _CANCELLED:
@@ -157,7 +161,8 @@ class CommandRunner:
         return subprocess.CompletedProcess(args, returncode, "".join(output.lines), "")
 
     def _logged(self, args: list[str], cwd: Path | None, env: dict[str, str], echo: bool, timeout: float | None,
-                idle_timeout: float | None, before: frozenset[int]) -> tuple[int, _Expired | None, _Output]:
+                idle_timeout: float | None, before: frozenset[int],
+                view: NinjaProgress | None = None) -> tuple[int, _Expired | None, _Output]:
         """Start the command, log its output, wait within the limits, end what it left:
         (exit status, the limit it broke or None, its output)."""
         start = time.monotonic()
@@ -168,7 +173,7 @@ class CommandRunner:
                 process = _start(args, cwd=cwd, env={**env, **token_env()})
                 _RUNNING.add(process.pid)
             watch(process.pid)
-            output = _Output(process, log, self.stream, echo)
+            output = _Output(process, log, self.stream, echo, view)
             try:
                 expired = _wait(process, output, timeout, idle_timeout, self.cancel)
                 if expired is not None:
@@ -220,7 +225,9 @@ class _Output:
     the end of its output: a process it left behind may hold the pipe open forever. Memory
     and the log are bounded, whatever the command prints."""
 
-    def __init__(self, process: subprocess.Popen[str], log: TextIO, stream: TextIO, echo: bool) -> None:
+    def __init__(self, process: subprocess.Popen[str], log: TextIO, stream: TextIO, echo: bool,
+                 view: NinjaProgress | None = None) -> None:
+        self._view = view
         self.tail: deque[str] = deque(maxlen=25)
         self.lines: deque[str] = deque()
         self._kept = self._logged = 0
@@ -246,7 +253,9 @@ class _Output:
             self._logged += len(line)
             if self._logged <= LOGGED_OUTPUT_BYTES:
                 self._log.write(line)
-                if self._echo:
+                if self._echo and self._view is not None:
+                    self._view.show(line)
+                elif self._echo:
                     self._stream.write(line)
                     self._stream.flush()
             elif self._logged - len(line) <= LOGGED_OUTPUT_BYTES:
@@ -258,6 +267,8 @@ class _Output:
         """Wait for the rest of the output; give up after ``grace`` seconds if something
         outside this process's reach still holds the pipe (the log says so)."""
         self._thread.join(grace)
+        if self._view is not None:
+            self._view.finish()
         if self._thread.is_alive():
             self._stop.set()
             self._log.write(f"[output still open {grace:.0f}s after the command ended: no longer read]\n")

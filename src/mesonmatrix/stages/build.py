@@ -278,7 +278,7 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Ro
     if ccache_on_path(extra_env.get("PATH")):
         extra_env.update(ccache_env(stats_log, plan.build_dir.parent))
     try:
-        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env,
+        ctx.runner.run(argv, label=f"build the {role} wheel", extra_env=extra_env, ninja_progress=True,
                        idle_timeout=plan.settings.build_silence_seconds, timeout=plan.settings.build_seconds)
     except CommandCancelled:
         raise  # the cell stopped it (its test venv failed): the pipeline says why
