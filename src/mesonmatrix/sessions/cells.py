@@ -87,3 +87,17 @@ def policy_tags(cell: Cell, matrices: MatrixSet) -> list[str]:
     preset = matrices.presets.get(cell.target)
     policy = manylinux_policy(cell, cell_settings(cell.settings, preset.settings if preset else {}))
     return [f"manylinux-{policy}"] if policy else []
+
+
+def named_cell(session: nox.Session, project_root: Path, usage: str) -> tuple[Cell, MatrixSet, list[str]]:
+    """A tool session's ``-- CELL [ARGS…]``: the cell, the matrices, and the arguments after
+    it; a missing or unknown cell ends the session with the usage or the cells' listing."""
+    if not session.posargs or session.posargs[0].startswith("-"):
+        session.error(f"usage: {usage}")
+    name, rest = session.posargs[0], list(session.posargs[1:])
+    matrices = load_or_exit(project_root)
+    cell = matrices.matrix.by_session().get(name)
+    if cell is None:
+        session.error(f"{name!r} is not a cell of the matrix (see nox -l)")
+    assert cell is not None  # session.error raises
+    return cell, matrices, rest

@@ -9,18 +9,13 @@ import nox
 from ..compare.rebuild import rebuild_and_compare
 from ..errors import CellError
 from ..options import parse_cell_args
-from .cells import load_or_exit
+from .cells import named_cell
 
 
 def rebuild_compare_session(session: nox.Session, project_root: Path) -> None:
-    if not session.posargs or session.posargs[0].startswith("-"):
-        session.error("usage: nox -s rebuild-compare -- CELL [--target NAME|PATH] [--suite NAME]")
-    name, rest = session.posargs[0], session.posargs[1:]
-    matrices = load_or_exit(project_root)
-    cell = matrices.matrix.by_session().get(name)
-    if cell is None:
-        session.error(f"{name!r} is not a cell of the matrix (see nox -l)")
-        return
+    cell, matrices, rest = named_cell(session, project_root,
+                                      "nox -s rebuild-compare -- CELL [--target NAME|PATH] [--suite NAME]")
+    name = cell.session_name
     options = parse_cell_args(f"rebuild-compare -- {name}", rest, project_root)
     try:
         identical, report = rebuild_and_compare(cell, matrices, options)

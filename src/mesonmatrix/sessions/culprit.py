@@ -10,25 +10,18 @@ import nox
 from ..culprit.run import find_culprit
 from ..errors import CellError
 from ..options import parse_cell_args
-from .cells import load_or_exit
+from .cells import named_cell
 
 USAGE = "nox -s culprit -- SESSION [--good RECORD] [the cell's options, e.g. --extra-index-url URL]"
 
 
 def culprit_session(session: nox.Session, project_root: Path) -> None:
-    if not session.posargs or session.posargs[0].startswith("-"):
-        session.error(f"usage: {USAGE}")
-    name, rest = session.posargs[0], list(session.posargs[1:])
+    cell, matrices, rest = named_cell(session, project_root, USAGE)
     # --good is the search's own; every other argument is the cell's, as after `nox -s SESSION --`.
     own = argparse.ArgumentParser(prog="nox -s culprit --", add_help=False)
     own.add_argument("--good", type=Path, metavar="RECORD")
     known, cell_args = own.parse_known_args(rest)
-    matrices = load_or_exit(project_root)
-    cell = matrices.matrix.by_session().get(name)
-    if cell is None:
-        session.error(f"{name!r} is not a cell of the matrix (see nox -l)")
-        return
-    options = parse_cell_args(f"culprit -- {name}", cell_args, project_root)
+    options = parse_cell_args(f"culprit -- {cell.session_name}", cell_args, project_root)
     try:
         report, path = find_culprit(cell, matrices, options, known.good)
     except CellError as exc:
