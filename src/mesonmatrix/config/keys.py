@@ -401,10 +401,10 @@ MATRIX_KEYS: tuple[Key, ...] = (
     Key(name="description", kind=TEXT, scopes=frozenset({MATRIX}), help="one line saying what the matrix is for"),
     TARGET,
     Key(name="axes", kind=TABLE, scopes=frozenset({MATRIX}),
-        help="the values of each axis (python, blas, platform, system_libraries, install_tags, package); the cells "
-             "are their product"),
+        help="the values of each axis (python, blas, platform, system_libraries, install_tags, package, deps); the "
+             "cells are their product"),
     Key(name="defaults", kind=TEXT_TABLE, scopes=frozenset({MATRIX}),
-        help="axis values left out of session names (platform, system_libraries, install_tags, package)"),
+        help="axis values left out of session names (platform, system_libraries, install_tags, package, deps)"),
     Key(name="exclude", kind=TABLES, scopes=frozenset({MATRIX}),
         help="tables of axis values: a cell matching every key of one is left out"),
     Key(name="include", kind=TABLES, scopes=frozenset({MATRIX}), help="tables of axis values: each adds one cell"),
