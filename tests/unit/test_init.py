@@ -89,3 +89,64 @@ def test_init_refuses_a_tool_installed_from_a_local_folder(monkeypatch):
     monkeypatch.setattr(pin.metadata, "distribution", lambda name: _Installed(local))
     with pytest.raises(MesonmatrixError, match="installed from file:///home/me/mesonmatrix.*--tool-requirement"):
         pin.running_tool_requirement()
+
+
+def _git(folder, *args):
+    import subprocess
+
+    subprocess.run(["git", "-C", str(folder), "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
+                   check=True, capture_output=True)
+
+
+@pytest.mark.parametrize(("remote", "url"), [
+    ("https://github.com/o/mesonmatrix.git", "https://github.com/o/mesonmatrix.git"),
+    ("git@github.com:o/mesonmatrix.git", "ssh://git@github.com/o/mesonmatrix.git"),  # scp-like: not a URL to pip
+])
+def test_a_tool_installed_from_a_checkout_with_a_remote_is_pinned_to_its_commit(tmp_path, monkeypatch, remote, url):
+    from mesonmatrix.adopt import pin
+
+    checkout = tmp_path / "mesonmatrix"
+    checkout.mkdir()
+    _git(checkout, "init", "-q")
+    _git(checkout, "commit", "-q", "--allow-empty", "-m", "x")
+    _git(checkout, "remote", "add", "origin", remote)
+    commit = __import__("subprocess").run(["git", "-C", str(checkout), "rev-parse", "HEAD"], capture_output=True,
+                                          text=True, check=True).stdout.strip()
+    local = f'{{"url": "file://{checkout}", "dir_info": {{"editable": true}}}}'
+    monkeypatch.setattr(pin.metadata, "distribution", lambda name: _Installed(local))
+    assert pin.running_tool_requirement() == f"mesonmatrix[all] @ git+{url}@{commit}"
+
+
+def _tiny_wheel(folder):
+    """A wheel of one distribution, ``tiny 1.0``, with nothing in it but its metadata."""
+    import zipfile
+
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "tiny-1.0-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("tiny-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tiny\nVersion: 1.0\n")
+        wheel.writestr("tiny-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: t\nRoot-Is-Purelib: true\n"
+                                                   "Tag: py3-none-any\n")
+        wheel.writestr("tiny-1.0.dist-info/RECORD", "")
+
+
+def test_a_requirement_no_index_has_is_named_before_ci_finds_out(tmp_path, monkeypatch):
+    """mesonmatrix[all]==0.1.0, which no index had, was taken: every CI job failed at its first step."""
+    from mesonmatrix.adopt.pin import resolution_problem
+    from mesonmatrix.machine.uv import uv_binary
+
+    (tmp_path / "index").mkdir()  # an index of nothing, and a folder of wheels holding tiny 1.0
+    _tiny_wheel(tmp_path / "wheels")
+    monkeypatch.setenv("UV_INDEX_URL", (tmp_path / "index").as_uri())
+    monkeypatch.setenv("UV_FIND_LINKS", str(tmp_path / "wheels"))
+    monkeypatch.setenv("UV_NO_CACHE", "1")
+    assert resolution_problem("tiny==1.0", uv_binary()) is None
+    problem = resolution_problem("tiny[all]==0.1.0", uv_binary())
+    assert problem is not None and "no version of tiny" in problem and "\n" not in problem
+
+
+def test_init_names_a_missing_project_folder_first(tmp_path, capsys):
+    from mesonmatrix.cli.init import main
+
+    assert main([str(tmp_path / "no" / "such" / "dir"), "--no-lock"]) == 2
+    assert capsys.readouterr().err == (f"mesonmatrix init: {tmp_path / 'no' / 'such' / 'dir'} does not exist: give "
+                                       "the project's root (the folder with its pyproject.toml)\n")
