@@ -259,3 +259,11 @@ def test_every_cell_job_can_point_ccache_at_a_remote_the_repository_sets(which):
     for job in cell_jobs:
         assert job["env"]["CCACHE_REMOTE_STORAGE"] == \
             "${{ secrets.CCACHE_REMOTE_STORAGE || vars.CCACHE_REMOTE_STORAGE }}"
+
+
+@pytest.mark.parametrize("command", ["init", "ci-matrix", "ci-run"])
+def test_every_command_has_real_help_that_exits_0(command):
+    out = subprocess.run([sys.executable, "-m", "mesonmatrix", command, "--help"], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"usage: mesonmatrix {command}") and "options:" in out.stdout

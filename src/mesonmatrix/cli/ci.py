@@ -59,14 +59,29 @@ def main(argv: Sequence[str], project_root: Path) -> int:
     return 0
 
 
+def _run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mesonmatrix ci-run",
+        description="Run one CI job's cell: print the command that reproduces the job anywhere, then run that "
+                    "nox session with its arguments. The workflow `mesonmatrix init` writes calls it with the job "
+                    "matrix's session and args.",
+        epilog="example: mesonmatrix ci-run build-3.12-openblas '[\"--suite\", \"fast\"]'")
+    parser.add_argument("session", metavar="SESSION", help="the cell's nox session, e.g. build-3.12-openblas")
+    parser.add_argument("args_json", metavar="ARGS_JSON",
+                        help="a JSON list of the arguments after `--` (the job matrix's args), e.g. '[]'")
+    return parser
+
+
 def run_job(argv: Sequence[str]) -> int:
     """``ci-run SESSION ARGS_JSON``: print the job's reproduce command, then run it."""
-    if len(argv) != 2:
-        print("usage: python -m mesonmatrix ci-run SESSION ARGS_JSON", file=sys.stderr)
-        return 2
-    session, args = argv[0], json.loads(argv[1])
+    parsed = _run_parser().parse_args(list(argv))  # --help: exit 0 with the help; a missing argument: exit 2
+    try:
+        args = json.loads(parsed.args_json)
+    except ValueError:
+        args = None
+    session = parsed.session
     if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-        print(f"ci-run: ARGS_JSON must be a JSON list of strings, got {argv[1]!r}", file=sys.stderr)
+        print(f"ci-run: ARGS_JSON must be a JSON list of strings, got {parsed.args_json!r}", file=sys.stderr)
         return 2
     print(f"Reproduce this job anywhere with: {reproduce_command(session, args)}", flush=True)
     return run_attached([sys.executable, "-m", "nox", "-s", session, "--", *args])
