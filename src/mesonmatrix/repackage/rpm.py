@@ -93,22 +93,68 @@ def license_tag(expression: str, license_field: str, name: str) -> str:
     return f"LicenseRef-{re.sub(r'[^A-Za-z0-9.-]+', '-', name).strip('-') or 'Unknown'}" if lines else ""
 
 
-def drop_stray_shebangs(site: Path) -> list[str]:
-    """Remove the ``#!`` line of every non-executable file below ``site`` (a test module
-    with ``#!/usr/bin/env python``: rpmlint's non-executable-script error), as Fedora's
-    packaging guidelines ask, and fix the dist-info's RECORD for each changed file."""
+# Shebangs Fedora's %py3_shebang_fix (pathfix.py) rewrites to the exact interpreter: env
+# lookups and the unversioned name (rpmlint's env-script-interpreter is an error).
+_LOOSE_SHEBANG = re.compile(rb"^#!\s*(?:/usr/bin/env\s+(?:-S\s+)?python[0-9.]*|/usr/bin/python3?)(?=\s|$)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScriptFixes:
+    """What fix_scripts changed below site-packages, as paths relative to it."""
+
+    unshebanged: list[str]  # non-executable files that lost their #! line
+    unexecutable: list[str]  # executable files without a #! line, now 0644
+    exact: list[str]  # #!/usr/bin/env python3 (or /usr/bin/python) rewritten to the exact interpreter
+
+
+def fix_scripts(site: Path, interpreter: str) -> ScriptFixes:
+    """As Fedora's packaging guidelines ask of files below site-packages: a non-executable
+    file's ``#!`` line removed (a test module with ``#!/usr/bin/env python``: rpmlint's
+    non-executable-script), an executable without one made 0644 (rpmlint's
+    script-without-shebang), and an executable's env or unversioned Python shebang made
+    ``interpreter`` (``%py3_shebang_fix``); the dist-info's RECORD kept in step."""
     changed: dict[str, bytes] = {}
+    fixes: dict[str, list[str]] = {"unshebanged": [], "unexecutable": [], "exact": []}
     for path in sorted(site.rglob("*")):
-        if not path.is_file() or path.is_symlink() or path.stat().st_mode & 0o111:
+        if not path.is_file() or path.is_symlink():
             continue
+        name, executable = path.relative_to(site).as_posix(), bool(path.stat().st_mode & 0o111)
         with path.open("rb") as handle:
-            if handle.read(2) != b"#!":
-                continue
+            head = handle.read(4)
+        if executable and head == b"\x7fELF":
+            continue  # a shared object or program keeps its mode
+        head = head[:2]
+        if executable and head != b"#!":
+            path.chmod(0o644)  # the bytes are the same: RECORD holds no mode
+            fixes["unexecutable"].append(name)
+            continue
+        if head != b"#!":
+            continue
         data = path.read_bytes()
-        stat = path.stat()
-        path.write_bytes(data.split(b"\n", 1)[1] if b"\n" in data else b"")
-        os.utime(path, (stat.st_atime, stat.st_mtime))
-        changed[path.relative_to(site).as_posix()] = path.read_bytes()
+        first, _, rest = data.partition(b"\n")
+        if not executable:
+            new, kind = rest, "unshebanged"
+        elif _LOOSE_SHEBANG.match(first):
+            new, kind = _LOOSE_SHEBANG.sub(b"#!" + interpreter.encode(), first, count=1) + b"\n" + rest, "exact"
+        else:
+            continue
+        _rewrite(path, new)
+        changed[name] = new
+        fixes[kind].append(name)
+    _update_record(site, changed)
+    return ScriptFixes(**fixes)
+
+
+def _rewrite(path: Path, data: bytes) -> None:
+    stat = path.stat()
+    path.write_bytes(data)
+    os.utime(path, (stat.st_atime, stat.st_mtime))
+
+
+def _update_record(site: Path, changed: dict[str, bytes]) -> None:
+    """Each changed file's hash and size in the dist-info's RECORD."""
+    if not changed:
+        return
     for record in site.glob("*.dist-info/RECORD"):
         rows = list(csv.reader(record.read_text(encoding="utf-8").splitlines()))
         for row in rows:
@@ -116,10 +162,7 @@ def drop_stray_shebangs(site: Path) -> list[str]:
                 row[1:3] = [record_hash(changed[row[0]]), str(len(changed[row[0]]))]
         text = io.StringIO()
         csv.writer(text, lineterminator="\n").writerows(rows)
-        stat = record.stat()
-        record.write_text(text.getvalue(), encoding="utf-8")
-        os.utime(record, (stat.st_atime, stat.st_mtime))
-    return sorted(changed)
+        _rewrite(record, text.getvalue().encode("utf-8"))
 
 
 def spec_file(*, name: str, version: str, summary: str, license_name: str, staged: Path, top_level: list[str],

@@ -146,9 +146,11 @@ def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
         ctx.say(f"    relocated {change.file}: RUNPATH {change.old} -> {change.new or '(none)'}")
     deb_format.strip_binaries([path for path, _ in elves], ctx.runner)  # as brp-strip would
     site = root / layout.site_packages.lstrip("/")
-    unshebanged = rpm_format.drop_stray_shebangs(site)
-    if unshebanged:
-        ctx.say(f"    removed the #! line of {len(unshebanged)} non-executable files ({unshebanged[0]} …)")
+    fixes = rpm_format.fix_scripts(site, f"/usr/bin/python{python}")
+    for what, files in (("removed the #! line of", fixes.unshebanged), ("made 0644 (executable, no #!)",
+                        fixes.unexecutable), ("gave the exact interpreter to the #! line of", fixes.exact)):
+        if files:
+            ctx.say(f"    {what} {len(files)} files ({files[0]} …)")
     top_level = [f"{layout.site_packages}/{p.name}" for p in sorted(site.iterdir())]
     top_level += [f"/{p.relative_to(root)}" for p in sorted(root.rglob("*")) if p.is_file()
                   and not p.is_relative_to(site)]
