@@ -69,7 +69,7 @@ def run_stages(plan: CellPlan, ctx: StageContext, results: StageResults) -> None
                       ("installer", "conda_package_handling") if plan.cell.package == CONDA else ("installer",))
     if "resolve" in plan.stages:  # the envs then install what it resolved, as they install a lock
         results.resolved = resolve.run(plan, ctx, results)
-        plan = resolve.resolved_plan(plan, results.resolved)
+        plan = resolve.resolved_plan(plan, results.resolved, ctx.say)
     results.build_env = build_env.run(plan, ctx, results)
     if "loosened" in plan.stages:
         results.loosened_source = loosened.run(plan, ctx, results)

@@ -504,6 +504,16 @@ def _test_need(results_dir: Path, suite: str, settings: CellSettings) -> SuiteNe
     return suite_need(last_test_peak(results_dir, suite), settings.test_memory_mb, settings.test_admission)
 
 
+def with_build_lock(plan: CellPlan, lock: Path) -> CellPlan:
+    """The plan whose build env installs ``lock`` in the env every cell of that lock shares:
+    a latest or pre cell whose resolution pins exactly what its lock does builds as the
+    locked cell does (its env, and so its stored wheel), instead of in an env of its own."""
+    env = plan.workspace.build_env(plan.cell.python, [*plan.build_requirements, f"pins={pins_digest(lock)}"])
+    return replace(plan, build_lock=lock, build_env=env, repairer_locked=lock_covers(lock, plan.repairer),
+                   pkg_config_dir=plan.workspace.pkg_config_dir(env, plan.cell.blas,
+                                                                _pkg_config_layout(plan.target, plan.cell.blas)))
+
+
 def plan_retry(plan: CellPlan, restore: str, matrix: Matrix | None = None) -> CellPlan:
     """A failed loosened cell's second attempt: the same cell with ``restore``'s upper
     bound kept as declared, built beside the first attempt."""

@@ -28,6 +28,10 @@ def culprit(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_a_broken_test_dependency_is_drift_and_the_culprit(tmp_path):
     index = write_index(tmp_path / "index", [broken_release("iniconfig", "99.0", "iniconfig 99.0 is broken")])
     home = tmp_path / "home"
+    passing = run_nox_cell(home, CELL)  # PyPI alone: newest versions that work, kept as the good run
+    assert passing.returncode == 0, passing.output[-3000:]
+    good = tmp_path / "good.json"
+    good.write_bytes(passing.record_path.read_bytes())
     with serving(index) as url:
         result = run_nox_cell(home, CELL, "--extra-index-url", url)
         assert result.returncode != 0, result.output[-3000:]
@@ -38,11 +42,12 @@ def test_a_broken_test_dependency_is_drift_and_the_culprit(tmp_path):
         assert drift["iniconfig"]["locked"] == "2.3.1"  # what locks/demo/py3.12-test.txt pins
         test_env = {p["name"]: p for p in deps["test"]}
         assert test_env["iniconfig"]["index"] == url and test_env["pytest"]["index"].startswith("https://")
-        found = culprit(home, CELL, "--extra-index-url", url)
+        found = culprit(home, CELL, "--good", str(good), "--extra-index-url", url)
     assert found.returncode == 0, (found.stdout + found.stderr)[-3000:]
     assert "culprit: iniconfig 2.3.1 -> 99.0 breaks build-3.12-openblas-latest: ImportError: iniconfig 99.0 is " \
            "broken" in found.stdout + found.stderr
     report = json.loads((result.record_path.parent / "culprit.json").read_text())
+    assert report["good"] == f"the passing run {good}"
     assert report["finding"] == "culprit" and report["changes"] == [
         {"env": "test", "name": "iniconfig", "good": "2.3.1", "bad": "99.0"}]
 

@@ -28,7 +28,7 @@ from ..lockfiles.pins import read_pins
 from ..lockfiles.resolve import Change, changes, read_resolved, unconditional
 from ..machine.workspace import Workspace
 from ..machine.writing import write_atomically
-from ..model import FAILED, LOCKED, PASSED, Cell
+from ..model import FAILED, LOCKED, PASSED, SKIPPED, Cell
 from ..options import CulpritStep, RunOptions
 from ..pipeline import run_cell
 from ..record import RecordError, ResultRecord, load_record
@@ -78,6 +78,8 @@ def find_culprit(cell: Cell, matrices: MatrixSet, options: RunOptions, good_reco
             if earlier else ("passes", "passes: there is nothing to find")
         return _finish(CulpritReport(session=cell.session_name, finding=finding,
                                      line=f"culprit: none; {cell.session_name} {why}"), folder)
+    if record.status == SKIPPED:
+        raise CellError(f"{cell.session_name} does not run here: {record.error}")
     if record.deps is None or not record.deps.resolved_files:
         raise CellError(f"{cell.session_name} failed before it resolved its requirements ({record.error}): there is "
                         "no bad set of versions to search")
@@ -127,15 +129,17 @@ def _good_pins(record: ResultRecord, root: Path, good_record: Path | None) -> tu
         raise CellError(f"--good {good_record} is a {passing.status} run, not a passing one")
     folder = Path(record.deps.resolved_files["test"]).parent.parent / "culprit" if record.deps else good_record.parent
     folder.mkdir(parents=True, exist_ok=True)
-    found = {}
-    for env, packages in (("build", passing.deps.build if passing.deps else []),
-                          ("test", passing.deps.test if passing.deps else [])):
-        if packages:
-            found[env] = folder / f"good-{env}.txt"
-            found[env].write_text("".join(f"{p.name}=={p.version}\n" for p in packages), encoding="utf-8")
-    if not found:
+    pins: dict[str, Path] = {}
+    for env, packages, lock in (("build", passing.deps.build if passing.deps else [], passing.locks.build),
+                                ("test", passing.deps.test if passing.deps else [], passing.locks.test)):
+        if packages:  # what a resolved env installed
+            pins[env] = folder / f"good-{env}.txt"
+            pins[env].write_text("".join(f"{p.name}=={p.version}\n" for p in packages), encoding="utf-8")
+        elif lock is not None and (root / lock.path).is_file():  # a locked env: its lock
+            pins[env] = root / lock.path
+    if not pins:
         raise CellError(f"--good {good_record} lists no installed versions (a record from before dependency channels)")
-    return found, f"the passing run {good_record}"
+    return pins, f"the passing run {good_record}"
 
 
 def _changes(good: dict[str, Path], bad: dict[str, Path]) -> list[Change]:

@@ -17,7 +17,7 @@ from ..machine.bytecode import seed_bytecode, seed_stdlib_bytecode, stdlib_of
 from ..machine.context import StageContext
 from ..machine.eviction import UNUSED_DAYS, evict_unused_envs
 from ..machine.locking import exclusive_lock, shared_lock
-from ..machine.pythons import DISTRO, axis_version, ensure_distro_headers, find_python
+from ..machine.pythons import DISTRO, axis_version, ensure_distro_headers, find_python, python_pc_files
 from ..machine.toolchain import FloorCheck, check_floor
 from ..machine.uv import create_venv_command, freeze_command, install_command, install_from_lock
 from ..plan import CellPlan
@@ -60,8 +60,11 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildEnv:
     if plan.cell.python == DISTRO:
         ensure_distro_headers(ctx.runner)
     check_requires_python(plan.target, python, cache_file=ctx.shared_cache / "pythons.json")
+    resolved_now = plan.upstream is not None and any(env.env == "build" for env in plan.upstream.envs)
     source = (
-        f"locked in {plan.build_lock.name}" if plan.build_lock else f"unlocked: {', '.join(plan.build_requirements)}"
+        f"as resolved now ({plan.upstream.channel if plan.upstream else ''}) in {plan.build_lock}" if resolved_now
+        else f"locked in {plan.build_lock.name}" if plan.build_lock
+        else f"unlocked: {', '.join(plan.build_requirements)}"
     )
     env_python = plan.platform.venv_python(plan.build_env)
     with ctx.progress.stage("build_env", f"uv venv at {plan.build_env}, {source}"):
@@ -126,6 +129,12 @@ def _provision(plan: CellPlan, ctx: StageContext, env_python: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
     plan.provider.provision(ctx.runner, build_python=env_python, pkg_config_dir=folder)
+    if not (folder / "python3.pc").exists():
+        # The cell's own interpreter's python3.pc before the system's: a dependency('python3')
+        # found Debian's 3.11 flags while building for pyenv's 3.12 (pkg-config searches
+        # this folder first, then its defaults).
+        for pc in python_pc_files(env_python):
+            shutil.copy2(pc, folder / pc.name)
     marker.write_text(made)
 
 

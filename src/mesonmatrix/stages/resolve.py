@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ..lockfiles.channels import EnvResolution, UpstreamPlan
 from ..lockfiles.resolve import Change, Pinned, compile_argv, drift_from_lock, read_resolved, uv_failure
 from ..machine.context import StageContext
 from ..machine.pythons import find_python
-from ..plan import CellPlan
+from ..plan import CellPlan, with_build_lock
 from . import StageResults
 
 
@@ -105,9 +106,16 @@ def _name(requirement: str) -> str:
     return str(canonicalize_name(Requirement(requirement).name))
 
 
-def resolved_plan(plan: CellPlan, resolved: Resolved) -> CellPlan:
-    """The plan whose envs install the resolved files instead of the locks."""
+def resolved_plan(plan: CellPlan, resolved: Resolved, say: Callable[[str], None] = print) -> CellPlan:
+    """The plan whose envs install the resolved files instead of the locks. A build env
+    resolved to exactly what its current lock pins installs the lock, in the locked cell's
+    env (SciPy's latest cell then reuses the locked cell's stored wheel: 1 s, not a 90 s
+    rebuild in an env of its own)."""
     build, test = resolved.files.get("build"), resolved.files.get("test")
+    tests = replace(plan.tests, lock=test or plan.tests.lock)
+    lock = next((env.lock for env in plan.upstream.envs if env.env == "build"), None) if plan.upstream else None
+    if build is not None and lock is not None and not any(c.env == "build" for c in resolved.drift):
+        say(f"    build env: what {lock.name} pins, so the locked cells' env serves it")
+        return replace(with_build_lock(plan, lock), tests=tests)
     return replace(plan, build_lock=build or plan.build_lock,
-                   repairer_locked=plan.repairer_locked or build is not None,
-                   tests=replace(plan.tests, lock=test or plan.tests.lock))
+                   repairer_locked=plan.repairer_locked or build is not None, tests=tests)
