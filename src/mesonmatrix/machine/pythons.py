@@ -179,6 +179,19 @@ def ensure_distro_headers(runner: CommandRunner) -> None:
                         f"building for the distro's Python {version}")
 
 
+def python_pc_files(python: Path) -> list[Path]:
+    """The interpreter's own pkg-config files (``python3.pc``, ``python-3.12.pc``, their
+    ``-embed`` twins) from its ``LIBPC``, as meson's python dependency reads them
+    (mesonbuild/dependencies/python.py searches LIBPC alone). A plain
+    ``dependency('python3')`` searches pkg-config's default folders instead, where the
+    system's python3.pc (another version) is found first."""
+    out = probe([str(python), "-c", "import sysconfig; print(sysconfig.get_config_var('LIBPC') or '')"])
+    folder = Path(out.stdout.strip()) if out is not None and out.returncode == 0 and out.stdout.strip() else None
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("python*.pc") if re.fullmatch(r"python(3|-3\.\d+t?)(-embed)?\.pc", p.name))
+
+
 def _discover(version: str) -> Path:
     for candidate in candidates(version):
         if interpreter_version(candidate) == version:
