@@ -50,6 +50,7 @@ from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks, RecordError, load_record
 from .repairers import Repairer, repairer_for
 from .targets.cibuildwheel import identifier, test_options
+from .targets.pytestjobs import project_addopts, workers
 from .targets.requirements import requirement_name
 from .targets.target import Target
 from .targets.testsource import extra_requirements, group_requirements
@@ -82,6 +83,9 @@ class TestPlan:
     pytest_config: str | None = None  # the project's pytest configuration file, in its root
     honoured: tuple[str, ...] = ()  # the project's settings this plan follows
     not_honoured: tuple[str, ...] = ()  # settings the project has that are not followed here, and why
+    xdist_args: tuple[str, ...] = ()  # added to pytest's arguments for test_jobs (``-n 2``)
+    workers: int = 1  # processes running the suite at once (test_jobs, or the project's own -n)
+    workers_why: str = ""  # who chose the workers, said in the cell log
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -264,10 +268,29 @@ def _current_locks(cell: Cell, target: Target, options: RunOptions) -> Locks:
                  test=None if lock_problem(test, test_inputs) else _lock_ref(test, root))
 
 
-def _upstream(cell: Cell, target: Target, options: RunOptions, locks: Locks, indexes: Indexes,
+def _check_tag_wheels(options: RunOptions) -> None:
+    if options.tag_wheels not in TAG_WHEEL_METHODS:
+        raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
+
+
+def _results_and_venv(workspace: Workspace, folder: str, cell: Cell, options: RunOptions,
+                      retry: bool) -> tuple[Path, Path]:
+    """Where a run's record and test venv go: the cell's own; a loosened cell's second
+    attempt beside them (``retry/``); a culprit step's in ``culprit/<step>/``, its build in
+    the cell's build dir (an incremental build, or the stored wheel)."""
+    results, venv = workspace.results_dir(folder, cell), workspace.test_venv(folder, cell)
+    if retry:
+        return results / "retry", Path(f"{venv}-retry")
+    if options.culprit_step is not None:
+        return results / "culprit" / options.culprit_step.name, Path(f"{venv}-culprit-{options.culprit_step.name}")
+    return results, venv
+
+
+def _upstream(cell: Cell, target: Target, options: RunOptions, locks: Locks, settings: CellSettings,
               results_dir: Path, requirements: list[str], tests: TestPlan) -> UpstreamPlan | None:
     """What the resolve stage resolves for this cell, into its results folder's ``resolved/``."""
     root = options.project_root
+    indexes = Indexes(index_url=settings.index_url, extra=settings.extra_index_urls)
     if cell.deps in RESOLVED_BUILD:
         locks = _current_locks(cell, target, options)
 
@@ -423,8 +446,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     """``matrix`` names the cell that covers its BLAS siblings for a target without BLAS.
     ``retry``: the second attempt of a failed loosened cell (``plan_retry``), which builds
     beside the first (its own build dir, venv, source copy and ``retry/`` results)."""
-    if options.tag_wheels not in TAG_WHEEL_METHODS:
-        raise ValueError(f"tag_wheels must be one of {', '.join(TAG_WHEEL_METHODS)}, not {options.tag_wheels!r}")
+    _check_tag_wheels(options)
     provider, platform = _provider_of(cell, target), PLATFORMS[cell.platform]
     repairer = repairer_for(platform, options.repair_tool)
     compilers = _compilers(cell, target, options)
@@ -439,16 +461,11 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     build_env = workspace.build_env(cell.python, env_key)
     reason = _skip(cell, target, provider, options, blas_reason, matrix.covering_cell(cell) if matrix else cell,
                    compilers)
-    folder = workspace.target_folder(target.name, target.source_dir)
-    attempt, results_dir = ("-retry" if retry else ""), workspace.results_dir(folder, cell)
-    venv_suffix = attempt
-    if options.culprit_step is not None:
-        # Each step of the search: its record and venv beside the cell's own; its build in
-        # the cell's build dir (an incremental build, or the stored wheel).
-        venv_suffix, results_dir = f"-culprit-{options.culprit_step.name}", results_dir / "culprit" / \
-            options.culprit_step.name
+    attempt = "-retry" if retry else ""
+    results_dir, test_venv = _results_and_venv(workspace, workspace.target_folder(target.name, target.source_dir),
+                                               cell, options, retry)
     settings = cell_settings(options.settings, cell.settings, target.settings)
-    tests = _test_plan(cell, target, options, locks.test)
+    tests = _with_workers(_test_plan(cell, target, options, locks.test), target, settings)
     return CellPlan(
         cell=cell,
         target=target,
@@ -464,8 +481,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         build_slot=workspace.build_slot(cell, target.name, target.source_dir) if cell.kind == BUILD else None,
         build_env=build_env,
         pkg_config_dir=workspace.pkg_config_dir(build_env, cell.blas, _pkg_config_layout(target, cell.blas)),
-        results_dir=results_dir / "retry" if retry else results_dir,
-        test_venv=Path(f"{workspace.test_venv(folder, cell)}{venv_suffix}"),
+        results_dir=results_dir,
+        test_venv=test_venv,
         setup_args=(*blas_args, *target.setup_args, *system),
         build_requirements=tuple(requirements),
         roles=ROLES_BY_TAG_SET[cell.install_tags],
@@ -479,10 +496,9 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
         locks=locks.record,
         lock_error=locks.error,
         lock_notice=locks.notice,
-        upstream=_upstream(cell, target, options, locks.record, Indexes(index_url=settings.index_url,
-                           extra=settings.extra_index_urls), results_dir, requirements, tests),
+        upstream=_upstream(cell, target, options, locks.record, settings, results_dir, requirements, tests),
         settings=settings,
-        test_need=_test_need(results_dir / "retry" if retry else results_dir, tests.suite, settings),
+        test_need=_test_need(results_dir, tests.suite, settings, tests.workers),
         skip_reason=reason,
     )
 
@@ -500,8 +516,22 @@ def last_test_peak(results_dir: Path, suite: str) -> float | None:
     return last.peak_rss_mb.get("test", last.peak_rss_mb.get("tool"))
 
 
-def _test_need(results_dir: Path, suite: str, settings: CellSettings) -> SuiteNeed:
-    return suite_need(last_test_peak(results_dir, suite), settings.test_memory_mb, settings.test_admission)
+def _test_need(results_dir: Path, suite: str, settings: CellSettings, workers: int = 1) -> SuiteNeed:
+    """Each pytest-xdist worker may reach the per-process peak the last run recorded."""
+    return suite_need(last_test_peak(results_dir, suite), settings.test_memory_mb, settings.test_admission,
+                      workers=workers)
+
+
+def _with_workers(tests: TestPlan, target: Target, settings: CellSettings) -> TestPlan:
+    """pytest-xdist workers for a pytest suite (targets/pytestjobs.py); the project's own
+    test commands and an import smoke test run as they are. Installed tests run from an
+    empty folder, where no project configuration applies; a copied test folder runs with
+    the project's, whose -n it keeps."""
+    if tests.kind not in ("pytest", "pytest-dir"):
+        return tests
+    addopts = project_addopts(target.source_dir, tests.pytest_config) if tests.kind == "pytest-dir" else ()
+    found = workers(settings.test_jobs, suite_args=tests.suite_args, addopts=addopts)
+    return replace(tests, xdist_args=found.args, workers=found.count, workers_why=found.why)
 
 
 def with_build_lock(plan: CellPlan, lock: Path) -> CellPlan:
