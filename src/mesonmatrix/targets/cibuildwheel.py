@@ -56,13 +56,16 @@ def _selected(select: object, build: str) -> bool:
 def layered(table: Mapping[str, Any], platform: str, build: str) -> dict[str, tuple[object, str]]:
     """key -> (value, where it was set), cibuildwheel's layers applied in order."""
     found: dict[str, tuple[object, str]] = {}
-    sources: list[tuple[Mapping[str, Any], str]] = [(table, "tool.cibuildwheel")]
+    # "_from": where targets/workflows.py found a table (cibuildwheel.toml) or an override
+    # (a workflow's CIBW_* variable), so the record names the file the project wrote it in.
+    base = str(table.get("_from", "tool.cibuildwheel"))
+    sources: list[tuple[Mapping[str, Any], str]] = [(table, base)]
     if isinstance(table.get(platform), dict):
-        sources.append((table[platform], f"tool.cibuildwheel.{platform}"))
+        sources.append((table[platform], f"{base}.{platform}"))
     overrides = table.get("overrides") or []
     for index, override in enumerate(overrides if isinstance(overrides, list) else []):
         if isinstance(override, dict) and _selected(override.get("select"), build):
-            sources.append((override, f"tool.cibuildwheel.overrides[{index}]"))
+            sources.append((override, str(override.get("_from", f"{base}.overrides[{index}]"))))
     for values, where in sources:
         for key in (*_LAYERED, *_NOT_RUN):
             if key in values:
@@ -119,6 +122,12 @@ def expand(environment: tuple[tuple[str, str], ...], base: Mapping[str, str]) ->
     return result
 
 
+def _named(where: str, key: str) -> str:
+    """A setting's place: ``tool.cibuildwheel.linux.test-command``, or a workflow's
+    variable as it is (``.github/workflows/wheels.yml env.CIBW_TEST_COMMAND``)."""
+    return where if ".CIBW_" in where else f"{where}.{key}"
+
+
 def test_options(table: Mapping[str, Any], *, platform: str, build: str,
                  requirements_of: Callable[[str, tuple[str, ...]], tuple[str, ...]]) -> CibuildwheelTests | None:
     """This build's test options; None when no test-command applies to it.
@@ -126,13 +135,13 @@ def test_options(table: Mapping[str, Any], *, platform: str, build: str,
     found = layered(table, platform, build)
     if "test-command" not in found or not found["test-command"][0]:
         return None
-    honoured = [f"{where}.{key}" for key, (_, where) in found.items() if key not in _NOT_RUN]
-    not_honoured = [f"{where}.{key}: not run (commands for cibuildwheel's build images)"
+    honoured = [_named(where, key) for key, (_, where) in found.items() if key not in _NOT_RUN]
+    not_honoured = [f"{_named(where, key)}: not run (commands for cibuildwheel's build images)"
                     for key, (_, where) in found.items() if key in _NOT_RUN]
 
     def value(key: str) -> tuple[object, str]:
         item = found.get(key)
-        return (item[0], f"{item[1]}.{key}") if item else ("", key)
+        return (item[0], _named(item[1], key)) if item else ("", key)
 
     environment = (*(assignments(*value("environment")) if "environment" in found else ()),
                    *(assignments(*value("test-environment")) if "test-environment" in found else ()))

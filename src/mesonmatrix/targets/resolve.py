@@ -28,6 +28,7 @@ from .requirements import requirement_name
 from .sdists import fetch_sdist, unpack_sdist
 from .target import Target
 from .testsource import TestSource, discover_tests, pytest_config
+from .workflows import cibuildwheel_table
 
 
 def read_pyproject(source_dir: Path) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         suites=_suites(preset, tests, import_name),
         default_suite=preset.default_suite if preset and preset.declares_suites else DEFAULT_SUITE,
         tests=tests,
-        cibuildwheel=_table(data.get("tool", {}).get("cibuildwheel")),
+        cibuildwheel=cibuildwheel_table(source_dir, data),
         own_meson=_own_meson(data),
         optional_dependencies=_table(project.get("optional-dependencies")),
         dependency_groups=_table(data.get("dependency-groups")),

@@ -27,6 +27,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from ..errors import TargetError
+from .workflows import cibuildwheel_table
 
 TEST_DIRS = ("tests", "test")
 TEST_EXTRAS = ("test", "tests", "testing")
@@ -149,7 +150,8 @@ def discover_tests(source_dir: Path, pyproject: Mapping[str, Any], test_dir: str
     project = pyproject.get("project", {})
     if test_dir is not None:
         return TestSource(origin="preset", copies=(test_dir,))
-    cibuildwheel = _cibuildwheel(project, pyproject.get("tool", {}).get("cibuildwheel", {}))
+    # [tool.cibuildwheel], or cibuildwheel.toml's, with the workflows' CIBW_* variables.
+    cibuildwheel = _cibuildwheel(project, cibuildwheel_table(source_dir, dict(pyproject)))
     if cibuildwheel is not None:
         if not cibuildwheel.copies:
             # Without test-sources, {project} is the whole tree: copy its test folders.

@@ -1,0 +1,61 @@
+"""cibuildwheel's test settings where a project's CI gives them: CIBW_* variables in its
+GitHub workflows' env, and a cibuildwheel.toml, layered as cibuildwheel layers them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mesonmatrix.targets import cibuildwheel
+from mesonmatrix.targets.workflows import cibuildwheel_table, workflow_variables
+
+WHEELS_YML = """name: wheels
+on: [push]
+env:
+  CIBW_TEST_REQUIRES: pytest hypothesis
+jobs:
+  build_wheels:
+    runs-on: ${{ matrix.os }}
+    env:
+      CIBW_TEST_SKIP: "*-win32"
+    steps:
+      - uses: actions/checkout@v4
+      - uses: pypa/cibuildwheel@v2.21
+        env:
+          CIBW_TEST_COMMAND: >
+            pytest {project}/tests -x
+          CIBW_TEST_COMMAND_WINDOWS: "python -c pass"
+          CIBW_BUILD: ${{ matrix.build }}
+          CIBW_ENVIRONMENT: ${{ matrix.env }}
+"""
+
+
+def _none(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    return ()
+
+
+def test_a_workflows_cibw_variables_are_its_test_settings(tmp_path: Path):
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "wheels.yml").write_text(WHEELS_YML)
+    found = workflow_variables(tmp_path)
+    assert found["CIBW_TEST_COMMAND"] == ("pytest {project}/tests -x\n", ".github/workflows/wheels.yml "
+                                          "jobs.build_wheels.steps[1].env.CIBW_TEST_COMMAND")
+    assert "CIBW_ENVIRONMENT" not in found  # a GitHub expression: known only on GitHub
+    table = cibuildwheel_table(tmp_path, {"tool": {"cibuildwheel": {"test-command": "python -m old"}}})
+    linux = cibuildwheel.test_options(table, platform="linux", build="cp312-manylinux_x86_64", requirements_of=_none)
+    assert linux is not None
+    assert linux.commands == (("pytest", "{project}/tests", "-x"),) and linux.requires == ("pytest", "hypothesis")
+    assert ".github/workflows/wheels.yml jobs.build_wheels.steps[1].env.CIBW_TEST_COMMAND" in linux.honoured
+    windows = cibuildwheel.test_options(table, platform="windows", build="cp312-win_amd64", requirements_of=_none)
+    assert windows is not None and windows.commands == (("python", "-c", "pass"),)
+    win32 = cibuildwheel.test_options(table, platform="windows", build="cp312-win32", requirements_of=_none)
+    assert win32 is not None and win32.skipped_by == "*-win32"
+
+
+def test_a_cibuildwheel_toml_is_read_where_pyproject_has_no_table(tmp_path: Path):
+    (tmp_path / "cibuildwheel.toml").write_text('[tool.cibuildwheel]\ntest-command = "pytest {package}"\n'
+                                                'test-requires = ["pytest"]\n')
+    table = cibuildwheel_table(tmp_path, {})
+    found = cibuildwheel.test_options(table, platform="linux", build="cp312-manylinux_x86_64", requirements_of=_none)
+    assert found is not None and found.commands == (("pytest", "{package}"),)
+    assert "cibuildwheel.toml.test-command" in found.honoured
+    assert cibuildwheel_table(tmp_path / "nothing", {}) == {}
