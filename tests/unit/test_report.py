@@ -215,3 +215,11 @@ def test_the_report_names_its_projects_keeps_them_apart_and_says_stages_in_words
     assert "test_wait" not in page and "test_env_early" not in page and "build_env" not in page
     assert "waiting for memory 0.0 s" in page and "test venv (during the build) 0.3 s" in page
     assert report.markdown.read_text().startswith("# Build matrix: blasdemo 0.1.0, contourpy 1.3.3\n")
+
+
+def test_a_project_without_blas_reads_no_blas_in_the_grid(tmp_path):
+    results = tmp_path / "results"
+    write_record(record("build-3.12", target="fastcan", blas="none", target_declares_blas=False),
+                 results / "fastcan" / "build-3.12" / "result.json")
+    page = write_report(results, tmp_path / "report").html.read_text()
+    assert "fastcan · Python 3.12 · no BLAS" in page and "· none<" not in page

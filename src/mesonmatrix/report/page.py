@@ -32,7 +32,7 @@ esc = html.escape
 
 
 def _row_key(r: ResultRecord) -> str:
-    return f"{r.target} · Python {r.python} · {r.blas}"
+    return f"{r.target} · Python {r.python} · {r.blas if r.blas != 'none' else 'no BLAS'}"
 
 
 def _column_key(r: ResultRecord) -> str:

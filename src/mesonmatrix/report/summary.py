@@ -20,7 +20,7 @@ def cell_summary(record: ResultRecord) -> str:
                      + (f", {tests.errors} errors" if tests.errors else ""))
     elif record.status == "passed":
         parts.append("tests not run here" if tests is None else "no tests run")
-    if record.status != "skipped":
+    if record.blas_runtime is not None or (tests is not None and tests.passed):  # it got as far as its tests
         parts.append(blas_phrase(record.blas_runtime, record.target_declares_blas))
     total = record.durations.get("total")
     took = f" in {total:.1f} s" if total is not None else ""
