@@ -124,6 +124,28 @@ def _megabytes_from_text(value: str) -> float:
     return _megabytes_from_toml(float(value))
 
 
+# pytest-xdist workers: a count, or "auto" (the cores this process may use). 256 is more
+# workers than any machine this runs on has cores; a larger figure is a typo.
+MAX_JOBS = 256
+
+
+def _jobs_from_toml(value: object) -> int | str:
+    if value == "auto":
+        return "auto"
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_JOBS:
+        raise InvalidValue(f'expected a number of workers from 1 to {MAX_JOBS} or "auto", got {value!r}')
+    return value
+
+
+def _jobs_from_text(value: str) -> int | str:
+    if value != "auto" and not re.fullmatch(r"[0-9]+", value):
+        raise InvalidValue(f"{value!r} is not a number of workers or auto")
+    return _jobs_from_toml(value if value == "auto" else int(value))
+
+
+JOBS = Kind(described=f'integer from 1 to {MAX_JOBS}, or "auto"',
+            schema={"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_JOBS}, {"const": "auto"}]},
+            from_toml=_jobs_from_toml, from_text=_jobs_from_text)
 ADMISSION = Kind(described=f"string, one of {', '.join(POLICIES)}", schema={"enum": list(POLICIES)},
                  from_toml=_admission, from_text=_admission)
 MEGABYTES = Kind(described="number (MB)", schema={"type": "number", "minimum": 1, "maximum": MAX_MEGABYTES},
@@ -248,6 +270,16 @@ TEST_MEMORY = Key(
     help_in={MATRIX: "MB a cell's test suite is expected to need until a run records its peak (default 2048)",
              PRESET: "MB this target's test suite is expected to need until a run records its peak (a matrix file's "
                      "wins)"})
+# A suite on one core leaves the others idle; SciPy's dev tooling runs its own suite with
+# pytest-xdist's -n (targets/pytestjobs.py).
+TEST_JOBS = Key(
+    name="test_jobs", kind=JOBS, metavar="N|auto", scopes=frozenset({OPTION, MATRIX, PRESET}),
+    help="run the pytest suite in N pytest-xdist workers (auto: one per core), installing pytest-xdist in the "
+         "test venv when its lock lacks it; a project whose pytest configuration or suite already passes -n keeps "
+         "its own (default: one process)",
+    help_in={MATRIX: "pytest-xdist workers for every cell's suite, a number or \"auto\" (one per core); "
+                     "-- --test-jobs wins",
+             PRESET: "pytest-xdist workers for this target's suite, a number or \"auto\" (a matrix file's wins)"})
 # The package indexes uv resolves and installs from, as projects add a nightly-wheels index.
 # uv asks an extra index first and, by default (its "first-index" strategy), takes a
 # package only from the first index that has it at all: a nightly index's numpy wins over
@@ -263,7 +295,7 @@ EXTRA_INDEX_URL = Key(
     help_in={MATRIX: "a list of package indexes asked before the main one; -- --extra-index-url wins",
              PRESET: "a list of package indexes asked before the main one for this target (a matrix file's wins)"})
 SETTINGS = (TEST_TIMEOUT, BUILD_TIMEOUT, BUILD_TIME_LIMIT, MANYLINUX, TEST_ADMISSION, TEST_MEMORY, INDEX_URL,
-            EXTRA_INDEX_URL)
+            EXTRA_INDEX_URL, TEST_JOBS)
 
 
 def known(keys: Iterable[Key], scope: Scope) -> tuple[Key, ...]:
@@ -312,6 +344,7 @@ class CellSettings:
     extra_index_urls: tuple[str, ...] = ()  # indexes asked before the main one
     test_admission: AdmissionPolicy = "memory"  # when its suite may start beside others
     test_memory_mb: float | None = None  # the declared estimate of its suite's peak
+    test_jobs: int | str | None = None  # pytest-xdist workers, or "auto"; None: one process
 
 
 def first_set(key: Key, *layers: Mapping[str, object]) -> object:
@@ -332,7 +365,12 @@ def cell_settings(*layers: Mapping[str, object]) -> CellSettings:
                         manylinux=manylinux if isinstance(manylinux, str) else None,
                         test_admission=next((p for p in POLICIES if p == admission), "memory"),
                         test_memory_mb=memory if isinstance(memory, float) else None,
+                        test_jobs=_jobs(first_set(TEST_JOBS, *layers)),
                         **_indexes(first_set(INDEX_URL, *layers), first_set(EXTRA_INDEX_URL, *layers)))
+
+
+def _jobs(value: object) -> int | str | None:
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
 
 
 def _indexes(index: object, extra: object) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from ..testing.blascheck import blas_mismatch, blas_phrase, probe_blas
 from ..testing.earlyvenv import EarlyVenv
 from ..testing.outside import run_commands, run_test_dir
 from ..testing.pytestrun import run_pytest, run_smoke
-from ..testing.wheelinstall import dependencies_of, install_wheels_under_test
+from ..testing.wheelinstall import dependencies_of, ensure_pytest_xdist, install_wheels_under_test
 from ..wheels.members import stray_test_files
 from . import StageResults
 from .build_env import BuildEnv
@@ -71,13 +71,16 @@ def make_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, repai
     wheels = list(repaired.values())
     with ctx.progress.stage("test_env", f"fresh uv venv {plan.test_venv} with {', '.join(p.name for p in wheels)}"):
         if early is None:
-            return fill_test_venv(plan, ctx, build_env, wheels)
-        try:
-            venv_py = early.wait()
-        finally:
-            _append_log(early.log, ctx.runner.log, early.seconds)
-            ctx.progress.durations["test_env_early"] = early.seconds
-        install_wheels_under_test(ctx.runner, ctx.uv, plan.platform, plan.test_venv, wheels)
+            venv_py = fill_test_venv(plan, ctx, build_env, wheels)
+        else:
+            try:
+                venv_py = early.wait()
+            finally:
+                _append_log(early.log, ctx.runner.log, early.seconds)
+                ctx.progress.durations["test_env_early"] = early.seconds
+            install_wheels_under_test(ctx.runner, ctx.uv, plan.platform, plan.test_venv, wheels)
+        if plan.tests.xdist_args:
+            ensure_pytest_xdist(ctx.runner, ctx.uv, plan.platform, plan.test_venv)
         return venv_py
 
 
@@ -140,6 +143,8 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
         ctx.say(f"    the project's {honoured}")
     for ignored in tests.not_honoured:
         ctx.say(f"    not followed: {ignored}")
+    if tests.workers_why:
+        ctx.say(f"    {tests.workers_why}")
     if tests.kind == "smoke":
         stray = stray_test_files(repaired[RUNTIME])
         if stray:
@@ -150,8 +155,8 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
         if tests.kind == "pytest":
             junit = plan.results_dir / "junit.xml"
             junit.unlink(missing_ok=True)
-            counts = run_pytest(ctx.runner, venv_py, tests.suite_args, junit, suite=tests.suite,
-                                source=tests.source, env=env)
+            counts = run_pytest(ctx.runner, venv_py, (*tests.suite_args, *tests.xdist_args), junit,
+                                suite=tests.suite, source=tests.source, env=env)
             where = ""
         elif tests.kind == "commands":
             counts = run_commands(tests, plan.results_dir, ctx.runner, venv_py, env, ctx.uv)

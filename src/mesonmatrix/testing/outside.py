@@ -67,7 +67,8 @@ def run_test_dir(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv
     junit.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="mesonmatrix-tests-") as scratch:
         work = copy_test_sources(tests.project_dir, tests.copies, Path(scratch) / "tests-of-the-project")
-        args = [*_with_project_config(tests, work), *(str(work / c) for c in tests.copies), *tests.suite_args]
+        args = [*_with_project_config(tests, work), *(str(work / c) for c in tests.copies), *tests.suite_args,
+                *tests.xdist_args]
         return run_pytest(runner, venv_py, args, junit, suite=tests.suite, source=tests.source, env=env, cwd=work,
                           pyargs=False)
 

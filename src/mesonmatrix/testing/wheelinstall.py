@@ -25,7 +25,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 from ..machine.commands import CommandRunner
-from ..machine.uv import wheels_only_command
+from ..machine.uv import install_command, wheels_only_command
 from ..platforms.base import Platform, VenvScheme
 
 INSTALLER_NAME = b"mesonmatrix\n"  # the dist-info's INSTALLER file (PEP 376)
@@ -90,3 +90,13 @@ def _requires_dist(wheel: Path) -> list[str]:
         metadata = next(n for n in archive.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))
         message = HeaderParser().parsestr(archive.read(metadata).decode("utf-8"))
     return [str(r) for r in message.get_all("Requires-Dist") or []]
+
+
+def ensure_pytest_xdist(runner: CommandRunner, uv: str, platform: Platform, venv: Path) -> None:
+    """pytest-xdist in the test venv for ``test_jobs``, when its requirements (a lock that
+    lacks it) did not bring it: the newest, unpinned, and the cell log says so."""
+    scheme = platform.venv_scheme(venv)
+    if scheme is not None and (scheme.site_packages / "xdist").is_dir():
+        return
+    runner.run(install_command(uv, platform.venv_python(venv), (), ("pytest-xdist",)),
+               label="install pytest-xdist for test_jobs (not in the test requirements: unpinned)")

@@ -1,0 +1,102 @@
+"""How many pytest-xdist workers a suite runs in: ``test_jobs`` (``--test-jobs N|auto``),
+unless the project's pytest configuration or the suite's own arguments already ask xdist
+for theirs, which they keep.
+
+SciPy runs its suite in parallel itself (its dev tooling passes ``-n`` to pytest-xdist),
+and a suite on one core leaves the other idle. The worker count is decided with the plan,
+before anything runs, because the test stage's memory admission reserves one suite's
+per-process peak for each worker (``machine/admission.py``).
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import shlex
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workers:
+    args: tuple[str, ...] = ()  # what the tool adds to pytest's arguments (``-n 2``)
+    count: int = 1  # processes running tests at once, whoever asked for them
+    why: str = ""  # said in the cell log: who decided, and how many
+
+
+def machine_cores() -> int:
+    """The cores this process may run on (its affinity, as ``taskset`` or a container's
+    cpuset limits it), else the machine's."""
+    if sys.platform.startswith("linux"):  # os.sched_getaffinity is Linux's (and some BSDs')
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except OSError:
+            pass
+    return max(1, os.cpu_count() or 1)
+
+
+def workers(jobs: int | str | None, *, suite_args: Sequence[str], addopts: Sequence[str],
+            cores: int | None = None) -> Workers:
+    """The workers for ``jobs`` (None: not set, one process), unless ``addopts`` (the
+    project's pytest configuration) or ``suite_args`` already choose: then theirs."""
+    cores = cores or machine_cores()
+    for where, args in (("the suite's arguments", suite_args), ("the project's pytest addopts", addopts)):
+        own = _numprocesses(args)
+        if own is not None:
+            count = cores if own in (AUTO, "logical") else int(own) if own.isdigit() else 1
+            return Workers(count=max(1, count), why=f"{where} ask pytest-xdist for -n {own}: kept")
+    if jobs is None:
+        return Workers()
+    count = cores if jobs == AUTO else int(jobs)
+    if count <= 1:
+        return Workers(why=f"test_jobs = {jobs!r} on {cores} core(s): one process, no pytest-xdist")
+    return Workers(args=("-n", str(count)), count=count,
+                   why=f"pytest-xdist: {count} workers (test_jobs = {jobs!r}, {cores} cores)")
+
+
+def _numprocesses(args: Sequence[str]) -> str | None:
+    """The value of pytest-xdist's ``-n``/``--numprocesses`` in ``args`` (``-n 4``, ``-n4``,
+    ``--numprocesses=auto``), or None when they do not give one."""
+    for i, arg in enumerate(args):
+        if arg in ("-n", "--numprocesses") and i + 1 < len(args):
+            return args[i + 1]
+        match = re.fullmatch(r"(?:-n|--numprocesses=)(\S+)", arg)
+        if match:
+            return match.group(1)
+    return None
+
+
+def project_addopts(source_dir: Path, config: str | None) -> tuple[str, ...]:
+    """The ``addopts`` of the project's pytest configuration file (``config``, relative to
+    ``source_dir``, as ``testsource.pytest_config`` found it), split as a shell would."""
+    if config is None:
+        return ()
+    path = source_dir / config
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if config == "pyproject.toml":
+            table = tomllib.loads(text).get("tool", {}).get("pytest", {})
+            value = table.get("ini_options", table).get("addopts", "")
+        else:
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read_string(text)
+            section = "tool:pytest" if config == "setup.cfg" else "pytest"
+            value = parser.get(section, "addopts", fallback="")
+    except (OSError, ValueError, configparser.Error, AttributeError):
+        return ()
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    try:
+        return tuple(shlex.split(str(value)))
+    except ValueError:
+        return ()
