@@ -64,6 +64,14 @@ class TestCounts:
     failed: int = 0
     skipped: int = 0
     errors: int = 0
+    # Counted apart, as pytest's summary line says them: an xfail is not a skip, an
+    # unexpected pass not a pass, and a subtest (pytest-subtests) not a test of its own.
+    xfailed: int = 0
+    xpassed: int = 0
+    subtests_passed: int = 0
+    subtests_failed: int = 0
+    # Test commands that exited 0 with output neither pytest's nor unittest's: no count is claimed.
+    uncounted: int = 0
     # Where the tests ran, where that is not the cell's test venv: a deb or rpm cell's
     # unpacked package, or a clean chroot the .deb was installed in by apt.
     where: str = ""

@@ -1,38 +1,67 @@
-"""The one line a cell ends with (report/summary.py) and the loaded-BLAS phrase."""
+"""A test run's counts from its own summary line: pytest's (xfailed, xpassed and subtests
+apart from passed and skipped) and unittest's, from real runs of both on small suites."""
 
 from __future__ import annotations
 
-from mesonmatrix.record import BlasRuntime, ResultRecord, TestCounts, WheelInfo
-from mesonmatrix.report.summary import cell_summary
-from mesonmatrix.testing.blascheck import blas_phrase
+import subprocess
+import sys
+from pathlib import Path
 
-WHEEL = ".matrix/wheelhouse/demo/blasdemo-0.1.0-cp312-cp312-manylinux_2_28_x86_64.whl"
-OPENBLAS = BlasRuntime(name="openblas", library="/v/lib/python3.12/site-packages/blasdemo.libs/libscipy_openblas.so",
-                       int_size=32)
+from mesonmatrix.record import TestCounts
+from mesonmatrix.testing.outside import counted
+from mesonmatrix.testing.summary import counts_phrase, from_pytest, from_unittest
+
+SUITE = """import pytest
+def test_a(): pass
+def test_b(): pass
+@pytest.mark.skip(reason="no")
+def test_c(): pass
+@pytest.mark.xfail(reason="known")
+def test_d(): assert False
+@pytest.mark.xfail(reason="fixed upstream")
+def test_e(): pass
+"""
+UNITTEST = """import unittest
+class T(unittest.TestCase):
+    def test_a(self): pass
+    def test_b(self): pass
+    @unittest.skip("no")
+    def test_c(self): pass
+    @unittest.expectedFailure
+    def test_d(self): self.fail()
+"""
 
 
-def _record(**given) -> ResultRecord:
-    fields = dict(session="build-3.12-openblas", target="demo", python="3.12", blas="openblas",
-                  platform="linux-x86_64", system_libraries="none", install_tags="full", status="passed",
-                  wheels=[WheelInfo(role="full", path=WHEEL, size=1, sha256="0")],
-                  tests=TestCounts(passed=12, skipped=1), blas_runtime=OPENBLAS, durations={"total": 41.23})
-    return ResultRecord(**{**fields, **given})
+def test_pytests_xfail_and_xpass_are_not_skips_or_passes(tmp_path: Path):
+    (tmp_path / "test_s.py").write_text(SUITE)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    counts = from_pytest(run.stdout, TestCounts())
+    assert counts is not None, run.stdout
+    assert (counts.passed, counts.skipped, counts.xfailed, counts.xpassed, counts.failed) == (2, 1, 1, 1, 0)
+    assert counts_phrase(counts) == "2 passed, 0 failed, 1 skipped, 0 errors, 1 xfailed, 1 xpassed"
 
 
-def test_a_passed_cell_ends_with_its_wheel_counts_blas_and_time():
-    assert cell_summary(_record()) == (
-        f"✓ build-3.12-openblas passed in 41.2 s: {WHEEL}; tests 12 passed, 0 failed, 1 skipped; "
-        "BLAS loaded: openblas (libscipy_openblas.so, 32-bit integers)")
+def test_subtests_are_counted_apart_from_tests():
+    line = "===== 10 passed, 2 failed, 374 subtests passed, 3 subtests failed, 1 error in 4.20s ====="
+    counts = from_pytest(f"collected 12 items\n...\n{line}\n", TestCounts())
+    assert counts is not None
+    assert (counts.passed, counts.failed, counts.errors, counts.subtests_passed, counts.subtests_failed) == \
+        (10, 2, 1, 374, 3)
 
 
-def test_a_failed_cell_says_why_on_the_same_line():
-    line = cell_summary(_record(status="failed", wheels=[], tests=TestCounts(), blas_runtime=None,
-                                error="build failed: meson exited with 1\nmore"))
-    assert line == "✗ build-3.12-openblas failed in 41.2 s: no wheel; build failed: meson exited with 1"
+def test_a_command_running_unittest_is_counted_from_its_output(tmp_path: Path):
+    (tmp_path / "test_u.py").write_text(UNITTEST)
+    run = subprocess.run([sys.executable, "-m", "unittest", "-v", "test_u"], capture_output=True, text=True,
+                         cwd=tmp_path)
+    output = run.stdout + run.stderr
+    counts = from_unittest(output, TestCounts())
+    assert counts is not None and (counts.passed, counts.skipped, counts.xfailed, counts.failed) == (2, 1, 1, 0)
+    # As a cibuildwheel test command: counted from its output, not "1 passed".
+    assert counted(run.returncode, tmp_path / "no-junit.xml", output) == counts
 
 
-def test_a_project_without_blas_says_so_never_none_bit():
-    none = BlasRuntime(name=None, library=None, int_size=None)
-    assert blas_phrase(none, False) == "no BLAS (the project declares none)"
-    assert blas_phrase(none, True) == "no BLAS library found loaded"
-    assert "None" not in cell_summary(_record(blas_runtime=none, target_declares_blas=False))
+def test_a_command_with_no_count_claims_none(tmp_path: Path):
+    assert counted(0, tmp_path / "none.xml", "all good\n") == TestCounts(uncounted=1)
+    assert counted(2, tmp_path / "none.xml", "Traceback ...\n") == TestCounts(failed=1)
+    assert "1 command exited 0" in counts_phrase(TestCounts(uncounted=1))

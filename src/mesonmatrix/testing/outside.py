@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from ..machine.commands import CommandRunner
 from ..record import TestCounts
 from ..targets.cibuildwheel import expand
 from .pytestrun import parse_junit, run_pytest
+from .summary import from_pytest, from_unittest
 
 if TYPE_CHECKING:
     from ..plan import TestPlan
@@ -112,19 +114,25 @@ def run_commands(tests: TestPlan, results_dir: Path, runner: CommandRunner, venv
             result = runner.run(command_argv(template, venv_py, project, uv),
                                 label=f"test command {index + 1} of {len(tests.commands)}", cwd=work,
                                 extra_env={**run_env, "PYTEST_ADDOPTS": addopts}, check=False)
-            totals = _add(totals, _counted(result.returncode, junit, totals.suite, tests.source))
+            totals = _add(totals, counted(result.returncode, junit, result.stdout))
     return totals
 
 
-def _counted(returncode: int, junit: Path, suite: str, source: str) -> TestCounts:
-    counts = parse_junit(junit, suite, source) if junit.is_file() else \
-        TestCounts(passed=1 if returncode == 0 else 0, failed=0 if returncode == 0 else 1)
+def counted(returncode: int, junit: Path, output: str) -> TestCounts:
+    """One test command's counts: its pytest summary line (with the JUnit report beside it
+    when the line is cut off), else unittest's "Ran N tests", else none claimed: a command
+    that exited 0 is "uncounted", one that did not is one failure."""
+    base = TestCounts()
+    counts = from_pytest(output, base) or (parse_junit(junit, "", "") if junit.is_file() else None) or \
+        from_unittest(output, base)
+    if counts is None:
+        return replace(base, uncounted=1) if returncode == 0 else replace(base, failed=1)
     if returncode != 0 and not (counts.failed or counts.errors):
-        counts = TestCounts(passed=counts.passed, failed=1, skipped=counts.skipped)
+        counts = replace(counts, failed=1)
     return counts
 
 
 def _add(totals: TestCounts, counts: TestCounts) -> TestCounts:
-    return TestCounts(suite=totals.suite, source=totals.source, passed=totals.passed + counts.passed,
-                      failed=totals.failed + counts.failed, skipped=totals.skipped + counts.skipped,
-                      errors=totals.errors + counts.errors)
+    summed = {f.name: getattr(totals, f.name) + getattr(counts, f.name) for f in fields(TestCounts)
+              if f.type in ("int", int)}
+    return replace(totals, **summed)

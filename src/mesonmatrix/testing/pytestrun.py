@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import CellError, NoTestsCollected
 from ..machine.commands import CommandRunner
 from ..record import TestCounts
+from .summary import from_pytest
 
 
 def pytest_command(venv_py: Path, suite_args: Sequence[str], junit: Path, *, pyargs: bool = True) -> list[str]:
@@ -47,7 +48,8 @@ def run_pytest(runner: CommandRunner, venv_py: Path, suite_args: Sequence[str], 
         raise CellError(f"pytest usage error (exit 4) for the suite's arguments {' '.join(suite_args)}: {said}")
     if not junit.is_file():
         raise CellError(f"pytest exited {result.returncode} without writing {junit}")
-    counts = parse_junit(junit, suite, source)
+    # pytest's own summary line keeps xfails, xpasses and subtests apart; JUnit does not.
+    counts = from_pytest(result.stdout, TestCounts(suite=suite, source=source)) or parse_junit(junit, suite, source)
     if result.returncode not in (0, 1):
         raise CellError(f"pytest exited {result.returncode} (interrupted or internal error); log: {runner.log}")
     return counts
