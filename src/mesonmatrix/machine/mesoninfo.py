@@ -26,6 +26,25 @@ def meson_error(output: str) -> str | None:
     return None
 
 
+_NINJA_FAILED = re.compile(r"^FAILED: (?:\[code=\d+\] )?(\S+)", re.MULTILINE)
+# A compiler's or linker's first error: gcc/clang "file:line:col: error:", gfortran's
+# "Error:", Cython's "Error compiling Cython file", ld's "undefined reference".
+_STEP_ERROR = re.compile(r"(?:^|: )(?:fatal )?error: |^Error: |Error compiling Cython file|undefined reference to ",
+                         re.IGNORECASE)
+
+
+def ninja_error(output: str) -> str | None:
+    """A failed ninja step as one line: the step's target and the first error line after
+    it (``src/x.c.o: ../src/x.c:3:5: error: unknown type name 'foo'``); None when no
+    step failed. The compile command and the rest of the output stay in the log."""
+    failed = _NINJA_FAILED.search(output)
+    if failed is None:
+        return None
+    after = output[failed.end():].splitlines()
+    first = next((line.strip() for line in after if _STEP_ERROR.search(line.strip())), None)
+    return f"{failed[1]}: {first}" if first else f"the step for {failed[1]} failed"
+
+
 def system_components(build_dir: Path, components: tuple[str, ...] | None) -> dict[str, str]:
     """Which of ``components`` (a use-system-libraries option's choices) the build took
     from the system, per meson's introspection of ``build_dir``."""

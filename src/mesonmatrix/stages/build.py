@@ -26,7 +26,7 @@ from ..machine.ccache import (
 )
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
-from ..machine.mesoninfo import meson_error, system_components
+from ..machine.mesoninfo import meson_error, ninja_error, system_components
 from ..machine.mesonlauncher import launcher_env
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from ..machine.writing import write_atomically
@@ -235,6 +235,17 @@ class _Roles:
                              pkg_config_path=pkg_config_path)
 
 
+def _log_end(log: Path, size: int = 1 << 20) -> str:
+    """The last ``size`` bytes of a command's log: a failed step's lines may have scrolled
+    out of the output's tail."""
+    try:
+        with log.open("rb") as handle:
+            handle.seek(max(log.stat().st_size - size, 0))
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def _refuse_a_space(env_seen_at: Path) -> None:
     """A build env seen at a path with a space (its own, where the env link could not be
     made: Windows without symlink rights) cannot be built from: pkg-config prints the
@@ -293,6 +304,9 @@ def _build_role(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, role: Ro
             cc = plan.compilers.cc or "cc"
             found = f"{compiler_id(cc)} {compiler_version(cc)}"
             raise ToolchainRejected(f"rejected by the target's minimum: {reason} (found {found}, from {cc})") from None
+        step = None if reason else ninja_error(_log_end(exc.log) or exc.tail)
+        if step:  # one line; the compile command and the compiler's other lines stay in the log
+            raise CellError(f"build of the {role} wheel failed: {step} (log: {exc.log})") from None
         raise CellError(f"build of the {role} wheel failed: {reason}\n{exc}" if reason else str(exc)) from None
     wheels = sorted(partial.glob("*.whl"))
     if len(wheels) != 1:
