@@ -59,3 +59,20 @@ def test_a_cibuildwheel_toml_is_read_where_pyproject_has_no_table(tmp_path: Path
     assert found is not None and found.commands == (("pytest", "{package}"),)
     assert "cibuildwheel.toml.test-command" in found.honoured
     assert cibuildwheel_table(tmp_path / "nothing", {}) == {}
+
+
+def test_a_presets_test_command_is_run_as_a_cibuildwheel_test_command(tmp_path: Path):
+    from mesonmatrix.config.presets import parse_target_preset
+    from mesonmatrix.targets.resolve import target_from_source
+
+    root = Path(__file__).resolve().parents[2]
+    preset = parse_target_preset(tmp_path / "targets.toml", "demo2", {
+        "path": str(root / "demo"), "test_command": "python -m pytest {project}/tests -q && python -c pass",
+        "test_requires": ["pytest", "hypothesis"]}, tmp_path)
+    target = target_from_source(root / "demo", name="demo2", preset=preset)
+    assert target.tests.origin == "cibuildwheel"
+    found = cibuildwheel.test_options(target.cibuildwheel, platform="linux", build="cp312-manylinux_x86_64",
+                                      requirements_of=_none)
+    assert found is not None
+    assert found.commands == (("python", "-m", "pytest", "{project}/tests", "-q"), ("python", "-c", "pass"))
+    assert found.requires == ("pytest", "hypothesis") and "targets.demo2.test_command" in found.honoured

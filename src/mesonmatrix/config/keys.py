@@ -477,6 +477,9 @@ _PRESET_ONLY = (
     ("toolchain_min_requires", TEXT_LIST,
      "requirements a toolchain-min build adds to the lowest [build-system] requires"),
     ("test_dir", TEXT, "the folder of the source tree the tests are in, when they are not installed"),
+    ("test_command", TEXT,
+     "the tests as the maintainers run them, a command with cibuildwheel's placeholders {project} and {package} "
+     "(a && b runs both), run from a fresh folder with test_requires installed; wins over the project's own"),
     ("loosened_keep", TEXT_TABLE, "loosened cells: requirement = why its upper bound stays"),
     ("lintian_overrides", TEXT_TABLE, "deb cells: lintian tag = why it is overridden"),
     ("rpmlint_filters", TEXT_TABLE, "rpm cells: rpmlint check = why it is filtered"),

@@ -80,6 +80,9 @@ class TargetPreset:
     # Where the tests are when the package does not install them (a folder of the source
     # tree, run from a copy); None: as the project describes (see targets/testsource.py).
     test_dir: str | None = None
+    # The tests as the maintainers run them, with cibuildwheel's {project} and {package}:
+    # what a project keeps in a script or its CI config that init cannot read.
+    test_command: str | None = None
     # The settings it gives (config/keys.py SETTINGS, by key name): the time limits and the
     # manylinux policy its Linux wheels must meet; a matrix file's and the command line's win.
     settings: Mapping[str, object] = field(default_factory=dict)
@@ -230,7 +233,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
     check_keys(file, where, raw, names(PRESET_KEYS))
     if ("path" in raw) == ("sdist" in raw):
         raise MatrixError(file, where, "needs exactly one of `path` (a source tree) or `sdist` (name, version, sha256)")
-    for key in ("description", "import_name", "smoke", "path", "default_suite", "test_dir"):
+    for key in ("description", "import_name", "smoke", "path", "default_suite", "test_dir", "test_command"):
         if key in raw and not isinstance(raw[key], str):
             raise MatrixError(file, f"{where}.{key}", "expected a string")
     import_name = _import_name(file, where, raw.get("import_name"))
@@ -257,6 +260,7 @@ def parse_target_preset(file: Path, name: str, raw: object, project_root: Path) 
         lintian_overrides=_reasons(file, f"{where}.lintian_overrides", raw.get("lintian_overrides", {})),
         rpmlint_filters=_reasons(file, f"{where}.rpmlint_filters", raw.get("rpmlint_filters", {})),
         test_dir=raw.get("test_dir"),
+        test_command=raw.get("test_command"),
         settings=settings_of(file, where, raw, PRESET),
         declares_suites="suites" in raw,
         declares_test_requires="test_requires" in raw,

@@ -123,9 +123,10 @@ def expand(environment: tuple[tuple[str, str], ...], base: Mapping[str, str]) ->
 
 
 def _named(where: str, key: str) -> str:
-    """A setting's place: ``tool.cibuildwheel.linux.test-command``, or a workflow's
-    variable as it is (``.github/workflows/wheels.yml env.CIBW_TEST_COMMAND``)."""
-    return where if ".CIBW_" in where else f"{where}.{key}"
+    """A setting's place: ``tool.cibuildwheel.linux.test-command``, or where else it was
+    set, as it is (a workflow's ``.github/workflows/wheels.yml env.CIBW_TEST_COMMAND``, a
+    preset's ``targets.NAME.test_command``)."""
+    return f"{where}.{key}" if where.startswith(("tool.cibuildwheel", "cibuildwheel.toml")) else where
 
 
 def test_options(table: Mapping[str, Any], *, platform: str, build: str,

@@ -27,7 +27,7 @@ from .metadata import project_version
 from .requirements import requirement_name
 from .sdists import fetch_sdist, unpack_sdist
 from .target import Target
-from .testsource import TestSource, discover_tests, pytest_config
+from .testsource import TEST_DIRS, TestSource, discover_tests, pytest_config
 from .workflows import cibuildwheel_table
 
 
@@ -51,7 +51,22 @@ def _tests(source_dir: Path, pyproject: dict[str, Any], preset: TargetPreset | N
         return discover_tests(source_dir, pyproject, test_dir=preset.test_dir)
     if preset is not None and preset.declares_suites:
         return TestSource(origin="installed")
+    if preset is not None and preset.test_command:
+        # Run as cibuildwheel runs a test-command (the table gets it in _cibuildwheel_of).
+        return TestSource(origin="cibuildwheel", copies=tuple(d for d in TEST_DIRS if (source_dir / d).is_dir()))
     return discover_tests(source_dir, pyproject)
+
+
+def _cibuildwheel_of(source_dir: Path, pyproject: dict[str, Any], preset: TargetPreset | None) -> dict[str, Any]:
+    """The project's cibuildwheel settings; a preset's test_command layered last, as a
+    CIBW_TEST_COMMAND would be, with its test_requires."""
+    table = cibuildwheel_table(source_dir, pyproject)
+    if preset is not None and preset.test_command:
+        override = {"select": "*", "test-command": preset.test_command, "_from": f"targets.{preset.name}.test_command",
+                    "test-requires": list(preset.test_requires)}
+        overrides = table.get("overrides")
+        table["overrides"] = [*(overrides if isinstance(overrides, list) else []), override]
+    return table
 
 
 def _test_requires(preset: TargetPreset | None, tests: TestSource) -> tuple[str, ...]:
@@ -108,7 +123,7 @@ def target_from_source(source_dir: Path, *, name: str | None = None, preset: Tar
         suites=_suites(preset, tests, import_name),
         default_suite=preset.default_suite if preset and preset.declares_suites else DEFAULT_SUITE,
         tests=tests,
-        cibuildwheel=cibuildwheel_table(source_dir, data),
+        cibuildwheel=_cibuildwheel_of(source_dir, data, preset),
         own_meson=_own_meson(data),
         optional_dependencies=_table(project.get("optional-dependencies")),
         dependency_groups=_table(data.get("dependency-groups")),
