@@ -53,7 +53,7 @@ from .targets.cibuildwheel import identifier, test_options
 from .targets.pytestjobs import project_addopts, workers
 from .targets.requirements import requirement_name
 from .targets.target import Target
-from .targets.testsource import extra_requirements, group_requirements
+from .targets.testsource import TEST_EXTRAS, extra_requirements, group_requirements
 from .targets.upperbounds import Loosening, loosen
 from .wheels.members import sha256_file
 
@@ -320,9 +320,27 @@ def _test_plan(cell: Cell, target: Target, options: RunOptions, lock: Path | Non
         return TestPlan(kind="pytest-dir", suite=suite, suite_args=suite_args, source=found.origin,
                         requirements=requirements, lock=lock, copies=found.copies, project_dir=target.source_dir,
                         pytest_config=target.pytest_config, honoured=config)
+    honoured, not_honoured = installed_suite_setup(target)
     return TestPlan(kind="pytest", suite=suite, suite_args=suite_args,
                     source="tests-wheel" if cell.install_tags == SPLIT else "shipped",
-                    requirements=requirements, lock=lock)
+                    requirements=requirements, lock=lock, honoured=honoured, not_honoured=not_honoured)
+
+
+def installed_suite_setup(target: Target) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What of the project's own test settings an installed suite (``pytest --pyargs`` from
+    an empty folder) follows and what it does not, with why: test_setup said nothing for a
+    project with [tool.pytest.ini_options] and a test dependency group."""
+    honoured = [f"test requirements: {', '.join(target.test_requires)}"]
+    not_honoured = []
+    if target.pytest_config:
+        not_honoured.append(f"{target.pytest_config}: pytest's configuration is not read by the installed suite "
+                            "(run with --pyargs from an empty folder, as a user of the wheel runs it)")
+    for kind, table in (("dependency-groups", target.dependency_groups),
+                        ("project.optional-dependencies", target.optional_dependencies)):
+        for name in (n for n in TEST_EXTRAS if n in table):
+            not_honoured.append(f"{kind}.{name}: not installed (the test requirements are "
+                                f"{', '.join(target.test_requires)}; a preset's test_requires names others)")
+    return tuple(honoured), tuple(not_honoured)
 
 
 def _cibuildwheel_plan(cell: Cell, target: Target, suite: str, lock: Path | None,

@@ -76,3 +76,20 @@ def test_a_presets_test_command_is_run_as_a_cibuildwheel_test_command(tmp_path: 
     assert found is not None
     assert found.commands == (("python", "-m", "pytest", "{project}/tests", "-q"), ("python", "-c", "pass"))
     assert found.requires == ("pytest", "hypothesis") and "targets.demo2.test_command" in found.honoured
+
+
+def test_the_installed_suite_says_which_project_settings_it_does_not_follow(tmp_path: Path):
+    import shutil
+
+    from mesonmatrix.plan import installed_suite_setup
+    from mesonmatrix.targets.resolve import target_from_source
+
+    project = tmp_path / "p"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "demo", project)
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write('\n[tool.pytest.ini_options]\naddopts = "-ra"\n\n[dependency-groups]\ntest = ["pytest", '
+                     '"hypothesis"]\n')
+    honoured, not_honoured = installed_suite_setup(target_from_source(project))
+    assert honoured == ("test requirements: pytest",)
+    assert not_honoured[0].startswith("pyproject.toml: pytest's configuration is not read by the installed suite")
+    assert not_honoured[1].startswith("dependency-groups.test: not installed")
