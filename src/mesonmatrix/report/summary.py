@@ -13,7 +13,7 @@ _MARKS = {"passed": "✓", "failed": "✗", "skipped": "-"}
 def cell_summary(record: ResultRecord) -> str:
     """``✓ build-3.12-openblas passed in 41.2 s: <wheel>; tests 12 passed, 0 failed, 1
     skipped; BLAS loaded: openblas (libscipy_openblas.so, 32-bit integers)``; a failed cell's error ends it."""
-    parts = [", ".join(w.path for w in record.wheels) or "no wheel"]
+    parts = [", ".join(w.path for w in record.wheels)] if record.wheels else []
     tests = record.tests
     if tests is not None and (tests.passed or tests.failed or tests.errors or tests.skipped):
         parts.append(f"tests {tests.passed} passed, {tests.failed} failed, {tests.skipped} skipped"
@@ -24,7 +24,6 @@ def cell_summary(record: ResultRecord) -> str:
         parts.append(blas_phrase(record.blas_runtime, record.target_declares_blas))
     total = record.durations.get("total")
     took = f" in {total:.1f} s" if total is not None else ""
-    line = f"{_MARKS.get(record.status, '?')} {record.session} {record.status}{took}: {'; '.join(parts)}"
     if record.error:
-        line += f"; {record.error.splitlines()[0]}"
-    return line
+        parts.append(record.error.splitlines()[0])
+    return f"{_MARKS.get(record.status, '?')} {record.session} {record.status}{took}: {'; '.join(parts)}"
