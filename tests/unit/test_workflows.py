@@ -93,3 +93,25 @@ def test_the_installed_suite_says_which_project_settings_it_does_not_follow(tmp_
     assert honoured == ("test requirements: pytest",)
     assert not_honoured[0].startswith("pyproject.toml: pytest's configuration is not read by the installed suite")
     assert not_honoured[1].startswith("dependency-groups.test: not installed")
+
+
+def test_init_says_where_it_found_the_tests_or_what_to_set(tmp_path: Path):
+    import shutil
+
+    from mesonmatrix.adopt.init import where_the_tests_are
+    from mesonmatrix.targets.resolve import target_from_source
+
+    demo = Path(__file__).resolve().parents[2] / "demo"
+    project = tmp_path / "p"
+    shutil.copytree(demo, project)
+    assert where_the_tests_are(target_from_source(project)) == \
+        "tests: installed in the package, run with pytest --pyargs blasdemo"
+    (project / ".github" / "workflows").mkdir(parents=True)
+    (project / ".github" / "workflows" / "wheels.yml").write_text(WHEELS_YML)
+    assert where_the_tests_are(target_from_source(project)) == (
+        "tests: cibuildwheel's test-command, from .github/workflows/wheels.yml "
+        "jobs.build_wheels.steps[1].env.CIBW_TEST_COMMAND, run as cibuildwheel runs it")
+    bare = tmp_path / "bare"
+    shutil.copytree(demo, bare, ignore=shutil.ignore_patterns("test_*.py"))
+    said = where_the_tests_are(target_from_source(bare))
+    assert said.startswith("tests: none found") and "set test_command (or test_dir) in [targets.blasdemo]" in said

@@ -19,6 +19,7 @@ from ..lockfiles.write import lock_target
 from ..machine.workspace import Workspace
 from ..machine.writing import write_atomically
 from ..targets.resolve import read_pyproject, resolve_target, target_from_source
+from ..targets.target import Target
 from .scaffold import matrix_toml, noxfile_text, supported_pythons
 
 
@@ -43,6 +44,26 @@ def scaffold_files(root: Path, tool_requirement: str) -> dict[str, str]:
     }
 
 
+def where_the_tests_are(target: Target) -> str:
+    """One line: where init found the project's tests and how the cells run them, or that
+    it found none and what to set."""
+    tests = target.tests
+    if tests.origin == "cibuildwheel":
+        overrides = target.cibuildwheel.get("overrides")
+        found = [str(o["_from"]) for o in overrides or [] if isinstance(o, dict) and "_from" in o
+                 and "test-command" in o] if isinstance(overrides, list) else []
+        where = found[0] if found else str(target.cibuildwheel.get("_from", "[tool.cibuildwheel]"))
+        return f"tests: cibuildwheel's test-command, from {where}, run as cibuildwheel runs it"
+    if tests.origin == "tests-dir":
+        return (f"tests: the {tests.copies[0]}/ folder, run with pytest from a copy, with the project's pytest "
+                "configuration")
+    if any(p.name.startswith("test") for p in target.source_dir.rglob("test*.py")):
+        return f"tests: installed in the package, run with pytest --pyargs {target.import_name}"
+    return (f"tests: none found (no test files, no cibuildwheel test-command in pyproject.toml, cibuildwheel.toml "
+            f"or .github/workflows): set test_command (or test_dir) in [targets.{target.name}] of "
+            "matrices/default.toml; until then the cells run pytest --pyargs and stop at 'no tests collected'")
+
+
 def init(root: Path, *, force: bool = False, tool_requirement: str = "mesonmatrix", lock: bool = True,
          say: Callable[[str], None] = print) -> InitResult:
     files = scaffold_files(root, tool_requirement)
@@ -56,6 +77,7 @@ def init(root: Path, *, force: bool = False, tool_requirement: str = "mesonmatri
         write_atomically(root / name, text)
         written.append(root / name)
         say(f"wrote {root / name}")
+    say(where_the_tests_are(target_from_source(root)))
     ignore = root / ".gitignore"
     lines = ignore.read_text().splitlines() if ignore.is_file() else []
     # The cells' build dirs, wheels and results stay in the repository, unversioned, and so
