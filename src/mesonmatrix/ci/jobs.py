@@ -23,7 +23,7 @@ from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet, load_matrices
 from ..errors import CiMatrixError
 from ..machine.commands import probe
-from ..model import DEB, LOCKED, RPM, Cell
+from ..model import DEB, DISTRO_PYTHON, LOCKED, RPM, Cell
 from ..plan import manylinux_policy
 from ..platforms import PLATFORMS
 from ..providers import PROVIDERS, DebianBLAS
@@ -126,15 +126,21 @@ def github_matrix(listing: Iterable[dict[str, Any]], cells: MatrixSet,
         # One cell per platform, Python (and container: its envs are made by the image's
         # Pythons) saves the shared compiler cache, so a run adds one cache entry for each
         # instead of one per cell (they would evict each other).
-        saves = (cell.platform, cell.python, container) not in saving
-        saving.add((cell.platform, cell.python, container))
+        saves = (cell.platform, _setup_python(cell), container) not in saving
+        saving.add((cell.platform, _setup_python(cell), container))
         include.append({"session": cell.session_name, "platform": cell.platform, "runner": RUNNERS[cell.platform],
-                        "python": cell.python, "args": json.dumps(args),
+                        "python": _setup_python(cell), "args": json.dumps(args),
                         "command": reproduce_command(cell.session_name, args), "container": container,
                         "apt": " ".join(apt_packages(cell)), "saves_cache": "true" if saves else "",
                         # A latest, pre or oldest cell that fails runs the culprit search in its job.
                         "culprit_args": json.dumps([cell.session_name, *args]) if cell.deps != LOCKED else ""})
     return {"include": include}
+
+
+def _setup_python(cell: Cell) -> str:
+    """What setup-python installs for the cell: its Python, or for the distro's own
+    (/usr/bin/python3, the runner image's) the tool's 3.12 alone."""
+    return "3.12" if cell.python == DISTRO_PYTHON else cell.python
 
 
 def _chosen(cell: Cell, choices: CiChoices) -> bool:
@@ -178,6 +184,7 @@ def apt_packages(cell: Cell) -> list[str]:
     .rpm); nothing where the runner has no apt."""
     if not PLATFORMS[cell.platform].runner_apt:
         return []
-    return ["ccache", *({DEB: ["lintian"], RPM: ["rpm", "rpmlint"]}.get(cell.package, []))]
+    distro = ["python3-dev", "mmdebstrap"] if cell.python == DISTRO_PYTHON else []  # its headers; the chroot
+    return ["ccache", *({DEB: ["lintian"], RPM: ["rpm", "rpmlint"]}.get(cell.package, [])), *distro]
 
 
