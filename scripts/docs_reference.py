@@ -134,7 +134,28 @@ def sessions_page() -> str:
              *_option_rows(), "",
              "## Tool sessions", "", "| session | what it does |", "|---|---|"]
     lines += [f"| `nox -s {name}` | {_cell(doc)} |" for name, doc in _tool_sessions()]
+    for name, options in _tool_options().items():
+        lines += ["", f"### `nox -s {name} -- …`", "", "| argument | what it does |", "|---|---|"]
+        lines += [f"| {flag} | {_cell(text)} |" for flag, text in options]
     return "\n".join(lines) + "\n"
+
+
+def _tool_options() -> dict[str, list[tuple[str, str]]]:
+    """Each tool session's arguments after ``--``, from the parser it parses them with."""
+    from mesonmatrix.sessions import clean, lock, report, verify
+
+    found = {}
+    for name, module in (("clean", clean), ("lock", lock), ("report", report), ("verify", verify)):
+        rows = []
+        for action in module.parser()._actions:  # argparse keeps no public list of its arguments
+            if action.help in (None, argparse.SUPPRESS) or "-h" in action.option_strings:
+                continue
+            shown = action.option_strings[-1] if action.option_strings else (action.metavar or action.dest).upper()
+            value = "" if action.nargs == 0 else f" {action.metavar or action.dest.upper()}" \
+                if action.option_strings else (" …" if action.nargs in ("*", "+") else "")
+            rows.append((f"`{shown}{value}`", str(action.help)))
+        found[name] = rows
+    return found
 
 
 def _option_rows() -> list[str]:

@@ -22,19 +22,24 @@ from ..machine.workspace import WORKSPACE_KEPT, Workspace
 _NAMED = 8
 
 
+def parser() -> argparse.ArgumentParser:
+    """The session's options after ``--`` (the sessions reference is made from them too)."""
+    options = argparse.ArgumentParser(prog="nox -s clean --", description="Remove what the tool wrote.")
+    options.add_argument("--shared-cache", action="store_true",
+                         help="also remove the shared cache (build envs, sdists) that every checkout on this "
+                              "machine uses")
+    options.add_argument("--prune", action="store_true",
+                         help=f"remove only the shared cache's build envs and unpacked sdists that no cell used for "
+                              f"{UNUSED_DAYS:g} days, and run `uv cache prune`; the workspace is kept")
+    return options
+
+
 def clean_session(session: nox.Session, project_root: Path) -> None:
     """Remove what the tool made in the workspace (and, with ``--shared-cache``, in the cache
     every checkout on this machine shares), and nothing else: not the folder
     ``MESONMATRIX_HOME`` or ``MESONMATRIX_CACHE`` names unless the tool made it, nor anything
     in it the tool did not make. Refuse while a cell, a build or a verify uses either, naming who."""
-    parser = argparse.ArgumentParser(prog="nox -s clean --", description="Remove what the tool wrote.")
-    parser.add_argument("--shared-cache", action="store_true",
-                        help="also remove the shared cache (build envs, sdists) that every checkout on this "
-                             "machine uses")
-    parser.add_argument("--prune", action="store_true",
-                        help=f"remove only the shared cache's build envs and unpacked sdists that no cell used for "
-                             f"{UNUSED_DAYS:g} days, and run `uv cache prune`; the workspace is kept")
-    args = parser.parse_args(session.posargs)
+    args = parser().parse_args(session.posargs)
     if args.prune:
         for line in prune(Workspace.locate(project_root).shared_cache):
             session.log(line)

@@ -15,15 +15,20 @@ from ..targets.resolve import resolve_target
 from .cells import load_or_exit
 
 
+def parser() -> argparse.ArgumentParser:
+    """The session's options after ``--`` (the sessions reference is made from them too)."""
+    options = argparse.ArgumentParser(prog="nox -s lock --", description=lock_session.__doc__)
+    options.add_argument("targets", nargs="*", help="presets, source trees or sdists (default: every preset)")
+    options.add_argument("--stale-only", action="store_true",
+                         help="write only the locks that are missing or whose inputs changed")
+    return options
+
+
 def lock_session(session: nox.Session, project_root: Path) -> None:
     """Lock the named targets (presets, source trees or sdists; every preset when none is
     named) for each Python and BLAS flavour a cell of the matrices pairs, and the tests
     for each Python. A Python the target's requires-python excludes is left out."""
-    parser = argparse.ArgumentParser(prog="nox -s lock --", description=lock_session.__doc__)
-    parser.add_argument("targets", nargs="*", help="presets, source trees or sdists (default: every preset)")
-    parser.add_argument("--stale-only", action="store_true",
-                        help="write only the locks that are missing or whose inputs changed")
-    args = parser.parse_args(session.posargs)
+    args = parser().parse_args(session.posargs)
     matrices = load_or_exit(project_root)
     workspace = Workspace.default(project_root)
     runner = CommandRunner(log=workspace.root / "logs" / "lock.log")

@@ -14,10 +14,16 @@ from ..report.records import plural
 from .cells import load_or_exit
 
 
+def parser() -> argparse.ArgumentParser:
+    """The session's options after ``--`` (the sessions reference is made from them too)."""
+    options = argparse.ArgumentParser(prog="nox -s report --", description="Gather result records into a report.")
+    options.add_argument("--previous", type=Path, metavar="SUMMARY_JSON",
+                         help="the previous run's summary.json: mark what changed since")
+    return options
+
+
 def report_session(session: nox.Session, project_root: Path) -> None:
-    parser = argparse.ArgumentParser(prog="nox -s report --", description="Gather result records into a report.")
-    parser.add_argument("--previous", type=Path, help="the previous run's summary.json: mark what changed since")
-    args = parser.parse_args(list(session.posargs))
+    args = parser().parse_args(list(session.posargs))
     workspace = Workspace.default(project_root)
     sessions = [cell.session_name for cell in load_or_exit(project_root).matrix.cells]
     try:

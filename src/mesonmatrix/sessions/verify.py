@@ -16,7 +16,8 @@ from ..model import INCOMPLETE, PASSED
 from ..verify import VerifyOptions, verify_wheels, wheels_in
 
 
-def _arguments(posargs: list[str]) -> argparse.Namespace:
+def parser() -> argparse.ArgumentParser:
+    """The session's options after ``--`` (the sessions reference is made from them too)."""
     parser = argparse.ArgumentParser(prog="nox -s verify --", description="Check wheels built on any platform.")
     parser.add_argument("paths", nargs="+", type=Path, help="wheel files, or folders to search for *.whl")
     parser.add_argument("--suite", help="the target preset's test suite to run (default: its default suite)")
@@ -25,7 +26,11 @@ def _arguments(posargs: list[str]) -> argparse.Namespace:
                         help="install and test a wheel even when its static checks failed (the record says so)")
     # The cells' own option, declared once: unset, the time limit a wheel's preset gives applies.
     TEST_TIMEOUT.add_to(parser)
-    return parser.parse_args(posargs)
+    return parser
+
+
+def _arguments(posargs: list[str]) -> argparse.Namespace:
+    return parser().parse_args(posargs)
 
 
 def verify_session(session: nox.Session, project_root: Path) -> None:
