@@ -91,3 +91,13 @@ def test_scipys_preset_runs_its_suite_on_every_core_and_admission_counts_each_wo
     assert plan_cell(cell, demo, workspace, options).tests.xdist_args == ()
     two = plan_cell(cell, demo, workspace, replace(options, settings={"test_jobs": 2}))
     assert (two.tests.xdist_args, two.test_need.workers) == (("-n", "2"), 2)
+
+
+def test_each_worker_gets_its_share_of_the_cores_for_its_blas_threads_unless_the_user_set_them():
+    from mesonmatrix.targets.pytestjobs import THREAD_VARIABLES, thread_limits
+
+    assert thread_limits(2, {}, cores=2) == dict.fromkeys(THREAD_VARIABLES, "1")
+    assert thread_limits(2, {}, cores=8)["OPENBLAS_NUM_THREADS"] == "4"
+    assert thread_limits(4, {}, cores=2)["OMP_NUM_THREADS"] == "1"
+    mine = thread_limits(2, {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": ""}, cores=2)
+    assert "OPENBLAS_NUM_THREADS" not in mine and mine["OMP_NUM_THREADS"] == "1"

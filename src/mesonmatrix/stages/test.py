@@ -15,8 +15,9 @@ from ..machine.admission import admitted
 from ..machine.context import StageContext
 from ..machine.uv import create_venv_command, install_command, install_from_lock
 from ..model import RUNTIME, Role
-from ..plan import CellPlan
+from ..plan import CellPlan, TestPlan
 from ..record import BlasRuntime, TestCounts
+from ..targets.pytestjobs import thread_limits
 from ..testing.blascheck import blas_mismatch, blas_phrase, probe_blas
 from ..testing.earlyvenv import EarlyVenv
 from ..testing.outside import run_commands, run_test_dir
@@ -92,6 +93,14 @@ def _append_log(early_log: Path, cell_log: Path, seconds: float) -> None:
         out.write(early_log.read_text(encoding="utf-8", errors="replace"))
 
 
+def _with_thread_limits(tests: TestPlan, env: dict[str, str], ctx: StageContext) -> dict[str, str]:
+    """``env`` with each pytest-xdist worker's share of the cores for its BLAS threads, when
+    the tool asked for the workers (a project's own -n runs as the project runs it)."""
+    if not tests.xdist_args:
+        return env
+    return {**env, **thread_limits(tests.workers, {**ctx.runner.env, **env})}
+
+
 class TestsFailed(CellError):
     """Failed tests or the wrong BLAS; carries the result so the record still shows the counts."""
 
@@ -157,13 +166,13 @@ def _run_installed_tests(plan: CellPlan, ctx: StageContext, venv_py: Path, repai
             junit = plan.results_dir / "junit.xml"
             junit.unlink(missing_ok=True)
             counts = run_pytest(ctx.runner, venv_py, (*tests.suite_args, *tests.xdist_args), junit,
-                                suite=tests.suite, source=tests.source, env=env)
+                                suite=tests.suite, source=tests.source, env=_with_thread_limits(tests, env, ctx))
             where = ""
         elif tests.kind == "commands":
             counts = run_commands(tests, plan.results_dir, ctx.runner, venv_py, env, ctx.uv)
             where = f" (the project's cibuildwheel test commands, {{project}} = {tests.project_dir})"
         else:
-            counts = run_test_dir(tests, plan.results_dir, ctx.runner, venv_py, env)
+            counts = run_test_dir(tests, plan.results_dir, ctx.runner, venv_py, _with_thread_limits(tests, env, ctx))
             where = f" (tests from {tests.source}, run from a copy with the project's pytest configuration)"
         ctx.say(f"    {counts_phrase(counts)}{where}")
         if counts.failed or counts.errors:

