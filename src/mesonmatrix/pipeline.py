@@ -353,6 +353,7 @@ def assemble_record(
         linked_blas=list(build.linked_blas) if build else [],
         compiler_cache=build.compiler_cache if build else None,
         system_components=build.system_components if build else {},
+        pkg_config=build.pkg_config if build else {},
         tag_wheels=plan.options.tag_wheels if plan and build else INSTALL_PLAN,
         built_wheels=build.shipped.infos if build else [],
         wheels=results.repair.infos if results.repair else [],

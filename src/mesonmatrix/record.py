@@ -274,6 +274,9 @@ class ResultRecord:
     blas_runtime: BlasRuntime | None = None
     test_setup: TestSetup | None = None  # the project's own test settings, as followed
     system_components: dict[str, str] = field(default_factory=dict)  # component -> vendored or system
+    # Each dependency meson found with pkg-config -> its version and first include or library
+    # path ("3.12 -I/root/.pyenv/versions/3.12.1/include/python3.12"): which .pc was read.
+    pkg_config: dict[str, str] = field(default_factory=dict)
     build_dir: str | None = None  # the cell's kept build dir
     build_env: str | None = None  # the build env (shared by every checkout)
     build_reused: bool = False  # every wheel came from the store: nothing was compiled

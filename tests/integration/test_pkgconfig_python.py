@@ -60,3 +60,5 @@ def test_dependency_python3_finds_the_cells_own_interpreter(tmp_path):
     assert result.record["status"] == "passed"
     log = next(Path(tmp_path / "home").rglob("meson-log.txt")).read_text()
     assert "Run-time dependency python3 found: YES 3.12" in log
+    resolved = result.record["pkg_config"]["python3"]  # the record says which python3.pc was read
+    assert resolved.startswith("3.12 -I") and resolved.endswith("/include/python3.12"), resolved

@@ -22,3 +22,20 @@ def test_a_link_error_and_no_failure():
            "undefined reference to `dgemm_'\ncollect2: error: ld returned 1 exit status\n"
     assert ninja_error(link) == "src/a.so: a.c:(.text+0x5): undefined reference to `dgemm_'"
     assert ninja_error("[1/1] Linking target x\n") is None
+
+
+def test_what_pkg_config_resolved_is_read_from_mesons_introspection(tmp_path):
+    import json
+
+    from mesonmatrix.machine.mesoninfo import pkg_config_found
+
+    (tmp_path / "meson-info").mkdir()
+    (tmp_path / "meson-info" / "intro-dependencies.json").write_text(json.dumps([
+        {"name": "python3", "type": "pkgconfig", "version": "3.12",
+         "compile_args": ["-I/opt/py312/include/python3.12"], "link_args": []},
+        {"name": "openblas", "type": "pkgconfig", "version": "0.3.21", "compile_args": [],
+         "link_args": ["/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so", "-Wl,-rpath,/x"]},
+        {"name": "kahan", "type": "internal", "version": "1"}]))
+    blas = "0.3.21 /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so"
+    assert pkg_config_found(tmp_path) == {"python3": "3.12 -I/opt/py312/include/python3.12", "openblas": blas}
+    assert pkg_config_found(tmp_path / "none") == {}

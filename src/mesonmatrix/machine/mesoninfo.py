@@ -45,6 +45,22 @@ def ninja_error(output: str) -> str | None:
     return f"{failed[1]}: {first}" if first else f"the step for {failed[1]} failed"
 
 
+def pkg_config_found(build_dir: Path) -> dict[str, str]:
+    """What pkg-config gave meson for each dependency it found that way (meson's
+    introspection of ``build_dir``): its version and its first include or library path,
+    so the record shows which interpreter's python3.pc or which BLAS a build compiled with."""
+    try:
+        found = json.loads((build_dir / "meson-info" / "intro-dependencies.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    result = {}
+    for dep in found if isinstance(found, list) else []:
+        if isinstance(dep, dict) and dep.get("type") == "pkgconfig":
+            args = [a for a in (*dep.get("compile_args", []), *dep.get("link_args", [])) if a.startswith(("-I", "/"))]
+            result[str(dep.get("name"))] = " ".join([str(dep.get("version", "")), *args[:1]]).strip()
+    return result
+
+
 def system_components(build_dir: Path, components: tuple[str, ...] | None) -> dict[str, str]:
     """Which of ``components`` (a use-system-libraries option's choices) the build took
     from the system, per meson's introspection of ``build_dir``."""

@@ -26,7 +26,7 @@ from ..machine.ccache import (
 )
 from ..machine.context import StageContext
 from ..machine.locking import exclusive_lock
-from ..machine.mesoninfo import meson_error, ninja_error, system_components
+from ..machine.mesoninfo import meson_error, ninja_error, pkg_config_found, system_components
 from ..machine.mesonlauncher import launcher_env
 from ..machine.toolchain import compiler_id, compiler_version, compilers_used, rejected_by_minimum
 from ..machine.writing import write_atomically
@@ -64,6 +64,7 @@ class BuildResult:
     reused: bool  # no wheel of the cell had to be built
     compiler_cache: CompilerCache | None  # this compile's ccache counts, when meson used ccache
     system_components: dict[str, str]
+    pkg_config: dict[str, str] = field(default_factory=dict)  # dependency -> what pkg-config resolved
     compilers_used: dict[str, CompilerUsed] = field(default_factory=dict)  # toolchain-min cells
     build_deps: dict[str, str] = field(default_factory=dict)  # toolchain-min: resolved build requirements
     seeded_from: str | None = None  # a new build dir started as a copy of this sibling flavour's
@@ -114,7 +115,7 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> BuildResult
         wheels=roles.built, shipped=ship_built_wheels(plan, roles.built), reused=not roles.rebuilt,
         compiler_cache=_compiler_cache(plan.build_dir, roles.stats_log, ctx) if roles.rebuilt else None,
         system_components=system_components(plan.build_dir, plan.target.system_components),
-        compilers_used=used, build_deps=deps, seeded_from=roles.seeded,
+        pkg_config=pkg_config_found(plan.build_dir), compilers_used=used, build_deps=deps, seeded_from=roles.seeded,
         linked_blas=_linked_blas(roles.built[FULL]) if FULL in roles.built else (),
     )
 
