@@ -248,7 +248,7 @@ def test_ci_matrix_places_a_cell_by_the_policy_of_the_target_it_builds(tmp_path,
 
 @pytest.mark.parametrize("which", ["own", "init"])
 def test_every_cell_job_can_point_ccache_at_a_remote_the_repository_sets(which):
-    """ccache's remote storage from a secret or a variable of the repository, in both cell
+    """ccache's remote storage from a secret of the repository, in both cell
     jobs (runner and manylinux container), this project's workflow and the one init writes."""
     from mesonmatrix.ci.workflow import workflow_yaml
 
@@ -257,8 +257,7 @@ def test_every_cell_job_can_point_ccache_at_a_remote_the_repository_sets(which):
     cell_jobs = [job for job in jobs.values() if "CCACHE_MAXSIZE" in job.get("env", {})]
     assert len(cell_jobs) == 2
     for job in cell_jobs:
-        assert job["env"]["CCACHE_REMOTE_STORAGE"] == \
-            "${{ secrets.CCACHE_REMOTE_STORAGE || vars.CCACHE_REMOTE_STORAGE }}"
+        assert job["env"]["CCACHE_REMOTE_STORAGE"] == "${{ secrets.CCACHE_REMOTE_STORAGE }}"
 
 
 @pytest.mark.parametrize("command", ["init", "ci-matrix", "ci-run"])

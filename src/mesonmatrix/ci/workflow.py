@@ -161,9 +161,10 @@ def _cell_job(style: WorkflowStyle) -> str:
       CCACHE_BASEDIR: ${{{{ github.workspace }}}}
       CCACHE_MAXSIZE: 2G
       # One compile cache for every runner: ccache's remote storage (redis://…, http://…;
-      # docs/guide/ci.md), when the repository sets CCACHE_REMOTE_STORAGE as a secret or a
-      # variable. Empty, ccache uses the local cache alone.
-      CCACHE_REMOTE_STORAGE: ${{{{ secrets.CCACHE_REMOTE_STORAGE || vars.CCACHE_REMOTE_STORAGE }}}}
+      # docs/guide/ci.md), when the repository sets a secret CCACHE_REMOTE_STORAGE (a secret,
+      # not a variable: the URL may hold a password, and actionlint before 1.6.23 knows no
+      # `vars` context). Empty, ccache uses the local cache alone.
+      CCACHE_REMOTE_STORAGE: ${{{{ secrets.CCACHE_REMOTE_STORAGE }}}}
     steps:
       - uses: {ACTIONS["checkout"]}
         with:
@@ -219,9 +220,10 @@ def _manylinux_job(style: WorkflowStyle) -> str:
       TOOL_PYTHON: /opt/python/cp312-cp312/bin/python
       CCACHE_MAXSIZE: 2G
       # One compile cache for every runner: ccache's remote storage (redis://…, http://…;
-      # docs/guide/ci.md), when the repository sets CCACHE_REMOTE_STORAGE as a secret or a
-      # variable. Empty, ccache uses the local cache alone.
-      CCACHE_REMOTE_STORAGE: ${{{{ secrets.CCACHE_REMOTE_STORAGE || vars.CCACHE_REMOTE_STORAGE }}}}
+      # docs/guide/ci.md), when the repository sets a secret CCACHE_REMOTE_STORAGE (a secret,
+      # not a variable: the URL may hold a password, and actionlint before 1.6.23 knows no
+      # `vars` context). Empty, ccache uses the local cache alone.
+      CCACHE_REMOTE_STORAGE: ${{{{ secrets.CCACHE_REMOTE_STORAGE }}}}
     steps:
       - uses: {ACTIONS["checkout"]}
         with:
