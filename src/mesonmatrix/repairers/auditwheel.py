@@ -54,7 +54,8 @@ class Auditwheel:
 def _release(version: str) -> tuple[int, ...]:
     """The numeric release of a version (``6.8.2`` -> (6, 8, 2)); () when it has none."""
     try:
-        return Version(version).release
+        release: tuple[int, ...] = Version(version).release  # typed here: mypy without packaging sees Any
+        return release
     except InvalidVersion:
         return ()
 

@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Sequence
 from email.parser import HeaderParser
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import Requirement
 
@@ -52,9 +53,11 @@ def install_wheel(wheel: Path, scheme: VenvScheme, interpreter: Path) -> None:
     from installer.sources import WheelFile
 
     with WheelFile.open(wheel) as source:
+        # installer types script_kind as a Literal; the platform's scheme holds a plain str
+        # (one of those values). Passed through Any so mypy agrees with or without installer.
+        kind: dict[str, Any] = {"script_kind": scheme.script_kind}
         destination = SchemeDictionaryDestination(
-            scheme.paths(source.distribution), interpreter=str(interpreter), script_kind=scheme.script_kind,  # type: ignore[arg-type]
-            bytecode_optimization_levels=())
+            scheme.paths(source.distribution), interpreter=str(interpreter), bytecode_optimization_levels=(), **kind)
         install(source, destination, additional_metadata={"INSTALLER": INSTALLER_NAME})
 
 
