@@ -9,7 +9,6 @@ import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from mesonbuild.envconfig import ENV_VAR_COMPILER_MAP
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..errors import CellError, PrerequisiteMissing
@@ -67,6 +66,10 @@ def check_compilers(languages: tuple[DeclaredLanguage, ...], environ: Mapping[st
     is the build's environment: its PATH, and CC, FC … when set); else the cell stops here
     with the command that installs one. Compilers are never installed behind the user's
     back: which compiler a build uses is part of what it tests."""
+    # Imported here: mesonbuild's modules take 19 ms to import, which every cell (most of
+    # them served whole from the stores) paid at start-up.
+    from mesonbuild.envconfig import ENV_VAR_COMPILER_MAP
+
     path = environ.get("PATH", "")
     for language in languages:
         variable = next(iter(ENV_VAR_COMPILER_MAP.get(language.name, [])), None)

@@ -21,7 +21,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-import yaml
 
 # CIBW_<NAME> -> the option's name in [tool.cibuildwheel]
 _OPTIONS = {"TEST_COMMAND": "test-command", "TEST_REQUIRES": "test-requires", "TEST_EXTRAS": "test-extras",
@@ -54,7 +53,12 @@ def workflow_variables(source_dir: Path) -> dict[str, tuple[str, str]]:
     first workflow file, by name, that sets it). A value made of a GitHub expression
     (``${{ matrix.test }}``) is known only on GitHub and is left out."""
     found: dict[str, tuple[str, str]] = {}
-    for path in sorted((source_dir / ".github" / "workflows").glob("*.y*ml")):
+    paths = sorted((source_dir / ".github" / "workflows").glob("*.y*ml"))
+    if not paths:
+        return found
+    import yaml  # only for a project with workflows: PyYAML takes 20 ms to import
+
+    for path in paths:
         try:
             workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
