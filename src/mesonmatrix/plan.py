@@ -261,9 +261,9 @@ def _choose_locks(cell: Cell, target: Target, options: RunOptions) -> _LockChoic
 def _current_locks(cell: Cell, target: Target, options: RunOptions) -> Locks:
     """The locks a latest or pre cell's drift is measured against: those that exist and are
     current (a stale lock pins what the project no longer asks for)."""
-    root = options.project_root
-    build, build_inputs = build_lock_for(root, target, cell.python, cell.blas)
-    test, test_inputs = test_lock_for(root, target, cell.python)
+    root, python = options.project_root, axis_version(cell.python)  # the distro's Python: its version
+    build, build_inputs = build_lock_for(root, target, python, cell.blas)
+    test, test_inputs = test_lock_for(root, target, python)
     return Locks(build=None if lock_problem(build, build_inputs) else _lock_ref(build, root),
                  test=None if lock_problem(test, test_inputs) else _lock_ref(test, root))
 

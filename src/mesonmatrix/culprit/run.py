@@ -26,6 +26,7 @@ from ..errors import CellError, MesonmatrixError
 from ..lockfiles.locks import build_lock_path, suite_lock_path
 from ..lockfiles.pins import read_pins
 from ..lockfiles.resolve import Change, changes, read_resolved, unconditional
+from ..machine.pythons import axis_version
 from ..machine.workspace import Workspace
 from ..machine.writing import write_atomically
 from ..model import FAILED, LOCKED, PASSED, SKIPPED, Cell
@@ -114,8 +115,9 @@ def _earlier_failure(cell: Cell, matrices: MatrixSet, options: RunOptions) -> st
 def _good_pins(record: ResultRecord, root: Path, good_record: Path | None) -> tuple[dict[str, Path], str]:
     """Each env's good versions, as a file uv reads preferences from; and their source."""
     if good_record is None:
-        build = build_lock_path(root, record.target, record.python, record.blas)
-        test = suite_lock_path(root, record.target, record.python)
+        python = axis_version(record.python)  # the distro's Python is locked as its version
+        build = build_lock_path(root, record.target, python, record.blas)
+        test = suite_lock_path(root, record.target, python)
         found = {env: path for env, path in (("build", build), ("test", test)) if path.is_file()}
         if not found:
             raise CellError(f"{record.session} has no locks to take as good ({build.parent}): give a passing record "
