@@ -11,6 +11,8 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
+from .redact import redacted
+
 
 class MesonmatrixError(Exception):
     """The root: anything the tool raises with a message meant for its user."""
@@ -49,7 +51,7 @@ class CommandFailed(CellError):
         self.returncode = returncode
         self.log = log
         self.tail = tail
-        super().__init__(f"`{shlex.join(self.argv)}` exited with {returncode} (log: {log})\n{tail}")
+        super().__init__(f"`{redacted(shlex.join(self.argv))}` exited with {returncode} (log: {log})\n{tail}")
 
 
 class CommandTimedOut(CommandFailed):
@@ -61,7 +63,7 @@ class CommandTimedOut(CommandFailed):
         self.idle = idle  # the limit broken was the one on silence, not on the whole run
         super().__init__(argv, -1, log, tail)
         what = f"printed nothing for {seconds:g} s" if idle else f"timed out after {seconds:g} s"
-        self.args = (f"`{shlex.join(self.argv)}` {what} and was ended with every process it "
+        self.args = (f"`{redacted(shlex.join(self.argv))}` {what} and was ended with every process it "
                      f"started (log: {log})\n{tail}",)
 
 

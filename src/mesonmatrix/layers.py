@@ -19,6 +19,7 @@ class Layer:
 
 
 LAYERS: tuple[Layer, ...] = (
+    Layer(("redact",), "credentials out of whatever the tool shows or writes"),
     Layer(("errors", "layers"), "every error under one root; this table"),
     Layer(("model",), "the typed matrix values and closed sets (kinds, roles, tag sets, package formats, "
                       "statuses)"),

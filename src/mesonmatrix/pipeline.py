@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as _dt
 import errno
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -41,6 +42,7 @@ from .record import (
     TestSetup,
     ToolchainRecord,
 )
+from .redact import redacted
 from .stages import Stage, StageResults, build, build_env, loosened, partition, repair, resolve, test
 from .stages.loosened import build_deps_record, culprit_for
 from .stages.test import TestResult, TestsFailed
@@ -272,6 +274,9 @@ def _run_locked(run: _Run, matrices: MatrixSet, state: CellState) -> None:
                                                      f"(pid {os.getpid()}) has not ended, or was killed"))
         log = state.log = plan.results_dir / "cell.log"
         log.write_text("")
+        if plan.options.culprit_step is None:  # a culprit search explained the run this one replaces
+            (plan.results_dir / "culprit.json").unlink(missing_ok=True)
+            shutil.rmtree(plan.results_dir / "culprit", ignore_errors=True)
         progress.say(f"=== {cell.session_name}: {target.name} {target.version} ({cell.describe()})")
         try:
             with probes_logged_to(log):
@@ -387,11 +392,13 @@ def deps_record(cell: Cell, plan: CellPlan | None, results: StageResults) -> Dep
     build = installed("build") or [InstalledPackage(name=n, version=v) for n, _, v in
                                    (line.partition("==") for line in (env.packages if env else ())) if v]
     return DepsRecord(
-        channel=cell.deps, index_url=indexes.index_url if indexes else None,
-        extra_index_urls=list(indexes.extra) if indexes else [], build=build, test=installed("test"),
-        drift=[DriftEntry(env=c.env, name=c.name, locked=c.locked, resolved=c.resolved)
+        channel=cell.deps, index_url=redacted(indexes.index_url) if indexes and indexes.index_url else None,
+        extra_index_urls=[redacted(url) for url in indexes.extra] if indexes else [], build=build,
+        test=installed("test"),
+        drift=[DriftEntry(env=c.env, name=c.name, locked=c.locked, resolved=c.resolved, rebuilt=c.rebuilt)
                for c in (resolved.drift if resolved else [])],
-        resolved_files={k: str(v) for k, v in (resolved.files.items() if resolved else [])})
+        resolved_files={k: str(v) for k, v in (resolved.files.items() if resolved else [])},
+        warnings=list(resolved.warnings) if resolved else [])
 
 
 def _no_tests(plan: CellPlan | None) -> TestCounts | None:

@@ -233,6 +233,7 @@ class DriftEntry:
     name: str
     locked: str | None  # None: the lock does not have it
     resolved: str | None  # None: no longer installed
+    rebuilt: bool = False  # the lock's version from another file (a nightly index republishes a version)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,6 +248,7 @@ class DepsRecord:
     test: list[InstalledPackage] = field(default_factory=list)  # the test env, when it was resolved
     drift: list[DriftEntry] = field(default_factory=list)
     resolved_files: dict[str, str] = field(default_factory=dict)  # env -> the resolved, hash-pinned file
+    warnings: list[str] = field(default_factory=list)  # e.g. an extra index that served nothing
 
 
 @dataclass(frozen=True, kw_only=True)

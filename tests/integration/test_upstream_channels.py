@@ -123,3 +123,37 @@ def test_oldest_tests_a_real_sdist_with_the_lowest_numpy_that_has_a_wheel(tmp_pa
     assert {p["name"]: p["version"] for p in deps["test"]}["numpy"] == "1.26.0"
     assert "oldest: numpy==1.26.0" in result.output
     assert result.record["tests"]["passed"] > 20 and result.record["tests"]["failed"] == 0
+
+
+def test_credentials_are_hidden_and_a_rebuilt_locked_version_is_named(tmp_path):
+    """A nightly index republishes a version: iniconfig 2.3.1 (the locked version) from
+    another, broken file, behind an index URL with a token in it."""
+    index = write_index(tmp_path / "index", [broken_release("iniconfig", "2.3.1", "rebuilt tonight, broken")])
+    home = tmp_path / "home"
+    with serving(index) as url:
+        secret_url = url.replace("http://", "http://ci:s3cr3tTOKEN@")
+        result = run_nox_cell(home, CELL, "--extra-index-url", secret_url)
+        assert result.returncode != 0
+        assert [d for d in result.record["deps"]["drift"] if d["rebuilt"]] == [
+            {"env": "test", "name": "iniconfig", "locked": "2.3.1", "resolved": "2.3.1", "rebuilt": True}]
+        found = culprit(home, CELL, "--extra-index-url", secret_url)
+    output = found.stdout + found.stderr
+    assert "culprit: iniconfig 2.3.1 rebuilt (another file than the lock's) (test env) breaks" in output, output[-2000:]
+    assert "bad is what the run of" in output  # the failed record's resolution, not a second run
+    written = [result.output, output, result.record_path.read_text(), Path(result.record["log"]).read_text()]
+    assert not any("s3cr3tTOKEN" in text for text in written)
+    assert "http://***@127.0.0.1" in result.record_path.read_text()
+    # The next run of the cell forgets the search that explained the run it replaces.
+    assert (result.record_path.parent / "culprit.json").is_file()
+    run_nox_cell(home, CELL)
+    assert not (result.record_path.parent / "culprit.json").exists()
+
+
+def test_an_extra_index_that_serves_nothing_is_named(tmp_path):
+    index = write_index(tmp_path / "index", [broken_release("iniconfig", "99.0", "unused")])
+    with serving(index) as url:
+        result = run_nox_cell(tmp_path / "home", CELL, "--extra-index-url", url.replace("/simple", "/simpel"))
+    assert result.returncode == 0, result.output[-3000:]
+    assert result.record["deps"]["warnings"] == [
+        f"the index {url.replace('/simple', '/simpel')} served none of the requirements: check its URL (each "
+        "package came from another index)"]

@@ -128,13 +128,22 @@ def test_the_search_finds_one_culprit_among_many_in_few_runs():
     changes = _changes(*(f"p{i:02d}" for i in range(16)))
     found = search(changes, _rule({frozenset({"p11"})}, runs))
     assert found.finding == "culprit" and [c.name for c in found.changes] == ["p11"]
-    assert len(runs) <= 7  # the good run, four halvings, the culprit alone
+    assert len(runs) <= 9  # the good run, four halvings, the culprit alone, then both once more
 
 
 def test_the_search_names_two_packages_that_break_only_together():
     runs: list[tuple[str, ...]] = []
     found = search(_changes("a", "b", "c", "d", "e", "f"), _rule({frozenset({"b", "e"})}, runs))
     assert found.finding == "pair" and [c.name for c in found.changes] == ["b", "e"]
+
+
+def test_a_failure_that_comes_and_goes_is_called_flaky_not_a_culprit():
+    outcomes = iter(["passed", "failed", "passed", "failed"])  # good, the culprit alone; then good, alone
+    found = search(_changes("a"), lambda applied: next(outcomes))
+    assert found.finding == "culprit"
+    outcomes = iter(["passed", "failed", "passed", "passed"])
+    found = search(_changes("a"), lambda applied: next(outcomes))
+    assert found.finding == "flaky"
 
 
 def test_the_search_says_when_the_good_versions_fail_too():

@@ -442,7 +442,8 @@ MATRIX_KEYS: tuple[Key, ...] = (
         help="the values of each axis (python, blas, platform, system_libraries, install_tags, package, deps); the "
              "cells are their product"),
     Key(name="defaults", kind=TEXT_TABLE, scopes=frozenset({MATRIX}),
-        help="axis values left out of session names (platform, system_libraries, install_tags, package, deps)"),
+        help="axis values left out of session names (platform, system_libraries, install_tags, package; deps is "
+             "always locked)"),
     Key(name="exclude", kind=TABLES, scopes=frozenset({MATRIX}),
         help="tables of axis values: a cell matching every key of one is left out"),
     Key(name="include", kind=TABLES, scopes=frozenset({MATRIX}), help="tables of axis values: each adds one cell"),

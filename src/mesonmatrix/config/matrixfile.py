@@ -48,7 +48,9 @@ from .presets import TargetPreset, parse_target_preset
 SINGLE_CELL_KEYS = ("python", "blas", "platform")
 # The cell kinds such a table declares, and the session name's prefix for each.
 SINGLE_CELL_KINDS: dict[str, CellKind] = {"toolchain_min": TOOLCHAIN_MIN, "loosened": LOOSENED}
-DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags", "package", "deps")
+# deps is not one: locked is every matrix's default, left out of names, so that a cell's
+# locked sibling is always its name without the channel (the report's cross-cell view).
+DEFAULTABLE_AXES = ("platform", "system_libraries", "install_tags", "package")
 BUILTIN_DEFAULTS = {"platform": "linux-x86_64", "system_libraries": "none", "install_tags": FULL, "package": WHEEL,
                     "deps": LOCKED}
 # Axes a matrix may leave out, and the one value each then has.

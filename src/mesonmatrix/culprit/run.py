@@ -17,22 +17,26 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet
-from ..errors import CellError, MesonmatrixError
+from ..errors import CellError
 from ..lockfiles.locks import build_lock_path, suite_lock_path
 from ..lockfiles.pins import read_pins
-from ..lockfiles.resolve import Change, changes, read_resolved, unconditional
+from ..lockfiles.resolve import Change, changes, read_resolved, rebuilt, unconditional
+from ..machine.locking import exclusive_lock
 from ..machine.pythons import axis_version
 from ..machine.workspace import Workspace
 from ..machine.writing import write_atomically
-from ..model import FAILED, LOCKED, PASSED, SKIPPED, Cell
+from ..model import BUILD, FAILED, LOCKED, PASSED, SKIPPED, Cell
 from ..options import CulpritStep, RunOptions
 from ..pipeline import run_cell
 from ..record import RecordError, ResultRecord, load_record
+from ..redact import redacted
 from ..targets.resolve import resolve_target
 from .search import Found, Outcome, search
 
@@ -63,58 +67,121 @@ class CulpritReport:
     other_failures: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Where:
+    """Where the cell's runs go, found before any of them: its results folder, and the test
+    venv its steps' venvs are named after."""
+
+    folder: Path
+    venv: Path
+    indexes: tuple[str | None, list[str]]  # the index options it runs with, credentials hidden
+
+
 def find_culprit(cell: Cell, matrices: MatrixSet, options: RunOptions, good_record: Path | None = None,
                  run: RunCell = run_cell) -> tuple[CulpritReport, Path]:
-    """Run the search for ``cell``; returns its report and where it was written."""
+    """Run the search for ``cell``; returns its report and where it was written. One search
+    of a cell at a time: a second waits for the first."""
     if cell.deps == LOCKED:
+        hint = f" (e.g. {cell.session_name}-latest, where the matrix has it)" if cell.kind == BUILD else ""
         raise CellError(f"{cell.session_name} installs its locks: the culprit search is for a latest, pre or oldest "
-                        f"cell (e.g. {cell.session_name}-latest)")
-    earlier = _earlier_failure(cell, matrices, options)
+                        f"cell{hint}")
+    where = _where(cell, matrices, options)
+    passing = _passing_record(good_record, cell) if good_record else None  # read before any run writes
+    with exclusive_lock(where.folder / "culprit", lambda text: print(text, flush=True),
+                        " (another culprit search of this cell)"):
+        shutil.rmtree(where.folder / "culprit", ignore_errors=True)  # an earlier search's steps
+        (where.folder / "culprit.json").unlink(missing_ok=True)
+        record, folder = _bad_run(cell, matrices, options, where, run)
+        if isinstance(record, CulpritReport):
+            return _finish(record, folder)
+        good, good_source = _good_pins(record, options.project_root, passing, good_record)
+        bad = {env: Path(path) for env, path in record.deps.resolved_files.items()} if record.deps else {}
+        found_changes = _changes(good, bad)
+        searchable = [c for c in found_changes if c.resolved is not None and not c.rebuilt]
+        failing_line = first_failing_line(Path(record.log) if record.log else None, record.error)
+        if not searchable:
+            return _finish(_nothing_changed(cell.session_name, found_changes, good_source, failing_line), folder)
+        steps: list[StepRun] = []
+        trial = _trial(cell, matrices, options, good, where, steps, run, failing_line)
+        found = search(_ordered(searchable), trial)
+        return _finish(_report(cell.session_name, found, len(searchable), good_source, failing_line, steps), folder)
+
+
+def _where(cell: Cell, matrices: MatrixSet, options: RunOptions) -> _Where:
+    workspace = Workspace.default(options.project_root, home=options.workspace_root)
+    target = resolve_target(options.target or cell.target, matrices.presets, workspace.shared_cache)
+    name = workspace.target_folder(target.name, target.source_dir)
+    settings = cell_settings(options.settings, cell.settings, target.settings)
+    return _Where(folder=workspace.results_dir(name, cell), venv=workspace.test_venv(name, cell),
+                  indexes=(redacted(settings.index_url) if settings.index_url else None,
+                           [redacted(url) for url in settings.extra_index_urls]))
+
+
+def _bad_run(cell: Cell, matrices: MatrixSet, options: RunOptions, where: _Where,
+             run: RunCell) -> tuple[ResultRecord | CulpritReport, Path]:
+    """Bad: what the failing cell resolved, from its record when its last run failed with
+    these indexes; else the cell runs now (a run that passes says so: nothing to find, or a
+    failure that does not reproduce)."""
+    try:
+        last: ResultRecord | None = load_record(where.folder / "result.json")
+    except RecordError:
+        last = None
+    if last is not None and last.status == FAILED and last.deps and last.deps.resolved_files and \
+            (last.deps.index_url, last.deps.extra_index_urls) == where.indexes and \
+            all(Path(path).is_file() for path in last.deps.resolved_files.values()):
+        print(f"=== culprit: bad is what the run of {last.started} resolved ({last.error})", flush=True)
+        return last, where.folder
     record, record_path = run(cell, matrices, options)
     if record_path is None:  # the cell could not even be planned (a --target that does not exist)
         raise CellError(record.error or f"{cell.session_name} could not run")
-    folder = record_path.parent
     if record.status == PASSED:
+        earlier = f"{last.started}: {last.error}" if last is not None and last.status == FAILED else None
         finding, why = ("flaky", f"failed before ({earlier}) but passes now: the failure does not reproduce") \
             if earlier else ("passes", "passes: there is nothing to find")
-        return _finish(CulpritReport(session=cell.session_name, finding=finding,
-                                     line=f"culprit: none; {cell.session_name} {why}"), folder)
+        return CulpritReport(session=cell.session_name, finding=finding,
+                             line=f"culprit: none; {cell.session_name} {why}"), record_path.parent
     if record.status == SKIPPED:
         raise CellError(f"{cell.session_name} does not run here: {record.error}")
     if record.deps is None or not record.deps.resolved_files:
         raise CellError(f"{cell.session_name} failed before it resolved its requirements ({record.error}): there is "
                         "no bad set of versions to search")
-    good, good_source = _good_pins(record, options.project_root, good_record)
-    bad = {env: Path(path) for env, path in record.deps.resolved_files.items()}
-    found_changes = _changes(good, bad)
-    searchable = [c for c in found_changes if c.resolved is not None]
-    failing_line = first_failing_line(Path(record.log) if record.log else None, record.error)
-    if not searchable:
-        return _finish(CulpritReport(
-            session=cell.session_name, finding="no-change", good=good_source, first_failing_line=failing_line,
-            line=f"culprit: none; {cell.session_name} fails with the same versions as {good_source}: "
-                 f"not an upstream change: {failing_line}"), folder)
-    steps: list[StepRun] = []
-    trial = _trial(cell, matrices, options, good, folder / "culprit", steps, run, failing_line)
-    found = search(_ordered(searchable), trial)
-    return _finish(_report(cell.session_name, found, len(searchable), good_source, failing_line, steps), folder)
+    return record, record_path.parent
 
 
-def _earlier_failure(cell: Cell, matrices: MatrixSet, options: RunOptions) -> str | None:
-    """When the cell's last record is a failure: when and why, to tell a flaky failure apart."""
+def _nothing_changed(session: str, found: list[Change], good: str, failing_line: str) -> CulpritReport:
+    """No version to bisect: a package rebuilt under the lock's version is named, else the
+    failure is not an upstream change."""
+    rebuilt = [c for c in found if c.rebuilt]
+    if rebuilt:
+        names = ", ".join(f"{c.text} ({c.env} env)" for c in rebuilt)
+        return CulpritReport(session=session, finding="rebuilt", good=good, first_failing_line=failing_line,
+                             changes=[{"env": c.env, "name": c.name, "good": c.locked, "bad": c.resolved}
+                                      for c in rebuilt],
+                             line=f"culprit: {names} breaks {session}: {failing_line}")
+    return CulpritReport(session=session, finding="no-change", good=good, first_failing_line=failing_line,
+                         line=f"culprit: none; {session} fails with the same versions as {good}: not an upstream "
+                              f"change: {failing_line}")
+
+
+def _passing_record(good_record: Path, cell: Cell) -> ResultRecord:
+    """``--good``: a passing record of this cell, read before anything runs (it may be the
+    cell's own, which the search's first run replaces)."""
     try:
-        workspace = Workspace.default(options.project_root, home=options.workspace_root)
-        target = resolve_target(options.target or cell.target, matrices.presets, workspace.shared_cache)
-        folder = workspace.results_dir(workspace.target_folder(target.name, target.source_dir), cell)
-        last = load_record(folder / "result.json")
-    except (RecordError, MesonmatrixError, OSError):
-        return None
-    return f"{last.started}: {last.error}" if last.status == FAILED else None
+        passing = load_record(good_record)
+    except RecordError as exc:
+        raise CellError(f"--good: {exc}") from None
+    if passing.status != PASSED:
+        raise CellError(f"--good {good_record} is a {passing.status} run, not a passing one")
+    if passing.session != cell.session_name and passing.session.split("-")[:3] != cell.session_name.split("-")[:3]:
+        raise CellError(f"--good {good_record} is a record of {passing.session}, not of {cell.session_name} or its "
+                        "locked cell")
+    return passing
 
 
-def _good_pins(record: ResultRecord, root: Path, good_record: Path | None) -> tuple[dict[str, Path], str]:
+def _good_pins(record: ResultRecord, root: Path, passing: ResultRecord | None,
+               good_record: Path | None) -> tuple[dict[str, Path], str]:
     """Each env's good versions, as a file uv reads preferences from; and their source."""
-    if good_record is None:
+    if passing is None or good_record is None:
         python = axis_version(record.python)  # the distro's Python is locked as its version
         build = build_lock_path(root, record.target, python, record.blas)
         test = suite_lock_path(root, record.target, python)
@@ -123,13 +190,7 @@ def _good_pins(record: ResultRecord, root: Path, good_record: Path | None) -> tu
             raise CellError(f"{record.session} has no locks to take as good ({build.parent}): give a passing record "
                             "with --good RECORD")
         return found, "the locks"
-    try:
-        passing = load_record(good_record)
-    except RecordError as exc:
-        raise CellError(f"--good {good_record}: {exc}") from None
-    if passing.status != PASSED:
-        raise CellError(f"--good {good_record} is a {passing.status} run, not a passing one")
-    folder = Path(record.deps.resolved_files["test"]).parent.parent / "culprit" if record.deps else good_record.parent
+    folder = Path(record.log).parent / "culprit" if record.log else good_record.parent
     folder.mkdir(parents=True, exist_ok=True)
     pins: dict[str, Path] = {}
     for env, packages, lock in (("build", passing.deps.build if passing.deps else [], passing.locks.build),
@@ -148,7 +209,9 @@ def _changes(good: dict[str, Path], bad: dict[str, Path]) -> list[Change]:
     found: list[Change] = []
     for env, resolved in bad.items():
         if env in good:
-            found += changes(env, read_pins(good[env]).versions, read_resolved(resolved), unconditional(good[env]))
+            now = read_resolved(resolved)
+            found += changes(env, read_pins(good[env]).versions, now, unconditional(good[env]))
+            found += rebuilt(env, good[env], now)  # the good version from another file
     return found
 
 
@@ -157,14 +220,14 @@ def _ordered(found: list[Change]) -> list[Change]:
     return sorted(found, key=lambda c: (c.env != "test", c.name))
 
 
-def _trial(cell: Cell, matrices: MatrixSet, options: RunOptions, good: dict[str, Path], folder: Path,
+def _trial(cell: Cell, matrices: MatrixSet, options: RunOptions, good: dict[str, Path], where: _Where,
            steps: list[StepRun], run: RunCell, failure: str) -> Callable[[tuple[Change, ...]], Outcome]:
     """One step: the cell with ``applied`` on the good versions. It reproduces the failure
     only when it fails with the same first failing line (paths and numbers aside); a step
     that fails otherwise met another broken release, and counts as not reproducing."""
     def trial(applied: tuple[Change, ...]) -> Outcome:
         name = f"step-{len(steps) + 1}"
-        step_dir = folder / name
+        step_dir = where.folder / "culprit" / name
         step_dir.mkdir(parents=True, exist_ok=True)
         force = {}
         for env in {c.env for c in applied}:
@@ -179,6 +242,9 @@ def _trial(cell: Cell, matrices: MatrixSet, options: RunOptions, good: dict[str,
         status = "passed" if line is None else "unresolvable" if (record.error or "").startswith("resolving the ") \
             else "failed" if _same_failure(line, failure) else "failed-otherwise"
         steps.append(StepRun(name=name, applied=[_change_text(c) for c in applied], status=status, failing_line=line))
+        # What a step leaves beyond its record and log is the search's only: its venv and wheels.
+        for leftover in (Path(f"{where.venv}-culprit-{name}"), step_dir / "built", step_dir / "dist"):
+            shutil.rmtree(leftover, ignore_errors=True)
         print(f"=== culprit {name}: {status}" + (f" ({line})" if line else ""), flush=True)
         return "passed" if status == "failed-otherwise" else status  # type: ignore[return-value]
 
@@ -192,20 +258,23 @@ def _same_failure(line: str, failure: str) -> bool:
     return shape(line) == shape(failure)
 
 
-def _change_text(change: Change) -> str:
-    return f"{change.name} {change.locked or '(none)'} -> {change.resolved}"
+def _change_text(change: Change, env: bool = True) -> str:
+    return f"{change.name} {change.locked or '(none)'} -> {change.resolved}" + (f" ({change.env} env)" if env else "")
 
 
-def _describe(applied: tuple[Change, ...]) -> str:
-    return ", ".join(_change_text(c) for c in applied)
+def _describe(applied: tuple[Change, ...], env: bool = True) -> str:
+    return ", ".join(_change_text(c, env) for c in applied)
 
 
 def _report(session: str, found: Found, considered: int, good: str, failing_line: str | None,
             steps: list[StepRun]) -> CulpritReport:
     names = [{"env": c.env, "name": c.name, "good": c.locked, "bad": c.resolved} for c in found.changes]
     line = {
-        "culprit": f"culprit: {_describe(found.changes)} breaks {session}: {failing_line}",
-        "pair": f"culprit: {_describe(found.changes)}, together (neither alone) break {session}: {failing_line}",
+        "culprit": f"culprit: {_describe(found.changes, env=False)} breaks {session}: {failing_line}",
+        "pair": f"culprit: {_describe(found.changes, env=False)}, together (neither alone) break {session}: "
+                f"{failing_line}",
+        "flaky": f"culprit: none for sure; {_describe(found.changes)} seemed to break {session}, but the good "
+                 f"versions or it alone gave another outcome when run again: the failure is flaky: {failing_line}",
         "good-fails": f"culprit: none; {session} fails with the good versions too ({good}): not an upstream change",
         "unclear": f"culprit: no single package or pair; {session} fails with these together: "
                    f"{_describe(found.changes)}: {failing_line}",
@@ -222,6 +291,7 @@ def _finish(report: CulpritReport, folder: Path) -> tuple[CulpritReport, Path]:
     if summary:  # GitHub Actions: the line where the run's page shows it
         with open(summary, "a", encoding="utf-8") as out:
             out.write(f"### {report.session}\n\n`{report.line}`\n\n")
+            out.writelines(f"- also failing, otherwise: `{other}`\n" for other in report.other_failures)
     return report, path
 
 

@@ -4,9 +4,10 @@ applied to the good versions, reproduces the failure.
 The changes are put in a fixed order and the shortest failing prefix is found by
 bisection (the empty prefix passes: the good run; the whole list fails: the bad run). Its
 last change is the culprit when it fails alone; when it does not, it needs one of the
-changes before it, found by bisecting again with the culprit always applied. Each step is
-one run of the cell, through its cached build dir and ccache (a step that changes only the
-test env reuses the stored wheel), so the search costs about log2(changes) + 2 cell runs.
+changes before it, found by bisecting again with the culprit always applied. A single
+culprit is confirmed by running the good versions and the culprit alone once more. Each
+step is one run of the cell, through its cached build dir and ccache (a step that changes
+only the test env reuses the stored wheel), so a search costs about log2(changes) + 4 runs.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ Trial = Callable[[tuple[Change, ...]], Outcome]
 # What the search found: one package; two that break it only together; no single package
 # or pair (the failure needs more, or the steps could not be installed); the failure comes
 # with the good versions too (not an upstream change).
-Finding = Literal["culprit", "pair", "unclear", "good-fails"]
+Finding = Literal["culprit", "pair", "unclear", "good-fails", "flaky"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,8 +43,11 @@ def search(changes: Sequence[Change], trial: Trial) -> Found:
     if end is None:
         return Found(finding="unclear", changes=ordered)
     culprit = ordered[end - 1]
-    if end == 1 or trial((culprit,)) == "failed":
-        return Found(finding="culprit", changes=(culprit,))
+    if trial((culprit,)) == "failed":
+        # Named only when the good versions pass once more and the culprit alone fails once
+        # more: a test that fails at random would otherwise get a confident, wrong culprit.
+        confirmed = trial(()) == "passed" and trial((culprit,)) == "failed"
+        return Found(finding="culprit" if confirmed else "flaky", changes=(culprit,))
     partner_end = _shortest_failing_prefix(ordered[:end - 1], (culprit,), trial)
     if partner_end is None:
         return Found(finding="unclear", changes=ordered[:end])

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from ..redact import redacted
 from .pins import read_pins
 
 # "    # from https://pypi.org/simple": the index a package of a resolved file came from.
 _FROM_INDEX = re.compile(r"^\s+#\s+from\s+(\S+)\s*$")
+_HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +48,16 @@ class Indexes:
     def urls(self) -> tuple[str, ...]:
         return (*self.extra, *((self.index_url,) if self.index_url else ()))
 
+    def unused(self, packages: Sequence[Pinned]) -> list[str]:
+        """Each extra index (credentials hidden) that served none of ``packages``: a typo
+        in its URL (every page 404) is otherwise silent, the main index serving all."""
+        served = {(p.index or "").rstrip("/").lower() for p in packages}
+
+        def bare(url: str) -> str:
+            return re.sub(r"(?i)^([a-z][a-z0-9+.-]*://)[^/@]+@", r"\1", url).rstrip("/").lower()
+
+        return [redacted(url) for url in self.extra if bare(url) not in served]
+
 
 @dataclass(frozen=True, kw_only=True)
 class Resolution:
@@ -64,8 +76,10 @@ def compile_argv(uv: str, inputs: Path, out: Path, python: Path, indexes: Indexe
     culprit's steps seed it with the good versions)."""
     argv = [uv, "pip", "compile", "--python", str(python), "--generate-hashes", "--emit-index-annotation",
             "--no-header", "--quiet", *indexes.args(), "-o", str(out), str(inputs)]
-    if how.prereleases:
-        argv += ["--prerelease", "allow"]
+    # latest and oldest take a pre-release only where a requirement names one: uv's default
+    # would also take one when an index has nothing else, which is all a nightly-wheels
+    # index has (the latest cell then saw what only the pre cell should).
+    argv += ["--prerelease", "allow" if how.prereleases else "explicit"]
     if how.lowest_direct:
         argv += ["--resolution", "lowest-direct"]
     if how.only_binary:
@@ -84,24 +98,29 @@ class Pinned:
     name: str
     version: str
     index: str | None = None
+    hashes: frozenset[str] = frozenset()  # the sha256 of each file it may be installed from
 
 
 def read_resolved(lock: Path) -> list[Pinned]:
-    """Every package a resolved file pins, with its ``# from`` index when uv wrote one."""
+    """Every package a resolved (or locked) file pins, with its ``# from`` index when uv
+    wrote one and the hashes of its files. A universal lock lists a package once per
+    marker: each entry is its own."""
     found: list[Pinned] = []
     for line in lock.read_text(encoding="utf-8").splitlines():
-        index = _FROM_INDEX.match(line)
-        if index and found:
-            found[-1] = Pinned(name=found[-1].name, version=found[-1].version, index=index.group(1))
-            continue
-        if not line.strip() or line[0] in " \t#-":
+        index, hashes = _FROM_INDEX.match(line), _HASH.findall(line)
+        if (index or hashes) and found and line[:1] in " \t":  # the entry's own continuation lines
+            last = found[-1]
+            found[-1] = replace(last, index=index.group(1) if index else last.index,
+                                hashes=last.hashes | frozenset(hashes))
+        if index or not line.strip() or line[0] in " \t#-":
             continue
         try:
             requirement = Requirement(line.rstrip("\\").split(" --", 1)[0].strip())
         except InvalidRequirement:
             continue
         version = next((s.version for s in requirement.specifier if s.operator in ("==", "===")), "")
-        found.append(Pinned(name=str(canonicalize_name(requirement.name)), version=version))
+        found.append(Pinned(name=str(canonicalize_name(requirement.name)), version=version,
+                            hashes=frozenset(_HASH.findall(line))))
     return found
 
 
@@ -114,6 +133,25 @@ class Change:
     name: str
     locked: str | None
     resolved: str | None
+    # The same version as the lock's from another file (none of the lock's hashes): a
+    # nightly index republishes X.Y.0.dev0 every night with new contents.
+    rebuilt: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.rebuilt:
+            return f"{self.name} {self.resolved} rebuilt (another file than the lock's)"
+        return f"{self.name} {self.locked or '(not locked)'} -> {self.resolved or '(not installed)'}"
+
+
+def rebuilt(env: str, lock: Path, resolved: Sequence[Pinned]) -> list[Change]:
+    """Packages ``resolved`` installs at a version the lock pins, from a file none of the
+    lock's hashes names."""
+    locked: dict[tuple[str, str], frozenset[str]] = {}
+    for pin in read_resolved(lock):
+        locked[(pin.name, pin.version)] = locked.get((pin.name, pin.version), frozenset()) | pin.hashes
+    return [Change(env=env, name=p.name, locked=p.version, resolved=p.version, rebuilt=True) for p in resolved
+            if p.hashes and locked.get((p.name, p.version)) and not p.hashes & locked[(p.name, p.version)]]
 
 
 def changes(env: str, locked: dict[str, tuple[str, ...]], resolved: Sequence[Pinned],
@@ -149,7 +187,8 @@ def drift_from_lock(env: str, lock: Path | None, resolved: Path) -> list[Change]
     lock pins some packages once per marker: any of its versions counts as the lock's."""
     if lock is None or not lock.is_file():
         return []
-    return changes(env, read_pins(lock).versions, read_resolved(resolved), unconditional(lock))
+    now = read_resolved(resolved)
+    return [*changes(env, read_pins(lock).versions, now, unconditional(lock)), *rebuilt(env, lock, now)]
 
 
 def uv_failure(output: str, indexes: Indexes) -> str:
@@ -159,9 +198,11 @@ def uv_failure(output: str, indexes: Indexes) -> str:
     causes = [line.removeprefix("cause:").strip() for line in lines if line.startswith("cause:")]
     errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
     for url in indexes.urls:
-        if any(url.rstrip("/") in line for line in lines) and (
+        # uv names an index without its credentials; the message names it with them hidden.
+        bare = re.sub(r"(?i)^([a-z][a-z0-9+.-]*://)[^/@]+@", r"\1", url).rstrip("/")
+        if any(bare.lower() in line.lower() for line in lines) and (
                 any(word in " ".join(lines) for word in ("Connect", "connect", "dns", "timed out", "Failed to fetch"))):
-            return f"the package index {url} cannot be reached: {(causes or errors or ['no answer'])[-1]}"
+            return f"the package index {redacted(url)} cannot be reached: {(causes or errors or ['no answer'])[-1]}"
     if any("No solution found" in line for line in errors):
         reason = next((c for c in causes if c.startswith("Because")), causes[-1] if causes else "")
         return f"no versions satisfy the requirements: {reason or errors[0]}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..errors import CommandCancelled, CommandFailed, CommandTimedOut, PrerequisiteMissing
+from ..redact import redacted
 from . import peakmemory
 from .buildprogress import NinjaProgress
 from .guardian import guardian_session, token_env, unwatch, watch
@@ -77,7 +78,7 @@ def _log_probe(args: list[str], answer: str) -> None:
     if log is None:
         return
     with contextlib.suppress(OSError), log.open("a", encoding="utf-8") as handle:
-        handle.write(f"\n$ {shlex.join(args)}  (query)\n{answer}")
+        handle.write(f"\n$ {redacted(shlex.join(args))}  (query)\n{answer}")
 
 
 def run_attached(argv: Sequence[str], *, cwd: Path | None = None) -> int:
@@ -141,7 +142,7 @@ class CommandRunner:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         grouped = in_github_actions()
         self._say(f"::group::{label}" if grouped else f"--- {label}")
-        self._say(f"$ {shlex.join(args)}" + (f"  (in {cwd})" if cwd else ""))
+        self._say(f"$ {redacted(shlex.join(args))}" + (f"  (in {cwd})" if cwd else ""))
         become_subreaper()
         guardian_session()  # started before the command, so never taken for one of its leftovers
         before = frozenset(descendants())
@@ -167,7 +168,7 @@ class CommandRunner:
         (exit status, the limit it broke or None, its output)."""
         start = time.monotonic()
         with self.log.open("a", encoding="utf-8") as log:
-            log.write(f"\n$ {shlex.join(args)}\n")
+            log.write(f"\n$ {redacted(shlex.join(args))}\n")
             log.flush()
             with _RUNNING_LOCK:  # no sweep lists processes while a command starts unregistered
                 process = _start(args, cwd=cwd, env={**env, **token_env()})

@@ -31,7 +31,8 @@ def upstream_rows(records: list[ResultRecord]) -> list[UpstreamRow]:
     for r in records:
         if r.deps is None or r.deps.channel == LOCKED:
             continue
-        drift = [f"{d.env}: {d.name} {d.locked or '(not locked)'} -> {d.resolved or '(not installed)'}"
+        drift = [f"{d.env}: {d.name} {d.resolved} rebuilt (another file than the lock's)" if d.rebuilt else
+                 f"{d.env}: {d.name} {d.locked or '(not locked)'} -> {d.resolved or '(not installed)'}"
                  for d in r.deps.drift]
         rows.append(UpstreamRow(session=r.session, channel=r.deps.channel, status=r.status, drift=drift,
                                 culprit=_culprit_line(r), verdict=_verdict(r, by_session)))

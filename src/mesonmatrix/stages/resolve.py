@@ -22,6 +22,7 @@ from ..lockfiles.resolve import Change, Pinned, compile_argv, drift_from_lock, r
 from ..machine.context import StageContext
 from ..machine.pythons import find_python
 from ..plan import CellPlan, with_build_lock
+from ..redact import redacted
 from . import StageResults
 
 
@@ -32,6 +33,7 @@ class Resolved:
     files: dict[str, Path]  # env ("build", "test") -> its resolved, hash-pinned file
     packages: dict[str, list[Pinned]]  # env -> what it installs, with the index of each
     drift: list[Change]  # each package whose version is not its lock's
+    warnings: list[str]  # an extra index that served nothing (a typo in its URL, most likely)
 
 
 def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> Resolved:
@@ -41,19 +43,24 @@ def run(plan: CellPlan, ctx: StageContext, earlier: StageResults) -> Resolved:
         python = find_python(plan.cell.python, cache_file=ctx.shared_cache / "pythons.json")
     except PrerequisiteMissing as exc:
         raise CellSkipped(str(exc)) from None
-    where = ", ".join(upstream.indexes.urls) or "the default index"
+    where = ", ".join(redacted(url) for url in upstream.indexes.urls) or "the default index"
+    for env in upstream.envs:  # an earlier run's files must not stand beside this run's
+        env.out.unlink(missing_ok=True)
     with ctx.progress.stage("resolve", f"{upstream.channel}: {' and '.join(e.env for e in upstream.envs)} env "
                                        f"from {where}"):
         files = _resolve_all(upstream, plan, ctx, python)
     packages = {env: read_resolved(path) for env, path in files.items()}
     drift = [change for env in upstream.envs for change in drift_from_lock(env.env, env.lock, files[env.env])]
     for change in drift:
-        ctx.say(f"    {change.env} env: {change.name} {change.locked or '(not locked)'} -> "
-                f"{change.resolved or '(not installed)'}")
+        ctx.say(f"    {change.env} env: {change.text}")
     if not drift:
         ctx.say("    no version differs from the locks" if any(e.lock for e in upstream.envs)
                 else "    no lock to measure the drift against")
-    return Resolved(files=files, packages=packages, drift=drift)
+    warnings = [f"the index {url} served none of the requirements: check its URL (each package came from "
+                f"another index)" for url in upstream.indexes.unused([p for pins in packages.values() for p in pins])]
+    for warning in warnings:
+        ctx.say(f"    warning: {warning}")
+    return Resolved(files=files, packages=packages, drift=drift, warnings=warnings)
 
 
 def _resolve_all(upstream: UpstreamPlan, plan: CellPlan, ctx: StageContext, python: Path) -> dict[str, Path]:
