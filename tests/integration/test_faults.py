@@ -36,7 +36,9 @@ def interrupt_mid_compile(home: Path, sig: int) -> tuple[int, str]:
     seen = []
     for line in proc.stdout:
         seen.append(line)
-        if "Compiling C object" in line:
+        # A terminal shows each compile; a pipe (as here) shows ninja's progress now and then,
+        # its first step included (machine/buildprogress.py).
+        if "Compiling C object" in line or re.search(r"ninja: \d+/\d+ steps", line):
             os.killpg(proc.pid, sig)
             break
     else:
