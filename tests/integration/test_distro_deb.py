@@ -45,3 +45,31 @@ def test_the_distro_cells_package_installs_on_this_distro_and_passes_its_tests_t
     assert not (result.record_path.parent / "chroot").exists()  # the chroot copy does not stay
     # The chroot is made once and kept in the cache for the next cell.
     assert list((tmp_path / "cache" / "chroots").glob("*.tar"))
+
+
+def test_a_project_tested_by_a_command_keeps_its_own_counts_and_the_chroot_imports_it(tmp_path):
+    """A project whose tests are a cibuildwheel command with a pinned requirement (pycairo's
+    workflow: CIBW_TEST_REQUIRES pytest==8.3.5): the pin is no Debian package name, and the
+    chroot's import is not counted as the tests (it once recorded '1 passed, smoke')."""
+    import shutil
+
+    from cells import ROOT
+
+    prerequisites.root_with_apt()
+    prerequisites.command("mmdebstrap", fix="sudo apt-get install -y mmdebstrap")
+    project = tmp_path / "wf"
+    shutil.copytree(ROOT / "demo", project)
+    workflows = project / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "wheels.yml").write_text(
+        "on: [push]\njobs:\n  wheels:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: pypa/cibuildwheel@v3\n"
+        "        env:\n          CIBW_TEST_REQUIRES: \"pytest==9.2.0\"\n"
+        "          CIBW_TEST_COMMAND: \"pytest --pyargs blasdemo\"\n")
+    result = run_nox_cell(tmp_path / "home", "build-distro-system-openblas-deb", "--target", str(project),
+                          target_name="blasdemo", env={"MESONMATRIX_CACHE": str(tmp_path / "cache")})
+    assert result.returncode == 0, result.output[-3000:]
+    tests = result.record["tests"]
+    assert tests["source"] == "cibuildwheel" and tests["passed"] == 10, tests
+    assert "where `import blasdemo` ran; the project's test commands ran against the package unpacked" \
+        in tests["where"]
+    assert "pytest--" not in Path(result.record["log"]).read_text()
