@@ -115,3 +115,18 @@ def test_init_says_where_it_found_the_tests_or_what_to_set(tmp_path: Path):
     shutil.copytree(demo, bare, ignore=shutil.ignore_patterns("test_*.py"))
     said = where_the_tests_are(target_from_source(bare))
     assert said.startswith("tests: none found") and "set test_command (or test_dir) in [targets.blasdemo]" in said
+
+
+def test_a_pyodide_job_is_not_where_the_wheels_tests_come_from(tmp_path: Path):
+    """pywavelets 1.9.0: emscripten.yml (first by name) tests its pyodide build with its own
+    command; the wheels' command is in another workflow."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "emscripten.yml").write_text(
+        "on: [push]\njobs:\n  pyodide:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: pypa/cibuildwheel@v3\n        env:\n          CIBW_PLATFORM: pyodide\n"
+        "          CIBW_TEST_COMMAND: python -c \"import pywt; pywt.test()\"\n")
+    (workflows / "wheels.yml").write_text(WHEELS_YML)
+    found = workflow_variables(tmp_path)
+    assert found["CIBW_TEST_COMMAND"][1] == \
+        ".github/workflows/wheels.yml jobs.build_wheels.steps[1].env.CIBW_TEST_COMMAND"

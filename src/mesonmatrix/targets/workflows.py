@@ -31,14 +31,32 @@ _OPTIONS = {"TEST_COMMAND": "test-command", "TEST_REQUIRES": "test-requires", "T
 _PLATFORMS = {"": "*", "_LINUX": "*linux*", "_MACOS": "*macosx*", "_WINDOWS": "*win*"}
 
 
+# cibuildwheel's platforms no cell builds for: a job building them (pywavelets'
+# emscripten.yml sets CIBW_PLATFORM: pyodide) tests with its own command, not the wheels'.
+_OTHER_PLATFORMS = ("pyodide", "ios", "android")
+
+
+def _builds_another_platform(job: dict[str, Any]) -> bool:
+    """Does the job set CIBW_PLATFORM (in its env, a step's env, or the action's
+    ``platform`` input) to a platform no cell builds?"""
+    tables = [job.get("env")] + [t for step in job.get("steps") or [] if isinstance(step, dict)
+                                 for t in (step.get("env"), step.get("with"))]
+    values = [str(t.get(key, "")).strip().lower() for t in tables if isinstance(t, dict)
+              for key in ("CIBW_PLATFORM", "platform")]
+    return any(value in _OTHER_PLATFORMS for value in values)
+
+
 def _env_tables(workflow: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
     """Every ``env:`` of a workflow, in the order GitHub layers them: the workflow's, then
-    each job's and its steps'."""
+    each job's and its steps', leaving out jobs that build for pyodide, iOS or Android."""
     found: list[tuple[dict[str, Any], str]] = []
-    if isinstance(workflow.get("env"), dict):
-        found.append((workflow["env"], "env"))
+    top = workflow.get("env")
+    if isinstance(top, dict):
+        if str(top.get("CIBW_PLATFORM", "")).strip().lower() in _OTHER_PLATFORMS:
+            return []
+        found.append((top, "env"))
     for job_name, job in (workflow.get("jobs") or {}).items():
-        if not isinstance(job, dict):
+        if not isinstance(job, dict) or _builds_another_platform(job):
             continue
         if isinstance(job.get("env"), dict):
             found.append((job["env"], f"jobs.{job_name}.env"))
