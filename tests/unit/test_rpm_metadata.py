@@ -64,3 +64,22 @@ def test_executables_get_an_exact_shebang_or_lose_their_mode(tmp_path: Path):
     rows = dict(line.split(",", 1) for line in record.read_text().splitlines())
     assert rows["pkg/env.py"].endswith(",33") and not rows["pkg/env.py"].startswith("sha256=old")
     assert rows["pkg/exact.py"] == "sha256=old,28" and rows["pkg/plain.py"] == "sha256=old,10"
+
+
+def test_a_console_script_in_usr_bin_gets_the_exact_interpreter_and_record_follows(tmp_path: Path):
+    """cysignals 1.12.6 ships /usr/bin/cysignals-CSI with #!/usr/bin/env python3: rpmlint's
+    env-script-interpreter failed its rpm cell."""
+    site = tmp_path / "usr" / "lib64" / "python3.12" / "site-packages"
+    (site / "pkg-1.0.dist-info").mkdir(parents=True)
+    scripts = tmp_path / "usr" / "bin"
+    scripts.mkdir(parents=True)
+    (scripts / "tool").write_bytes(b"#!/usr/bin/env python3\nprint(1)\n")
+    (scripts / "tool").chmod(0o755)
+    record = site / "pkg-1.0.dist-info" / "RECORD"
+    record.write_text("../../../bin/tool,sha256=old,32\n")
+
+    fixes = fix_scripts(scripts, "/usr/bin/python3.12", record_site=site)
+
+    assert fixes.exact == ["tool"]
+    assert (scripts / "tool").read_bytes() == b"#!/usr/bin/python3.12\nprint(1)\n"
+    assert not record.read_text().startswith("../../../bin/tool,sha256=old")

@@ -107,12 +107,14 @@ class ScriptFixes:
     exact: list[str]  # #!/usr/bin/env python3 (or /usr/bin/python) rewritten to the exact interpreter
 
 
-def fix_scripts(site: Path, interpreter: str) -> ScriptFixes:
+def fix_scripts(site: Path, interpreter: str, record_site: Path | None = None) -> ScriptFixes:
     """As Fedora's packaging guidelines ask of files below site-packages: a non-executable
     file's ``#!`` line removed (a test module with ``#!/usr/bin/env python``: rpmlint's
     non-executable-script), an executable without one made 0644 (rpmlint's
     script-without-shebang), and an executable's env or unversioned Python shebang made
-    ``interpreter`` (``%py3_shebang_fix``); the dist-info's RECORD kept in step."""
+    ``interpreter`` (``%py3_shebang_fix``); the dist-info's RECORD kept in step. The wheel's
+    scripts (``/usr/bin``) are fixed the same way with ``record_site``, the site-packages
+    whose RECORD names them (as ``../../../bin/…``)."""
     changed: dict[str, bytes] = {}
     fixes: dict[str, list[str]] = {"unshebanged": [], "unexecutable": [], "exact": []}
     for path in sorted(site.rglob("*")):
@@ -139,9 +141,9 @@ def fix_scripts(site: Path, interpreter: str) -> ScriptFixes:
         else:
             continue
         _rewrite(path, new)
-        changed[name] = new
+        changed[os.path.relpath(path, record_site).replace(os.sep, "/") if record_site else name] = new
         fixes[kind].append(name)
-    _update_record(site, changed)
+    _update_record(record_site or site, changed)
     return ScriptFixes(**fixes)
 
 

@@ -147,8 +147,12 @@ def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     deb_format.strip_binaries([path for path, _ in elves], ctx.runner)  # as brp-strip would
     site = root / layout.site_packages.lstrip("/")
     fixes = rpm_format.fix_scripts(site, f"/usr/bin/python{python}")
+    scripts = root / layout.scripts.lstrip("/")  # the wheel's console scripts: rpmlint reads them too
+    bin_fixes = rpm_format.fix_scripts(scripts, f"/usr/bin/python{python}", record_site=site) \
+        if scripts.is_dir() else rpm_format.ScriptFixes(unshebanged=[], unexecutable=[], exact=[])
     for what, files in (("removed the #! line of", fixes.unshebanged), ("made 0644 (executable, no #!)",
-                        fixes.unexecutable), ("gave the exact interpreter to the #! line of", fixes.exact)):
+                        fixes.unexecutable),
+                        ("gave the exact interpreter to the #! line of", fixes.exact + bin_fixes.exact)):
         if files:
             ctx.say(f"    {what} {len(files)} files ({files[0]} …)")
     top_level = [f"{layout.site_packages}/{p.name}" for p in sorted(site.iterdir())]
