@@ -158,7 +158,15 @@ def make_rpm(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel: Path
     top_level = [f"{layout.site_packages}/{p.name}" for p in sorted(site.iterdir())]
     top_level += [f"/{p.relative_to(root)}" for p in sorted(root.rglob("*")) if p.is_file()
                   and not p.is_relative_to(site)]
-    license_name = rpm_format.license_tag(fields["License-Expression"], fields["License"], fields["Name"])
+    # The licence read as the .deb reads it (License-Expression, a one-line License, trove
+    # classifiers, the text recognised), as SPDX, which Fedora's License tags use; the tag's
+    # own fallback only when none of those names it (a .deb said Expat where this said
+    # LicenseRef-scs, for a License field holding the whole text).
+    licence = licenses.identify(expression=fields["License-Expression"], license_field=fields["License"],
+                                classifiers=staged_metadata(root).get_all("Classifier") or [], files=_license_files,
+                                references=licenses.shipped_references())
+    license_name = licence.expression or \
+        rpm_format.license_tag(fields["License-Expression"], fields["License"], fields["Name"])
     spec = rpm_format.spec_file(name=rpm_format.rpm_package_name(fields["Name"]),
                                 version=rpm_format.rpm_version(fields["Version"]), summary=fields["Summary"],
                                 license_name=license_name, staged=root, top_level=top_level, epoch=epoch)
