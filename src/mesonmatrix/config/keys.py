@@ -52,16 +52,21 @@ class Kind:
     from_text: Callable[[str], object] | None = None
 
 
-def _seconds_from_toml(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= MAX_SECONDS:
-        raise InvalidValue(f"expected seconds from 1 to {MAX_SECONDS:g}, got {value!r}")
-    return float(value)
+def _amount(unit: str, most: float, described: str) -> Kind:
+    """A number of ``unit`` from 1 to ``most``: NaN, infinity, 0, a bool and 1e-300 are not."""
+    def from_toml(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= most:
+            raise InvalidValue(f"expected {unit} from 1 to {most:.0f}, got {value!r}")
+        return float(value)
 
+    def from_text(value: str) -> float:
+        if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
+            raise InvalidValue(f"{value!r} is not a number of {unit}")
+        return from_toml(float(value))
 
-def _seconds_from_text(value: str) -> float:
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
-        raise InvalidValue(f"{value!r} is not a number of seconds")
-    return _seconds_from_toml(float(value))
+    from_toml.__name__, from_text.__name__ = f"{unit}_from_toml", unit  # argparse names a bad value by it
+    return Kind(described=described, schema={"type": "number", "minimum": 1, "maximum": most},
+                from_toml=from_toml, from_text=from_text)
 
 
 def _glibc(value: object) -> str:
@@ -95,8 +100,7 @@ def _index_urls(value: object) -> tuple[str, ...]:
     return tuple(_index_url(item) for item in value)
 
 
-SECONDS = Kind(described="number (seconds)", schema={"type": "number", "minimum": 1, "maximum": MAX_SECONDS},
-               from_toml=_seconds_from_toml, from_text=_seconds_from_text)
+SECONDS = _amount("seconds", MAX_SECONDS, "number (seconds)")
 GLIBC = Kind(described='string, a glibc version as a tag writes it ("2_28")',
              schema={"type": "string", "pattern": "^2_[0-9]{1,2}$"}, from_toml=_glibc, from_text=_glibc)
 TEXT = Kind(described="string", schema={"type": "string"}, from_text=_text)
@@ -110,18 +114,6 @@ def _admission(value: object) -> str:
 
 # A suite's memory, in MB: from 1 MB to 16 TB (a typo of a unit, not a real figure, past that).
 MAX_MEGABYTES = 16 * 2**20
-
-
-def _megabytes_from_toml(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= MAX_MEGABYTES:
-        raise InvalidValue(f"expected megabytes from 1 to {MAX_MEGABYTES}, got {value!r}")
-    return float(value)
-
-
-def _megabytes_from_text(value: str) -> float:
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", value):
-        raise InvalidValue(f"{value!r} is not a number of megabytes")
-    return _megabytes_from_toml(float(value))
 
 
 # pytest-xdist workers: a count, or "auto" (the cores this process may use). 256 is more
@@ -148,8 +140,7 @@ JOBS = Kind(described=f'integer from 1 to {MAX_JOBS}, or "auto"',
             from_toml=_jobs_from_toml, from_text=_jobs_from_text)
 ADMISSION = Kind(described=f"string, one of {', '.join(POLICIES)}", schema={"enum": list(POLICIES)},
                  from_toml=_admission, from_text=_admission)
-MEGABYTES = Kind(described="number (MB)", schema={"type": "number", "minimum": 1, "maximum": MAX_MEGABYTES},
-                 from_toml=_megabytes_from_toml, from_text=_megabytes_from_text)
+MEGABYTES = _amount("megabytes", MAX_MEGABYTES, "number (MB)")
 FLAG = Kind(described="flag", schema={"type": "boolean"})
 TEXT_LIST = Kind(described="list of strings", schema={"type": "array", "items": {"type": "string"}})
 TABLE = Kind(described="table", schema={"type": "object"})
