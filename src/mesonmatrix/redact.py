@@ -18,3 +18,8 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"]+@")
 def redacted(text: str) -> str:
     """``text`` with every URL's credentials replaced by ``***``."""
     return _USERINFO.sub(r"\1***@", text)
+
+
+def without_credentials(url: str) -> str:
+    """``url`` with its credentials left out, as uv names an index in what it writes."""
+    return _USERINFO.sub(r"\1", url)

@@ -26,8 +26,7 @@ from ..config.keys import cell_settings
 from ..config.matrixfile import MatrixSet
 from ..errors import CellError
 from ..lockfiles.locks import build_lock_path, suite_lock_path
-from ..lockfiles.pins import read_pins
-from ..lockfiles.resolve import Change, changes, read_resolved, rebuilt, unconditional
+from ..lockfiles.resolve import Change, drift_from_lock
 from ..machine.locking import exclusive_lock
 from ..machine.pythons import axis_version
 from ..machine.workspace import Workspace
@@ -208,10 +207,8 @@ def _good_pins(record: ResultRecord, root: Path, passing: ResultRecord | None,
 def _changes(good: dict[str, Path], bad: dict[str, Path]) -> list[Change]:
     found: list[Change] = []
     for env, resolved in bad.items():
-        if env in good:
-            now = read_resolved(resolved)
-            found += changes(env, read_pins(good[env]).versions, now, unconditional(good[env]))
-            found += rebuilt(env, good[env], now)  # the good version from another file
+        if env in good:  # measured as a cell's drift from its lock is: versions, and files rebuilt
+            found += drift_from_lock(env, good[env], resolved)
     return found
 
 

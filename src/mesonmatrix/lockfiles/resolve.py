@@ -17,7 +17,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from ..redact import redacted
+from ..redact import redacted, without_credentials
 from .pins import read_pins
 
 # "    # from https://pypi.org/simple": the index a package of a resolved file came from.
@@ -52,11 +52,7 @@ class Indexes:
         """Each extra index (credentials hidden) that served none of ``packages``: a typo
         in its URL (every page 404) is otherwise silent, the main index serving all."""
         served = {(p.index or "").rstrip("/").lower() for p in packages}
-
-        def bare(url: str) -> str:
-            return re.sub(r"(?i)^([a-z][a-z0-9+.-]*://)[^/@]+@", r"\1", url).rstrip("/").lower()
-
-        return [redacted(url) for url in self.extra if bare(url) not in served]
+        return [redacted(url) for url in self.extra if without_credentials(url).rstrip("/").lower() not in served]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -199,7 +195,7 @@ def uv_failure(output: str, indexes: Indexes) -> str:
     errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
     for url in indexes.urls:
         # uv names an index without its credentials; the message names it with them hidden.
-        bare = re.sub(r"(?i)^([a-z][a-z0-9+.-]*://)[^/@]+@", r"\1", url).rstrip("/")
+        bare = without_credentials(url).rstrip("/")
         if any(bare.lower() in line.lower() for line in lines) and (
                 any(word in " ".join(lines) for word in ("Connect", "connect", "dns", "timed out", "Failed to fetch"))):
             return f"the package index {redacted(url)} cannot be reached: {(causes or errors or ['no answer'])[-1]}"

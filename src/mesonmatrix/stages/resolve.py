@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from ..errors import CellError, CellSkipped, PrerequisiteMissing
 from ..lockfiles.channels import EnvResolution, UpstreamPlan
 from ..lockfiles.resolve import Change, Pinned, compile_argv, drift_from_lock, read_resolved, uv_failure
@@ -23,6 +25,7 @@ from ..machine.context import StageContext
 from ..machine.pythons import find_python
 from ..plan import CellPlan, with_build_lock
 from ..redact import redacted
+from ..targets.requirements import requirement_name
 from . import StageResults
 
 
@@ -122,20 +125,13 @@ def _lowest_direct(env: EnvResolution, upstream: UpstreamPlan, ctx: StageContext
                             label="resolve the lowest runtime requirements with wheels for this Python", check=False)
     if result.returncode != 0:
         raise CellError(f"resolving the oldest runtime requirements: {uv_failure(result.stdout, upstream.indexes)}")
-    direct = {_name(line) for line in env.lowest_first}
+    direct = {str(canonicalize_name(requirement_name(line))) for line in env.lowest_first}
     pins = [p for p in read_resolved(lowest) if p.name in direct]
     for pin in pins:
         ctx.say(f"    oldest: {pin.name}=={pin.version} (the lowest its requirement allows with a wheel here)")
     constraints = folder / "runtime-constraints.txt"
     constraints.write_text("".join(f"{p.name}=={p.version}\n" for p in pins), encoding="utf-8")
     return constraints
-
-
-def _name(requirement: str) -> str:
-    from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
-
-    return str(canonicalize_name(Requirement(requirement).name))
 
 
 def resolved_plan(plan: CellPlan, resolved: Resolved, say: Callable[[str], None] = print) -> CellPlan:
