@@ -22,7 +22,7 @@ from .lockfiles.locks import (
     test_lock_for,
 )
 from .lockfiles.resolve import Indexes
-from .machine.admission import SuiteNeed, suite_need
+from .machine.admission import SuiteNeed, suite_need, total_megabytes
 from .machine.pythons import axis_version
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
@@ -50,7 +50,7 @@ from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks, RecordError, load_record
 from .repairers import Repairer, repairer_for
 from .targets.cibuildwheel import identifier, test_options
-from .targets.pytestjobs import project_addopts, workers
+from .targets.pytestjobs import MemoryFit, project_addopts, workers
 from .targets.requirements import requirement_name
 from .targets.target import Target
 from .targets.testsource import TEST_EXTRAS, extra_requirements, group_requirements
@@ -483,7 +483,8 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     results_dir, test_venv = _results_and_venv(workspace, workspace.target_folder(target.name, target.source_dir),
                                                cell, options, retry)
     settings = cell_settings(options.settings, cell.settings, target.settings)
-    tests = _with_workers(_test_plan(cell, target, options, locks.test), target, settings)
+    tests = _test_plan(cell, target, options, locks.test)
+    tests = _with_workers(tests, target, settings, _test_need(results_dir, tests.suite, settings))
     return CellPlan(
         cell=cell,
         target=target,
@@ -540,15 +541,19 @@ def _test_need(results_dir: Path, suite: str, settings: CellSettings, workers: i
                       workers=workers)
 
 
-def _with_workers(tests: TestPlan, target: Target, settings: CellSettings) -> TestPlan:
+def _with_workers(tests: TestPlan, target: Target, settings: CellSettings, one: SuiteNeed) -> TestPlan:
     """pytest-xdist workers for a pytest suite (targets/pytestjobs.py); the project's own
     test commands and an import smoke test run as they are. Installed tests run from an
     empty folder, where no project configuration applies; a copied test folder runs with
-    the project's, whose -n it keeps."""
+    the project's, whose -n it keeps. ``auto`` takes no more workers than the machine's
+    memory holds at ``one`` worker's need."""
     if tests.kind not in ("pytest", "pytest-dir"):
         return tests
     addopts = project_addopts(target.source_dir, tests.pytest_config) if tests.kind == "pytest-dir" else ()
-    found = workers(settings.test_jobs, suite_args=tests.suite_args, addopts=addopts)
+    machine = total_megabytes()
+    memory = MemoryFit(per_worker_mb=one.megabytes_per_worker, source=one.source, machine_mb=machine) \
+        if machine is not None else None
+    found = workers(settings.test_jobs, suite_args=tests.suite_args, addopts=addopts, memory=memory)
     return replace(tests, xdist_args=found.args, workers=found.count, workers_why=found.why)
 
 

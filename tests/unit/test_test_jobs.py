@@ -11,10 +11,11 @@ import pytest
 from mesonmatrix.config.keys import TEST_JOBS, InvalidValue, add_cell_options, cell_settings, settings_of
 from mesonmatrix.config.matrixfile import load_matrices
 from mesonmatrix.errors import MatrixError
+from mesonmatrix.machine.admission import total_megabytes
 from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.options import RunOptions
 from mesonmatrix.plan import plan_cell
-from mesonmatrix.targets.pytestjobs import machine_cores, project_addopts, workers
+from mesonmatrix.targets.pytestjobs import MemoryFit, machine_cores, project_addopts, workers
 from mesonmatrix.targets.resolve import resolve_target
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,32 @@ def test_the_workers_come_from_test_jobs_unless_the_project_passes_its_own(jobs,
 def test_auto_on_one_core_runs_one_process_without_xdist():
     found = workers("auto", suite_args=(), addopts=(), cores=1)
     assert (found.args, found.count) == ((), 1) and "one process" in found.why
+
+
+@pytest.mark.parametrize(("jobs", "cores", "per_worker", "count"), [
+    ("auto", 2, 17_500, 1),  # NumPy's whole suite on a 24 GB machine: one process
+    ("auto", 4, 10_000, 2),  # as many as the memory holds
+    ("auto", 2, 2_500, 2),  # SciPy's linalg: one per core
+    (3, 4, 17_500, 3),  # a number asked for is kept (the admission still counts each)
+])
+def test_auto_takes_no_more_workers_than_the_memory_holds(jobs, cores, per_worker, count):
+    found = workers(jobs, suite_args=(), addopts=(), cores=cores,
+                    memory=MemoryFit(per_worker_mb=per_worker, source="declared test_memory", machine_mb=24_000))
+    assert found.count == count and found.args == (("-n", str(count)) if count > 1 else ())
+    if jobs == "auto" and count < cores:
+        assert f"{per_worker:,} MB a worker (declared test_memory) on a 24,000 MB machine" in found.why
+
+
+def test_numpys_whole_suite_under_auto_runs_as_many_workers_as_its_declared_peak_fits():
+    matrices = load_matrices(ROOT / "matrices", ROOT)
+    workspace = Workspace(Path("/ws"))
+    numpy = resolve_target("numpy", matrices.presets, workspace.root)
+    cell = matrices.matrix.by_session()["build-3.12-openblas"]
+    options = RunOptions(project_root=Path("/no-project"), suite="full", settings={"test_jobs": "auto"})
+    plan = plan_cell(cell, numpy, workspace, options)
+    fits = max(1, int(total_megabytes() // 17_500))
+    assert plan.tests.workers == min(machine_cores(), fits) == plan.test_need.workers
+    assert plan.test_need.megabytes_per_worker == 17_500
 
 
 @pytest.mark.parametrize(("name", "text"), [
@@ -81,7 +108,7 @@ def test_scipys_preset_runs_its_suite_on_every_core_and_admission_counts_each_wo
     cell = matrices.matrix.by_session()["build-3.12-openblas"]
     options = RunOptions(project_root=Path("/no-project"))
     plan = plan_cell(cell, scipy, workspace, options)
-    cores = machine_cores()
+    cores = min(machine_cores(), max(1, int(total_megabytes() // plan.test_need.megabytes_per_worker)))
     assert plan.settings.test_jobs == "auto"
     assert plan.tests.workers == cores and plan.test_need.workers == cores
     assert plan.tests.xdist_args == (("-n", str(cores)) if cores > 1 else ())

@@ -265,12 +265,14 @@ TEST_MEMORY = Key(
 # pytest-xdist's -n (targets/pytestjobs.py).
 TEST_JOBS = Key(
     name="test_jobs", kind=JOBS, metavar="N|auto", scopes=frozenset({OPTION, MATRIX, PRESET}),
-    help="run the pytest suite in N pytest-xdist workers (auto: one per core), installing pytest-xdist in the "
+    help="run the pytest suite in N pytest-xdist workers (auto: one per core, as many as the memory holds at the "
+         "suite's per-process peak), installing pytest-xdist in the "
          "test venv when its lock lacks it; a project whose pytest configuration or suite already passes -n keeps "
          "its own (default: one process)",
-    help_in={MATRIX: "pytest-xdist workers for every cell's suite, a number or \"auto\" (one per core); "
-                     "-- --test-jobs wins",
-             PRESET: "pytest-xdist workers for this target's suite, a number or \"auto\" (a matrix file's wins)"})
+    help_in={MATRIX: "pytest-xdist workers for every cell's suite, a number or \"auto\" (one per core, no more "
+                     "than the memory holds); -- --test-jobs wins",
+             PRESET: "pytest-xdist workers for this target's suite, a number or \"auto\" (one per core, no more "
+                     "than the memory holds; a matrix file's wins)"})
 # The package indexes uv resolves and installs from, as projects add a nightly-wheels index.
 # uv asks an extra index first and, by default (its "first-index" strategy), takes a
 # package only from the first index that has it at all: a nightly index's numpy wins over

@@ -99,10 +99,19 @@ def admits(need: SuiteNeed, holders: Sequence[Holder], available_mb: float | Non
 def available_megabytes(meminfo: Path = Path("/proc/meminfo")) -> float | None:
     """The kernel's estimate of memory available for new work without swapping (Linux's
     MemAvailable, proc(5)); None where there is no /proc/meminfo."""
+    return _meminfo_megabytes("MemAvailable", meminfo)
+
+
+def total_megabytes(meminfo: Path = Path("/proc/meminfo")) -> float | None:
+    """The machine's memory (MemTotal), or None where there is no /proc/meminfo."""
+    return _meminfo_megabytes("MemTotal", meminfo)
+
+
+def _meminfo_megabytes(field: str, meminfo: Path) -> float | None:
     try:
         with meminfo.open(encoding="ascii") as lines:
             for line in lines:
-                if line.startswith("MemAvailable:"):
+                if line.startswith(f"{field}:"):
                     return round(int(line.split()[1]) / 1024, 1)
     except (OSError, ValueError, IndexError):
         pass

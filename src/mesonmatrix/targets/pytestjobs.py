@@ -45,10 +45,24 @@ def machine_cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+@dataclass(frozen=True, kw_only=True)
+class MemoryFit:
+    """What ``auto`` weighs besides the cores: each worker may reach the suite's
+    per-process peak (``per_worker_mb``, and where that figure came from) and the
+    machine has ``machine_mb``."""
+
+    per_worker_mb: float
+    source: str
+    machine_mb: float
+
+
 def workers(jobs: int | str | None, *, suite_args: Sequence[str], addopts: Sequence[str],
-            cores: int | None = None) -> Workers:
+            cores: int | None = None, memory: MemoryFit | None = None) -> Workers:
     """The workers for ``jobs`` (None: not set, one process), unless ``addopts`` (the
-    project's pytest configuration) or ``suite_args`` already choose: then theirs."""
+    project's pytest configuration) or ``suite_args`` already choose: then theirs.
+    ``auto`` is one per core, but no more than ``memory`` holds: NumPy's whole suite peaks
+    at 17.4 GB in one process, so two workers on a 24 GB machine could ask for 35 GB (the
+    admission lets a suite alone start whatever it needs). A number asked for is kept."""
     cores = cores or machine_cores()
     for where, args in (("the suite's arguments", suite_args), ("the project's pytest addopts", addopts)):
         own = _numprocesses(args)
@@ -58,6 +72,16 @@ def workers(jobs: int | str | None, *, suite_args: Sequence[str], addopts: Seque
     if jobs is None:
         return Workers()
     count = cores if jobs == AUTO else int(jobs)
+    if jobs == AUTO and memory is not None and memory.per_worker_mb > 0:
+        fit = max(1, int(memory.machine_mb // memory.per_worker_mb))
+        if fit < count:
+            count = fit
+            held = (f"{memory.per_worker_mb:,.0f} MB a worker ({memory.source}) on a "
+                    f"{memory.machine_mb:,.0f} MB machine")
+            if count <= 1:
+                return Workers(why=f"test_jobs = 'auto' on {cores} cores: one process, as {held} fits one")
+            return Workers(args=("-n", str(count)), count=count,
+                           why=f"pytest-xdist: {count} workers (test_jobs = 'auto', {cores} cores; {held})")
     if count <= 1:
         return Workers(why=f"test_jobs = {jobs!r} on {cores} core(s): one process, no pytest-xdist")
     return Workers(args=("-n", str(count)), count=count,
