@@ -24,6 +24,23 @@ is every passing cell run as the measured run's first (cold) cell was, from noth
 --slice checks the model: the cells of one Python, two system-library modes, every
 flavour and tag set, predicted with the costs from MEASURED, against the same cells'
 measured walls (from MEASURED where it ran them, else from SLICE).
+
+Cells of a dependency channel (`-latest`, `-pre`, `-oldest`) are not among the 216 and are
+left out of the costs (they reuse the locked cell's build and run the suite again).
+
+--runners 8,24 projects the matrix as CI runs it: each cell a job on a fresh runner (like
+this machine), the jobs started in the tool's order as runners come free, every runner
+sharing one ccache remote storage. --remote-build S is the build stage of a cell on a fresh
+workspace whose compiles the remote served (measured: a second workspace after a first
+filled the remote); --remote-bytes B what that build read from the remote. Two nights:
+  first night    the remote starts empty: a cell whose Python has no finished build yet
+                 compiles cold (an other-python build once another Python's has finished);
+                 a flavour or mode not built yet for its Python adds its seeded build
+  first-seeded   the same, with the workflow running one cell per Python first and the
+                 rest after them (`needs:`), so that they find the remote filled
+  steady state   the remote holds last night's objects: every build is served by it
+--job-overhead S is what a job costs before the tool starts (runner start, checkout, the
+tool's install, the caches' restore): not measurable here, so given, not hidden.
 """
 
 from __future__ import annotations
@@ -37,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+CHANNELS = ("latest", "pre", "oldest")  # the deps axis's session suffixes (the locked cell has none)
 BLAS = ("openblas", "openblas64", "system-openblas", "netlib", "blis", "mkl")  # the default matrix's order
 TAG_SETS = ("full", "runtime", "split")
 MODES = ("none", "auto", "all", "kahan")
@@ -185,7 +203,89 @@ def slice_check(measured: list[Record], extra: list[Record], costs: UnitCosts) -
 
 
 def _load(path: Path) -> list[Record]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [r for r in records if not r["session"].endswith(tuple(f"-{c}" for c in CHANNELS))]
+
+
+@dataclass(frozen=True)
+class RemoteCosts:
+    """A build served by the shared remote, as measured on a fresh workspace."""
+
+    build_s: float
+    bytes_read: int
+    job_overhead_s: float
+
+
+def _job_seconds(cell: CellId, costs: UnitCosts, build: float) -> float:
+    """One job: its build (as given), its repair (a full one: a fresh runner has no stored
+    full wheel to cut from, it builds its own and cuts that), its suite, the tool's
+    overhead."""
+    repair = costs.repair_full.get(cell.blas, statistics.mean(costs.repair_full.values()))
+    if cell.tags != "full":
+        repair += costs.repair_cut
+    return build + repair + costs.suite[cell.tags] + costs.overhead
+
+
+def runner_schedule(cells: list[CellId], costs: UnitCosts, remote: RemoteCosts, runners: int,
+                    night: str) -> dict[str, float]:
+    """The matrix's makespan on ``runners`` runners sharing one remote: list scheduling in
+    the tool's order, each job on the runner that comes free first. The network: each build
+    the remote served read about what the measured one read; each compile from nothing
+    wrote about as much (the objects of one build)."""
+    free_at = [0.0] * runners
+    finished: dict[tuple[str, ...], float] = {}  # what the remote holds, and since when
+    busy = 0.0
+    served = compiled = 0
+    seeds = _first_of_each_python(cells) if night == "first-seeded" else []
+    for cell in [*seeds, *(c for c in cells if c not in seeds)]:
+        start = min(free_at)
+        runner = free_at.index(start)
+        if seeds and cell not in seeds:
+            # The workflow's other jobs need the seed jobs (one per Python) to have finished.
+            start = max(start, max(finished[(seed.python,)] for seed in seeds))
+        if cell.blas in costs.failed_flavour or cell.mode in costs.failed_mode:
+            seconds = remote.job_overhead_s + costs.failed_flavour.get(cell.blas, costs.failed_mode.get(cell.mode, 0.0))
+        else:
+            build, from_remote = _build_on_fresh_runner(cell, costs, remote, finished, start, night)
+            served += from_remote
+            compiled += not from_remote
+            seconds = remote.job_overhead_s + _job_seconds(cell, costs, build)
+            for key in (("any",), (cell.python,), (cell.python, cell.blas, cell.mode)):
+                finished[key] = min(finished.get(key, start + seconds), start + seconds)
+        free_at[runner] = start + seconds
+        busy += seconds
+    return {"runners": runners, "makespan_s": round(max(free_at), 1), "makespan_h": round(max(free_at) / 3600, 2),
+            "runner_seconds": round(busy, 1), "builds_served_by_remote": served, "builds_compiled": compiled,
+            "remote_read_gb": round(served * remote.bytes_read / 1e9, 1),
+            "remote_written_gb": round(compiled * remote.bytes_read / 1e9, 1)}
+
+
+def _first_of_each_python(cells: list[CellId]) -> list[CellId]:
+    firsts: dict[str, CellId] = {}
+    for cell in cells:
+        firsts.setdefault(cell.python, cell)
+    return list(firsts.values())
+
+
+def _build_on_fresh_runner(cell: CellId, costs: UnitCosts, remote: RemoteCosts,
+                           finished: dict[tuple[str, ...], float], start: float, night: str) -> tuple[float, bool]:
+    """A job's build stage, and whether the remote served it."""
+    if night == "steady":
+        return remote.build_s, True
+
+    def done(key: tuple[str, ...]) -> bool:
+        return finished.get(key, float("inf")) <= start
+
+    if not done((cell.python,)):
+        # Nothing of this Python in the remote yet: a cold compile, or an other-python one
+        # once another Python's objects are there.
+        return costs.build.get("other-python", costs.build["cold"]) if done(("any",)) else costs.build["cold"], False
+    build = remote.build_s
+    if not done((cell.python, cell.blas, cell.mode)):
+        # Its flavour's or mode's own objects are not there yet: what its seeded build cost.
+        build += (costs.seeded_flavour_build.get(cell.blas, costs.build.get("seeded-flavour", 0.0))
+                  if cell.mode == "none" else costs.build.get("seeded-mode", 0.0))
+    return build, True
 
 
 def main() -> None:
@@ -195,6 +295,10 @@ def main() -> None:
     parser.add_argument("--pythons", type=int, default=4)
     parser.add_argument("--modes", default="none,auto,all")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--runners", help="comma-separated runner counts, e.g. 8,24 (see above)")
+    parser.add_argument("--remote-build", type=float, help="seconds: a build served by the remote")
+    parser.add_argument("--remote-bytes", type=int, default=0, help="bytes that build read from the remote")
+    parser.add_argument("--job-overhead", type=float, default=60.0, help="seconds a CI job costs before the tool")
     args = parser.parse_args()
     measured = _load(args.measured)
     costs = UnitCosts.measure(measured)
@@ -209,6 +313,14 @@ def main() -> None:
         "projected_over_from_scratch": round(total / from_scratch(cells, costs), 3),
     }
     result["slice_check"] = slice_check(measured, _load(args.slice) if args.slice else [], costs)
+    if args.runners:
+        if args.remote_build is None:
+            parser.error("--runners needs --remote-build (the measured remote-served build)")
+        remote = RemoteCosts(args.remote_build, args.remote_bytes, args.job_overhead)
+        result["runners"] = {night: [runner_schedule(cells, costs, remote, int(n), night)
+                                     for n in args.runners.split(",")] for night in ("first", "first-seeded", "steady")}
+        result["runners_assumed"] = {"job_overhead_s": args.job_overhead, "remote_build_s": args.remote_build,
+                                     "remote_bytes_per_build": args.remote_bytes}
     if args.out:
         args.out.write_text(json.dumps(result, indent=2) + "\n")
     print("| item | count | seconds |\n|---|---|---|")
@@ -217,7 +329,8 @@ def main() -> None:
     print(f"| **projected** | {len(cells)} | **{total:,.0f}** ({total / 3600:.1f} h) |")
     print(f"| from scratch, cell by cell | {len(cells)} | {result['from_scratch_s']:,.0f} "
           f"({float(str(result['from_scratch_s'])) / 3600:.1f} h) |")
-    print(json.dumps({k: result[k] for k in ("projected_over_from_scratch", "slice_check")}, indent=1))
+    print(json.dumps({k: result[k] for k in ("projected_over_from_scratch", "slice_check", "runners") if k in result},
+                     indent=1))
 
 
 if __name__ == "__main__":
