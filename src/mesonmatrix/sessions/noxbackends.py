@@ -77,6 +77,10 @@ def defer_optional_backends() -> bool:
     lazily = getattr(virtualenv, "__getattr__", None)
     if not callable(lazily) or "OPTIONAL_VENVS" in vars(virtualenv):
         return False
+    # Only a __getattr__ that answers for OPTIONAL_VENVS (the name is one of its constants):
+    # a nox that computes them otherwise would get nothing from compute() below.
+    if "OPTIONAL_VENVS" not in getattr(getattr(lazily, "__code__", None), "co_consts", ()):
+        return False
 
     def compute() -> dict[str, bool]:
         return dict(lazily("OPTIONAL_VENVS"))
