@@ -3,7 +3,8 @@
 Before every session it runs, nox (2025.x to 2026.10 at least) reads which optional venv
 backends this machine has (``nox.virtualenv._optional_venvs``, from ``get_virtualenv``),
 and working that out runs ``uv self version``, looks for conda, mamba and micromamba and
-checks rattler: 0.08 s of every cell here, though a cell's session has
+checks rattler: 0.01-0.02 s of every cell here (a uv start; it looked like 0.08 s under
+strace, which slows every process start), though a cell's session has
 ``venv_backend="none"`` and nox never uses a backend for it (a cell makes its venvs with
 uv itself). nox takes the answers from the module attribute ``OPTIONAL_VENVS`` when one is
 set (its own tests set it), and otherwise computes them in the module's ``__getattr__``.
