@@ -19,7 +19,6 @@ from ..pipeline import run_cell
 from ..plan import manylinux_policy
 from ..platforms import host_platform_name
 from ..report.summary import cell_summary
-from .noxbackends import defer_optional_backends
 
 
 def load_or_exit(project_root: Path) -> MatrixSet:
@@ -73,7 +72,6 @@ def listed_by_default(cell: Cell, argv: Sequence[str] = sys.argv, here: str | No
 def register_cells(project_root: Path) -> MatrixSet:
     """One session per cell; ``nox -l --json`` lists them all, ``nox`` runs those of this platform."""
     matrices = load_or_exit(project_root)
-    defer_optional_backends()  # no `uv self version` before each cell (see noxbackends)
     for cell in matrices.matrix.cells:
         # python= makes `nox -p 3.11` select the cell and `nox -l --json` name its Python; with
         # venv_backend="none" nox creates nothing, and the cell finds its interpreter itself.
