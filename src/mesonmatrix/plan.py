@@ -483,8 +483,7 @@ def plan_cell(cell: Cell, target: Target, workspace: Workspace, options: RunOpti
     results_dir, test_venv = _results_and_venv(workspace, workspace.target_folder(target.name, target.source_dir),
                                                cell, options, retry)
     settings = cell_settings(options.settings, cell.settings, target.settings)
-    tests = _test_plan(cell, target, options, locks.test)
-    tests = _with_workers(tests, target, settings, _test_need(results_dir, tests.suite, settings))
+    tests = _with_workers(_test_plan(cell, target, options, locks.test), target, settings, results_dir)
     return CellPlan(
         cell=cell,
         target=target,
@@ -541,14 +540,16 @@ def _test_need(results_dir: Path, suite: str, settings: CellSettings, workers: i
                       workers=workers)
 
 
-def _with_workers(tests: TestPlan, target: Target, settings: CellSettings, one: SuiteNeed) -> TestPlan:
+def _with_workers(tests: TestPlan, target: Target, settings: CellSettings, results_dir: Path) -> TestPlan:
     """pytest-xdist workers for a pytest suite (targets/pytestjobs.py); the project's own
     test commands and an import smoke test run as they are. Installed tests run from an
     empty folder, where no project configuration applies; a copied test folder runs with
     the project's, whose -n it keeps. ``auto`` takes no more workers than the machine's
-    memory holds at ``one`` worker's need."""
+    memory holds at one worker's need (the suite's last peak in ``results_dir``, else
+    the declared one)."""
     if tests.kind not in ("pytest", "pytest-dir"):
         return tests
+    one = _test_need(results_dir, tests.suite, settings)
     addopts = project_addopts(target.source_dir, tests.pytest_config) if tests.kind == "pytest-dir" else ()
     machine = total_megabytes()
     memory = MemoryFit(per_worker_mb=one.megabytes_per_worker, source=one.source, machine_mb=machine) \
