@@ -227,7 +227,7 @@ def _job_seconds(cell: CellId, costs: UnitCosts, build: float) -> float:
 
 
 def runner_schedule(cells: list[CellId], costs: UnitCosts, remote: RemoteCosts, runners: int,
-                    night: str) -> dict[str, float]:
+                    night: str) -> dict[str, float | None]:
     """The matrix's makespan on ``runners`` runners sharing one remote: list scheduling in
     the tool's order, each job on the runner that comes free first. The network: each build
     the remote served read about what the measured one read; each compile from nothing
@@ -237,12 +237,13 @@ def runner_schedule(cells: list[CellId], costs: UnitCosts, remote: RemoteCosts, 
     busy = 0.0
     served = compiled = 0
     seeds = _first_of_each_python(cells) if night == "first-seeded" else []
+    seeds_end = 0.0
     for cell in [*seeds, *(c for c in cells if c not in seeds)]:
         start = min(free_at)
         runner = free_at.index(start)
         if seeds and cell not in seeds:
-            # The workflow's other jobs need the seed jobs (one per Python) to have finished.
-            start = max(start, max(finished[(seed.python,)] for seed in seeds))
+            # The workflow's other jobs need the seed jobs (one per Python) to have ended.
+            start = max(start, seeds_end)
         if cell.blas in costs.failed_flavour or cell.mode in costs.failed_mode:
             seconds = remote.job_overhead_s + costs.failed_flavour.get(cell.blas, costs.failed_mode.get(cell.mode, 0.0))
         else:
@@ -254,10 +255,12 @@ def runner_schedule(cells: list[CellId], costs: UnitCosts, remote: RemoteCosts, 
                 finished[key] = min(finished.get(key, start + seconds), start + seconds)
         free_at[runner] = start + seconds
         busy += seconds
+        if cell in seeds:
+            seeds_end = max(seeds_end, start + seconds)
     return {"runners": runners, "makespan_s": round(max(free_at), 1), "makespan_h": round(max(free_at) / 3600, 2),
             "runner_seconds": round(busy, 1), "builds_served_by_remote": served, "builds_compiled": compiled,
-            "remote_read_gb": round(served * remote.bytes_read / 1e9, 1),
-            "remote_written_gb": round(compiled * remote.bytes_read / 1e9, 1)}
+            "remote_read_gb": round(served * remote.bytes_read / 1e9, 1) if remote.bytes_read else None,
+            "remote_written_gb": round(compiled * remote.bytes_read / 1e9, 1) if remote.bytes_read else None}
 
 
 def _first_of_each_python(cells: list[CellId]) -> list[CellId]:
@@ -297,7 +300,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--runners", help="comma-separated runner counts, e.g. 8,24 (see above)")
     parser.add_argument("--remote-build", type=float, help="seconds: a build served by the remote")
-    parser.add_argument("--remote-bytes", type=int, default=0, help="bytes that build read from the remote")
+    parser.add_argument("--remote-bytes", type=int, help="bytes that build read from the remote (else no transfer)")
     parser.add_argument("--job-overhead", type=float, default=60.0, help="seconds a CI job costs before the tool")
     args = parser.parse_args()
     measured = _load(args.measured)
@@ -316,9 +319,15 @@ def main() -> None:
     if args.runners:
         if args.remote_build is None:
             parser.error("--runners needs --remote-build (the measured remote-served build)")
-        remote = RemoteCosts(args.remote_build, args.remote_bytes, args.job_overhead)
-        result["runners"] = {night: [runner_schedule(cells, costs, remote, int(n), night)
-                                     for n in args.runners.split(",")] for night in ("first", "first-seeded", "steady")}
+        try:
+            counts = [int(n) for n in args.runners.split(",")]
+        except ValueError:
+            counts = []
+        if not counts or min(counts) < 1:
+            parser.error(f"--runners takes whole numbers of 1 or more, comma-separated (got {args.runners!r})")
+        remote = RemoteCosts(args.remote_build, args.remote_bytes or 0, args.job_overhead)
+        result["runners"] = {night: [runner_schedule(cells, costs, remote, n, night) for n in counts]
+                             for night in ("first", "first-seeded", "steady")}
         result["runners_assumed"] = {"job_overhead_s": args.job_overhead, "remote_build_s": args.remote_build,
                                      "remote_bytes_per_build": args.remote_bytes}
     if args.out:

@@ -22,7 +22,7 @@ from .lockfiles.locks import (
     test_lock_for,
 )
 from .lockfiles.resolve import Indexes
-from .machine.admission import SuiteNeed, suite_need, total_megabytes
+from .machine.admission import SuiteNeed, memory_for_workers, suite_need
 from .machine.pythons import axis_version
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
@@ -540,20 +540,30 @@ def _test_need(results_dir: Path, suite: str, settings: CellSettings, workers: i
                       workers=workers)
 
 
+def _worker_need(results_dir: Path, suite: str, settings: CellSettings) -> tuple[float, str]:
+    """What one worker may reach, for deciding how many fit: the larger of the last run's
+    peak and the declared ``test_memory`` (a short or failed run's small peak must not undo
+    the declaration that keeps NumPy's whole suite in one process)."""
+    recorded, declared = last_test_peak(results_dir, suite), settings.test_memory_mb
+    if recorded is not None and (declared is None or recorded >= declared):
+        return recorded, "its last run's peak"
+    if declared is not None:
+        return declared, "declared test_memory"
+    return suite_need(None, None).megabytes_per_worker, "the default estimate"
+
+
 def _with_workers(tests: TestPlan, target: Target, settings: CellSettings, results_dir: Path) -> TestPlan:
     """pytest-xdist workers for a pytest suite (targets/pytestjobs.py); the project's own
     test commands and an import smoke test run as they are. Installed tests run from an
     empty folder, where no project configuration applies; a copied test folder runs with
-    the project's, whose -n it keeps. ``auto`` takes no more workers than the machine's
-    memory holds at one worker's need (the suite's last peak in ``results_dir``, else
-    the declared one)."""
+    the project's, whose -n it keeps. ``auto`` takes no more workers than the memory
+    available holds at one worker's need (``_worker_need``)."""
     if tests.kind not in ("pytest", "pytest-dir"):
         return tests
-    one = _test_need(results_dir, tests.suite, settings)
     addopts = project_addopts(target.source_dir, tests.pytest_config) if tests.kind == "pytest-dir" else ()
-    machine = total_megabytes()
-    memory = MemoryFit(per_worker_mb=one.megabytes_per_worker, source=one.source, machine_mb=machine) \
-        if machine is not None else None
+    machine = memory_for_workers()
+    per_worker, source = _worker_need(results_dir, tests.suite, settings)
+    memory = MemoryFit(per_worker_mb=per_worker, source=source, machine_mb=machine) if machine is not None else None
     found = workers(settings.test_jobs, suite_args=tests.suite_args, addopts=addopts, memory=memory)
     return replace(tests, xdist_args=found.args, workers=found.count, workers_why=found.why)
 

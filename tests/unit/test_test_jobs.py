@@ -11,10 +11,11 @@ import pytest
 from mesonmatrix.config.keys import TEST_JOBS, InvalidValue, add_cell_options, cell_settings, settings_of
 from mesonmatrix.config.matrixfile import load_matrices
 from mesonmatrix.errors import MatrixError
-from mesonmatrix.machine.admission import total_megabytes
+from mesonmatrix.machine.admission import memory_for_workers
 from mesonmatrix.machine.workspace import Workspace
 from mesonmatrix.options import RunOptions
 from mesonmatrix.plan import plan_cell
+from mesonmatrix.record import ResultRecord, TestCounts
 from mesonmatrix.targets.pytestjobs import MemoryFit, machine_cores, project_addopts, workers
 from mesonmatrix.targets.resolve import resolve_target
 
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("auto", (), ("-ra", "-n", "3"), (), 3),  # the project's own -n is kept
     (2, ("numpy", "--numprocesses=auto"), (), (), 4),  # so is the suite's
     (2, (), ("-nlogical",), (), 4),
+    (None, ("numpy", "-n=2"), (), (), 2),  # -n=2 is two workers, not "=2"
 ])
 def test_the_workers_come_from_test_jobs_unless_the_project_passes_its_own(jobs, suite_args, addopts, args, count):
     found = workers(jobs, suite_args=suite_args, addopts=addopts, cores=4)
@@ -53,19 +55,47 @@ def test_auto_takes_no_more_workers_than_the_memory_holds(jobs, cores, per_worke
                     memory=MemoryFit(per_worker_mb=per_worker, source="declared test_memory", machine_mb=24_000))
     assert found.count == count and found.args == (("-n", str(count)) if count > 1 else ())
     if jobs == "auto" and count < cores:
-        assert f"{per_worker:,} MB a worker (declared test_memory) on a 24,000 MB machine" in found.why
+        assert f"{per_worker:,} MB a worker (declared test_memory) with 24,000 MB available" in found.why
 
 
-def test_numpys_whole_suite_under_auto_runs_as_many_workers_as_its_declared_peak_fits():
+def test_numpys_whole_suite_under_auto_weighs_its_declared_peak_even_after_a_small_recorded_one(tmp_path):
     matrices = load_matrices(ROOT / "matrices", ROOT)
-    workspace = Workspace(Path("/ws"))
+    workspace = Workspace(tmp_path / "ws")
     numpy = resolve_target("numpy", matrices.presets, workspace.root)
     cell = matrices.matrix.by_session()["build-3.12-openblas"]
     options = RunOptions(project_root=Path("/no-project"), suite="full", settings={"test_jobs": "auto"})
     plan = plan_cell(cell, numpy, workspace, options)
-    fits = max(1, int(total_megabytes() // 17_500))
-    assert plan.tests.workers == min(machine_cores(), fits) == plan.test_need.workers
-    assert plan.test_need.megabytes_per_worker == 17_500
+    fits = min(machine_cores(), max(1, int(memory_for_workers() // 17_500)))
+    assert plan.tests.workers == fits == plan.test_need.workers
+    # A short (or failed) run recorded a small peak: it must not undo the declared one.
+    record = ResultRecord(session=cell.session_name, target="numpy", python="3.12", blas="openblas",
+                          platform="linux-x86_64", system_libraries="none", install_tags="full", status="failed",
+                          tests=TestCounts(suite="full", passed=3), peak_rss_mb={"test": 310.0, "tool": 110.0},
+                          durations={"test": 4.2})
+    plan.results_dir.mkdir(parents=True, exist_ok=True)
+    (plan.results_dir / "result.json").write_text(record.to_json())
+    again = plan_cell(cell, numpy, workspace, options)
+    assert again.tests.workers == fits
+    assert again.test_need.megabytes_per_worker == 310.0  # the admission still uses the last peak
+
+
+def test_the_memory_for_workers_is_the_available_memory_within_the_cgroups_limit(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       24000000 kB\nMemAvailable:   20480000 kB\n")
+    own = tmp_path / "cgroup"
+    root = tmp_path / "sys"
+    own.write_text("0::/jobs/cell\n")
+    (root / "jobs" / "cell").mkdir(parents=True)
+    limit = root / "jobs" / "cell" / "memory.max"
+    limit.write_text("max\n")
+    assert memory_for_workers(meminfo, root, own) == 20000.0  # no limit: what is available
+    limit.write_text(f"{8 * 1024 ** 3}\n")
+    assert memory_for_workers(meminfo, root, own) == 8192.0  # a container's --memory 8g
+    own.write_text("4:memory:/docker/abc\n")  # cgroup v1
+    (root / "memory" / "docker" / "abc").mkdir(parents=True)
+    (root / "memory" / "docker" / "abc" / "memory.limit_in_bytes").write_text(f"{2 ** 63 - 4096}\n")
+    assert memory_for_workers(meminfo, root, own) == 20000.0  # v1's "no limit"
+    assert memory_for_workers(tmp_path / "none", root, tmp_path / "none") is None
 
 
 @pytest.mark.parametrize(("name", "text"), [
@@ -108,7 +138,7 @@ def test_scipys_preset_runs_its_suite_on_every_core_and_admission_counts_each_wo
     cell = matrices.matrix.by_session()["build-3.12-openblas"]
     options = RunOptions(project_root=Path("/no-project"))
     plan = plan_cell(cell, scipy, workspace, options)
-    cores = min(machine_cores(), max(1, int(total_megabytes() // plan.test_need.megabytes_per_worker)))
+    cores = min(machine_cores(), max(1, int(memory_for_workers() // plan.test_need.megabytes_per_worker)))
     assert plan.settings.test_jobs == "auto"
     assert plan.tests.workers == cores and plan.test_need.workers == cores
     assert plan.tests.xdist_args == (("-n", str(cores)) if cores > 1 else ())

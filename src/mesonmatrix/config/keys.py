@@ -265,8 +265,8 @@ TEST_MEMORY = Key(
 # pytest-xdist's -n (targets/pytestjobs.py).
 TEST_JOBS = Key(
     name="test_jobs", kind=JOBS, metavar="N|auto", scopes=frozenset({OPTION, MATRIX, PRESET}),
-    help="run the pytest suite in N pytest-xdist workers (auto: one per core, as many as the memory holds at the "
-         "suite's per-process peak), installing pytest-xdist in the "
+    help="run the pytest suite in N pytest-xdist workers (auto: one per core, and no more than the available memory "
+         "holds at the suite's per-process peak), installing pytest-xdist in the "
          "test venv when its lock lacks it; a project whose pytest configuration or suite already passes -n keeps "
          "its own (default: one process)",
     help_in={MATRIX: "pytest-xdist workers for every cell's suite, a number or \"auto\" (one per core, no more "

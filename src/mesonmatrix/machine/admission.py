@@ -102,9 +102,39 @@ def available_megabytes(meminfo: Path = Path("/proc/meminfo")) -> float | None:
     return _meminfo_megabytes("MemAvailable", meminfo)
 
 
-def total_megabytes(meminfo: Path = Path("/proc/meminfo")) -> float | None:
-    """The machine's memory (MemTotal), or None where there is no /proc/meminfo."""
-    return _meminfo_megabytes("MemTotal", meminfo)
+def memory_for_workers(meminfo: Path = Path("/proc/meminfo"), cgroup_root: Path = Path("/sys/fs/cgroup"),
+                       own_cgroup: Path = Path("/proc/self/cgroup")) -> float | None:
+    """The memory pytest-xdist workers may share, for ``test_jobs = "auto"``: what is
+    available now (MemAvailable: what the rest of the machine uses is not theirs), and no
+    more than this process's cgroup may use (a container's ``--memory`` limit, which
+    /proc/meminfo does not show). None where neither can be read."""
+    found = [m for m in (_meminfo_megabytes("MemAvailable", meminfo), _cgroup_limit(cgroup_root, own_cgroup))
+             if m is not None]
+    return min(found) if found else None
+
+
+def _cgroup_limit(root: Path, own: Path) -> float | None:
+    """The memory limit of this process's cgroup, in MB (cgroup v2's ``memory.max``, else
+    v1's ``memory.limit_in_bytes``), or None when there is none or it cannot be read."""
+    candidates: list[Path] = []
+    try:
+        for line in own.read_text(encoding="ascii").splitlines():
+            hierarchy, _, path = line.partition(":")[2].partition(":")
+            if hierarchy == "":  # v2's one hierarchy: "0::/path"
+                candidates.append(root / path.lstrip("/") / "memory.max")
+            elif "memory" in hierarchy.split(","):
+                candidates.append(root / "memory" / path.lstrip("/") / "memory.limit_in_bytes")
+    except OSError:
+        return None
+    for candidate in candidates:
+        try:
+            value = candidate.read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        # "max" (v2) or a number near 2**63 (v1's "no limit") means none.
+        if value.isdigit() and int(value) < 1 << 60:
+            return round(int(value) / 1024 / 1024, 1)
+    return None
 
 
 def _meminfo_megabytes(field: str, meminfo: Path) -> float | None:

@@ -48,8 +48,8 @@ def machine_cores() -> int:
 @dataclass(frozen=True, kw_only=True)
 class MemoryFit:
     """What ``auto`` weighs besides the cores: each worker may reach the suite's
-    per-process peak (``per_worker_mb``, and where that figure came from) and the
-    machine has ``machine_mb``."""
+    per-process peak (``per_worker_mb``, and where that figure came from), and the workers
+    may share ``machine_mb`` (what is available, within the cgroup's limit)."""
 
     per_worker_mb: float
     source: str
@@ -76,8 +76,8 @@ def workers(jobs: int | str | None, *, suite_args: Sequence[str], addopts: Seque
         fit = max(1, int(memory.machine_mb // memory.per_worker_mb))
         if fit < count:
             count = fit
-            held = (f"{memory.per_worker_mb:,.0f} MB a worker ({memory.source}) on a "
-                    f"{memory.machine_mb:,.0f} MB machine")
+            held = (f"{memory.per_worker_mb:,.0f} MB a worker ({memory.source}) with "
+                    f"{memory.machine_mb:,.0f} MB available")
             if count <= 1:
                 return Workers(why=f"test_jobs = 'auto' on {cores} cores: one process, as {held} fits one")
             return Workers(args=("-n", str(count)), count=count,
@@ -94,7 +94,7 @@ def _numprocesses(args: Sequence[str]) -> str | None:
     for i, arg in enumerate(args):
         if arg in ("-n", "--numprocesses") and i + 1 < len(args):
             return args[i + 1]
-        match = re.fullmatch(r"(?:-n|--numprocesses=)(\S+)", arg)
+        match = re.fullmatch(r"(?:-n=?|--numprocesses=)(\S+)", arg)  # -n4, -n=4 (argparse takes both)
         if match:
             return match.group(1)
     return None
