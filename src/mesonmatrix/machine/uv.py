@@ -27,6 +27,15 @@ def create_venv_command(uv: str, python: Path, venv: Path) -> list[str]:
     return [uv, "venv", "--clear", "--no-project", "--python", str(python), str(venv)]
 
 
+def clear_unfinished_venv(venv: Path) -> None:
+    """Remove what a killed ``uv venv`` left at ``venv`` (a folder with no ``pyvenv.cfg``
+    yet): ``uv venv --clear`` refuses to clear "a directory that is not a virtual
+    environment", and the cell after a kill -9 failed on it. The tool's own venv paths
+    only; a real venv is left for ``--clear``."""
+    if venv.is_dir() and not venv.is_symlink() and not (venv / "pyvenv.cfg").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+
+
 def install_command(uv: str, venv_py: Path, wheels: Sequence[Path], requirements: Sequence[str]) -> list[str]:
     return [uv, "pip", "install", "--python", str(venv_py), *map(str, wheels), *requirements]
 
