@@ -101,6 +101,10 @@ class UnitCosts:
     failed_flavour: dict[str, float]  # a flavour whose cells fail: the wall of one
     scratch_cell: float  # the first (cold) cell's whole wall
 
+    def repair_of(self, blas: str) -> float:
+        """A flavour's full repair: as measured, else the mean of those measured."""
+        return self.repair_full.get(blas, statistics.mean(self.repair_full.values()))
+
     @classmethod
     def measure(cls, records: list[Record]) -> UnitCosts:
         by: dict[str, list[float]] = defaultdict(list)
@@ -174,7 +178,7 @@ def project(cells: list[CellId], costs: UnitCosts) -> dict[str, dict[str, float]
             if klass == "seeded-flavour":
                 build = costs.seeded_flavour_build.get(cell.blas, build)
             add(f"build: {klass}", build)
-            add("repairs", costs.repair_full.get(cell.blas, statistics.mean(costs.repair_full.values())))
+            add("repairs", costs.repair_of(cell.blas))
         else:
             add("derived repairs (cut from the full cell's)", costs.repair_cut)
         add(f"suites ({cell.tags})", costs.suite[cell.tags])
@@ -220,7 +224,7 @@ def _job_seconds(cell: CellId, costs: UnitCosts, build: float) -> float:
     """One job: its build (as given), its repair (a full one: a fresh runner has no stored
     full wheel to cut from, it builds its own and cuts that), its suite, the tool's
     overhead."""
-    repair = costs.repair_full.get(cell.blas, statistics.mean(costs.repair_full.values()))
+    repair = costs.repair_of(cell.blas)
     if cell.tags != "full":
         repair += costs.repair_cut
     return build + repair + costs.suite[cell.tags] + costs.overhead

@@ -22,7 +22,7 @@ from .lockfiles.locks import (
     test_lock_for,
 )
 from .lockfiles.resolve import Indexes
-from .machine.admission import SuiteNeed, memory_for_workers, suite_need
+from .machine.admission import DEFAULT_SUITE_MB, SuiteNeed, memory_for_workers, suite_need
 from .machine.pythons import axis_version
 from .machine.toolchain import Compilers
 from .machine.workspace import BuildSlot, Workspace
@@ -50,7 +50,7 @@ from .providers import BlasProvider, provider_for
 from .record import LockRef, Locks, RecordError, load_record
 from .repairers import Repairer, repairer_for
 from .targets.cibuildwheel import identifier, test_options
-from .targets.pytestjobs import MemoryFit, project_addopts, workers
+from .targets.pytestjobs import AUTO, MemoryFit, project_addopts, workers
 from .targets.requirements import requirement_name
 from .targets.target import Target
 from .targets.testsource import TEST_EXTRAS, extra_requirements, group_requirements
@@ -549,7 +549,7 @@ def _worker_need(results_dir: Path, suite: str, settings: CellSettings) -> tuple
         return recorded, "its last run's peak"
     if declared is not None:
         return declared, "declared test_memory"
-    return suite_need(None, None).megabytes_per_worker, "the default estimate"
+    return DEFAULT_SUITE_MB, "the default estimate"
 
 
 def _with_workers(tests: TestPlan, target: Target, settings: CellSettings, results_dir: Path) -> TestPlan:
@@ -561,9 +561,11 @@ def _with_workers(tests: TestPlan, target: Target, settings: CellSettings, resul
     if tests.kind not in ("pytest", "pytest-dir"):
         return tests
     addopts = project_addopts(target.source_dir, tests.pytest_config) if tests.kind == "pytest-dir" else ()
-    machine = memory_for_workers()
-    per_worker, source = _worker_need(results_dir, tests.suite, settings)
-    memory = MemoryFit(per_worker_mb=per_worker, source=source, machine_mb=machine) if machine is not None else None
+    memory = None
+    # Read only for "auto": a cell that asks for no workers, or a number, plans without it.
+    if settings.test_jobs == AUTO and (machine := memory_for_workers()) is not None:
+        per_worker, source = _worker_need(results_dir, tests.suite, settings)
+        memory = MemoryFit(per_worker_mb=per_worker, source=source, machine_mb=machine)
     found = workers(settings.test_jobs, suite_args=tests.suite_args, addopts=addopts, memory=memory)
     return replace(tests, xdist_args=found.args, workers=found.count, workers_why=found.why)
 

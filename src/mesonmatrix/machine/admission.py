@@ -108,7 +108,7 @@ def memory_for_workers(meminfo: Path = Path("/proc/meminfo"), cgroup_root: Path 
     available now (MemAvailable: what the rest of the machine uses is not theirs), and no
     more than this process's cgroup may use (a container's ``--memory`` limit, which
     /proc/meminfo does not show). None where neither can be read."""
-    found = [m for m in (_meminfo_megabytes("MemAvailable", meminfo), _cgroup_limit(cgroup_root, own_cgroup))
+    found = [m for m in (available_megabytes(meminfo), _cgroup_limit(cgroup_root, own_cgroup))
              if m is not None]
     return min(found) if found else None
 

@@ -27,13 +27,14 @@ def create_venv_command(uv: str, python: Path, venv: Path) -> list[str]:
     return [uv, "venv", "--clear", "--no-project", "--python", str(python), str(venv)]
 
 
-def clear_unfinished_venv(venv: Path) -> None:
-    """Remove what a killed ``uv venv`` left at ``venv`` (a folder with no ``pyvenv.cfg``
-    yet): ``uv venv --clear`` refuses to clear "a directory that is not a virtual
-    environment", and the cell after a kill -9 failed on it. The tool's own venv paths
-    only; a real venv is left for ``--clear``."""
+def create_venv(runner: CommandRunner, uv: str, python: Path, venv: Path, *, label: str) -> None:
+    """A fresh venv at ``venv`` (one of the tool's own paths), first removing what a killed
+    ``uv venv`` left there (a folder with no ``pyvenv.cfg`` yet): ``uv venv --clear``
+    refuses to clear "a directory that is not a virtual environment", and the cell after
+    a kill -9 failed on it. A real venv is left for ``--clear``."""
     if venv.is_dir() and not venv.is_symlink() and not (venv / "pyvenv.cfg").exists():
         shutil.rmtree(venv, ignore_errors=True)
+    runner.run(create_venv_command(uv, python, venv), label=label)
 
 
 def install_command(uv: str, venv_py: Path, wheels: Sequence[Path], requirements: Sequence[str]) -> list[str]:

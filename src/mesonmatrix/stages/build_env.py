@@ -19,7 +19,7 @@ from ..machine.eviction import UNUSED_DAYS, evict_unused_envs
 from ..machine.locking import exclusive_lock, shared_lock
 from ..machine.pythons import DISTRO, axis_version, ensure_distro_headers, find_python, python_pc_files
 from ..machine.toolchain import FloorCheck, check_floor
-from ..machine.uv import clear_unfinished_venv, create_venv_command, freeze_command, install_command, install_from_lock
+from ..machine.uv import create_venv, freeze_command, install_command, install_from_lock
 from ..plan import CellPlan
 from ..targets.sources import source_date_epoch
 from . import StageResults
@@ -157,8 +157,7 @@ def _make_env(plan: CellPlan, ctx: StageContext, wanted: str, python: Path, env_
     # its standard library's compiled files (the tool's own got them in keep_bytecode).
     stdlib = stdlib_of(python, axis_version(plan.cell.python))
     seed_stdlib_bytecode([stdlib] if stdlib else [], ctx.runner.env, ctx.shared_cache)
-    clear_unfinished_venv(plan.build_env)
-    ctx.runner.run(create_venv_command(ctx.uv, python, plan.build_env), label="create build env")
+    create_venv(ctx.runner, ctx.uv, python, plan.build_env, label="create build env")
     _install_requirements(plan, ctx, env_python)
     siblings = sorted(p for p in plan.build_env.parent.glob(f"py{plan.cell.python}-*") if p.is_dir()
                       and not p.is_symlink() and p != plan.build_env)

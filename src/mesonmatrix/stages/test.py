@@ -13,7 +13,7 @@ from ..config.keys import TEST_TIMEOUT
 from ..errors import CellError, CommandTimedOut
 from ..machine.admission import admitted
 from ..machine.context import StageContext
-from ..machine.uv import clear_unfinished_venv, create_venv_command, install_command, install_from_lock
+from ..machine.uv import create_venv, install_command, install_from_lock
 from ..model import RUNTIME, Role
 from ..plan import CellPlan, TestPlan
 from ..record import BlasRuntime, TestCounts
@@ -46,8 +46,7 @@ def fill_test_venv(plan: CellPlan, ctx: StageContext, build_env: BuildEnv, wheel
     ``unlocked_extra`` joins the requirements when none is (a deb cell's Requires-Dist)."""
     venv, tests = plan.test_venv, plan.tests
     venv_py = plan.platform.venv_python(venv)
-    clear_unfinished_venv(venv)
-    ctx.runner.run(create_venv_command(ctx.uv, build_env.python, venv), label="create test venv")
+    create_venv(ctx.runner, ctx.uv, build_env.python, venv, label="create test venv")
     if tests.lock is not None:
         # Locked test requirements (hash-checked), then the wheels under test alone.
         install_from_lock(ctx.runner, ctx.uv, venv_py, tests.lock,

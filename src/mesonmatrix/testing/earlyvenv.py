@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..machine.commands import CommandRunner
-from ..machine.uv import clear_unfinished_venv, create_venv_command, install_from_lock
+from ..machine.uv import create_venv, install_from_lock
 
 
 @dataclass
@@ -56,8 +56,7 @@ def _make(early: EarlyVenv, *, uv: str, python: Path, lock: Path, env: Mapping[s
                            cancel=early.cancel)
     start = time.monotonic()
     try:
-        clear_unfinished_venv(early.venv)
-        runner.run(create_venv_command(uv, python, early.venv), label="create test venv")
+        create_venv(runner, uv, python, early.venv, label="create test venv")
         install_from_lock(runner, uv, early.venv_python, lock, label=f"install test requirements from {lock.name}",
                           index_args=index_args)
     except BaseException as exc:  # handed to the test stage, which raises it

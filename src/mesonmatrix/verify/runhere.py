@@ -25,7 +25,7 @@ from ..lockfiles.locks import TEST_TOOLS
 from ..machine.admission import SuiteNeed, admitted, suite_need
 from ..machine.commands import CommandRunner
 from ..machine.pythons import find_python
-from ..machine.uv import clear_unfinished_venv, create_venv_command, install_command, uv_binary
+from ..machine.uv import create_venv_command, install_command, uv_binary
 from ..platforms import PLATFORMS, host_platform_name
 from ..record import BlasRuntime, TestCounts
 from ..testing.blascheck import probe_blas
@@ -126,7 +126,6 @@ def installed(wheels: list[Path], choice: SuiteChoice, python: Path, runner: Com
     shutil.rmtree(venv, ignore_errors=True)
     try:
         uv = uv_binary()
-        clear_unfinished_venv(venv)
         runner.run(create_venv_command(uv, python, venv), label=f"fresh venv for {wheels[0].name}")
         venv_py = PLATFORMS[host_platform_name()].venv_python(venv)
         runner.run(install_command(uv, venv_py, wheels, (*choice.requirements, *TEST_TOOLS)),
